@@ -1,0 +1,140 @@
+// The one configuration schema. Every key is read from the environment once, at start, by
+// loadConfig(); an invalid value stops the start with a message naming the key and what it
+// expects. docs/config.md is generated from this table (a test keeps the two in step).
+import path from 'node:path';
+
+type Parser<T> = (raw: string) => T;
+
+interface KeyDef<T> {
+  env: string;
+  default: T | (() => T) | undefined;
+  doc: string;
+  /** What the parser accepts, for error messages and docs. */
+  expects: string;
+  parse: Parser<T>;
+}
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER): Parser<number> => (raw) => {
+  if (!/^-?\d+$/.test(raw.trim())) throw new Error('not an integer');
+  const n = Number(raw);
+  if (n < min || n > max) throw new Error(`out of range ${min}..${max}`);
+  return n;
+};
+const str: Parser<string> = (raw) => {
+  if (raw.trim() === '') throw new Error('empty');
+  return raw.trim();
+};
+const oneOf = <T extends string>(...values: T[]): Parser<T> => (raw) => {
+  if (!(values as string[]).includes(raw)) throw new Error(`unknown value "${raw}"`);
+  return raw as T;
+};
+const bool: Parser<boolean> = (raw) => {
+  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  throw new Error(`not a boolean "${raw}"`);
+};
+const url = (...schemes: string[]): Parser<string> => (raw) => {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    // URL's own error text is unhelpful ("Invalid URL"); the caller adds the key and expectation.
+    throw new Error('not a URL');
+  }
+  if (!schemes.includes(u.protocol.replace(/:$/, ''))) throw new Error(`scheme must be one of ${schemes.join(', ')}`);
+  return raw;
+};
+
+function key<T>(env: string, def: KeyDef<T>['default'], expects: string, parse: Parser<T>, doc: string): KeyDef<T> {
+  return { env, default: def, expects, parse, doc };
+}
+
+export const schema = {
+  nodeEnv: key('NODE_ENV', 'development', 'development | production | test', oneOf('development', 'production', 'test'), 'Profile; `production` refuses to start without an explicit auth secret or JWKS URL and disables dev-only endpoints.'),
+  port: key('PORT', 8080, 'integer 0..65535', int(0, 65535), 'HTTP and WebSocket port.'),
+  host: key('HOST', '127.0.0.1', 'host name or address', str, 'Listen address; use 0.0.0.0 in containers.'),
+  dataDir: key('DATA_DIR', './data', 'directory path', str, 'Holds the SQLite file, the generated dev secret and the local archive.'),
+  valkeyUrl: key<string | undefined>('VALKEY_URL', undefined, 'redis://, rediss:// or redis+cluster://host:port[,host:port…]', url('redis', 'rediss', 'redis+cluster', 'valkey', 'valkeys'), 'Hot tier. Unset → in-process memory engine. `redis+cluster://h1:p1,h2:p2` → Valkey Cluster.'),
+  keyPrefix: key('VALKEY_PREFIX', 'strata', 'non-empty string', str, 'Prefix of every hot-tier key (lets several deployments share one Valkey).'),
+  databaseUrl: key<string | undefined>('DATABASE_URL', undefined, 'postgres://… or sqlite:<path>', url('postgres', 'postgresql', 'sqlite'), 'Warm store. Unset → sqlite:<DATA_DIR>/strata.db.'),
+  archiveUrl: key<string | undefined>('ARCHIVE_URL', undefined, 'file:<dir> or s3://bucket/prefix', url('file', 's3'), 'Cold tier. Unset → file:<DATA_DIR>/archive.'),
+  s3Endpoint: key<string | undefined>('S3_ENDPOINT', undefined, 'http(s) URL', url('http', 'https'), 'S3-compatible endpoint (MinIO, Swift s3api, …); unset → AWS.'),
+  s3Region: key('S3_REGION', 'us-east-1', 'region name', str, 'S3 region.'),
+  s3ForcePathStyle: key('S3_FORCE_PATH_STYLE', true, 'true | false', bool, 'Path-style S3 addressing (needed by most self-hosted S3 servers).'),
+  authJwtSecret: key<string | undefined>('AUTH_JWT_SECRET', undefined, 'string of at least 32 characters', (raw) => {
+    if (raw.length < 32) throw new Error('shorter than 32 characters');
+    return raw;
+  }, 'HS256 secret for tokens. Unset in development → generated into DATA_DIR/dev-secret on first start.'),
+  authJwksUrl: key<string | undefined>('AUTH_JWKS_URL', undefined, 'http(s) URL', url('http', 'https'), 'JWKS endpoint for RS256/ES256 tokens (takes precedence over AUTH_JWT_SECRET).'),
+  recentLimit: key('RECENT_LIMIT', 500, 'integer 1..100000', int(1, 100_000), 'Messages kept per conversation in the hot ring.'),
+  partitions: key('PARTITIONS', 16, 'integer 1..4096', int(1, 4096), 'Persist-log partitions; fixed per deployment (changing it re-maps conversations).'),
+  rateLimit: key('RATE_LIMIT', 30, 'integer 0..1000000 (0 = off)', int(0, 1_000_000), 'Messages one user may send per window.'),
+  rateWindowS: key('RATE_WINDOW_S', 10, 'integer 1..86400', int(1, 86_400), 'Rate-limit window in seconds.'),
+  dedupTtlS: key('DEDUP_TTL_S', 86_400, 'integer 60..2592000', int(60, 2_592_000), 'How long a client_id is remembered for idempotent sends.'),
+  maxTextChars: key('MAX_TEXT_CHARS', 4000, 'integer 1..100000', int(1, 100_000), 'Longest message text, in characters.'),
+  bodyLimitBytes: key('BODY_LIMIT_BYTES', 65_536, 'integer 1024..10485760', int(1024, 10_485_760), 'Largest accepted HTTP body.'),
+  persistBatch: key('PERSIST_BATCH', 500, 'integer 1..10000', int(1, 10_000), 'Rows per warm-store write batch.'),
+  persistIntervalMs: key('PERSIST_INTERVAL_MS', 50, 'integer 1..60000', int(1, 60_000), 'Longest a persist worker waits to fill a batch.'),
+  persistMaxBacklog: key('PERSIST_MAX_BACKLOG', 100_000, 'integer 100..100000000', int(100, 100_000_000), 'Unpersisted messages per partition beyond which sends get 503 + Retry-After.'),
+  persistClaimIdleMs: key('PERSIST_CLAIM_IDLE_MS', 30_000, 'integer 100..3600000', int(100, 3_600_000), 'Entries pending longer than this on a dead consumer are claimed by another.'),
+  persistMaxAttempts: key('PERSIST_MAX_ATTEMPTS', 5, 'integer 1..100', int(1, 100), 'Attempts at a rejected entry before it goes to the dead-letter stream.'),
+  ackAfter: key('ACK_AFTER', 'hot' as 'hot' | 'store', 'hot | store', oneOf('hot', 'store'), '`hot`: ack once the hot tier has the message; `store`: wait for the warm-store commit.'),
+  workers: key('WORKERS', true, 'true | false', bool, 'Run persist/archive workers inside `strata start` (set false when running `strata worker` separately).'),
+  retentionDays: key('RETENTION_DAYS', 0, 'integer 0..36500 (0 = off)', int(0, 36_500), 'Archive messages older than this many days.'),
+  retentionKeepLast: key('RETENTION_KEEP_LAST', 0, 'integer 0..100000000 (0 = off)', int(0, 100_000_000), 'Archive all but the last N messages of each conversation.'),
+  archiveIntervalS: key('ARCHIVE_INTERVAL_S', 3600, 'integer 10..604800', int(10, 604_800), 'How often the archiver applies the retention policy.'),
+  logLevel: key('LOG_LEVEL', 'info', 'fatal | error | warn | info | debug | trace | silent', oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), 'Log level of the JSON logs.'),
+} as const;
+
+type Schema = typeof schema;
+export type Config = { [K in keyof Schema]: Schema[K] extends KeyDef<infer T> ? T : never };
+
+export class ConfigError extends Error {}
+
+/** Reads and validates every key; throws ConfigError listing each bad key. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [name, def] of Object.entries(schema) as [string, KeyDef<unknown>][]) {
+    const raw = env[def.env];
+    if (raw === undefined || raw === '') {
+      out[name] = typeof def.default === 'function' ? (def.default as () => unknown)() : def.default;
+      continue;
+    }
+    try {
+      out[name] = def.parse(raw);
+    } catch (e) {
+      problems.push(`${def.env}=${JSON.stringify(raw)}: ${(e as Error).message}; expected ${def.expects}`);
+    }
+  }
+  if (problems.length) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  const config = out as Config;
+  config.dataDir = path.resolve(config.dataDir);
+  if (config.nodeEnv === 'production' && !config.authJwtSecret && !config.authJwksUrl) {
+    throw new ConfigError('invalid configuration:\n  AUTH_JWT_SECRET or AUTH_JWKS_URL is required when NODE_ENV=production');
+  }
+  return config;
+}
+
+/** Configuration for tests and tools: defaults plus overrides, no environment. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  const base = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' });
+  return { ...base, ...overrides };
+}
+
+export function resolvedDatabaseUrl(c: Config): string {
+  return c.databaseUrl ?? `sqlite:${path.join(c.dataDir, 'strata.db')}`;
+}
+
+export function resolvedArchiveUrl(c: Config): string {
+  return c.archiveUrl ?? `file:${path.join(c.dataDir, 'archive')}`;
+}
+
+/** Markdown table of the schema, the source of docs/config.md. */
+export function configDocs(): string {
+  const rows = Object.values(schema).map((d: KeyDef<unknown>) => {
+    const def = d.default === undefined ? '(unset)' : `\`${String(d.default)}\``;
+    return `| \`${d.env}\` | ${def} | ${d.expects} | ${d.doc} |`;
+  });
+  return ['| variable | default | expects | what it does |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}

@@ -1,0 +1,58 @@
+// AppError and the registry of stable error codes. Codes never change meaning once released;
+// docs/errors.md is generated from this registry and a test keeps the two in step. Only the
+// HTTP layer (http/problem.ts) and the WS gateway translate an AppError for the wire.
+
+export const errorCodes = {
+  BAD_JSON: { status: 400, title: 'Malformed JSON', doc: 'The body is not valid JSON (or not valid UTF-8).' },
+  VALIDATION_FAILED: { status: 400, title: 'Validation failed', doc: 'A field is missing, has the wrong type or is out of range; `detail` names it.' },
+  INVALID_ID: { status: 400, title: 'Invalid id', doc: 'An id in the path or body is not a UUID.' },
+  TEXT_TOO_LONG: { status: 400, title: 'Text too long', doc: 'Message text exceeds MAX_TEXT_CHARS.' },
+  REPLY_TO_INVALID: { status: 400, title: 'Invalid reply_to', doc: '`reply_to` names no message of this conversation.' },
+  BODY_TOO_LARGE: { status: 413, title: 'Body too large', doc: 'The body exceeds BODY_LIMIT_BYTES.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', doc: 'Send bodies as application/json.' },
+  UNAUTHENTICATED: { status: 401, title: 'Unauthenticated', doc: 'The token is missing, malformed, expired, unsigned (`alg: none`) or signed with the wrong key.' },
+  FORBIDDEN: { status: 403, title: 'Forbidden', doc: 'Authenticated, but not allowed: not the sender, not an owner/admin, not an operator.' },
+  NOT_FOUND: { status: 404, title: 'Not found', doc: 'No such route.' },
+  CONVERSATION_NOT_FOUND: { status: 404, title: 'Conversation not found', doc: 'No such conversation, or you are not a member of it (the two are indistinguishable on purpose).' },
+  MESSAGE_NOT_FOUND: { status: 404, title: 'Message not found', doc: 'No such message in a conversation you are a member of.' },
+  MEMBER_NOT_FOUND: { status: 404, title: 'Member not found', doc: 'That user is not a member of the conversation.' },
+  MEMBER_EXISTS: { status: 409, title: 'Already a member', doc: 'That user is already a member.' },
+  LAST_OWNER: { status: 409, title: 'Last owner', doc: 'The last owner of a conversation cannot be removed.' },
+  MESSAGE_DELETED: { status: 409, title: 'Message deleted', doc: 'A deleted message cannot be edited.' },
+  MESSAGE_ARCHIVED: { status: 409, title: 'Message archived', doc: 'The message lives in the cold archive, which is immutable; it can no longer be edited or deleted.' },
+  RATE_LIMITED: { status: 429, title: 'Rate limited', doc: 'Too many messages in the window; retry after `Retry-After` seconds. Nothing was stored.' },
+  BACKPRESSURE: { status: 503, title: 'Backlog full', doc: 'The persist backlog is over PERSIST_MAX_BACKLOG; retry after `Retry-After` seconds. Nothing was stored.' },
+  UNAVAILABLE: { status: 503, title: 'Service unavailable', doc: 'A tier the request needs is unreachable; retry later.' },
+  INTERNAL: { status: 500, title: 'Internal error', doc: 'A bug; the log line with the same request id has the cause.' },
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export class AppError extends Error {
+  readonly status: number;
+  readonly retryable: boolean;
+  /** Seconds a client should wait before retrying (Retry-After). */
+  retryAfterS?: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    detail?: string,
+    opts: { cause?: unknown; retryable?: boolean; retryAfterS?: number } = {},
+  ) {
+    super(detail ?? errorCodes[code].title, { cause: opts.cause });
+    this.name = 'AppError';
+    this.status = errorCodes[code].status;
+    this.retryable = opts.retryable ?? (this.status === 503 || this.status === 429);
+    this.retryAfterS = opts.retryAfterS;
+  }
+}
+
+export function isAppError(e: unknown): e is AppError {
+  return e instanceof AppError;
+}
+
+/** Markdown table of the registry, the source of docs/errors.md. */
+export function errorDocs(): string {
+  const rows = Object.entries(errorCodes).map(([code, e]) => `| \`${code}\` | ${e.status} | ${e.title} | ${e.doc} |`);
+  return ['| code | status | title | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}

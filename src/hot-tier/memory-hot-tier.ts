@@ -1,0 +1,211 @@
+// In-process hot tier: the embedded default (`npm start` with no VALKEY_URL). Same semantics
+// as the Valkey adapter (both pass hot-tier.contract.ts), with every operation synchronous
+// inside one call, so atomicity comes from the single JS thread. Nothing survives the process:
+// an embedded deployment that wants durable acks runs with ACK_AFTER=store.
+import { EventEmitter } from 'node:events';
+import type {
+  DeadLetter, HotTier, IngestInput, IngestOutcome, LogEntry, PersistLog, RateLimiter, RecentRange,
+} from './hot-tier.js';
+import { partitionOf } from './partition.js';
+
+interface Conv {
+  seq: number;
+  /** Ring entries ascending by seq. */
+  ring: { seq: number; json: string }[];
+}
+
+interface PendingEntry {
+  entry: LogEntry;
+  owner: string;
+  deliveredAt: number;
+}
+
+interface Partition {
+  nextId: number;
+  fresh: LogEntry[];
+  pending: Map<string, PendingEntry>;
+  waiters: Set<() => void>;
+}
+
+export class MemoryHotTier implements HotTier, RateLimiter, PersistLog {
+  private convs = new Map<string, Conv>();
+  private dedup = new Map<string, { json: string; expires: number }>();
+  private windows = new Map<string, { count: number; resetAt: number }>();
+  private parts: Partition[];
+  private dead = new Map<string, DeadLetter>();
+  private deadSeq = 0;
+  /** Fan-out: event name = conversation id, payload = the pre-serialized frame. */
+  readonly events = new EventEmitter();
+
+  constructor(readonly partitions: number) {
+    this.parts = Array.from({ length: partitions }, () => ({ nextId: 1, fresh: [], pending: new Map(), waiters: new Set() }));
+    this.events.setMaxListeners(0);
+  }
+
+  partitionOf(conversationId: string): number {
+    return partitionOf(conversationId, this.partitions);
+  }
+
+  async ingest(input: IngestInput): Promise<IngestOutcome> {
+    const now = Date.now();
+    const dedupKey = input.clientKey === undefined ? undefined : `${input.conversationId}\n${input.clientKey}`;
+    if (dedupKey) {
+      const seen = this.dedup.get(dedupKey);
+      if (seen && seen.expires > now) return { status: 'duplicate', json: seen.json };
+    }
+    const conv = this.convs.get(input.conversationId);
+    if (!conv) return { status: 'unseeded' };
+    const part = this.parts[this.partitionOf(input.conversationId)];
+    const backlog = part.fresh.length + part.pending.size;
+    if (backlog >= input.maxBacklog) return { status: 'backlogged', backlog };
+
+    const seq = ++conv.seq;
+    const json = input.head + seq + input.tail;
+    conv.ring.push({ seq, json });
+    if (conv.ring.length > input.recentLimit) conv.ring.splice(0, conv.ring.length - input.recentLimit);
+    if (dedupKey) this.dedup.set(dedupKey, { json, expires: now + input.dedupTtlS * 1000 });
+    this.append(part, this.partitionOf(input.conversationId), json);
+    this.events.emit(input.conversationId, `{"type":"message","message":${json}}`);
+    return { status: 'created', seq, json };
+  }
+
+  async seed(conversationId: string, lastSeq: number, recent: string[], recentLimit: number): Promise<number> {
+    const existing = this.convs.get(conversationId);
+    if (existing) return existing.seq;
+    const ring = recent.slice(-recentLimit).map((json) => ({ seq: (JSON.parse(json) as { seq: number }).seq, json }));
+    const ringMax = ring.length ? ring[ring.length - 1].seq : 0;
+    const conv = { seq: Math.max(lastSeq, ringMax), ring };
+    this.convs.set(conversationId, conv);
+    return conv.seq;
+  }
+
+  async lastSeqs(conversationIds: string[]): Promise<(number | null)[]> {
+    return conversationIds.map((id) => this.convs.get(id)?.seq ?? null);
+  }
+
+  async readRecent(conversationId: string, range: RecentRange) {
+    const conv = this.convs.get(conversationId);
+    if (!conv) return null;
+    return sliceRing(conv.ring, conv.seq, range);
+  }
+
+  async replaceRecent(conversationId: string, seq: number, json: string): Promise<void> {
+    const conv = this.convs.get(conversationId);
+    const item = conv?.ring.find((e) => e.seq === seq);
+    if (item) item.json = json;
+  }
+
+  async hit(user: string, limit: number, windowS: number): Promise<number> {
+    if (limit <= 0) return 0;
+    const now = Date.now();
+    let w = this.windows.get(user);
+    if (!w || w.resetAt <= now) {
+      w = { count: 0, resetAt: now + windowS * 1000 };
+      this.windows.set(user, w);
+    }
+    if (w.count >= limit) return w.resetAt - now;
+    w.count++;
+    return 0;
+  }
+
+  // --- persist log -------------------------------------------------------------------------
+
+  private append(part: Partition, partition: number, payload: string): void {
+    const id = `${Date.now()}-${part.nextId++}`;
+    part.fresh.push({ id, partition, payload, deliveries: 0 });
+    for (const wake of part.waiters) wake();
+  }
+
+  async read(partition: number, consumer: string, count: number, blockMs: number): Promise<LogEntry[]> {
+    const part = this.parts[partition];
+    if (part.fresh.length === 0 && blockMs > 0) {
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          part.waiters.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, blockMs);
+        part.waiters.add(wake);
+      });
+    }
+    const taken = part.fresh.splice(0, count);
+    const now = Date.now();
+    return taken.map((e) => {
+      e.deliveries++;
+      part.pending.set(e.id, { entry: e, owner: consumer, deliveredAt: now });
+      return { ...e };
+    });
+  }
+
+  async claimStale(partition: number, consumer: string, minIdleMs: number, count: number): Promise<LogEntry[]> {
+    const part = this.parts[partition];
+    const now = Date.now();
+    const out: LogEntry[] = [];
+    for (const p of part.pending.values()) {
+      if (out.length >= count) break;
+      if (now - p.deliveredAt < minIdleMs) continue;
+      p.entry.deliveries++;
+      p.owner = consumer;
+      p.deliveredAt = now;
+      out.push({ ...p.entry });
+    }
+    return out;
+  }
+
+  async ack(partition: number, ids: string[]): Promise<void> {
+    const part = this.parts[partition];
+    for (const id of ids) part.pending.delete(id);
+  }
+
+  async deadLetter(entry: LogEntry, error: string): Promise<void> {
+    const id = `${Date.now()}-${++this.deadSeq}`;
+    this.dead.set(id, { id, partition: entry.partition, payload: entry.payload, error, failed_at: new Date().toISOString() });
+    await this.ack(entry.partition, [entry.id]);
+  }
+
+  async listDeadLetters(limit: number): Promise<DeadLetter[]> {
+    return [...this.dead.values()].slice(0, limit);
+  }
+
+  async replayDeadLetter(id: string): Promise<boolean> {
+    const d = this.dead.get(id);
+    if (!d) return false;
+    this.dead.delete(id);
+    this.append(this.parts[d.partition], d.partition, d.payload);
+    return true;
+  }
+
+  async backlog(partition: number): Promise<number> {
+    const part = this.parts[partition];
+    return part.fresh.length + part.pending.size;
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    for (const part of this.parts) for (const wake of part.waiters) wake();
+    this.events.removeAllListeners();
+  }
+}
+
+/** Shared by adapters that hold the ring in memory: answers a range or null if not covered. */
+export function sliceRing(ring: { seq: number; json: string }[], lastSeq: number, range: RecentRange) {
+  const lowestSeq = ring.length ? ring[0].seq : lastSeq + 1;
+  let from: number;
+  let to: number; // inclusive seq bounds wanted
+  if (range.afterSeq !== undefined) {
+    from = range.afterSeq + 1;
+    to = Math.min(lastSeq, range.afterSeq + range.limit);
+  } else {
+    to = Math.min(lastSeq, (range.beforeSeq ?? lastSeq + 1) - 1);
+    from = Math.max(1, to - range.limit + 1);
+  }
+  if (from > to) return { messages: [], lastSeq, lowestSeq };
+  if (from < lowestSeq) return null;
+  const start = from - lowestSeq;
+  const slice = ring.slice(start, start + (to - from + 1));
+  // The ring is contiguous by construction; if it ever is not (hot data lost), let the store answer.
+  if (slice.length !== to - from + 1 || slice[0].seq !== from || slice[slice.length - 1].seq !== to) return null;
+  return { messages: slice.map((e) => e.json), lastSeq, lowestSeq };
+}

@@ -1,0 +1,71 @@
+// Schema migrations, applied in order by Kysely's Migrator (start-up and `strata migrate`).
+// A migration never changes once released; add a new one instead.
+import { type Kysely, type Migration, sql } from 'kysely';
+
+type Dialect = 'sqlite' | 'postgres';
+
+function time(d: Dialect) {
+  return d === 'postgres' ? 'timestamptz' : 'text';
+}
+
+export function migrations(dialect: Dialect): Record<string, Migration> {
+  const t = time(dialect);
+  return {
+    '0001_core': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('conversations')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('title', 'text')
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('created_by', 'text', (c) => c.notNull())
+          .addColumn('created_at', sql.raw(t), (c) => c.notNull())
+          .addColumn('last_seq', 'bigint', (c) => c.notNull().defaultTo(0))
+          .addColumn('last_activity_at', sql.raw(t), (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('members')
+          .addColumn('conversation_id', 'text', (c) => c.notNull().references('conversations.id').onDelete('cascade'))
+          .addColumn('user_id', 'text', (c) => c.notNull())
+          .addColumn('role', 'text', (c) => c.notNull())
+          .addColumn('joined_at', sql.raw(t), (c) => c.notNull())
+          .addPrimaryKeyConstraint('members_pk', ['conversation_id', 'user_id'])
+          .execute();
+        await db.schema.createIndex('members_user_idx').on('members').column('user_id').execute();
+        await db.schema
+          .createTable('messages')
+          .addColumn('conversation_id', 'text', (c) => c.notNull().references('conversations.id').onDelete('cascade'))
+          .addColumn('seq', 'bigint', (c) => c.notNull())
+          .addColumn('id', 'text', (c) => c.notNull().unique())
+          .addColumn('sender', 'text', (c) => c.notNull())
+          .addColumn('text', 'text')
+          .addColumn('reply_to', 'text')
+          .addColumn('client_id', 'text')
+          .addColumn('created_at', sql.raw(t), (c) => c.notNull())
+          .addColumn('edited_at', sql.raw(t))
+          .addColumn('deleted_at', sql.raw(t))
+          .addPrimaryKeyConstraint('messages_pk', ['conversation_id', 'seq'])
+          .execute();
+        await db.schema.createIndex('messages_client_idx').on('messages').columns(['conversation_id', 'sender', 'client_id']).execute();
+        await db.schema.createIndex('messages_created_idx').on('messages').column('created_at').execute();
+        await db.schema
+          .createTable('receipts')
+          .addColumn('conversation_id', 'text', (c) => c.notNull().references('conversations.id').onDelete('cascade'))
+          .addColumn('user_id', 'text', (c) => c.notNull())
+          .addColumn('delivered_seq', 'bigint', (c) => c.notNull().defaultTo(0))
+          .addColumn('read_seq', 'bigint', (c) => c.notNull().defaultTo(0))
+          .addPrimaryKeyConstraint('receipts_pk', ['conversation_id', 'user_id'])
+          .execute();
+        await db.schema
+          .createTable('reactions')
+          .addColumn('message_id', 'text', (c) => c.notNull())
+          .addColumn('conversation_id', 'text', (c) => c.notNull().references('conversations.id').onDelete('cascade'))
+          .addColumn('user_id', 'text', (c) => c.notNull())
+          .addColumn('reaction', 'text', (c) => c.notNull())
+          .addColumn('created_at', sql.raw(t), (c) => c.notNull())
+          .addPrimaryKeyConstraint('reactions_pk', ['message_id', 'user_id', 'reaction'])
+          .execute();
+      },
+    },
+  };
+}

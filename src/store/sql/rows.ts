@@ -1,0 +1,48 @@
+// Row → domain mapping shared by both dialects: bigint → number, time → ISO-8601 string.
+import type { Message } from '../../messages/message.js';
+import type { ConversationSummary, Kind, Role } from '../store.js';
+
+export function iso(v: string | Date): string;
+export function iso(v: string | Date | null): string | null;
+export function iso(v: string | Date | null): string | null {
+  if (v === null) return null;
+  return typeof v === 'string' ? v : v.toISOString();
+}
+
+export function toRole(v: string): Role {
+  return v as Role;
+}
+
+export function toMessage(r: {
+  id: string; conversation_id: string; seq: number | string; sender: string; text: string | null; reply_to: string | null;
+  client_id: string | null; created_at: string | Date; edited_at: string | Date | null; deleted_at: string | Date | null;
+}): Message {
+  return {
+    id: r.id,
+    conversation_id: r.conversation_id,
+    seq: Number(r.seq),
+    sender: r.sender,
+    text: r.text,
+    reply_to: r.reply_to,
+    client_id: r.client_id,
+    created_at: iso(r.created_at),
+    edited_at: iso(r.edited_at),
+    deleted_at: iso(r.deleted_at),
+  };
+}
+
+export function toConversationSummary(r: {
+  id: string; title: string | null; kind: string; created_by: string; created_at: string | Date;
+  last_seq: number | string; last_activity_at: string | Date; read_seq: number | string;
+}): ConversationSummary {
+  return {
+    id: r.id,
+    title: r.title,
+    kind: r.kind as Kind,
+    created_by: r.created_by,
+    created_at: iso(r.created_at),
+    last_seq: Number(r.last_seq),
+    last_activity_at: iso(r.last_activity_at),
+    read_seq: Number(r.read_seq),
+  };
+}

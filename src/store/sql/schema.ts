@@ -1,0 +1,54 @@
+// Table types for Kysely. Times are ISO strings in SQLite and timestamptz in PostgreSQL;
+// rows.ts normalises both to ISO strings.
+export interface ConversationsTable {
+  id: string;
+  title: string | null;
+  kind: string;
+  created_by: string;
+  created_at: string | Date;
+  last_seq: number | string;
+  last_activity_at: string | Date;
+}
+
+export interface MembersTable {
+  conversation_id: string;
+  user_id: string;
+  role: string;
+  joined_at: string | Date;
+}
+
+export interface MessagesTable {
+  conversation_id: string;
+  seq: number | string;
+  id: string;
+  sender: string;
+  text: string | null;
+  reply_to: string | null;
+  client_id: string | null;
+  created_at: string | Date;
+  edited_at: string | Date | null;
+  deleted_at: string | Date | null;
+}
+
+export interface ReceiptsTable {
+  conversation_id: string;
+  user_id: string;
+  delivered_seq: number | string;
+  read_seq: number | string;
+}
+
+export interface ReactionsTable {
+  message_id: string;
+  conversation_id: string;
+  user_id: string;
+  reaction: string;
+  created_at: string | Date;
+}
+
+export interface DB {
+  conversations: ConversationsTable;
+  members: MembersTable;
+  messages: MessagesTable;
+  receipts: ReceiptsTable;
+  reactions: ReactionsTable;
+}

@@ -1,0 +1,253 @@
+// The warm store over Kysely, one implementation for SQLite (better-sqlite3, WAL) and
+// PostgreSQL (pg). Message inserts are multi-row, in one transaction, ON CONFLICT DO NOTHING:
+// idempotent under redelivery. Native errors become AppError here: connection failures are
+// UNAVAILABLE (retryable), anything else keeps its cause and is not retryable.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { AppError } from '../../errors.js';
+import type { Message } from '../../messages/message.js';
+import type { Conversation, ConversationSummary, Member, MessagePatch, MessageRange, Role, Store } from '../store.js';
+import { migrations } from './migrations.js';
+import { toConversationSummary, toMessage, toRole } from './rows.js';
+import type { DB } from './schema.js';
+
+export interface SqlStoreOptions {
+  /** PostgreSQL schema to use (created if absent); tests isolate by schema. */
+  schema?: string;
+  poolSize?: number;
+}
+
+const RETRYABLE_PG = /^(08|53|57P0)/; // connection exception, insufficient resources, shutdown
+
+function translate(e: unknown): never {
+  if (e instanceof AppError) throw e;
+  const err = e as { code?: string; message?: string };
+  const code = err.code ?? '';
+  if (RETRYABLE_PG.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'SQLITE_BUSY'].includes(code) || /terminat|Connection|connect/i.test(err.message ?? '')) {
+    throw new AppError('UNAVAILABLE', 'warm store unreachable', { cause: e, retryable: true });
+  }
+  throw new AppError('INTERNAL', `warm store: ${err.message ?? String(e)}`, { cause: e, retryable: false });
+}
+
+async function guard<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    translate(e);
+  }
+}
+
+export async function createSqlStore(url: string, opts: SqlStoreOptions = {}): Promise<SqlStore> {
+  if (url.startsWith('sqlite:')) {
+    const { default: Database } = await import('better-sqlite3');
+    const file = url.slice('sqlite:'.length);
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const database = new Database(file);
+    database.pragma('journal_mode = WAL');
+    database.pragma('synchronous = NORMAL');
+    database.pragma('foreign_keys = ON');
+    database.pragma('busy_timeout = 5000');
+    return new SqlStore(new Kysely<DB>({ dialect: new SqliteDialect({ database }) }), 'sqlite');
+  }
+  const { default: pg } = await import('pg');
+  const schema = opts.schema;
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.poolSize ?? 10,
+    connectionTimeoutMillis: 5000,
+    options: schema ? `-c search_path=${schema}` : undefined,
+    types: {
+      getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+        oid === 20 ? (v: string) => Number(v) : (pg.types.getTypeParser as (o: number, f?: string) => unknown)(oid, format),
+    } as never,
+  });
+  // An idle client's error (server restart) must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  if (schema) {
+    if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
+    const c = await pool.connect().catch(translate);
+    try {
+      await c.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    } finally {
+      c.release();
+    }
+  }
+  return new SqlStore(new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), 'postgres');
+}
+
+export class SqlStore implements Store {
+  constructor(readonly db: Kysely<DB>, readonly dialect: 'sqlite' | 'postgres') {}
+
+  async migrate(): Promise<void> {
+    const migrator = new Migrator({ db: this.db, provider: { getMigrations: async () => migrations(this.dialect) } });
+    const { error } = await migrator.migrateToLatest();
+    if (error) translate(error);
+  }
+
+  async ping(): Promise<void> {
+    await guard(() => sql`select 1`.execute(this.db));
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  // --- conversations -----------------------------------------------------------------------
+
+  createConversation(c: Conversation): Promise<void> {
+    return guard(() =>
+      this.db.transaction().execute(async (tx) => {
+        await tx.insertInto('conversations')
+          .values({ id: c.id, title: c.title, kind: c.kind, created_by: c.created_by, created_at: c.created_at, last_seq: 0, last_activity_at: c.created_at })
+          .execute();
+        if (c.members.length) {
+          await tx.insertInto('members')
+            .values(c.members.map((m) => ({ conversation_id: c.id, user_id: m.user, role: m.role, joined_at: c.created_at })))
+            .execute();
+        }
+      }),
+    );
+  }
+
+  getConversation(id: string): Promise<Conversation | null> {
+    return guard(async () => {
+      const row = await this.db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row) return null;
+      const members = await this.db.selectFrom('members').select(['user_id', 'role']).where('conversation_id', '=', id).orderBy('joined_at').orderBy('user_id').execute();
+      const s = toConversationSummary({ ...row, read_seq: 0 });
+      return { id: s.id, title: s.title, kind: s.kind, created_by: s.created_by, created_at: s.created_at, members: members.map((m) => ({ user: m.user_id, role: toRole(m.role) })) };
+    });
+  }
+
+  listConversations(user: string): Promise<ConversationSummary[]> {
+    return guard(async () => {
+      const rows = await this.db
+        .selectFrom('members as m')
+        .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+        .leftJoin('receipts as r', (j) => j.onRef('r.conversation_id', '=', 'c.id').onRef('r.user_id', '=', 'm.user_id'))
+        .select(['c.id', 'c.title', 'c.kind', 'c.created_by', 'c.created_at', 'c.last_seq', 'c.last_activity_at', 'r.read_seq'])
+        .where('m.user_id', '=', user)
+        .orderBy('c.last_activity_at', 'desc')
+        .orderBy('c.id')
+        .execute();
+      return rows.map((r) => toConversationSummary({ ...r, read_seq: r.read_seq ?? 0 }));
+    });
+  }
+
+  getRole(conversationId: string, user: string): Promise<Role | null> {
+    return guard(async () => {
+      const row = await this.db.selectFrom('members').select('role').where('conversation_id', '=', conversationId).where('user_id', '=', user).executeTakeFirst();
+      return row ? toRole(row.role) : null;
+    });
+  }
+
+  addMember(conversationId: string, member: Member): Promise<void> {
+    return guard(async () => {
+      const res = await this.db.insertInto('members')
+        .values({ conversation_id: conversationId, user_id: member.user, role: member.role, joined_at: new Date().toISOString() })
+        .onConflict((oc) => oc.columns(['conversation_id', 'user_id']).doNothing())
+        .executeTakeFirst();
+      if (Number(res.numInsertedOrUpdatedRows ?? 0) === 0) throw new AppError('MEMBER_EXISTS', `${member.user} is already a member`);
+    });
+  }
+
+  removeMember(conversationId: string, user: string): Promise<boolean> {
+    return guard(async () => {
+      const res = await this.db.deleteFrom('members').where('conversation_id', '=', conversationId).where('user_id', '=', user).executeTakeFirst();
+      return Number(res.numDeletedRows) > 0;
+    });
+  }
+
+  // --- messages ----------------------------------------------------------------------------
+
+  insertMessages(messages: Message[]): Promise<number> {
+    if (messages.length === 0) return Promise.resolve(0);
+    return guard(() =>
+      this.db.transaction().execute(async (tx) => {
+        let inserted = 0;
+        // Chunks keep SQLite under its bound-parameter limit (10 columns × 3,000 rows < 32,766).
+        for (let i = 0; i < messages.length; i += 3000) {
+          const chunk = messages.slice(i, i + 3000);
+          const res = await tx.insertInto('messages')
+            .values(chunk.map((m) => ({
+              conversation_id: m.conversation_id, seq: m.seq, id: m.id, sender: m.sender, text: m.text, reply_to: m.reply_to,
+              client_id: m.client_id, created_at: m.created_at, edited_at: m.edited_at, deleted_at: m.deleted_at,
+            })))
+            .onConflict((oc) => oc.doNothing())
+            .executeTakeFirst();
+          inserted += Number(res.numInsertedOrUpdatedRows ?? 0);
+        }
+        const latest = new Map<string, Message>();
+        for (const m of messages) {
+          const cur = latest.get(m.conversation_id);
+          if (!cur || cur.seq < m.seq) latest.set(m.conversation_id, m);
+        }
+        for (const m of latest.values()) {
+          await tx.updateTable('conversations')
+            .set({ last_seq: m.seq, last_activity_at: m.created_at })
+            .where('id', '=', m.conversation_id)
+            .where('last_seq', '<', m.seq)
+            .execute();
+        }
+        return inserted;
+      }),
+    );
+  }
+
+  listMessages(conversationId: string, range: MessageRange): Promise<Message[]> {
+    return guard(async () => {
+      let q = this.db.selectFrom('messages').selectAll().where('conversation_id', '=', conversationId);
+      if (range.afterSeq !== undefined) {
+        q = q.where('seq', '>', range.afterSeq).orderBy('seq', 'asc');
+      } else {
+        if (range.beforeSeq !== undefined) q = q.where('seq', '<', range.beforeSeq);
+        q = q.orderBy('seq', 'desc');
+      }
+      const rows = await q.limit(range.limit).execute();
+      const out = rows.map(toMessage);
+      return range.afterSeq !== undefined ? out : out.reverse();
+    });
+  }
+
+  getMessage(id: string): Promise<Message | null> {
+    return guard(async () => {
+      const row = await this.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toMessage(row) : null;
+    });
+  }
+
+  getMessageBySeq(conversationId: string, seq: number): Promise<Message | null> {
+    return guard(async () => {
+      const row = await this.db.selectFrom('messages').selectAll().where('conversation_id', '=', conversationId).where('seq', '=', seq).executeTakeFirst();
+      return row ? toMessage(row) : null;
+    });
+  }
+
+  findByClientId(conversationId: string, sender: string, clientId: string): Promise<Message | null> {
+    return guard(async () => {
+      const row = await this.db.selectFrom('messages').selectAll()
+        .where('conversation_id', '=', conversationId).where('sender', '=', sender).where('client_id', '=', clientId)
+        .orderBy('seq').executeTakeFirst();
+      return row ? toMessage(row) : null;
+    });
+  }
+
+  maxSeq(conversationId: string): Promise<number> {
+    return guard(async () => {
+      const conv = await this.db.selectFrom('conversations').select('last_seq').where('id', '=', conversationId).executeTakeFirst();
+      const msg = await this.db.selectFrom('messages').select((eb) => eb.fn.max('seq').as('m')).where('conversation_id', '=', conversationId).executeTakeFirst();
+      return Math.max(Number(conv?.last_seq ?? 0), Number(msg?.m ?? 0));
+    });
+  }
+
+  updateMessage(id: string, patch: MessagePatch): Promise<Message | null> {
+    return guard(async () => {
+      const set: Record<string, unknown> = { text: patch.text };
+      if (patch.edited_at !== undefined) set.edited_at = patch.edited_at;
+      if (patch.deleted_at !== undefined) set.deleted_at = patch.deleted_at;
+      await this.db.updateTable('messages').set(set).where('id', '=', id).execute();
+      return this.getMessage(id);
+    });
+  }
+}

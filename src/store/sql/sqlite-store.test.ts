@@ -1,0 +1,4 @@
+import { storeContract } from '../store.contract.js';
+import { createSqlStore } from './sql-store.js';
+
+storeContract('SQLite (in memory)', () => createSqlStore('sqlite::memory:'));

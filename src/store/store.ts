@@ -1,0 +1,82 @@
+// The warm store's ports: the source of truth for conversations, members and messages.
+// One SQL implementation (sql/sql-store.ts) serves SQLite and PostgreSQL; both pass
+// store.contract.ts. Message writes are idempotent on (conversation_id, seq): a redelivered
+// persist-log entry never makes a second row.
+import type { Message } from '../messages/message.js';
+
+export type Role = 'owner' | 'admin' | 'member';
+export type Kind = 'direct' | 'group';
+
+export interface Member {
+  user: string;
+  role: Role;
+}
+
+export interface Conversation {
+  id: string;
+  title: string | null;
+  kind: Kind;
+  created_by: string;
+  created_at: string;
+  members: Member[];
+}
+
+export interface ConversationSummary {
+  id: string;
+  title: string | null;
+  kind: Kind;
+  created_by: string;
+  created_at: string;
+  /** Highest persisted seq (the API overlays the hot counter). */
+  last_seq: number;
+  last_activity_at: string;
+  read_seq: number;
+}
+
+export interface MessageRange {
+  /** Exclusive bounds; neither → the latest `limit`. */
+  beforeSeq?: number;
+  afterSeq?: number;
+  limit: number;
+}
+
+export interface MessagePatch {
+  text: string | null;
+  edited_at?: string | null;
+  deleted_at?: string | null;
+}
+
+export interface ConversationStore {
+  createConversation(c: Conversation): Promise<void>;
+  getConversation(id: string): Promise<Conversation | null>;
+  listConversations(user: string): Promise<ConversationSummary[]>;
+  getRole(conversationId: string, user: string): Promise<Role | null>;
+  /** Throws AppError MEMBER_EXISTS if already a member. */
+  addMember(conversationId: string, member: Member): Promise<void>;
+  /** False if the user was not a member. */
+  removeMember(conversationId: string, user: string): Promise<boolean>;
+}
+
+export interface MessageStore {
+  /**
+   * Inserts messages in one transaction; rows already present (same conversation_id and seq)
+   * are left as they are. Returns how many rows were new. Advances conversations.last_seq.
+   */
+  insertMessages(messages: Message[]): Promise<number>;
+  /** Ascending by seq. */
+  listMessages(conversationId: string, range: MessageRange): Promise<Message[]>;
+  getMessage(id: string): Promise<Message | null>;
+  getMessageBySeq(conversationId: string, seq: number): Promise<Message | null>;
+  findByClientId(conversationId: string, sender: string, clientId: string): Promise<Message | null>;
+  /** Highest seq ever persisted for the conversation (0 if none), archived ones included. */
+  maxSeq(conversationId: string): Promise<number>;
+  /** Applies an edit or a delete; returns the updated message, null if absent. */
+  updateMessage(id: string, patch: MessagePatch): Promise<Message | null>;
+}
+
+export interface Store extends ConversationStore, MessageStore {
+  readonly dialect: 'sqlite' | 'postgres';
+  migrate(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
