@@ -87,7 +87,7 @@ export const schema = {
 } as const;
 
 type Schema = typeof schema;
-export type Config = { [K in keyof Schema]: Schema[K] extends KeyDef<infer T> ? T : never };
+export type Config = { -readonly [K in keyof Schema]: Schema[K] extends KeyDef<infer T> ? T : never };
 
 export class ConfigError extends Error {}
 

@@ -1,0 +1,72 @@
+// JWT verification and minting. HS256 with AUTH_JWT_SECRET, or RS256/ES256 against a JWKS URL.
+// The algorithm list is fixed per mode, so `alg: none` and algorithm confusion are refused.
+// `sub` is the user id; `admin: true` marks an operator.
+import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+import { AppError } from '../errors.js';
+
+export interface Principal {
+  user: string;
+  admin: boolean;
+}
+
+export interface TokenVerifier {
+  verify(token: string): Promise<Principal>;
+}
+
+const USER_ID = /^[^\s\u0000-\u001f]{1,128}$/u;
+
+export function isValidUserId(id: unknown): id is string {
+  return typeof id === 'string' && USER_ID.test(id);
+}
+
+function principal(payload: { sub?: unknown; admin?: unknown }): Principal {
+  if (!isValidUserId(payload.sub)) throw new AppError('UNAUTHENTICATED', 'token has no valid `sub`');
+  return { user: payload.sub, admin: payload.admin === true };
+}
+
+export function hs256Verifier(secret: string): TokenVerifier {
+  const key = new TextEncoder().encode(secret);
+  return {
+    async verify(token) {
+      try {
+        const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'] });
+        return principal(payload);
+      } catch (e) {
+        if (e instanceof AppError) throw e;
+        throw new AppError('UNAUTHENTICATED', `invalid token: ${(e as Error).message}`);
+      }
+    },
+  };
+}
+
+export function jwksVerifier(url: string): TokenVerifier {
+  const jwks: JWTVerifyGetKey = createRemoteJWKSet(new URL(url));
+  return {
+    async verify(token) {
+      try {
+        const { payload } = await jwtVerify(token, jwks, { algorithms: ['RS256', 'ES256'] });
+        return principal(payload);
+      } catch (e) {
+        if (e instanceof AppError) throw e;
+        throw new AppError('UNAUTHENTICATED', `invalid token: ${(e as Error).message}`);
+      }
+    },
+  };
+}
+
+/** Parses durations such as 30s, 15m, 1h, 7d. */
+export function parseTtl(ttl: string): number {
+  const m = /^(\d+)([smhd])$/.exec(ttl);
+  if (!m) throw new Error(`invalid ttl "${ttl}": use e.g. 30m, 1h, 7d`);
+  return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2] as 's' | 'm' | 'h' | 'd'];
+}
+
+export async function mintToken(secret: string, user: string, opts: { admin?: boolean; ttlS?: number } = {}): Promise<string> {
+  if (!isValidUserId(user)) throw new Error(`invalid user id "${user}"`);
+  const jwt = new SignJWT(opts.admin ? { admin: true } : {})
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(user)
+    .setIssuedAt()
+    .setExpirationTime(`${opts.ttlS ?? 3600}s`);
+  return jwt.sign(new TextEncoder().encode(secret));
+}

@@ -1,0 +1,35 @@
+// HTTP routes of conversations and members.
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { ConversationService } from './service.js';
+import {
+  AddMemberBody, ConversationParams, ConversationSummaryT, ConversationT, CreateConversationBody, MemberParams, MemberT,
+} from './schemas.js';
+
+export function conversationRoutes(app: FastifyInstance, svc: ConversationService) {
+  const tags = ['conversations'];
+  const security = [{ bearer: [] }];
+
+  app.post<{ Body: CreateConversationBody }>('/v1/conversations', {
+    schema: { tags, security, summary: 'Create a conversation; the creator becomes owner', body: CreateConversationBody, response: { 201: ConversationT } },
+  }, async (req, reply) => reply.code(201).send(await svc.create(req.user.user, req.body)));
+
+  app.get('/v1/conversations', {
+    schema: { tags, security, summary: 'My conversations, newest activity first', response: { 200: Type.Object({ conversations: Type.Array(ConversationSummaryT) }) } },
+  }, async (req) => ({ conversations: await svc.list(req.user.user) }));
+
+  app.get<{ Params: { id: string } }>('/v1/conversations/:id', {
+    schema: { tags, security, summary: 'One conversation with its members', params: ConversationParams, response: { 200: ConversationT } },
+  }, async (req) => svc.get(req.user.user, req.params.id));
+
+  app.post<{ Params: { id: string }; Body: AddMemberBody }>('/v1/conversations/:id/members', {
+    schema: { tags, security, summary: 'Add a member (owner/admin)', params: ConversationParams, body: AddMemberBody, response: { 201: MemberT } },
+  }, async (req, reply) => reply.code(201).send(await svc.addMember(req.user.user, req.params.id, req.body)));
+
+  app.delete<{ Params: { id: string; user: string } }>('/v1/conversations/:id/members/:user', {
+    schema: { tags, security, summary: 'Remove a member (owner/admin, or yourself)', params: MemberParams, response: { 204: Type.Null() } },
+  }, async (req, reply) => {
+    await svc.removeMember(req.user.user, req.params.id, req.params.user);
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,42 @@
+// Request/response schemas of the conversation routes (TypeBox → JSON Schema → OpenAPI).
+import { Type, type Static } from '@sinclair/typebox';
+
+export const UserId = Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\s\\u0000-\\u001f]+$', description: 'a user id (the JWT `sub`)' });
+export const Uuid = Type.String({ format: 'uuid' });
+export const RoleT = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('member')]);
+export const KindT = Type.Union([Type.Literal('direct'), Type.Literal('group')]);
+
+export const CreateConversationBody = Type.Object({
+  members: Type.Array(UserId, { minItems: 1, maxItems: 1000, description: 'users to add besides the creator (who becomes owner)' }),
+  title: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
+  kind: Type.Optional(KindT),
+}, { additionalProperties: false });
+export type CreateConversationBody = Static<typeof CreateConversationBody>;
+
+export const MemberT = Type.Object({ user: UserId, role: RoleT });
+
+export const ConversationT = Type.Object({
+  id: Uuid,
+  title: Type.Union([Type.String(), Type.Null()]),
+  kind: KindT,
+  created_by: Type.String(),
+  created_at: Type.String({ format: 'date-time' }),
+  members: Type.Array(MemberT),
+});
+
+export const ConversationSummaryT = Type.Object({
+  id: Uuid,
+  title: Type.Union([Type.String(), Type.Null()]),
+  kind: KindT,
+  created_by: Type.String(),
+  created_at: Type.String({ format: 'date-time' }),
+  last_activity_at: Type.String({ format: 'date-time' }),
+  last_seq: Type.Integer(),
+  read_seq: Type.Integer(),
+  unread: Type.Integer(),
+});
+
+export const ConversationParams = Type.Object({ id: Uuid });
+export const MemberParams = Type.Object({ id: Uuid, user: UserId });
+export const AddMemberBody = Type.Object({ user: UserId, role: Type.Optional(RoleT) }, { additionalProperties: false });
+export type AddMemberBody = Static<typeof AddMemberBody>;

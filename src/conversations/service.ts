@@ -1,0 +1,81 @@
+// Conversation use-cases: create, list mine, read one, add/remove members. Owners and admins
+// manage members; only an owner grants `owner`; the last owner cannot leave; anyone may leave.
+import { EventEmitter } from 'node:events';
+import { v7 as uuidv7 } from 'uuid';
+import { AppError } from '../errors.js';
+import type { HotTier } from '../hot-tier/hot-tier.js';
+import type { Conversation, ConversationStore, Kind, Member, Role } from '../store/store.js';
+import type { Access } from './access.js';
+import type { AddMemberBody, CreateConversationBody } from './schemas.js';
+
+export interface MembershipEvent {
+  conversationId: string;
+  user: string;
+  change: 'added' | 'removed';
+}
+
+export class ConversationService {
+  /** 'membership' → MembershipEvent, for the real-time gateway of this node. */
+  readonly events = new EventEmitter();
+
+  constructor(private store: ConversationStore, private hot: HotTier, private access: Access) {}
+
+  async create(user: string, body: CreateConversationBody): Promise<Conversation> {
+    const others = [...new Set(body.members)].filter((u) => u !== user);
+    const kind: Kind = body.kind ?? (others.length === 1 ? 'direct' : 'group');
+    if (kind === 'direct' && others.length !== 1) throw new AppError('VALIDATION_FAILED', 'a direct conversation has exactly one other member');
+    const members: Member[] = [{ user, role: 'owner' }, ...others.map((u) => ({ user: u, role: 'member' as Role }))];
+    const c: Conversation = { id: uuidv7(), title: body.title ?? null, kind, created_by: user, created_at: new Date().toISOString(), members };
+    await this.store.createConversation(c);
+    // A new conversation starts at seq 0: seed the hot counter now so the first send is one call.
+    await this.hot.seed(c.id, 0, [], 1);
+    for (const m of members) this.events.emit('membership', { conversationId: c.id, user: m.user, change: 'added' } satisfies MembershipEvent);
+    return c;
+  }
+
+  async list(user: string) {
+    const rows = await this.store.listConversations(user);
+    const hotSeqs = await this.hot.lastSeqs(rows.map((r) => r.id));
+    return rows.map((r, i) => {
+      const last = Math.max(r.last_seq, hotSeqs[i] ?? 0);
+      return { ...r, last_seq: last, unread: Math.max(0, last - r.read_seq) };
+    });
+  }
+
+  async get(user: string, id: string): Promise<Conversation> {
+    await this.access.requireMember(id, user);
+    const c = await this.store.getConversation(id);
+    if (!c) throw new AppError('CONVERSATION_NOT_FOUND', `conversation ${id} not found`);
+    return c;
+  }
+
+  async addMember(user: string, id: string, body: AddMemberBody): Promise<Member> {
+    const mine = await this.access.requireMember(id, user);
+    if (mine === 'member') throw new AppError('FORBIDDEN', 'only owners and admins add members');
+    const role = body.role ?? 'member';
+    if (role === 'owner' && mine !== 'owner') throw new AppError('FORBIDDEN', 'only an owner grants the owner role');
+    const c = await this.store.getConversation(id);
+    if (c?.kind === 'direct') throw new AppError('VALIDATION_FAILED', 'a direct conversation has exactly two members');
+    await this.store.addMember(id, { user: body.user, role });
+    this.access.invalidate(id, body.user);
+    this.events.emit('membership', { conversationId: id, user: body.user, change: 'added' } satisfies MembershipEvent);
+    return { user: body.user, role };
+  }
+
+  async removeMember(user: string, id: string, target: string): Promise<void> {
+    const mine = await this.access.requireMember(id, user);
+    const theirs = await this.store.getRole(id, target);
+    if (!theirs) throw new AppError('MEMBER_NOT_FOUND', `${target} is not a member`);
+    if (target !== user) {
+      if (mine === 'member') throw new AppError('FORBIDDEN', 'only owners and admins remove members');
+      if (theirs === 'owner' && mine !== 'owner') throw new AppError('FORBIDDEN', 'only an owner removes an owner');
+    }
+    if (theirs === 'owner') {
+      const c = await this.store.getConversation(id);
+      if (c && c.members.filter((m) => m.role === 'owner').length <= 1) throw new AppError('LAST_OWNER', 'the last owner cannot be removed');
+    }
+    await this.store.removeMember(id, target);
+    this.access.invalidate(id, target);
+    this.events.emit('membership', { conversationId: id, user: target, change: 'removed' } satisfies MembershipEvent);
+  }
+}

@@ -1,0 +1,22 @@
+// Prometheus metrics (prom-client), one registry per app instance so tests stay isolated.
+import client from 'prom-client';
+
+export function createMetrics() {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    httpRequests: new client.Counter({ name: 'strata_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'], registers: [registry] }),
+    ingested: new client.Counter({ name: 'strata_messages_ingested_total', help: 'Messages accepted by the hot tier', labelNames: ['via'], registers: [registry] }),
+    ingestSeconds: new client.Histogram({ name: 'strata_ingest_seconds', help: 'Time from accept to ack', buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [registry] }),
+    duplicates: new client.Counter({ name: 'strata_messages_duplicate_total', help: 'Sends answered with an earlier message (same client_id)', registers: [registry] }),
+    rateLimited: new client.Counter({ name: 'strata_rate_limited_total', help: 'Sends refused by the rate limit', registers: [registry] }),
+    backpressure: new client.Counter({ name: 'strata_backpressure_total', help: 'Sends refused because the persist backlog is full', registers: [registry] }),
+    persisted: new client.Counter({ name: 'strata_persisted_rows_total', help: 'Rows committed to the warm store by persist workers', registers: [registry] }),
+    persistLag: new client.Histogram({ name: 'strata_persist_lag_seconds', help: 'Time from ingest to warm-store commit', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30], registers: [registry] }),
+    backlog: new client.Gauge({ name: 'strata_persist_backlog', help: 'Unpersisted entries per partition', labelNames: ['partition'], registers: [registry] }),
+    deadLetters: new client.Counter({ name: 'strata_dead_letters_total', help: 'Entries moved to the dead-letter stream', registers: [registry] }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,48 @@
+// The ONLY place that chooses adapters: from the config, build the deps object.
+import { resolvedDatabaseUrl, type Config } from '../config.js';
+import { resolveSecret } from '../auth/dev-secret.js';
+import { hs256Verifier, jwksVerifier, type TokenVerifier } from '../auth/tokens.js';
+import type { Deps } from '../deps.js';
+import { createMetrics } from '../http/metrics.js';
+import type { HotTier, PersistLog, RateLimiter } from '../hot-tier/hot-tier.js';
+import { MemoryHotTier } from '../hot-tier/memory-hot-tier.js';
+import { createSqlStore } from '../store/sql/sql-store.js';
+
+export interface Wired extends Deps {
+  /** What was chosen, for the start-up banner. */
+  describe: { store: string; hot: string; auth: string };
+  close(): Promise<void>;
+}
+
+export type HotBundle = HotTier & RateLimiter & PersistLog;
+
+export async function createHotTier(config: Config): Promise<HotBundle> {
+  if (!config.valkeyUrl) return new MemoryHotTier(config.partitions);
+  const { createValkeyHotTier } = await import('../hot-tier/valkey/valkey-hot-tier.js');
+  return createValkeyHotTier(config.valkeyUrl, { prefix: config.keyPrefix, partitions: config.partitions });
+}
+
+export function createVerifier(config: Config, createDevSecret: boolean): { verifier: TokenVerifier; describe: string } {
+  if (config.authJwksUrl) return { verifier: jwksVerifier(config.authJwksUrl), describe: `JWKS ${config.authJwksUrl}` };
+  const s = resolveSecret(config, createDevSecret);
+  if (!s) throw new Error('no AUTH_JWT_SECRET and no dev secret yet: start the server once, or set AUTH_JWT_SECRET');
+  const describe = s.file ? `HS256 dev secret ${s.file}${s.generated ? ' (generated now)' : ''}` : 'HS256 AUTH_JWT_SECRET';
+  return { verifier: hs256Verifier(s.secret), describe };
+}
+
+export async function wire(config: Config, opts: { migrate?: boolean } = {}): Promise<Wired> {
+  const dbUrl = resolvedDatabaseUrl(config);
+  const store = await createSqlStore(dbUrl);
+  if (opts.migrate ?? true) await store.migrate();
+  const hot = await createHotTier(config);
+  const { verifier, describe: auth } = createVerifier(config, config.nodeEnv !== 'production');
+  const redacted = dbUrl.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
+  return {
+    config, store, hot, rate: hot, log: hot, auth: verifier, metrics: createMetrics(),
+    describe: { store: `${store.dialect} ${redacted}`, hot: config.valkeyUrl ? `valkey ${config.valkeyUrl.replace(/\/\/[^@]*@/, '//***@')}` : 'in-process memory engine', auth },
+    async close() {
+      await hot.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,56 @@
+// Edit (sender only) and delete (sender, or a conversation owner/admin) of a message. Both
+// write the warm store, then refresh the hot ring's copy, then announce the change. A message
+// accepted on this node but not yet persisted is waited for (it is milliseconds away); the
+// persist worker's insert never overwrites an edit (it inserts only what is absent).
+import { EventEmitter } from 'node:events';
+import type { Access } from '../conversations/access.js';
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import type { IngestService } from './ingest.js';
+import { messageJson, type Message } from './message.js';
+
+export class EditService {
+  /** 'edit' | 'delete' → Message, for the real-time gateway of this node. */
+  readonly events = new EventEmitter();
+
+  constructor(private deps: Deps, private access: Access, private ingest: IngestService) {}
+
+  async edit(user: string, id: string, text: string): Promise<Message> {
+    const m = await this.load(user, id);
+    if (m.sender !== user) throw new AppError('FORBIDDEN', 'only the sender edits a message');
+    if (m.deleted_at) throw new AppError('MESSAGE_DELETED', 'a deleted message cannot be edited');
+    return this.apply('edit', m, { text, edited_at: new Date().toISOString() });
+  }
+
+  async remove(user: string, id: string): Promise<Message> {
+    const m = await this.load(user, id);
+    if (m.sender !== user) {
+      const role = await this.access.requireMember(m.conversation_id, user);
+      if (role === 'member') throw new AppError('FORBIDDEN', 'only the sender or a conversation admin deletes a message');
+    }
+    if (m.deleted_at) return m;
+    return this.apply('delete', m, { text: null, deleted_at: new Date().toISOString() });
+  }
+
+  /** The message, if it exists in a conversation the user belongs to. */
+  async load(user: string, id: string): Promise<Message> {
+    let m = await this.deps.store.getMessage(id);
+    const inflight = this.ingest.recentIds.get(id);
+    if (!m && inflight) {
+      await this.ingest.waitPersisted({ conversation_id: inflight.conversationId, seq: inflight.seq } as Message, 5000);
+      m = await this.deps.store.getMessage(id);
+    }
+    if (!m) throw new AppError('MESSAGE_NOT_FOUND', `message ${id} not found`);
+    const role = await this.access.role(m.conversation_id, user);
+    if (!role) throw new AppError('MESSAGE_NOT_FOUND', `message ${id} not found`);
+    return m;
+  }
+
+  private async apply(kind: 'edit' | 'delete', m: Message, patch: { text: string | null; edited_at?: string; deleted_at?: string }) {
+    const updated = await this.deps.store.updateMessage(m.id, patch);
+    if (!updated) throw new AppError('MESSAGE_NOT_FOUND', `message ${m.id} not found`);
+    await this.deps.hot.replaceRecent(updated.conversation_id, updated.seq, messageJson(updated));
+    this.events.emit(kind, updated);
+    return updated;
+  }
+}

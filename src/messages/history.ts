@@ -1,0 +1,101 @@
+// History pages: served from the hot ring when it covers the range, else from the warm store
+// (and, below the warm store's lowest row, from the cold archive). Every tier returns the same
+// canonical JSON per message, so a page is byte-identical whichever tier answered.
+// has_more: for a latest/`before` page, whether older messages exist; for `after`, newer ones.
+import type { Access } from '../conversations/access.js';
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import { messageJson, type Message } from './message.js';
+import type { HistoryQuery } from './schemas.js';
+
+export interface Page {
+  /** Canonical JSON of each message, ascending by seq. */
+  messages: string[];
+  has_more: boolean;
+  /** Highest seq in the page (0 if empty). */
+  lastSeq: number;
+  tier: 'hot' | 'warm' | 'cold' | 'mixed';
+}
+
+/** Reads ranges below the warm store from the archive; wired in when the archive exists. */
+export interface ColdReader {
+  readRange(conversationId: string, range: { beforeSeq?: number; afterSeq?: number; limit: number }): Promise<Message[]>;
+}
+
+export class HistoryService {
+  constructor(private deps: Deps, private access: Access, private cold?: ColdReader) {}
+
+  async page(user: string, conversationId: string, q: HistoryQuery): Promise<Page> {
+    if (q.before !== undefined && q.after !== undefined) throw new AppError('VALIDATION_FAILED', 'use either `before` or `after`, not both');
+    await this.access.requireMember(conversationId, user);
+    const limit = q.limit ?? 50;
+    const range = { beforeSeq: q.before, afterSeq: q.after, limit };
+
+    const hot = await this.deps.hot.readRecent(conversationId, range);
+    if (hot) {
+      const seqs = hot.messages.length ? [seqOf(hot.messages[0]), seqOf(hot.messages[hot.messages.length - 1])] : [0, 0];
+      const has_more = q.after !== undefined
+        ? hot.messages.length > 0 ? seqs[1] < hot.lastSeq : false
+        : hot.messages.length > 0 ? seqs[0] > 1 : false;
+      return { messages: hot.messages, has_more, lastSeq: seqs[1], tier: 'hot' };
+    }
+    // A range below the ring may still be in flight to the warm store (a burst larger than the
+    // ring): wait briefly for a contiguous answer rather than serve a page with holes.
+    const [hotLast] = await this.deps.hot.lastSeqs([conversationId]);
+    for (let attempt = 0; ; attempt++) {
+      const page = await this.fromStores(conversationId, range);
+      if (hotLast === null || complete(page, range, hotLast) || attempt >= 40) return page;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Warm store first; the archive fills what lies below the warm store's lowest row. */
+  private async fromStores(conversationId: string, range: { beforeSeq?: number; afterSeq?: number; limit: number }): Promise<Page> {
+    const { store } = this.deps;
+    const probe = { ...range, limit: range.limit + 1 };
+    let rows = await store.listMessages(conversationId, probe);
+    let tier: Page['tier'] = 'warm';
+    if (this.cold) {
+      const want = range.limit + 1;
+      if (range.afterSeq !== undefined) {
+        // Rows missing right after the cursor live in the archive.
+        const firstWarm = rows.length ? rows[0].seq : Infinity;
+        if (firstWarm > range.afterSeq + 1) {
+          const cold = await this.cold.readRange(conversationId, { afterSeq: range.afterSeq, limit: want });
+          const coldRows = cold.filter((m) => m.seq < firstWarm);
+          if (coldRows.length) {
+            rows = [...coldRows, ...rows].slice(0, want);
+            tier = rows.length > coldRows.length ? 'mixed' : 'cold';
+          }
+        }
+      } else if (rows.length < want) {
+        const lowestWarm = rows.length ? rows[0].seq : range.beforeSeq ?? Infinity;
+        const need = want - rows.length;
+        const cold = await this.cold.readRange(conversationId, { beforeSeq: lowestWarm === Infinity ? undefined : lowestWarm, limit: need });
+        if (cold.length) {
+          tier = rows.length ? 'mixed' : 'cold';
+          rows = [...cold, ...rows];
+        }
+      }
+    }
+    let has_more = rows.length > range.limit;
+    if (has_more) rows = range.afterSeq !== undefined ? rows.slice(0, range.limit) : rows.slice(rows.length - range.limit);
+    return { messages: rows.map(messageJson), has_more, lastSeq: rows.length ? rows[rows.length - 1].seq : 0, tier };
+  }
+}
+
+function complete(page: Page, range: { beforeSeq?: number; afterSeq?: number }, lastSeq: number): boolean {
+  const seqs = page.messages.map(seqOf);
+  for (let i = 1; i < seqs.length; i++) if (seqs[i] !== seqs[i - 1] + 1) return false;
+  const top = Math.min((range.beforeSeq ?? Infinity) - 1, lastSeq);
+  if (range.afterSeq === undefined && top >= 1 && seqs[seqs.length - 1] !== top) return false;
+  if (seqs.length === 0) return range.afterSeq === undefined || range.afterSeq >= lastSeq;
+  if (range.afterSeq !== undefined && seqs[0] !== range.afterSeq + 1) return false;
+  return true;
+}
+
+function seqOf(json: string): number {
+  // The canonical JSON puts seq third: {"id":"…","conversation_id":"…","seq":N,…}
+  const at = json.indexOf('"seq":') + 6;
+  return Number.parseInt(json.slice(at, json.indexOf(',', at)), 10);
+}

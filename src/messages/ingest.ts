@@ -1,0 +1,113 @@
+// The send use-case, shared by REST and WebSocket: membership → rate limit → ONE hot-tier
+// ingest call → ack. Guarantees: per-conversation seq is gap-free and strictly increasing
+// (assigned inside the atomic hot-tier call); the same client_id returns the original message
+// (idempotent); a refused send (429/503) stores nothing and is always answered.
+// If the hot tier lost its counter (restart without persistence, flush), the counter is
+// re-seeded from the warm store before any seq is assigned, so seq never restarts or repeats.
+import { v7 as uuidv7 } from 'uuid';
+import type { Access } from '../conversations/access.js';
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import { messageJson, messageTemplate, parseMessage, type Message } from './message.js';
+import type { SendBody } from './schemas.js';
+
+export interface Ack {
+  created: boolean;
+  message: Message;
+  /** The message's canonical JSON (reuse it, do not re-serialize). */
+  json: string;
+}
+
+export class IngestService {
+  /** Ids this node ingested recently → conversation/seq: lets an edit wait for a row still in flight. */
+  readonly recentIds = new Map<string, { conversationId: string; seq: number }>();
+
+  constructor(private deps: Deps, private access: Access) {}
+
+  async send(user: string, conversationId: string, body: SendBody, via: 'rest' | 'ws' = 'rest'): Promise<Ack> {
+    const started = performance.now();
+    const { config, hot, rate, store, metrics } = this.deps;
+    await this.access.requireMember(conversationId, user);
+    if (body.reply_to) await this.checkReplyTo(conversationId, body.reply_to);
+
+    const waitMs = await rate.hit(user, config.rateLimit, config.rateWindowS);
+    if (waitMs > 0) {
+      metrics.rateLimited.inc();
+      throw new AppError('RATE_LIMITED', `more than ${config.rateLimit} messages in ${config.rateWindowS} s`, { retryAfterS: waitMs / 1000 });
+    }
+
+    const draft: Omit<Message, 'seq'> = {
+      id: uuidv7(), conversation_id: conversationId, sender: user, text: body.text, reply_to: body.reply_to ?? null,
+      client_id: body.client_id ?? null, created_at: new Date().toISOString(), edited_at: null, deleted_at: null,
+    };
+    const { head, tail } = messageTemplate(draft);
+    const clientKey = draft.client_id === null ? undefined : `${user}\n${draft.client_id}`;
+
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const out = await hot.ingest({
+        conversationId, head, tail, clientKey, dedupTtlS: config.dedupTtlS, recentLimit: config.recentLimit, maxBacklog: config.persistMaxBacklog,
+      });
+      switch (out.status) {
+        case 'created': {
+          const message = parseMessage(out.json);
+          this.remember(message);
+          if (config.ackAfter === 'store') await this.waitPersisted(message);
+          metrics.ingested.inc({ via });
+          metrics.ingestSeconds.observe((performance.now() - started) / 1000);
+          return { created: true, message, json: out.json };
+        }
+        case 'duplicate': {
+          metrics.duplicates.inc();
+          const message = parseMessage(out.json);
+          if (config.ackAfter === 'store') await this.waitPersisted(message);
+          return { created: false, message, json: out.json };
+        }
+        case 'backlogged':
+          metrics.backpressure.inc();
+          throw new AppError('BACKPRESSURE', `persist backlog is full (${out.backlog} entries)`, { retryAfterS: 1 });
+        case 'unseeded': {
+          // The hot tier has no counter: a retry whose dedup key was lost must still find its original.
+          if (draft.client_id !== null) {
+            const prior = await store.findByClientId(conversationId, user, draft.client_id);
+            if (prior) return { created: false, message: prior, json: messageJson(prior) };
+          }
+          await this.seed(conversationId);
+        }
+      }
+    }
+    throw new AppError('UNAVAILABLE', 'hot tier could not be seeded', { retryable: true });
+  }
+
+  /** Re-creates the hot counter and ring from the warm store (never through the persist log). */
+  async seed(conversationId: string): Promise<void> {
+    const { store, hot, config } = this.deps;
+    const [lastSeq, recent] = await Promise.all([
+      store.maxSeq(conversationId),
+      store.listMessages(conversationId, { limit: Math.min(config.recentLimit, 1000) }),
+    ]);
+    await hot.seed(conversationId, lastSeq, recent.map(messageJson), config.recentLimit);
+  }
+
+  private async checkReplyTo(conversationId: string, replyTo: string) {
+    const local = this.recentIds.get(replyTo);
+    if (local?.conversationId === conversationId) return;
+    const target = await this.deps.store.getMessage(replyTo);
+    if (target?.conversation_id === conversationId) return;
+    throw new AppError('REPLY_TO_INVALID', `reply_to ${replyTo} is not a message of this conversation`);
+  }
+
+  private remember(m: Message) {
+    if (this.recentIds.size >= 50_000) this.recentIds.delete(this.recentIds.keys().next().value!);
+    this.recentIds.set(m.id, { conversationId: m.conversation_id, seq: m.seq });
+  }
+
+  /** ACK_AFTER=store: resolves once the warm store has the row. */
+  async waitPersisted(m: Message, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+      if (await this.deps.store.getMessageBySeq(m.conversation_id, m.seq)) return;
+      if (Date.now() > deadline) throw new AppError('UNAVAILABLE', 'message accepted but not yet stored; retry with the same client_id', { retryable: true });
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}

@@ -1,0 +1,43 @@
+// Request/response schemas of the message routes (TypeBox → JSON Schema → OpenAPI).
+import { Type, type Static } from '@sinclair/typebox';
+
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+
+export const MessageT = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  conversation_id: Type.String({ format: 'uuid' }),
+  seq: Type.Integer({ minimum: 1 }),
+  sender: Type.String(),
+  text: Nullable(Type.String()),
+  reply_to: Nullable(Type.String({ format: 'uuid' })),
+  client_id: Nullable(Type.String()),
+  created_at: Type.String({ format: 'date-time' }),
+  edited_at: Nullable(Type.String({ format: 'date-time' })),
+  deleted_at: Nullable(Type.String({ format: 'date-time' })),
+}, { $id: 'Message' });
+
+export const ClientId = Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$', description: 'idempotency key chosen by the client (printable ASCII)' });
+
+export function sendBody(maxTextChars: number) {
+  return Type.Object({
+    text: Type.String({ minLength: 1, maxLength: maxTextChars }),
+    reply_to: Type.Optional(Type.Union([Type.String({ format: 'uuid' }), Type.Null()])),
+    client_id: Type.Optional(Type.Union([ClientId, Type.Null()])),
+  }, { additionalProperties: false });
+}
+export type SendBody = Static<ReturnType<typeof sendBody>>;
+
+export function editBody(maxTextChars: number) {
+  return Type.Object({ text: Type.String({ minLength: 1, maxLength: maxTextChars }) }, { additionalProperties: false });
+}
+
+export const HistoryQuery = Type.Object({
+  before: Type.Optional(Type.Integer({ minimum: 1 })),
+  after: Type.Optional(Type.Integer({ minimum: 0 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+}, { additionalProperties: false });
+export type HistoryQuery = Static<typeof HistoryQuery>;
+
+export const MessageParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+
+export const HistoryPage = Type.Object({ messages: Type.Array(MessageT), has_more: Type.Boolean() });

@@ -1,0 +1,36 @@
+// The persist worker's domain handler: log entries are messages' canonical JSON; one
+// idempotent multi-row insert per batch (keyed on conversation_id, seq) in one transaction.
+// An entry that is not a valid message is rejected (non-retryable) and ends as a dead letter.
+import { AppError } from '../errors.js';
+import type { LogEntry } from '../hot-tier/hot-tier.js';
+import type { Message } from '../messages/message.js';
+import type { Metrics } from '../http/metrics.js';
+import type { MessageStore } from '../store/store.js';
+import type { BatchHandler } from './stream-consumer.js';
+
+export class PersistHandler implements BatchHandler {
+  constructor(private store: MessageStore, private metrics?: Metrics) {}
+
+  async handle(entries: LogEntry[]): Promise<void> {
+    const messages = entries.map(decode);
+    await this.store.insertMessages(messages);
+    if (this.metrics) {
+      const now = Date.now();
+      this.metrics.persisted.inc(messages.length);
+      for (const m of messages) this.metrics.persistLag.observe((now - Date.parse(m.created_at)) / 1000);
+    }
+  }
+}
+
+function decode(e: LogEntry): Message {
+  let m: Message;
+  try {
+    m = JSON.parse(e.payload) as Message;
+  } catch {
+    throw new AppError('VALIDATION_FAILED', `log entry ${e.id} is not JSON`, { retryable: false });
+  }
+  if (typeof m?.conversation_id !== 'string' || !Number.isInteger(m.seq) || m.seq < 1 || typeof m.id !== 'string' || typeof m.sender !== 'string') {
+    throw new AppError('VALIDATION_FAILED', `log entry ${e.id} is not a message`, { retryable: false });
+  }
+  return m;
+}

@@ -1,0 +1,3 @@
+import { apiSuite } from './api.suite.js';
+
+apiSuite('the embedded defaults (memory hot tier + SQLite)', { hot: 'memory', store: 'sqlite' });

@@ -1,0 +1,62 @@
+// Builds a Strata app for tests on chosen adapters: memory or real Valkey hot tier, SQLite
+// (in memory) or real PostgreSQL (a schema of its own). The persist worker runs in-process.
+import { inject } from 'vitest';
+import { testConfig, type Config } from '../../src/config.js';
+import { buildApp, type BuildOptions } from '../../src/app.js';
+import { hs256Verifier, mintToken } from '../../src/auth/tokens.js';
+import { createMetrics } from '../../src/http/metrics.js';
+import { MemoryHotTier } from '../../src/hot-tier/memory-hot-tier.js';
+import { backgroundServices, runServices } from '../../src/main/workers.js';
+import { createSqlStore } from '../../src/store/sql/sql-store.js';
+import type { HotBundle } from '../../src/main/wire.js';
+import { uniqueName } from '../unique.js';
+
+export const SECRET = 'test-secret-0123456789-0123456789-abcdef';
+
+export interface TestStack {
+  app: Awaited<ReturnType<typeof buildApp>>['app'];
+  services: Awaited<ReturnType<typeof buildApp>>['services'];
+  deps: Parameters<typeof buildApp>[0];
+  token(user: string, admin?: boolean): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  hot?: 'memory' | 'valkey';
+  store?: 'sqlite' | 'postgres';
+  config?: Partial<Config>;
+  workers?: boolean;
+  build?: BuildOptions;
+}
+
+export async function makeHot(kind: 'memory' | 'valkey', config: Config): Promise<HotBundle> {
+  if (kind === 'memory') return new MemoryHotTier(config.partitions);
+  const { createValkeyHotTier } = await import('../../src/hot-tier/valkey/valkey-hot-tier.js');
+  return createValkeyHotTier(inject('valkeyUrl'), { prefix: uniqueName('strata'), partitions: config.partitions });
+}
+
+export async function makeStack(opts: StackOptions = {}): Promise<TestStack> {
+  const config = testConfig({ authJwtSecret: SECRET, partitions: 4, persistIntervalMs: 5, rateLimit: 0, ...opts.config });
+  const store = opts.store === 'postgres'
+    ? await createSqlStore(inject('databaseUrl'), { schema: uniqueName('api') })
+    : await createSqlStore('sqlite::memory:');
+  await store.migrate();
+  const hot = await makeHot(opts.hot ?? 'memory', config);
+  const deps = { config, store, hot, rate: hot, log: hot, auth: hs256Verifier(SECRET), metrics: createMetrics() };
+  const { app, services } = await buildApp(deps, opts.build);
+  await app.ready();
+  const stop = new AbortController();
+  const quiet = { warn() {}, error() {}, info() {} };
+  const running = opts.workers === false ? Promise.resolve() : runServices(backgroundServices(deps, quiet), stop.signal, quiet);
+  return {
+    app, services, deps,
+    token: (user, admin) => mintToken(SECRET, user, { admin }),
+    async close() {
+      await app.close();
+      stop.abort();
+      await running;
+      await hot.close();
+      await store.close();
+    },
+  };
+}
