@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// `npm test`: makes sure the servers the suite runs against are installed, then runs vitest.
+// Missing binaries are installed with apt-get when we are root on Debian/Ubuntu; otherwise the
+// run stops with the list of packages to install. TEST_VALKEY_URL / TEST_DATABASE_URL point
+// the suite at existing servers instead of throwaway ones.
+import { execSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+
+const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+const pgInstalled = () => fs.existsSync('/usr/lib/postgresql') && fs.readdirSync('/usr/lib/postgresql').some((v) => fs.existsSync(`/usr/lib/postgresql/${v}/bin/initdb`));
+
+const needs = [
+  { pkg: 'redis-server', ok: () => !!process.env.TEST_VALKEY_URL || has('redis-server') || has('valkey-server') },
+  { pkg: 'postgresql', ok: () => !!process.env.TEST_DATABASE_URL || pgInstalled() },
+  // OpenStack Swift with s3api: the real S3 API the archive's S3 adapter is tested against.
+  { pkg: 'swift swift-proxy swift-object swift-container swift-account python3-swift memcached', ok: () => has('swift-proxy-server') && has('memcached') },
+];
+
+const missing = needs.filter((n) => !n.ok()).map((n) => n.pkg);
+if (missing.length) {
+  const pkgs = missing.join(' ');
+  const root = process.getuid?.() === 0;
+  if (root && has('apt-get')) {
+    console.log(`[test] installing missing servers: ${pkgs}`);
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    execSync('apt-get update -qq', { stdio: 'inherit', env });
+    execSync(`apt-get install -y -qq --no-install-recommends ${pkgs}`, { stdio: 'inherit', env });
+  } else {
+    console.error(`[test] missing: ${pkgs}\n[test] install them (Debian/Ubuntu: sudo apt-get install ${pkgs}) or set TEST_VALKEY_URL / TEST_DATABASE_URL`);
+    process.exit(1);
+  }
+}
+
+const r = spawnSync('npx', ['vitest', 'run', ...process.argv.slice(2)], { stdio: 'inherit' });
+process.exit(r.status ?? 1);
