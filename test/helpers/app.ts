@@ -30,21 +30,24 @@ export interface StackOptions {
   /** Servers other than the shared ones (outage and flush tests run their own). */
   valkeyUrl?: string;
   databaseUrl?: string;
+  /** Fixed names, so that other processes (a `strata worker`) can share the stack's data. */
+  valkeyPrefix?: string;
+  pgSchema?: string;
 }
 
-export async function makeHot(kind: 'memory' | 'valkey', config: Config, url?: string): Promise<HotBundle> {
+export async function makeHot(kind: 'memory' | 'valkey', config: Config, url?: string, prefix?: string): Promise<HotBundle> {
   if (kind === 'memory') return new MemoryHotTier(config.partitions);
   const { createValkeyHotTier } = await import('../../src/hot-tier/valkey/valkey-hot-tier.js');
-  return createValkeyHotTier(url ?? inject('valkeyUrl'), { prefix: uniqueName('strata'), partitions: config.partitions });
+  return createValkeyHotTier(url ?? inject('valkeyUrl'), { prefix: prefix ?? uniqueName('strata'), partitions: config.partitions });
 }
 
 export async function makeStack(opts: StackOptions = {}): Promise<TestStack> {
   const config = testConfig({ authJwtSecret: SECRET, partitions: 4, persistIntervalMs: 5, rateLimit: 0, ...opts.config });
   const store = opts.store === 'postgres'
-    ? await createSqlStore(opts.databaseUrl ?? inject('databaseUrl'), { schema: uniqueName('api') })
+    ? await createSqlStore(opts.databaseUrl ?? inject('databaseUrl'), { schema: opts.pgSchema ?? uniqueName('api') })
     : await createSqlStore('sqlite::memory:');
   await store.migrate();
-  const hot = await makeHot(opts.hot ?? 'memory', config, opts.valkeyUrl);
+  const hot = await makeHot(opts.hot ?? 'memory', config, opts.valkeyUrl, opts.valkeyPrefix);
   const deps = { config, store, hot, rate: hot, log: hot, auth: hs256Verifier(SECRET), metrics: createMetrics() };
   const { app, services } = await buildApp(deps, opts.build);
   await app.ready();

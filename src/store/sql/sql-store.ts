@@ -56,7 +56,7 @@ export async function createSqlStore(url: string, opts: SqlStoreOptions = {}): P
     connectionString: url,
     max: opts.poolSize ?? 10,
     connectionTimeoutMillis: 5000,
-    options: schema ? `-c search_path=${schema}` : undefined,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
     types: {
       getTypeParser: (oid: number, format?: 'text' | 'binary') =>
         oid === 20 ? (v: string) => Number(v) : (pg.types.getTypeParser as (o: number, f?: string) => unknown)(oid, format),
