@@ -29,3 +29,29 @@ describe('tokens', () => {
     expect(() => parseTtl('1y')).toThrow(/invalid ttl/);
   });
 });
+
+describe('JWKS tokens (RS256 / ES256)', () => {
+  it('accepts tokens signed by a key of the JWKS, refuses others', async () => {
+    const http = await import('node:http');
+    const { generateKeyPair, exportJWK } = await import('jose');
+    const { jwksVerifier } = await import('./tokens.js');
+    const rsa = await generateKeyPair('RS256');
+    const ec = await generateKeyPair('ES256');
+    const stranger = await generateKeyPair('RS256');
+    const keys = [{ ...(await exportJWK(rsa.publicKey)), kid: 'r1', alg: 'RS256' }, { ...(await exportJWK(ec.publicKey)), kid: 'e1', alg: 'ES256' }];
+    const server = http.createServer((_req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys })));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/jwks.json`;
+      const v = jwksVerifier(url);
+      const sign = (key: CryptoKey | Uint8Array, alg: string, kid: string) =>
+        new SignJWT({ admin: true }).setProtectedHeader({ alg, kid }).setSubject('ops').setExpirationTime('5m').sign(key as CryptoKey);
+      expect(await v.verify(await sign(rsa.privateKey, 'RS256', 'r1'))).toEqual({ user: 'ops', admin: true });
+      expect(await v.verify(await sign(ec.privateKey, 'ES256', 'e1'))).toEqual({ user: 'ops', admin: true });
+      await expect(v.verify(await sign(stranger.privateKey, 'RS256', 'r1'))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+      await expect(v.verify(await mintToken(secret, 'alice'))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    } finally {
+      server.close();
+    }
+  });
+});

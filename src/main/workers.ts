@@ -1,7 +1,7 @@
 // Builds the background services a process runs: persist workers (and later the archiver).
 import type { Deps } from '../deps.js';
 import { PersistHandler } from '../workers/persist-handler.js';
-import type { Service } from '../workers/service.js';
+import { sleep, type Service } from '../workers/service.js';
 import { StreamConsumer } from '../workers/stream-consumer.js';
 import type { FastifyBaseLogger } from 'fastify';
 
@@ -18,7 +18,23 @@ export function backgroundServices(deps: Deps, logger: Pick<FastifyBaseLogger, '
       logger.error({ entry: entry.id, partition: entry.partition, error }, 'persist entry moved to dead letters');
     },
   });
-  return [persist];
+  return [persist, backlogGauge(deps)];
+}
+
+/** Samples each partition's backlog into the strata_persist_backlog gauge. */
+function backlogGauge(deps: Deps): Service {
+  return {
+    name: 'backlog-gauge',
+    async run(signal) {
+      while (!signal.aborted) {
+        for (let p = 0; p < deps.log.partitions; p++) {
+          const n = await deps.log.backlog(p).catch(() => undefined);
+          if (n !== undefined) deps.metrics.backlog.set({ partition: String(p) }, n);
+        }
+        await sleep(5000, signal);
+      }
+    },
+  };
 }
 
 /** Runs services until the signal aborts; resolves when all have drained. */
