@@ -1,0 +1,94 @@
+// Unit tests of the socket's ordering/retry logic against a scripted fake WebSocket.
+import { describe, expect, it } from 'vitest';
+import { StrataRest } from './rest.js';
+import { StrataSocket } from './socket.js';
+import type { Message } from './types.js';
+
+class FakeWs {
+  static last: FakeWs;
+  readyState = 0;
+  sent: any[] = [];
+  onopen: ((ev: unknown) => void) | null = null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null = null;
+  onerror: ((ev: unknown) => void) | null = null;
+  onmessage: ((ev: { data: unknown }) => void) | null = null;
+  constructor(readonly url: string) {
+    FakeWs.last = this;
+    setTimeout(() => {
+      this.readyState = 1;
+      this.onopen?.({});
+    }, 0);
+  }
+  send(data: string) {
+    this.sent.push(JSON.parse(data));
+  }
+  close(code = 1000, reason = '') {
+    this.readyState = 3;
+    setTimeout(() => this.onclose?.({ code, reason }), 0);
+  }
+  push(frame: unknown) {
+    this.onmessage?.({ data: JSON.stringify(frame) });
+  }
+}
+
+const conv = '0190a0b4-0000-7000-8000-00000000000c';
+const msg = (seq: number): Message => ({
+  id: `0190a0b4-0000-7000-8000-${String(seq).padStart(12, '0')}`, conversation_id: conv, seq, sender: 'bob', text: `m${seq}`,
+  reply_to: null, client_id: null, created_at: new Date().toISOString(), edited_at: null, deleted_at: null,
+});
+
+function make() {
+  const rest = new StrataRest({ baseUrl: 'http://127.0.0.1:1', token: 'tok' });
+  const socket = new StrataSocket({ rest, WebSocket: FakeWs as never, minBackoffMs: 1, maxBackoffMs: 5, ackTimeoutMs: 50 });
+  const seen: number[] = [];
+  socket.on('message', (m: Message) => seen.push(m.seq));
+  return { socket, seen };
+}
+
+describe('StrataSocket', () => {
+  it('delivers each seq once and in order, resuming over a gap', async () => {
+    const { socket, seen } = make();
+    socket.track(conv, 0);
+    await socket.connect();
+    const ws = FakeWs.last;
+    expect(ws.url).toContain('access_token=tok');
+    expect(ws.sent[0]).toMatchObject({ type: 'resume', conversation_id: conv, after_seq: 0 });
+    ws.push({ type: 'message', message: msg(1) });
+    ws.push({ type: 'message', message: msg(1) });
+    ws.push({ type: 'message', message: msg(3) }); // gap: 2 missing
+    expect(seen).toEqual([1]);
+    ws.push({ type: 'message', message: msg(2) });
+    ws.push({ type: 'resumed', ref: ws.sent[0].ref, conversation_id: conv, last_seq: 3 });
+    expect(seen).toEqual([1, 2, 3]);
+    socket.close();
+  });
+
+  it('queues sends while offline and retries them with the same client_id after a reconnect', async () => {
+    const { socket } = make();
+    const acked = socket.send(conv, 'hello'); // not connected yet: queued
+    await socket.connect();
+    const first = FakeWs.last;
+    const frame = first.sent.find((f) => f.type === 'send');
+    expect(frame).toMatchObject({ text: 'hello', conversation_id: conv });
+    first.close(1006, 'network'); // no ack: the connection drops
+    await new Promise((r) => setTimeout(r, 50));
+    const second = FakeWs.last;
+    expect(second).not.toBe(first);
+    const again = second.sent.find((f) => f.type === 'send');
+    expect(again.client_id).toBe(frame.client_id);
+    second.push({ type: 'ack', ref: again.ref, message: { ...msg(1), client_id: frame.client_id } });
+    expect((await acked).seq).toBe(1);
+    socket.close();
+  });
+
+  it('stops reconnecting on a terminal close code', async () => {
+    const { socket } = make();
+    const states: string[] = [];
+    socket.on('state', (s: string) => states.push(s));
+    await socket.connect();
+    FakeWs.last.close(4401, 'bad token');
+    await new Promise((r) => setTimeout(r, 30));
+    expect(socket.state).toBe('closed');
+    expect(states).toContain('closed');
+  });
+});

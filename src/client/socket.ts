@@ -1,0 +1,276 @@
+// Real-time half of the SDK. Guarantees to the application:
+// - per conversation, `message` events arrive exactly once and in seq order: duplicates are
+//   dropped, a gap triggers a resume (or REST paging when the gap is too large);
+// - after a reconnect (backoff with jitter), every tracked conversation resumes from its last
+//   seen seq, on whichever node the socket lands;
+// - sends queue while offline and are retried with the same client_id until acked, so a send
+//   retried across a reconnect is stored once.
+import type { Message } from './types.js';
+import type { StrataRest } from './rest.js';
+
+type Listener = (payload: any) => void;
+export type SocketState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+interface WsLike {
+  readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+}
+type WsCtor = new (url: string) => WsLike;
+
+export interface SocketOptions {
+  rest: StrataRest;
+  /** WebSocket implementation; defaults to the global one, else the `ws` package. */
+  WebSocket?: WsCtor;
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Re-send an unacked `send` after this long (same client_id). */
+  ackTimeoutMs?: number;
+}
+
+interface PendingSend {
+  ref: string;
+  frame: Record<string, unknown>;
+  resolve: (m: Message) => void;
+  reject: (e: Error) => void;
+  sentAt: number;
+}
+
+interface Track {
+  lastSeq: number;
+  /** Out-of-order live frames waiting for the gap before them to fill. */
+  buffer: Map<number, Message>;
+  resuming: boolean;
+}
+
+let counter = 0;
+const newId = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}-${(counter++).toString(36)}`;
+
+export class StrataSocket {
+  state: SocketState = 'idle';
+  private ws: WsLike | undefined;
+  private listeners = new Map<string, Set<Listener>>();
+  private pending = new Map<string, PendingSend>();
+  private tracks = new Map<string, Track>();
+  private resumeRefs = new Map<string, string>();
+  private attempt = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private ackTimer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(private opts: SocketOptions) {}
+
+  on(event: string, fn: Listener): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(fn);
+    return () => set!.delete(fn);
+  }
+
+  private emit(event: string, payload: unknown) {
+    for (const fn of this.listeners.get(event) ?? []) fn(payload);
+  }
+
+  private setState(s: SocketState) {
+    if (this.state === s) return;
+    this.state = s;
+    this.emit('state', s);
+  }
+
+  /** Remember a conversation's position: after a reconnect it resumes from here. */
+  track(conversationId: string, lastSeq = 0) {
+    const t = this.tracks.get(conversationId);
+    if (!t) this.tracks.set(conversationId, { lastSeq, buffer: new Map(), resuming: false });
+    else if (lastSeq > t.lastSeq) t.lastSeq = lastSeq;
+  }
+
+  lastSeq(conversationId: string): number {
+    return this.tracks.get(conversationId)?.lastSeq ?? 0;
+  }
+
+  async connect(): Promise<void> {
+    if (this.state === 'open' || this.state === 'connecting') return;
+    this.setState(this.attempt ? 'reconnecting' : 'connecting');
+    const Ctor = this.opts.WebSocket ?? (globalThis as { WebSocket?: WsCtor }).WebSocket ?? ((await import('ws')).default as unknown as WsCtor);
+    const url = `${this.opts.rest.baseUrl.replace(/^http/, 'ws')}/v1/ws?access_token=${encodeURIComponent(await this.opts.rest.token())}`;
+    await new Promise<void>((resolve) => {
+      const ws = new Ctor(url);
+      this.ws = ws;
+      ws.onopen = () => {
+        this.attempt = 0;
+        this.setState('open');
+        for (const [conv, t] of this.tracks) this.resume(conv, t);
+        for (const p of this.pending.values()) this.write(p.frame, p);
+        resolve();
+      };
+      ws.onmessage = (ev) => this.onFrame(String(ev.data));
+      ws.onerror = () => {
+        // the close event follows and schedules the reconnect
+      };
+      ws.onclose = (ev) => {
+        resolve();
+        if (this.ws !== ws) return;
+        this.ws = undefined;
+        if (this.state === 'closed') return;
+        this.emit('disconnect', { code: ev.code, reason: ev.reason });
+        // 4400–4499: the server says do not reconnect (bad token, policy)
+        if (ev.code >= 4400 && ev.code < 4500) {
+          this.setState('closed');
+          for (const p of this.pending.values()) p.reject(new Error(`socket closed: ${ev.code} ${ev.reason}`));
+          this.pending.clear();
+          return;
+        }
+        this.scheduleReconnect();
+      };
+    });
+    this.ackTimer ??= setInterval(() => this.retryUnacked(), Math.max(250, (this.opts.ackTimeoutMs ?? 5000) / 2));
+  }
+
+  private scheduleReconnect() {
+    this.setState('reconnecting');
+    const min = this.opts.minBackoffMs ?? 250;
+    const max = this.opts.maxBackoffMs ?? 10_000;
+    const delay = Math.min(max, min * 2 ** this.attempt++) * (0.5 + Math.random() / 2);
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.connect().catch(() => this.scheduleReconnect()), delay);
+  }
+
+  /** Drops the connection as a network failure would (tests, app going to background). */
+  drop() {
+    this.ws?.close(4000, 'client drop');
+  }
+
+  close() {
+    this.setState('closed');
+    clearTimeout(this.timer);
+    clearInterval(this.ackTimer);
+    this.ws?.close(1000, 'bye');
+    this.ws = undefined;
+  }
+
+  /** Sends a message; resolves with the stored message once acked (queued while offline). */
+  send(conversationId: string, text: string, opts: { reply_to?: string; client_id?: string } = {}): Promise<Message> {
+    const ref = newId();
+    const frame = { type: 'send', ref, conversation_id: conversationId, text, client_id: opts.client_id ?? newId(), ...(opts.reply_to ? { reply_to: opts.reply_to } : {}) };
+    return new Promise((resolve, reject) => {
+      const p: PendingSend = { ref, frame, resolve, reject, sentAt: 0 };
+      this.pending.set(ref, p);
+      this.write(frame, p);
+    });
+  }
+
+  read(conversationId: string, seq: number) {
+    this.write({ type: 'read', conversation_id: conversationId, seq });
+  }
+  typing(conversationId: string) {
+    this.write({ type: 'typing', conversation_id: conversationId });
+  }
+  react(messageId: string, reaction: string, remove = false) {
+    this.write({ type: 'react', message_id: messageId, reaction, ...(remove ? { remove: true } : {}) });
+  }
+
+  private write(frame: Record<string, unknown>, p?: PendingSend) {
+    if (!this.ws || this.ws.readyState !== 1) return; // queued: written on (re)connect
+    if (p) p.sentAt = Date.now();
+    this.ws.send(JSON.stringify(frame));
+  }
+
+  private retryUnacked() {
+    const timeout = this.opts.ackTimeoutMs ?? 5000;
+    for (const p of this.pending.values()) if (p.sentAt && Date.now() - p.sentAt > timeout) this.write(p.frame, p);
+  }
+
+  private resume(conversationId: string, t: Track) {
+    const ref = newId();
+    t.resuming = true;
+    this.resumeRefs.set(ref, conversationId);
+    this.write({ type: 'resume', ref, conversation_id: conversationId, after_seq: t.lastSeq });
+  }
+
+  private onFrame(raw: string) {
+    let f: any;
+    try {
+      f = JSON.parse(raw);
+    } catch {
+      return; // the server only sends JSON; ignore anything else
+    }
+    switch (f.type) {
+      case 'ack': {
+        const p = this.pending.get(f.ref);
+        if (!p) return;
+        this.pending.delete(f.ref);
+        p.resolve(f.message);
+        this.deliver(f.message);
+        return;
+      }
+      case 'message':
+        this.deliver(f.message);
+        return;
+      case 'resumed': {
+        const conv = this.resumeRefs.get(f.ref) ?? f.conversation_id;
+        this.resumeRefs.delete(f.ref);
+        const t = this.tracks.get(conv);
+        if (t) {
+          t.resuming = false;
+          if (t.buffer.size) this.resume(conv, t);
+        }
+        this.emit('resumed', { conversation_id: conv, last_seq: f.last_seq });
+        return;
+      }
+      case 'error': {
+        const p = f.ref ? this.pending.get(f.ref) : undefined;
+        if (p && !f.retryable) {
+          this.pending.delete(f.ref);
+          p.reject(Object.assign(new Error(`${f.code}: ${f.detail}`), { code: f.code }));
+        }
+        const conv = f.ref ? this.resumeRefs.get(f.ref) : undefined;
+        if (conv) {
+          this.resumeRefs.delete(f.ref);
+          void this.catchUpByRest(conv);
+        }
+        this.emit('error', f);
+        return;
+      }
+      default:
+        this.emit(f.type, f);
+    }
+  }
+
+  /** Too much missed for a resume: page through REST, then resume the live tail. */
+  private async catchUpByRest(conversationId: string) {
+    const t = this.tracks.get(conversationId);
+    if (!t) return;
+    for (;;) {
+      const page = await this.opts.rest.history(conversationId, { after: t.lastSeq, limit: 200 });
+      for (const m of page.messages) this.deliver(m);
+      if (!page.has_more) break;
+    }
+    this.resume(conversationId, t);
+  }
+
+  private deliver(m: Message) {
+    let t = this.tracks.get(m.conversation_id);
+    if (!t) {
+      // first sight of a conversation: start from here
+      t = { lastSeq: m.seq - 1, buffer: new Map(), resuming: false };
+      this.tracks.set(m.conversation_id, t);
+    }
+    if (m.seq <= t.lastSeq) return; // duplicate
+    if (m.seq > t.lastSeq + 1) {
+      t.buffer.set(m.seq, m);
+      if (!t.resuming) this.resume(m.conversation_id, t);
+      return;
+    }
+    t.lastSeq = m.seq;
+    this.emit('message', m);
+    for (let next = t.buffer.get(t.lastSeq + 1); next; next = t.buffer.get(t.lastSeq + 1)) {
+      t.buffer.delete(next.seq);
+      t.lastSeq = next.seq;
+      this.emit('message', next);
+    }
+    for (const seq of t.buffer.keys()) if (seq <= t.lastSeq) t.buffer.delete(seq);
+  }
+}
