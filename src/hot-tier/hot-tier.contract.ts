@@ -1,0 +1,328 @@
+// The hot-tier contract: every adapter (memory, Valkey standalone, Valkey Cluster) must pass
+// this same suite, which covers every method of HotTier, RateLimiter and PersistLog and the
+// live fan-out. Each test gets a fresh tier from `make` (the Valkey ones a unique key prefix).
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { v7 as uuidv7 } from 'uuid';
+import { messageTemplate } from '../messages/message.js';
+import type { HotTier, IngestInput, PersistLog, RateLimiter } from './hot-tier.js';
+import { partitionOf } from './partition.js';
+
+export type HotBundle = HotTier & RateLimiter & PersistLog;
+
+export interface HotTierUnderTest {
+  tier: HotBundle;
+  /** Starts collecting the fan-out frames of one conversation; resolves once listening. */
+  observe(conversationId: string): Promise<{ frames: string[]; stop(): Promise<void> }>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+/** A stored message's JSON (as the warm store would hand it to seed). */
+function stored(conversationId: string, seq: number): string {
+  const t = messageTemplate(template(conversationId, `stored ${seq}`));
+  return t.head + seq + t.tail;
+}
+
+function template(conversationId: string, text: string, clientId: string | null = null) {
+  return {
+    id: uuidv7(), conversation_id: conversationId, sender: 'alice', text, reply_to: null, client_id: clientId,
+    created_at: new Date().toISOString(), edited_at: null, deleted_at: null,
+  };
+}
+
+const seqOf = (json: string) => (JSON.parse(json) as { seq: number }).seq;
+
+export function hotTierContract(name: string, make: () => Promise<HotTierUnderTest>) {
+  describe(`HotTier contract: ${name}`, () => {
+    let sut: HotTierUnderTest;
+    let hot: HotBundle;
+    beforeEach(async () => {
+      sut = await make();
+      hot = sut.tier;
+    });
+    afterEach(async () => hot?.close());
+
+    function input(conversationId: string, over: Partial<IngestInput> & { text?: string; clientId?: string } = {}): IngestInput {
+      const { text = 'hi', clientId, ...rest } = over;
+      const t = messageTemplate(template(conversationId, text, clientId ?? null));
+      return {
+        conversationId, head: t.head, tail: t.tail, clientKey: clientId === undefined ? undefined : `alice\n${clientId}`,
+        dedupTtlS: 60, recentLimit: 500, maxBacklog: 100_000, ...rest,
+      };
+    }
+
+    async function seeded(lastSeq = 0): Promise<string> {
+      const c = uuidv7();
+      await hot.seed(c, lastSeq, [], 500);
+      return c;
+    }
+
+    async function ingestN(c: string, n: number, over: Partial<IngestInput> = {}): Promise<string[]> {
+      const out: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const r = await hot.ingest(input(c, { text: `m${i}`, ...over }));
+        if (r.status !== 'created') throw new Error(`ingest ${i}: ${r.status}`);
+        out.push(r.json);
+      }
+      return out;
+    }
+
+    /** A conversation id that falls in the given partition. */
+    function convIn(partition: number): string {
+      for (;;) {
+        const c = uuidv7();
+        if (hot.partitionOf(c) === partition) return c;
+      }
+    }
+
+    it('assigns seq 1, 2, … after seed(…, 0, …) and builds json as head + seq + tail', async () => {
+      const c = await seeded();
+      const i1 = input(c, { text: 'one' });
+      const r1 = await hot.ingest(i1);
+      expect(r1).toEqual({ status: 'created', seq: 1, json: i1.head + 1 + i1.tail });
+      expect(JSON.parse((r1 as { json: string }).json)).toMatchObject({ conversation_id: c, seq: 1, text: 'one' });
+      expect(await hot.ingest(input(c))).toMatchObject({ status: 'created', seq: 2 });
+      const other = uuidv7();
+      expect(await hot.lastSeqs([c, other, c])).toEqual([2, null, 2]);
+      expect(await hot.lastSeqs([])).toEqual([]);
+    });
+
+    it('refuses an unseeded conversation and writes nothing', async () => {
+      const c = uuidv7();
+      expect(await hot.ingest(input(c, { clientId: 'k1' }))).toEqual({ status: 'unseeded' });
+      expect(await hot.backlog(hot.partitionOf(c))).toBe(0);
+      expect(await hot.lastSeqs([c])).toEqual([null]);
+      expect(await hot.readRecent(c, { limit: 10 })).toBeNull();
+      // the refused attempt did not burn the client key
+      await hot.seed(c, 0, [], 500);
+      expect(await hot.ingest(input(c, { clientId: 'k1' }))).toMatchObject({ status: 'created', seq: 1 });
+    });
+
+    it('is gap-free under 200 concurrent ingests; the log holds them in seq order', async () => {
+      const c = await seeded();
+      const results = await Promise.all(Array.from({ length: 200 }, (_, i) => hot.ingest(input(c, { text: `p${i}` }))));
+      const seqs = results.map((r) => (r.status === 'created' ? r.seq : -1)).sort((a, b) => a - b);
+      expect(seqs).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+      expect(await hot.lastSeqs([c])).toEqual([200]);
+      const entries = await hot.read(hot.partitionOf(c), 'w1', 1000, 0);
+      expect(entries.map((e) => seqOf(e.payload))).toEqual(seqs);
+      const page = await hot.readRecent(c, { limit: 200 });
+      expect(page?.messages.map(seqOf)).toEqual(seqs);
+    });
+
+    it('dedups by client key: the ORIGINAL json, nothing written; scoped per conversation; expires', async () => {
+      const c = await seeded();
+      const first = await hot.ingest(input(c, { clientId: 'k1', text: 'original' }));
+      expect(first.status).toBe('created');
+      const again = await hot.ingest(input(c, { clientId: 'k1', text: 'retry' }));
+      expect(again).toEqual({ status: 'duplicate', json: (first as { json: string }).json });
+      expect(await hot.lastSeqs([c])).toEqual([1]);
+      expect(await hot.backlog(hot.partitionOf(c))).toBe(1);
+      expect((await hot.readRecent(c, { limit: 10 }))?.messages).toEqual([(first as { json: string }).json]);
+      // no client key: never deduplicated
+      expect((await ingestN(c, 2)).map(seqOf)).toEqual([2, 3]);
+      const d = await seeded();
+      expect(await hot.ingest(input(d, { clientId: 'k1' }))).toMatchObject({ status: 'created', seq: 1 });
+      // the dedup key lives dedupTtlS
+      await hot.ingest(input(c, { clientId: 'short', dedupTtlS: 0.2 }));
+      await sleep(400);
+      expect(await hot.ingest(input(c, { clientId: 'short', dedupTtlS: 0.2 }))).toMatchObject({ status: 'created', seq: 5 });
+    });
+
+    it("refuses when the partition's backlog reaches maxBacklog, without consuming a seq", async () => {
+      const p = 1 % hot.partitions;
+      const c = convIn(p);
+      const neighbour = convIn(p);
+      await hot.seed(c, 0, [], 500);
+      await hot.seed(neighbour, 0, [], 500);
+      await ingestN(c, 3, { maxBacklog: 3 });
+      expect(await hot.ingest(input(c, { maxBacklog: 3 }))).toEqual({ status: 'backlogged', backlog: 3 });
+      // the backlog is the partition's, not the conversation's
+      expect(await hot.ingest(input(neighbour, { maxBacklog: 3 }))).toEqual({ status: 'backlogged', backlog: 3 });
+      const [e] = await hot.read(p, 'w1', 1, 0);
+      await hot.ack(p, [e.id]);
+      expect(await hot.ingest(input(c, { maxBacklog: 3 }))).toMatchObject({ status: 'created', seq: 4 });
+    });
+
+    it('caps the ring at recentLimit', async () => {
+      const c = await seeded();
+      const jsons = await ingestN(c, 8, { recentLimit: 5 });
+      expect(await hot.readRecent(c, { limit: 5 })).toEqual({ messages: jsons.slice(3), lastSeq: 8, lowestSeq: 4 });
+      expect(await hot.readRecent(c, { limit: 6 })).toBeNull();
+      expect((await hot.readRecent(c, { beforeSeq: 5, limit: 1 }))?.messages).toEqual([jsons[3]]);
+      expect(await hot.readRecent(c, { beforeSeq: 4, limit: 1 })).toBeNull();
+    });
+
+    it('seeds once: counter = max(lastSeq, ring max), ring from `recent`, persist log untouched', async () => {
+      const c = uuidv7();
+      const recent = [8, 9, 10].map((s) => stored(c, s));
+      expect(await hot.seed(c, 3, recent, 500)).toBe(10);
+      expect(await hot.seed(c, 50, [stored(c, 50)], 500)).toBe(10); // exists: no-op
+      expect(await hot.readRecent(c, { limit: 3 })).toEqual({ messages: recent, lastSeq: 10, lowestSeq: 8 });
+      const c2 = uuidv7();
+      expect(await hot.seed(c2, 20, [8, 9, 10].map((s) => stored(c2, s)), 500)).toBe(20);
+      expect(await hot.readRecent(c2, { limit: 1 })).toBeNull(); // 11..20 are not in the ring
+      const c3 = uuidv7();
+      const ten = Array.from({ length: 10 }, (_, i) => stored(c3, i + 1));
+      expect(await hot.seed(c3, 10, ten, 4)).toBe(10);
+      expect((await hot.readRecent(c3, { limit: 4 }))?.messages).toEqual(ten.slice(6));
+      expect(await hot.readRecent(c3, { limit: 5 })).toBeNull();
+      expect(await hot.lastSeqs([c, c2, c3])).toEqual([10, 20, 10]);
+      for (let p = 0; p < hot.partitions; p++) expect(await hot.backlog(p)).toBe(0);
+      const next = await hot.ingest(input(c));
+      expect(next).toMatchObject({ status: 'created', seq: 11 });
+      expect((await hot.readRecent(c, { limit: 4 }))?.messages).toEqual([...recent, (next as { json: string }).json]);
+    });
+
+    it('reads the ring: latest, before, after; null when not covered, empty beyond', async () => {
+      const c = await seeded();
+      const j = await ingestN(c, 20);
+      const page = (range: Parameters<HotTier['readRecent']>[1]) => hot.readRecent(c, range).then((r) => r && r.messages);
+      expect(await page({ limit: 5 })).toEqual(j.slice(15, 20));
+      expect(await page({ beforeSeq: 10, limit: 3 })).toEqual(j.slice(6, 9));
+      expect(await page({ afterSeq: 10, limit: 3 })).toEqual(j.slice(10, 13));
+      expect(await page({ afterSeq: 18, limit: 5 })).toEqual(j.slice(18));
+      expect(await page({ beforeSeq: 3, limit: 10 })).toEqual(j.slice(0, 2));
+      expect(await hot.readRecent(c, { afterSeq: 20, limit: 5 })).toEqual({ messages: [], lastSeq: 20, lowestSeq: 1 });
+      expect(await page({ beforeSeq: 1, limit: 5 })).toEqual([]);
+      expect(await hot.readRecent(uuidv7(), { limit: 5 })).toBeNull();
+      const cold = await seeded(100); // counter from the warm store, empty ring
+      expect(await hot.readRecent(cold, { limit: 5 })).toBeNull();
+      expect(await hot.readRecent(cold, { afterSeq: 100, limit: 5 })).toEqual({ messages: [], lastSeq: 100, lowestSeq: 101 });
+    });
+
+    it("replaces a message's copy in the ring, if the ring holds it", async () => {
+      const c = await seeded();
+      const j = await ingestN(c, 5, { recentLimit: 3 });
+      const edited = JSON.stringify({ ...JSON.parse(j[3]), text: 'edited' });
+      await hot.replaceRecent(c, 4, edited);
+      expect((await hot.readRecent(c, { limit: 3 }))?.messages).toEqual([j[2], edited, j[4]]);
+      await hot.replaceRecent(c, 1, stored(c, 1)); // trimmed: not resurrected
+      await hot.replaceRecent(c, 99, stored(c, 99)); // never existed
+      expect(await hot.readRecent(c, { limit: 4 })).toBeNull();
+      expect(await hot.readRecent(c, { limit: 3 })).toEqual({ messages: [j[2], edited, j[4]], lastSeq: 5, lowestSeq: 3 });
+      await hot.replaceRecent(uuidv7(), 1, stored(c, 1)); // unknown conversation: no-op
+    });
+
+    it('rate-limits per user: `limit` hits, then the ms until the window resets', async () => {
+      const [u, v] = [uuidv7(), uuidv7()];
+      expect([await hot.hit(u, 3, 0.5), await hot.hit(u, 3, 0.5), await hot.hit(u, 3, 0.5)]).toEqual([0, 0, 0]);
+      const wait = await hot.hit(u, 3, 0.5);
+      expect(wait).toBeGreaterThan(0);
+      expect(wait).toBeLessThanOrEqual(500);
+      expect(await hot.hit(v, 3, 0.5)).toBe(0);
+      expect(await hot.hit(u, 0, 0.5)).toBe(0); // limit 0: unlimited
+      await sleep(wait + 50);
+      expect(await hot.hit(u, 3, 0.5)).toBe(0);
+    });
+
+    it('persist log: read hands out new entries once; ack removes them', async () => {
+      const c = await seeded();
+      const p = hot.partitionOf(c);
+      const j = await ingestN(c, 3);
+      const entries = await hot.read(p, 'w1', 10, 0);
+      expect(entries.map((e) => ({ partition: e.partition, payload: e.payload, deliveries: e.deliveries }))).toEqual(
+        j.map((payload) => ({ partition: p, payload, deliveries: 1 })));
+      expect(new Set(entries.map((e) => e.id)).size).toBe(3);
+      expect(await hot.read(p, 'w2', 10, 0)).toEqual([]);
+      expect(await hot.backlog(p)).toBe(3);
+      await hot.ack(p, [entries[0].id, entries[1].id]);
+      await hot.ack(p, [entries[0].id]); // twice: harmless
+      await hot.ack(p, []);
+      expect(await hot.backlog(p)).toBe(1);
+      expect(await hot.read((p + 1) % hot.partitions, 'w1', 10, 0)).toEqual([]);
+    });
+
+    it('persist log: a blocked read wakes up on a new entry; an idle one returns empty', async () => {
+      const c = await seeded();
+      const p = hot.partitionOf(c);
+      expect(await hot.read(p, 'w1', 10, 100)).toEqual([]);
+      const started = Date.now();
+      const reading = hot.read(p, 'w1', 10, 10_000);
+      await sleep(100);
+      const [json] = await ingestN(c, 1);
+      const got = await reading;
+      expect(got.map((e) => e.payload)).toEqual([json]);
+      expect(Date.now() - started).toBeLessThan(9_000);
+    });
+
+    it('persist log: claimStale hands over entries idle for minIdleMs, counting deliveries', async () => {
+      const c = await seeded();
+      const p = hot.partitionOf(c);
+      const j = await ingestN(c, 2);
+      await hot.read(p, 'crashed', 10, 0);
+      expect(await hot.claimStale(p, 'w2', 60_000, 10)).toEqual([]);
+      await sleep(80);
+      const claimed = await hot.claimStale(p, 'w2', 50, 10);
+      expect(claimed.map((e) => [e.payload, e.deliveries, e.partition])).toEqual(j.map((x) => [x, 2, p]));
+      expect(await hot.claimStale(p, 'w3', 50, 10)).toEqual([]); // just claimed: not idle
+      await sleep(80);
+      const one = await hot.claimStale(p, 'w3', 50, 1);
+      expect(one.map((e) => [e.id, e.deliveries])).toEqual([[claimed[0].id, 3]]);
+      await hot.ack(p, claimed.map((e) => e.id));
+      await sleep(80);
+      expect(await hot.claimStale(p, 'w3', 50, 10)).toEqual([]);
+      expect(await hot.backlog(p)).toBe(0);
+    });
+
+    it('persist log: dead letters are listed, acked, and replayed onto their partition', async () => {
+      const c = await seeded();
+      const p = hot.partitionOf(c);
+      const [json] = await ingestN(c, 1);
+      const [entry] = await hot.read(p, 'w1', 10, 0);
+      await hot.deadLetter(entry, 'boom: constraint');
+      expect(await hot.backlog(p)).toBe(0);
+      await sleep(30);
+      expect(await hot.claimStale(p, 'w2', 10, 10)).toEqual([]);
+      const dead = await hot.listDeadLetters(10);
+      expect(dead).toEqual([{ id: expect.any(String), partition: p, payload: json, error: 'boom: constraint', failed_at: expect.any(String) }]);
+      expect(Number.isNaN(Date.parse(dead[0].failed_at))).toBe(false);
+      expect(await hot.replayDeadLetter(dead[0].id)).toBe(true);
+      expect(await hot.replayDeadLetter(dead[0].id)).toBe(false);
+      expect(await hot.replayDeadLetter('no-such-id')).toBe(false);
+      expect(await hot.listDeadLetters(10)).toEqual([]);
+      expect(await hot.backlog(p)).toBe(1);
+      const again = await hot.read(p, 'w1', 10, 0);
+      expect(again.map((e) => [e.payload, e.deliveries])).toEqual([[json, 1]]);
+    });
+
+    it('publishes {"type":"message","message":<json>} per created message, to its conversation only', async () => {
+      const c = await seeded();
+      const other = await seeded();
+      const mine = await sut.observe(c);
+      const theirs = await sut.observe(other);
+      const first = await hot.ingest(input(c, { clientId: 'k' }));
+      await hot.ingest(input(c, { clientId: 'k' })); // duplicate: publishes nothing
+      const second = await hot.ingest(input(c));
+      const frame = (r: typeof first) => `{"type":"message","message":${(r as { json: string }).json}}`;
+      await eventually('two frames', () => mine.frames.length >= 2);
+      await sleep(50);
+      expect(mine.frames).toEqual([frame(first), frame(second)]);
+      expect(JSON.parse(mine.frames[0])).toMatchObject({ type: 'message', message: { seq: 1, conversation_id: c } });
+      expect(theirs.frames).toEqual([]);
+      await mine.stop();
+      await hot.ingest(input(c));
+      const last = await hot.ingest(input(other));
+      await eventually('frame on the other conversation', () => theirs.frames.length >= 1);
+      expect(theirs.frames).toEqual([frame(last)]);
+      expect(mine.frames).toHaveLength(2);
+      await theirs.stop();
+    });
+
+    it('pings, and partitions conversations like partition.ts', async () => {
+      await hot.ping();
+      expect(hot.partitions).toBeGreaterThan(1);
+      for (const c of [uuidv7(), 'x', 'conversation-42']) {
+        expect(hot.partitionOf(c)).toBe(partitionOf(c, hot.partitions));
+      }
+    });
+  });
+}

@@ -1,0 +1,59 @@
+// Key and channel names of the Valkey hot tier. Every key of a conversation, its fan-out
+// channel and its partition's persist log carry the partition's hash tag `{p<N>}`, so one
+// script call touches one hash slot and runs unchanged on Valkey Cluster. The rate-limit key
+// carries the user's own tag; the dead-letter stream has a slot of its own (off the hot path).
+//
+//   <prefix>:{p7}:c:<conv>:seq        string   the conversation's seq counter
+//   <prefix>:{p7}:c:<conv>:ring       zset     recent messages, score = seq, member = JSON
+//   <prefix>:{p7}:c:<conv>:d:<client> string   dedup: the original JSON, with a TTL
+//   <prefix>:{p7}:c:<conv>:ch         channel  sharded pub/sub fan-out (SPUBLISH)
+//   <prefix>:{p7}:log                 stream   the partition's persist log (field m = JSON)
+//   <prefix>:{u:<user>}:rl            string   the user's fixed rate-limit window
+//   <prefix>:dead                     stream   dead letters (partition, payload, error, failed_at)
+
+/** The consumer group every persist worker joins, one per partition log. */
+export const PERSIST_GROUP = 'persist';
+
+export class Keys {
+  constructor(readonly prefix: string) {
+    // A brace in the prefix would become the hash tag and put every partition in one slot.
+    if (!prefix || /[{}]/.test(prefix)) throw new Error(`invalid hot-tier key prefix ${JSON.stringify(prefix)}: non-empty, no braces`);
+  }
+
+  private tag(partition: number): string {
+    return `${this.prefix}:{p${partition}}`;
+  }
+
+  private conv(partition: number, conversationId: string): string {
+    return `${this.tag(partition)}:c:${conversationId}`;
+  }
+
+  seq(partition: number, conversationId: string): string {
+    return `${this.conv(partition, conversationId)}:seq`;
+  }
+
+  ring(partition: number, conversationId: string): string {
+    return `${this.conv(partition, conversationId)}:ring`;
+  }
+
+  /** Dedup key; with no clientKey, a key of the same slot that the script never touches. */
+  dedup(partition: number, conversationId: string, clientKey: string | undefined): string {
+    return `${this.conv(partition, conversationId)}:d:${clientKey ?? ''}`;
+  }
+
+  channel(partition: number, conversationId: string): string {
+    return `${this.conv(partition, conversationId)}:ch`;
+  }
+
+  log(partition: number): string {
+    return `${this.tag(partition)}:log`;
+  }
+
+  rate(user: string): string {
+    return `${this.prefix}:{u:${user}}:rl`;
+  }
+
+  dead(): string {
+    return `${this.prefix}:dead`;
+  }
+}

@@ -1,0 +1,18 @@
+// Builds the contract's subject from a Valkey URL: a fresh ValkeyHotTier with a unique key
+// prefix per test (isolation on a shared server without FLUSHALL), observed via subscribe().
+import { uniqueName } from '../../../test/unique.js';
+import type { HotTierUnderTest } from '../hot-tier.contract.js';
+import { ValkeyHotTier } from './valkey-hot-tier.js';
+
+export async function valkeyUnderTest(url: string, partitions = 4): Promise<HotTierUnderTest & { tier: ValkeyHotTier }> {
+  const tier = await ValkeyHotTier.connect(url, { prefix: uniqueName('ht'), partitions });
+  return {
+    tier,
+    observe: async (conversationId) => {
+      const frames: string[] = [];
+      const handler = (frame: string) => void frames.push(frame);
+      await tier.subscribe(conversationId, handler);
+      return { frames, stop: () => tier.unsubscribe(conversationId, handler) };
+    },
+  };
+}

@@ -1,0 +1,274 @@
+// The Valkey hot tier: HotTier, RateLimiter and PersistLog on Valkey 7.2+/8, Redis 7.0+, or a
+// Valkey/Redis Cluster, through ioredis (auto-pipelined; one client library in the project).
+//
+//   ValkeyHotTier.connect('redis://127.0.0.1:6379', { prefix: 'strata', partitions: 16 })
+//   ValkeyHotTier.connect('redis+cluster://10.0.0.1:7000,10.0.0.2:7000', { partitions: 16 })
+//
+// Guarantees
+// - ingest is ONE Lua script on one hash slot (keys.ts): dedup, seq INCR (gap-free, strictly
+//   increasing per conversation), recent ring, persist-log XADD and SPUBLISH happen together
+//   or not at all. A reply lost to a dropped connection is NOT retried by the client
+//   (connection.ts): the caller gets UNAVAILABLE and retries with its client key.
+// - The persist log is at-least-once: one consumer group per partition stream; ack deletes
+//   the entry (XACK + XDEL), so XLEN is the backlog and nothing unpersisted is ever trimmed.
+// - Fan-out (subscribe) is at-most-once: clients resume by seq after a reconnect.
+// Concurrency: any number of callers; blocking reads take a connection of their own from a
+// small pool so they never stall the pipelined main connection.
+// Shutdown: close() ends blocked reads (they return []), unsubscribes and quits every connection.
+// Errors: every native error becomes AppError('UNAVAILABLE', retryable) here.
+import type {
+  DeadLetter, HotTier, IngestInput, IngestOutcome, LogEntry, PersistLog, RateLimiter, RecentRange,
+} from '../hot-tier.js';
+import { partitionOf } from '../partition.js';
+import { createClient, parseHotTierUrl, ready, unavailable, type Client, type ClientOptions } from './connection.js';
+import { ShardedFanOut, type FrameHandler } from './fan-out.js';
+import { Keys, PERSIST_GROUP } from './keys.js';
+import { BlockingReader, parseClaimed, parseDeadLetters, parseStreamRead } from './persist-log.js';
+import { defineScripts, preloadScripts, type RunScript } from './scripts.js';
+
+export interface ValkeyHotTierOptions extends ClientOptions {
+  /** Key prefix, no braces (default "strata"); tests use a unique one each. */
+  prefix?: string;
+  /** Number of persist-log partitions, fixed per deployment. */
+  partitions: number;
+  /** How long start() and subscribe() wait for a connection (default 10 000 ms). */
+  readyTimeoutMs?: number;
+  /** Idle blocking-read connections kept for reuse (default 4). */
+  maxIdleReaders?: number;
+  /** Connection errors as they happen (ioredis reconnects on its own); default: ignored. */
+  onError?: (e: Error) => void;
+}
+
+export class ValkeyHotTier implements HotTier, RateLimiter, PersistLog {
+  readonly partitions: number;
+  readonly keys: Keys;
+  private readonly client: Client;
+  private readonly run: RunScript;
+  private readonly fanOut: ShardedFanOut;
+  private readonly reader: BlockingReader;
+  private readonly readyTimeoutMs: number;
+
+  /** Connects, loads the scripts and creates every partition's consumer group. */
+  static async connect(url: string, opts: ValkeyHotTierOptions): Promise<ValkeyHotTier> {
+    const tier = new ValkeyHotTier(url, opts);
+    try {
+      await tier.start();
+    } catch (e) {
+      await tier.close();
+      throw e;
+    }
+    return tier;
+  }
+
+  constructor(url: string, opts: ValkeyHotTierOptions) {
+    if (!Number.isInteger(opts.partitions) || opts.partitions < 1) throw new Error(`partitions must be a positive integer, got ${opts.partitions}`);
+    this.partitions = opts.partitions;
+    this.keys = new Keys(opts.prefix ?? 'strata');
+    this.readyTimeoutMs = opts.readyTimeoutMs ?? 10_000;
+    this.client = createClient(parseHotTierUrl(url), opts);
+    const onError = opts.onError ?? (() => {
+      // ioredis reconnects by itself; commands issued meanwhile fail with UNAVAILABLE
+    });
+    this.client.on('error', onError);
+    this.run = defineScripts(this.client);
+    this.fanOut = new ShardedFanOut(this.client, this.readyTimeoutMs);
+    this.reader = new BlockingReader(this.client, opts.maxIdleReaders ?? 4, onError);
+  }
+
+  async start(): Promise<void> {
+    try {
+      await ready(this.client, this.readyTimeoutMs);
+      await preloadScripts(this.client);
+      await Promise.all(Array.from({ length: this.partitions }, (_, p) => this.ensureGroup(p)));
+    } catch (e) {
+      throw unavailable('start', e);
+    }
+  }
+
+  partitionOf(conversationId: string): number {
+    return partitionOf(conversationId, this.partitions);
+  }
+
+  private async call<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw unavailable(op, e);
+    }
+  }
+
+  // --- HotTier ------------------------------------------------------------------------------
+
+  ingest(input: IngestInput): Promise<IngestOutcome> {
+    return this.call('ingest', async () => {
+      const { conversationId: c, clientKey } = input;
+      const p = this.partitionOf(c);
+      const k = this.keys;
+      const r = (await this.run(
+        'ingest',
+        [k.seq(p, c), k.ring(p, c), k.log(p), k.dedup(p, c, clientKey), k.channel(p, c)],
+        [input.head, input.tail, clientKey === undefined ? '0' : '1', Math.max(1, Math.round(input.dedupTtlS * 1000)), input.recentLimit, input.maxBacklog],
+      )) as [string, ...(string | number)[]];
+      switch (r[0]) {
+        case 'created': return { status: 'created', seq: Number(r[1]), json: String(r[2]) };
+        case 'duplicate': return { status: 'duplicate', json: String(r[1]) };
+        case 'unseeded': return { status: 'unseeded' };
+        case 'backlogged': return { status: 'backlogged', backlog: Number(r[1]) };
+        default: throw new Error(`ingest-5.lua answered ${JSON.stringify(r)}`);
+      }
+    });
+  }
+
+  seed(conversationId: string, lastSeq: number, recent: string[], recentLimit: number): Promise<number> {
+    return this.call('seed', async () => {
+      const p = this.partitionOf(conversationId);
+      const pairs = recent.slice(-recentLimit).flatMap((json) => [(JSON.parse(json) as { seq: number }).seq, json]);
+      const r = await this.run('seed', [this.keys.seq(p, conversationId), this.keys.ring(p, conversationId)], [lastSeq, recentLimit, ...pairs]);
+      return Number(r);
+    });
+  }
+
+  lastSeqs(conversationIds: string[]): Promise<(number | null)[]> {
+    // One GET per key (auto-pipelined): MGET would be cross-slot on a Cluster.
+    return this.call('lastSeqs', () => Promise.all(conversationIds.map(async (c) => {
+      const v = await this.client.get(this.keys.seq(this.partitionOf(c), c));
+      return v === null ? null : Number(v);
+    })));
+  }
+
+  readRecent(conversationId: string, range: RecentRange) {
+    return this.call('readRecent', async () => {
+      const p = this.partitionOf(conversationId);
+      const r = (await this.run('read-recent', [this.keys.seq(p, conversationId), this.keys.ring(p, conversationId)], [
+        range.beforeSeq ?? '', range.afterSeq ?? '', range.limit,
+      ])) as (string | number)[] | null;
+      if (!r) return null;
+      return { lastSeq: Number(r[0]), lowestSeq: Number(r[1]), messages: r.slice(2).map(String) };
+    });
+  }
+
+  replaceRecent(conversationId: string, seq: number, json: string): Promise<void> {
+    return this.call('replaceRecent', async () => {
+      await this.run('replace-recent', [this.keys.ring(this.partitionOf(conversationId), conversationId)], [seq, json]);
+    });
+  }
+
+  ping(): Promise<void> {
+    return this.call('ping', async () => {
+      await this.client.ping();
+    });
+  }
+
+  // --- fan-out ------------------------------------------------------------------------------
+
+  /** Receives every frame `{"type":"message","message":…}` ingested into the conversation from now on. */
+  subscribe(conversationId: string, handler: FrameHandler): Promise<void> {
+    return this.fanOut.subscribe(this.keys.channel(this.partitionOf(conversationId), conversationId), handler);
+  }
+
+  /** Stops one handler (or, without one, every handler of the conversation). */
+  unsubscribe(conversationId: string, handler?: FrameHandler): Promise<void> {
+    return this.fanOut.unsubscribe(this.keys.channel(this.partitionOf(conversationId), conversationId), handler);
+  }
+
+  // --- RateLimiter --------------------------------------------------------------------------
+
+  hit(user: string, limit: number, windowS: number): Promise<number> {
+    if (limit <= 0) return Promise.resolve(0);
+    return this.call('hit', async () => Number(await this.run('rate-hit', [this.keys.rate(user)], [limit, Math.max(1, Math.round(windowS * 1000))])));
+  }
+
+  // --- PersistLog ---------------------------------------------------------------------------
+
+  private async ensureGroup(partition: number): Promise<void> {
+    try {
+      await this.client.xgroup('CREATE', this.keys.log(partition), PERSIST_GROUP, '0', 'MKSTREAM');
+    } catch (e) {
+      if (!(e instanceof Error && e.message.startsWith('BUSYGROUP'))) throw e;
+      // BUSYGROUP: the group exists already, which is all we wanted
+    }
+  }
+
+  /** Runs fn; if the group vanished (hot data lost), recreates it and runs fn once more. */
+  private async withGroup<T>(partition: number, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!(e instanceof Error && e.message.includes('NOGROUP'))) throw e;
+      await this.ensureGroup(partition);
+      return fn();
+    }
+  }
+
+  read(partition: number, consumer: string, count: number, blockMs: number): Promise<LogEntry[]> {
+    return this.call('read', async () => {
+      const args = ['GROUP', PERSIST_GROUP, consumer, 'COUNT', count] as (string | number)[];
+      const tail = ['STREAMS', this.keys.log(partition), '>'];
+      const reply = await this.withGroup(partition, () => blockMs > 0
+        ? this.reader.xreadgroup([...args, 'BLOCK', blockMs, ...tail])
+        : (this.client.call('XREADGROUP', ...args, ...tail) as Promise<unknown>));
+      return parseStreamRead(reply, partition);
+    });
+  }
+
+  claimStale(partition: number, consumer: string, minIdleMs: number, count: number): Promise<LogEntry[]> {
+    if (count <= 0) return Promise.resolve([]);
+    return this.call('claimStale', async () => {
+      const r = await this.withGroup(partition, () => this.run('claim-stale', [this.keys.log(partition)], [PERSIST_GROUP, consumer, Math.max(0, Math.floor(minIdleMs)), count]));
+      return parseClaimed(r, partition);
+    });
+  }
+
+  ack(partition: number, ids: string[]): Promise<void> {
+    if (ids.length === 0) return Promise.resolve();
+    return this.call('ack', async () => {
+      await this.run('ack', [this.keys.log(partition)], [PERSIST_GROUP, ...ids]);
+    });
+  }
+
+  deadLetter(entry: LogEntry, error: string): Promise<void> {
+    return this.call('deadLetter', async () => {
+      // Two slots, so two steps: record first, then ack. A crash in between leaves the entry
+      // pending as well — redelivered and possibly dead-lettered twice, never lost.
+      await this.client.xadd(this.keys.dead(), '*', 'partition', entry.partition, 'payload', entry.payload, 'error', error, 'failed_at', new Date().toISOString());
+      await this.run('ack', [this.keys.log(entry.partition)], [PERSIST_GROUP, entry.id]);
+    });
+  }
+
+  listDeadLetters(limit: number): Promise<DeadLetter[]> {
+    if (limit <= 0) return Promise.resolve([]);
+    return this.call('listDeadLetters', async () => parseDeadLetters(await this.client.xrange(this.keys.dead(), '-', '+', 'COUNT', limit)));
+  }
+
+  replayDeadLetter(id: string): Promise<boolean> {
+    if (!/^\d+-\d+$/.test(id)) return Promise.resolve(false);
+    return this.call('replayDeadLetter', async () => {
+      const [dead] = parseDeadLetters(await this.client.xrange(this.keys.dead(), id, id));
+      if (!dead) return false;
+      // Append before delete: a crash in between replays twice (the store upsert is idempotent).
+      const partition = dead.partition < this.partitions ? dead.partition : dead.partition % this.partitions;
+      await this.client.xadd(this.keys.log(partition), '*', 'm', dead.payload);
+      await this.client.xdel(this.keys.dead(), id);
+      return true;
+    });
+  }
+
+  backlog(partition: number): Promise<number> {
+    return this.call('backlog', () => this.client.xlen(this.keys.log(partition)));
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.fanOut.close(), this.reader.close()]);
+    try {
+      await this.client.quit();
+    } catch {
+      // already disconnected (e.g. start() failed): nothing left to release
+      this.client.disconnect();
+    }
+  }
+}
+
+/** The composition roots' entry point: ValkeyHotTier.connect(). */
+export function createValkeyHotTier(url: string, opts: ValkeyHotTierOptions): Promise<ValkeyHotTier> {
+  return ValkeyHotTier.connect(url, opts);
+}
