@@ -4,41 +4,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import { messageTemplate } from '../messages/message.js';
-import type { HotTier, IngestInput, PersistLog, RateLimiter } from './hot-tier.js';
+import type { HotTier, IngestInput } from './hot-tier.js';
+import { eventually, seqOf, sleep, stored, template, type HotBundle, type HotTierUnderTest } from './hot-tier.contract-support.js';
 import { partitionOf } from './partition.js';
 
-export type HotBundle = HotTier & RateLimiter & PersistLog;
-
-export interface HotTierUnderTest {
-  tier: HotBundle;
-  /** Starts collecting the fan-out frames of one conversation; resolves once listening. */
-  observe(conversationId: string): Promise<{ frames: string[]; stop(): Promise<void> }>;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
-/** A stored message's JSON (as the warm store would hand it to seed). */
-function stored(conversationId: string, seq: number): string {
-  const t = messageTemplate(template(conversationId, `stored ${seq}`));
-  return t.head + seq + t.tail;
-}
-
-function template(conversationId: string, text: string, clientId: string | null = null) {
-  return {
-    id: uuidv7(), conversation_id: conversationId, sender: 'alice', text, reply_to: null, client_id: clientId,
-    created_at: new Date().toISOString(), edited_at: null, deleted_at: null,
-  };
-}
-
-const seqOf = (json: string) => (JSON.parse(json) as { seq: number }).seq;
+export type { HotBundle, HotTierUnderTest } from './hot-tier.contract-support.js';
 
 export function hotTierContract(name: string, make: () => Promise<HotTierUnderTest>) {
   describe(`HotTier contract: ${name}`, () => {
