@@ -67,6 +67,29 @@ describe('ValkeyHotTier (standalone specifics)', () => {
     }
   });
 
+  it('a ring that outlived its counter (eviction) raises the re-seeded counter: seq never repeats', async () => {
+    const { tier } = await valkeyUnderTest(inject('valkeyUrl'));
+    const raw = new Redis(inject('valkeyUrl'));
+    try {
+      const c = uuidv7();
+      const p = tier.partitionOf(c);
+      await tier.seed(c, 0, [], 500);
+      const jsons: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const t = messageTemplate({ id: uuidv7(), conversation_id: c, sender: 'a', text: `m${i}`, reply_to: null, client_id: null, created_at: new Date().toISOString(), edited_at: null, deleted_at: null });
+        const r = await tier.ingest({ conversationId: c, head: t.head, tail: t.tail, dedupTtlS: 60, recentLimit: 500, maxBacklog: 100 });
+        if (r.status === 'created') jsons.push(r.json);
+      }
+      await raw.del(tier.keys.seq(p, c));
+      // the warm store has persisted only up to seq 3 so far
+      expect(await tier.seed(c, 3, jsons.slice(0, 3), 500)).toBe(5);
+      expect((await tier.readRecent(c, { limit: 5 }))?.messages).toEqual(jsons);
+    } finally {
+      raw.disconnect();
+      await tier.close();
+    }
+  });
+
   it('close() ends a blocked read with no entries', async () => {
     const { tier } = await valkeyUnderTest(inject('valkeyUrl'));
     const reading = tier.read(0, 'w1', 10, 30_000);
