@@ -38,7 +38,8 @@ export interface BuildOptions {
   plugins?: ((app: FastifyInstance, services: Services) => void | Promise<void>)[];
 }
 
-const PUBLIC = /^\/(healthz|readyz|metrics|docs)(\/|$|\?)|^\/(\?|$)|^\/static\//;
+// `/`, `/static/` (the web page) and `/dev/token` (dev-only, absent in production) sign in by themselves.
+const PUBLIC = /^\/(healthz|readyz|metrics|docs)(\/|$|\?)|^\/(\?|$)|^\/static\/|^\/dev\/token$/;
 
 export function bearerToken(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;

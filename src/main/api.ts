@@ -3,12 +3,13 @@
 // SIGTERM/SIGINT: stop accepting, drain workers, close adapters.
 import type { Config } from '../config.js';
 import { buildApp } from '../app.js';
+import { webPlugin } from '../web/web-plugin.js';
 import { wire } from './wire.js';
 import { backgroundServices, runServices } from './workers.js';
 
 export async function startApi(config: Config, opts: { banner?: boolean } = {}) {
   const deps = await wire(config);
-  const { app } = await buildApp(deps);
+  const { app } = await buildApp(deps, { plugins: [webPlugin(config)] });
   const address = await app.listen({ port: config.port, host: config.host });
   const stop = new AbortController();
   const services = config.workers ? backgroundServices(deps, app.log) : [];

@@ -1,0 +1,96 @@
+// The sidebar: my conversations newest activity first, each with its unread count, and the
+// form that creates one. Conversations without a title are named after their other members.
+import type { ConversationSummary, Message, StrataRest } from '../src/client/index.js';
+import { clear, h } from './dom.js';
+
+export class ConversationList {
+  readonly el: HTMLElement;
+  private items = new Map<string, ConversationSummary>();
+  private names = new Map<string, string>();
+  private ul = h('ul', { class: 'conv-list', 'aria-label': 'Conversations' });
+  private openId: string | undefined;
+  private members = h('input', { id: 'new-members', placeholder: 'bob, carol', 'aria-label': 'Members (comma separated)', required: true });
+  private titleIn = h('input', { id: 'new-title', placeholder: 'Title (optional)', 'aria-label': 'Title' });
+  private status = h('p', { class: 'error', role: 'alert' });
+
+  constructor(private me: string, private rest: StrataRest, private onOpen: (c: ConversationSummary) => void) {
+    const form = h('form', { class: 'new-conv', onsubmit: (ev: Event) => (ev.preventDefault(), void this.create()) },
+      h('h2', {}, 'New conversation'), this.members, this.titleIn, h('button', { type: 'submit' }, 'Create'), this.status);
+    this.el = h('nav', { class: 'sidebar', 'aria-label': 'Conversations' }, form, this.ul);
+  }
+
+  private async create() {
+    const members = this.members.value.split(/[\s,]+/).filter((u) => u && u !== this.me);
+    if (!members.length) return void (this.status.textContent = 'Name at least one other member.');
+    try {
+      const title = this.titleIn.value.trim() || null;
+      const c = await this.rest.createConversation({ members, title, kind: members.length === 1 && !title ? 'direct' : 'group' });
+      this.members.value = this.titleIn.value = this.status.textContent = '';
+      this.names.set(c.id, c.title ?? members.join(', '));
+      const summary: ConversationSummary = { ...c, last_activity_at: c.created_at, last_seq: 0, read_seq: 0, unread: 0 };
+      this.set([summary, ...this.items.values()], c.id);
+      this.onOpen(summary);
+    } catch (e) {
+      this.status.textContent = (e as Error).message;
+    }
+  }
+
+  title(c: ConversationSummary): string {
+    return c.title ?? this.names.get(c.id) ?? 'conversation';
+  }
+
+  set(list: ConversationSummary[], openId = this.openId) {
+    this.items = new Map(list.map((c) => [c.id, c]));
+    this.openId = openId;
+    for (const c of list) if (!c.title && !this.names.has(c.id)) void this.name(c.id);
+    this.render();
+  }
+
+  private async name(id: string) {
+    this.names.set(id, '…');
+    const c = await this.rest.getConversation(id).catch(() => undefined);
+    this.names.set(id, c ? c.members.map((m) => m.user).filter((u) => u !== this.me).join(', ') || this.me : 'conversation');
+    this.render();
+  }
+
+  /** Returns false for a conversation the list does not know yet (the caller refreshes). */
+  onMessage(m: Message, isOpen: boolean): boolean {
+    const c = this.items.get(m.conversation_id);
+    if (!c) return false;
+    if (m.seq > c.last_seq) {
+      c.last_seq = m.seq;
+      c.last_activity_at = m.created_at;
+      if (m.sender === this.me) c.read_seq = Math.max(c.read_seq, m.seq);
+      if (!isOpen) c.unread = Math.max(0, c.last_seq - c.read_seq);
+      this.render();
+    }
+    return true;
+  }
+
+  markedRead(id: string, seq: number) {
+    const c = this.items.get(id);
+    if (!c) return;
+    c.read_seq = Math.max(c.read_seq, seq);
+    c.unread = Math.max(0, c.last_seq - c.read_seq);
+    this.render();
+  }
+
+  setOpen(id: string | undefined) {
+    this.openId = id;
+    this.render();
+  }
+
+  focus() {
+    (this.ul.querySelector('button') as HTMLButtonElement | null)?.focus();
+  }
+
+  private render() {
+    const focused = (document.activeElement as HTMLElement | null)?.closest?.('.conv-list button')?.getAttribute('data-id');
+    const sorted = [...this.items.values()].sort((a, b) => b.last_activity_at.localeCompare(a.last_activity_at));
+    clear(this.ul, ...sorted.map((c) => h('li', {},
+      h('button', { type: 'button', class: 'conv', 'data-id': c.id, 'aria-current': c.id === this.openId ? 'true' : null, onclick: () => this.onOpen(c) },
+        h('span', { class: 'name' }, this.title(c)),
+        c.unread > 0 ? h('span', { class: 'unread', 'aria-label': `${c.unread} unread` }, String(c.unread)) : null))));
+    if (focused) (this.ul.querySelector(`button[data-id="${focused}"]`) as HTMLButtonElement | null)?.focus(); // re-rendering must not steal keyboard focus
+  }
+}
