@@ -1,0 +1,231 @@
+// The cold tier: moves old messages from the warm store into Parquet files (parquet.ts) on an
+// ObjectStore (local directory or S3), and serves history pages back from them.
+//
+// Archiving one conversation, each step durable before the next:
+//   1. converge: warm rows ≤ the manifest's watermark are already archived (an earlier run died
+//      before or during its delete) → delete them; .parquet files the manifest does not list
+//      (an earlier run died after its upload) → delete them.
+//   2. list warm rows after the watermark, up to upToSeq, in batches; archive only a gap-free
+//      run of seqs (a gap is a message not yet persisted: archiving past it and deleting ≤ the
+//      watermark would lose it, so the run stops there and reports `stalledAt`).
+//   3. upload one file per partition run (names are deterministic: a rerun overwrites);
+//      a small last file of the same partition is merged with the new rows (no pile of tiny files);
+//   4. commit the manifest (new files + watermark); only then
+//   5. delete the warm rows ≤ the watermark, and the files the merge replaced.
+// A crash anywhere converges on the next run: nothing is duplicated (readers go through the
+// manifest; unlisted files are removed) and nothing is lost (warm rows go only after the commit).
+// Concurrency: one archiver per conversation at a time. Calls in one process are serialized per
+// conversation here; across processes the caller (retention worker) must hold a lease.
+// Archived messages are immutable: edits/deletes of seq ≤ archivedThrough() get MESSAGE_ARCHIVED.
+import { createHash } from 'node:crypto';
+import type { Message } from '../messages/message.js';
+import type { MessageRange } from '../store/store.js';
+import { fileKey, loadManifest, partitionOf, saveManifest, conversationPrefix, type Manifest, type ManifestFile, type Partitioning } from './manifest.js';
+import type { ObjectStore } from './object-store.js';
+import { ParquetCodec, readRows } from './parquet.js';
+
+/** What the archiver needs from the warm store (implemented in store/sql/sql-archive-source.ts). */
+export interface ArchiveSource {
+  /** Warm rows with afterSeq < seq ≤ upToSeq, ascending by seq, at most `limit`. */
+  listForArchive(conversationId: string, afterSeq: number, upToSeq: number, limit: number): Promise<Message[]>;
+  /** Deletes warm rows with seq ≤ upToSeq; returns how many. */
+  deleteArchived(conversationId: string, upToSeq: number): Promise<number>;
+  /** Conversations with warm rows the policy moves, each with the highest seq to move. */
+  conversationsToArchive(policy: RetentionPolicy, now?: Date): Promise<ArchiveCandidate[]>;
+}
+
+/** 0 turns a rule off. With both set, a message moves only when both rules select it. */
+export interface RetentionPolicy {
+  days: number;
+  keepLast: number;
+}
+
+export interface ArchiveCandidate {
+  conversationId: string;
+  upToSeq: number;
+}
+
+export interface ArchiveResult {
+  conversationId: string;
+  /** Messages newly written to the archive by this run. */
+  archived: number;
+  /** Warm rows deleted by this run (archived now or by an interrupted earlier run). */
+  deleted: number;
+  archivedThrough: number;
+  files: string[];
+  /** Set when a seq gap (a message not persisted yet) stopped the run below upToSeq. */
+  stalledAt?: number;
+}
+
+export interface ArchiveOptions {
+  codec?: ParquetCodec;
+  partitioning?: Partitioning;
+  /** Warm rows read per step (bounds memory); also the most rows in one file. */
+  batchRows?: number;
+  /** A last file with fewer rows than this, in the same partition, is merged with new rows. */
+  mergeBelowRows?: number;
+}
+
+export class Archive {
+  readonly codec: ParquetCodec;
+  private readonly partitioning: Partitioning;
+  private readonly batchRows: number;
+  private readonly mergeBelowRows: number;
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(readonly objects: ObjectStore, opts: ArchiveOptions = {}) {
+    this.codec = opts.codec ?? new ParquetCodec();
+    this.partitioning = opts.partitioning ?? 'month';
+    this.batchRows = opts.batchRows ?? 50_000;
+    this.mergeBelowRows = opts.mergeBelowRows ?? 10_000;
+  }
+
+  manifest(conversationId: string): Promise<Manifest> {
+    return loadManifest(this.objects, conversationId);
+  }
+
+  /** Every seq ≤ this is in the archive (0 = nothing archived). */
+  async archivedThrough(conversationId: string): Promise<number> {
+    return (await this.manifest(conversationId)).archived_through;
+  }
+
+  /** Applies the retention policy to every conversation, one after another. */
+  async archiveAll(source: ArchiveSource, policy: RetentionPolicy, onProgress?: (r: ArchiveResult) => void): Promise<ArchiveResult[]> {
+    const out: ArchiveResult[] = [];
+    for (const c of await source.conversationsToArchive(policy)) {
+      const r = await this.archiveConversation(source, c.conversationId, c.upToSeq);
+      out.push(r);
+      onProgress?.(r);
+    }
+    return out;
+  }
+
+  /** Moves warm rows with seq ≤ upToSeq into the archive (see the header for the steps). */
+  archiveConversation(source: ArchiveSource, conversationId: string, upToSeq: number): Promise<ArchiveResult> {
+    const prev = this.locks.get(conversationId) ?? Promise.resolve();
+    const run = prev.then(() => this.archiveNow(source, conversationId, upToSeq));
+    const tail = run.catch(() => undefined); // the caller gets the error; the next run converges
+    this.locks.set(conversationId, tail);
+    void tail.then(() => { if (this.locks.get(conversationId) === tail) this.locks.delete(conversationId); });
+    return run;
+  }
+
+  private async archiveNow(source: ArchiveSource, conversationId: string, upToSeq: number): Promise<ArchiveResult> {
+    const m = await this.manifest(conversationId);
+    const result: ArchiveResult = { conversationId, archived: 0, deleted: 0, archivedThrough: m.archived_through, files: [] };
+    if (m.archived_through > 0) result.deleted += await source.deleteArchived(conversationId, m.archived_through);
+    await this.removeUnlisted(m);
+    while (m.archived_through < upToSeq) {
+      const rows = await source.listForArchive(conversationId, m.archived_through, upToSeq, this.batchRows);
+      if (rows.length === 0) break;
+      const run = contiguousRun(rows, m.archived_through);
+      if (run.length < rows.length) result.stalledAt = (run.length ? run[run.length - 1].seq : m.archived_through) + 1;
+      if (run.length === 0) break;
+      const replaced = await this.writeFiles(m, run, result);
+      m.archived_through = run[run.length - 1].seq;
+      m.updated_at = new Date().toISOString();
+      await saveManifest(this.objects, m);
+      result.archived += run.length;
+      result.archivedThrough = m.archived_through;
+      for (const key of replaced) await this.objects.delete(key);
+      result.deleted += await source.deleteArchived(conversationId, m.archived_through);
+      if (run.length < rows.length) break;
+    }
+    return result;
+  }
+
+  /** Uploads the run as one file per partition; returns keys of files merged away. */
+  private async writeFiles(m: Manifest, run: Message[], result: ArchiveResult): Promise<string[]> {
+    const replaced: string[] = [];
+    const groups: Message[][] = [];
+    for (const msg of run) {
+      const g = groups[groups.length - 1];
+      if (g && partitionOf(g[0].created_at, this.partitioning) === partitionOf(msg.created_at, this.partitioning) && g.length < this.batchRows) g.push(msg);
+      else groups.push([msg]);
+    }
+    const last = m.files[m.files.length - 1];
+    if (last && last.rows < this.mergeBelowRows && last.last_seq === run[0].seq - 1
+      && last.key.includes(`/${partitionOf(run[0].created_at, this.partitioning)}/`) && last.rows + groups[0].length <= this.batchRows) {
+      groups[0] = [...(await readRows(this.objects, last.key, last.bytes, 0, last.rows, last.sha256)), ...groups[0]];
+      m.files.pop();
+      replaced.push(last.key);
+    }
+    for (const g of groups) {
+      const first = g[0].seq;
+      const lastSeq = g[g.length - 1].seq;
+      const key = fileKey(m.conversation_id, partitionOf(g[0].created_at, this.partitioning), first, lastSeq);
+      const bytes = await this.codec.encode(g);
+      await this.objects.putFile(key, bytes);
+      const times = g.map((x) => x.created_at).sort();
+      const entry: ManifestFile = {
+        key, first_seq: first, last_seq: lastSeq, rows: g.length, bytes: bytes.length,
+        sha256: createHash('sha256').update(bytes).digest('hex'), min_created_at: times[0], max_created_at: times[times.length - 1],
+      };
+      m.files.push(entry);
+      result.files.push(key);
+    }
+    return replaced.filter((k) => !m.files.some((f) => f.key === k));
+  }
+
+  /** Deletes .parquet files of the conversation the manifest does not list (interrupted runs). */
+  private async removeUnlisted(m: Manifest): Promise<void> {
+    const listed = new Set(m.files.map((f) => f.key));
+    for (const key of await this.objects.list(conversationPrefix(m.conversation_id))) {
+      if (key.endsWith('.parquet') && !listed.has(key)) await this.objects.delete(key);
+    }
+  }
+
+  /**
+   * A history page from the archive alone, ascending by seq, same bounds as the warm store's
+   * listMessages (exclusive before/after; neither → the latest `limit` archived). Reads the
+   * manifest, then only the row groups holding the page.
+   */
+  async readRange(conversationId: string, range: MessageRange): Promise<Message[]> {
+    try {
+      return await this.readFrom(await this.manifest(conversationId), range);
+    } catch {
+      // A concurrent archive run may have merged away a file our manifest named: retry once
+      // with a fresh manifest; a second failure propagates.
+      return this.readFrom(await this.manifest(conversationId), range);
+    }
+  }
+
+  private async readFrom(m: Manifest, range: MessageRange): Promise<Message[]> {
+    const out: Message[] = [];
+    const read = (f: ManifestFile, lo: number, hi: number) => readRows(this.objects, f.key, f.bytes, lo - f.first_seq, hi - f.first_seq + 1, f.sha256);
+    if (range.afterSeq !== undefined) {
+      const cap = range.beforeSeq !== undefined ? range.beforeSeq - 1 : Infinity;
+      for (const f of m.files) {
+        if (out.length >= range.limit) break;
+        if (f.last_seq <= range.afterSeq || f.first_seq > cap) continue;
+        const lo = Math.max(range.afterSeq + 1, f.first_seq);
+        out.push(...(await read(f, lo, Math.min(f.last_seq, cap, lo + range.limit - out.length - 1))));
+      }
+      return out;
+    }
+    const hi0 = range.beforeSeq !== undefined ? range.beforeSeq - 1 : Infinity;
+    for (let i = m.files.length - 1; i >= 0 && out.length < range.limit; i--) {
+      const f = m.files[i];
+      if (f.first_seq > hi0) continue;
+      const hi = Math.min(hi0, f.last_seq);
+      out.unshift(...(await read(f, Math.max(f.first_seq, hi - (range.limit - out.length) + 1), hi)));
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await this.codec.close();
+    await this.objects.close();
+  }
+}
+
+/** The longest prefix of `rows` whose seqs continue `after` without a gap. */
+function contiguousRun(rows: Message[], after: number): Message[] {
+  let expect = after === 0 && rows.length ? rows[0].seq : after + 1;
+  let n = 0;
+  while (n < rows.length && rows[n].seq === expect) {
+    n++;
+    expect++;
+  }
+  return rows.slice(0, n);
+}

@@ -1,0 +1,139 @@
+// The archive's Parquet codec: one schema, written by DuckDB, read by hyparquet over byte ranges.
+//
+// Schema (strata message v1), one row per message, sorted by seq, one conversation per file:
+//   id              BYTE_ARRAY STRING (uuid text as stored: byte-exact round trip, any case)
+//   conversation_id BYTE_ARRAY STRING (constant per file → one dictionary entry)
+//   seq             INT64
+//   sender          BYTE_ARRAY STRING
+//   text            BYTE_ARRAY STRING, null for a deleted message
+//   reply_to        BYTE_ARRAY STRING, nullable
+//   client_id       BYTE_ARRAY STRING, nullable
+//   created_at      INT64 TIMESTAMP(MICROS, isAdjustedToUTC=true)  (DuckDB TIMESTAMPTZ)
+//   edited_at       INT64 TIMESTAMP(MICROS, isAdjustedToUTC=true), nullable
+//   deleted_at      INT64 TIMESTAMP(MICROS, isAdjustedToUTC=true), nullable
+// Times are real timestamps so analytics engines can filter and group by them; the API's times
+// are canonical ISO-8601 with milliseconds (Date#toISOString), which round-trip exactly through
+// microseconds. encode() refuses any other spelling rather than archive a page that would read
+// back different. ZSTD; row groups of ROW_GROUP_ROWS rows so a history page (≤ 200 messages)
+// touches one or two row groups (~100 KB) of a file. DuckDB is in-process with extension
+// auto-install/load off (no network); it writes to a temp file whose bytes go to the adapter.
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMetaData } from 'hyparquet';
+import { AppError } from '../errors.js';
+import type { Message } from '../messages/message.js';
+import { compressors } from './decompress.js';
+import type { ObjectStore } from './object-store.js';
+
+export const ROW_GROUP_ROWS = 2048;
+const COLUMNS = ['id', 'conversation_id', 'seq', 'sender', 'text', 'reply_to', 'client_id', 'created_at', 'edited_at', 'deleted_at'] as const;
+
+function canonicalTime(m: Message, v: string | null): void {
+  if (v !== null && (Number.isNaN(Date.parse(v)) || new Date(v).toISOString() !== v)) {
+    throw new AppError('INTERNAL', `message ${m.conversation_id}/${m.seq}: time ${JSON.stringify(v)} is not canonical ISO-8601; not archived`);
+  }
+}
+
+export class ParquetCodec {
+  private conn?: Promise<DuckDBConnection>;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly compression: 'zstd' | 'gzip' | 'snappy' = 'zstd', readonly rowGroupRows = ROW_GROUP_ROWS) {}
+
+  private connection(): Promise<DuckDBConnection> {
+    this.conn ??= DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' })
+      .then((db) => db.connect());
+    return this.conn;
+  }
+
+  /** Parquet bytes of `messages` (already sorted by seq). Calls are serialized on one connection. */
+  encode(messages: Message[]): Promise<Uint8Array> {
+    const run = this.queue.then(() => this.encodeNow(messages));
+    this.queue = run.catch(() => undefined); // the caller gets the error; the queue moves on
+    return run;
+  }
+
+  private async encodeNow(messages: Message[]): Promise<Uint8Array> {
+    for (const m of messages) {
+      canonicalTime(m, m.created_at);
+      canonicalTime(m, m.edited_at);
+      canonicalTime(m, m.deleted_at);
+    }
+    const con = await this.connection();
+    const table = `m_${randomBytes(6).toString('hex')}`;
+    const file = path.join(os.tmpdir(), `strata-archive-${table}.parquet`);
+    await con.run(`create table ${table} (id varchar, conversation_id varchar, seq bigint, sender varchar, text varchar,
+      reply_to varchar, client_id varchar, created_at varchar, edited_at varchar, deleted_at varchar)`);
+    try {
+      const app = await con.createAppender(table);
+      const str = (v: string | null) => (v === null ? app.appendNull() : app.appendVarchar(v));
+      for (const m of messages) {
+        str(m.id); str(m.conversation_id); app.appendBigInt(BigInt(m.seq)); str(m.sender); str(m.text);
+        str(m.reply_to); str(m.client_id); str(m.created_at); str(m.edited_at); str(m.deleted_at);
+        app.endRow();
+      }
+      app.closeSync();
+      const ts = (c: string) => `${c}::timestamptz as ${c}`;
+      await con.run(`copy (select id, conversation_id, seq, sender, text, reply_to, client_id, ${ts('created_at')}, ${ts('edited_at')},
+        ${ts('deleted_at')} from ${table} order by seq)
+        to '${file}' (format parquet, compression ${this.compression}, row_group_size ${this.rowGroupRows})`);
+      const buf = await fs.readFile(file);
+      return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+    } finally {
+      await con.run(`drop table if exists ${table}`);
+      await fs.rm(file, { force: true });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.conn) (await this.conn).closeSync();
+    this.conn = undefined;
+  }
+}
+
+/** Reads only what it is asked for through the adapter's readRange (so its counters see it). */
+function rangeBuffer(store: ObjectStore, key: string, byteLength: number): AsyncBuffer {
+  return {
+    byteLength,
+    slice: async (start: number, end?: number) => {
+      const b = await store.readRange(key, start, end ?? byteLength);
+      return b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer;
+    },
+  };
+}
+
+/** Footers, cached by the caller's key (the archive uses the file's content hash). */
+const footers = new Map<string, FileMetaData>();
+const MAX_FOOTERS = 1000;
+
+/**
+ * Rows [rowStart, rowEnd) of an archive file as Messages; fetches the footer (once, cached)
+ * and only the row groups that hold those rows.
+ */
+export async function readRows(
+  store: ObjectStore, key: string, byteLength: number, rowStart: number, rowEnd: number, cacheKey = `${store.location}|${key}|${byteLength}`,
+): Promise<Message[]> {
+  const file = rangeBuffer(store, key, byteLength);
+  let metadata = footers.get(cacheKey);
+  if (!metadata) {
+    metadata = await parquetMetadataAsync(file, { initialFetchSize: 16 * 1024 });
+    if (footers.size >= MAX_FOOTERS) footers.delete(footers.keys().next().value!);
+    footers.set(cacheKey, metadata);
+  }
+  const rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd, columns: [...COLUMNS], compressors });
+  return rows.map((r) => ({
+    id: r.id as string,
+    conversation_id: r.conversation_id as string,
+    seq: Number(r.seq as bigint),
+    sender: r.sender as string,
+    text: (r.text ?? null) as string | null,
+    reply_to: (r.reply_to ?? null) as string | null,
+    client_id: (r.client_id ?? null) as string | null,
+    created_at: (r.created_at as Date).toISOString(),
+    edited_at: r.edited_at ? (r.edited_at as Date).toISOString() : null,
+    deleted_at: r.deleted_at ? (r.deleted_at as Date).toISOString() : null,
+  }));
+}
