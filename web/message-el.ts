@@ -20,7 +20,7 @@ export interface MessageCtx {
 }
 
 const TICKS: Record<Tick, [string, string]> = {
-  pending: ['🕓', 'Sending'], failed: ['⚠', 'Not sent'], sent: ['✓', 'Sent'], delivered: ['✓✓', 'Delivered'], read: ['✓✓', 'Read'],
+  pending: ['…', 'Sending'], failed: ['⚠', 'Not sent'], sent: ['✓', 'Sent'], delivered: ['✓✓', 'Delivered'], read: ['✓✓', 'Read'],
 };
 
 export function tickEl(t: Tick) {

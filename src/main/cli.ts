@@ -1,6 +1,7 @@
 // `npx strata <command>`: the operator's entry point. Exit code 0 on success, 1 on error
 // (with a one-line message on stderr), 2 on usage errors.
-import { ConfigError, loadConfig } from '../config.js';
+import { ConfigError, loadConfig, type Config } from '../config.js';
+import { CliUsageError } from './cli-chat.js';
 import { mintToken, parseTtl } from '../auth/tokens.js';
 import { resolveSecret } from '../auth/dev-secret.js';
 
@@ -14,9 +15,27 @@ Commands:
   migrate                   apply warm-store migrations and exit
   token <user> [--admin] [--ttl 1h]
                             print a JWT for <user>, signed with AUTH_JWT_SECRET or the dev secret
+  send <conversation> <text>
+                            send a message (prints it with its seq)
+  tail <conversation>       print messages live, one line each, until Ctrl-C
   help                      this text
 
-Configuration comes from the environment: see docs/config.md.`;
+\`npx strata <command> --help\` describes one command. Configuration comes from the
+environment: see docs/config.md.`;
+
+const CLIENT_OPTIONS = `
+  --url <url>        the server (default http://localhost:$PORT)
+  --token <jwt>      the token (default: $STRATA_TOKEN)
+  --as <user>        without a token: mint one for <user> from the dev secret in DATA_DIR`;
+
+const COMMANDS: Record<string, string> = {
+  start: 'Usage: npx strata start\n\nRuns the API on HOST:PORT, the web page at /, and (unless WORKERS=false) the persist\nworkers. Configuration: docs/config.md.',
+  worker: 'Usage: npx strata worker\n\nRuns persist workers only (scale-out); set WORKERS=false on API nodes.',
+  migrate: 'Usage: npx strata migrate\n\nApplies warm-store migrations and exits.',
+  token: 'Usage: npx strata token <user> [--admin] [--ttl 1h]\n\nPrints a JWT for <user>, signed with AUTH_JWT_SECRET or the dev secret in DATA_DIR.\n  --admin            mark the token as an operator\'s\n  --ttl <n[smhd]>    lifetime (default 1h)',
+  send: `Usage: npx strata send <conversation> <text> [--reply-to <message>] [options]\n\nSends one message and prints it as \`#seq created_at sender: text\`.\n  --reply-to <id>    reply to a message${CLIENT_OPTIONS}`,
+  tail: `Usage: npx strata tail <conversation> [--last N] [options]\n\nPrints each new message of the conversation as one line (\`#seq created_at sender: text\`),\nlive, in order and once, reconnecting by itself, until Ctrl-C.\n  --last <N>         print the last N messages first (default 0)${CLIENT_OPTIONS}`,
+};
 
 class UsageError extends Error {}
 
@@ -52,8 +71,12 @@ export async function main(argv: string[]): Promise<void> {
   const args = [...argv];
   const cmd = args.shift() ?? 'help';
   try {
-    if (cmd === 'help' || cmd === '--help' || cmd === '-h' || flag(args, '--help')) {
-      process.stdout.write(`${HELP}\n`);
+    if (cmd === 'help' || cmd === '--help' || cmd === '-h') {
+      process.stdout.write(`${args[0] && COMMANDS[args[0]] ? COMMANDS[args[0]] : HELP}\n`);
+      return;
+    }
+    if (flag(args, '--help') || flag(args, '-h')) {
+      process.stdout.write(`${COMMANDS[cmd] ?? HELP}\n`);
       return;
     }
     const config = loadConfig();
@@ -85,12 +108,42 @@ export async function main(argv: string[]): Promise<void> {
         process.stdout.write(`${await mintToken(s.secret, user, { admin, ttlS: parseTtl(ttl) })}\n`);
         return;
       }
+      case 'send':
+      case 'tail':
+        return await chatCommand(cmd, args, config);
       default:
         throw new UsageError(`unknown command "${cmd}" (try: npx strata help)`);
     }
   } catch (e) {
     const msg = e instanceof ConfigError ? e.message : (e as Error).message;
     process.stderr.write(`strata: ${msg}\n`);
-    process.exit(e instanceof UsageError ? 2 : 1);
+    process.exit(e instanceof UsageError || e instanceof CliUsageError ? 2 : 1);
+  }
+}
+
+async function chatCommand(cmd: 'send' | 'tail', args: string[], config: Config): Promise<void> {
+  const o = { url: option(args, '--url'), token: option(args, '--token'), as: option(args, '--as') };
+  const replyTo = cmd === 'send' ? option(args, '--reply-to') : undefined;
+  const lastRaw = cmd === 'tail' ? option(args, '--last') ?? '0' : '0';
+  const unknown = args.find((a) => a.startsWith('--'));
+  if (unknown) throw new UsageError(`unknown option ${unknown} (try: npx strata ${cmd} --help)`);
+  const [conversation, ...rest] = args;
+  const text = rest.join(' ');
+  if (!conversation || (cmd === 'send' && !text) || (cmd === 'tail' && rest.length)) throw new UsageError(COMMANDS[cmd].split('\n')[0].toLowerCase().replace(/^usage: npx /, 'usage: '));
+  if (!/^\d+$/.test(lastRaw) || Number(lastRaw) > 200) throw new UsageError('--last must be an integer from 0 to 200');
+  const { describeError, resolveTarget, send, tail } = await import('./cli-chat.js');
+  const target = await resolveTarget(config, o);
+  try {
+    if (cmd === 'send') {
+      process.stdout.write(`${await send(target, conversation, text, replyTo)}\n`);
+      return;
+    }
+    const stop = new AbortController();
+    process.once('SIGINT', () => stop.abort());
+    process.once('SIGTERM', () => stop.abort());
+    await tail(target, conversation, { last: Number(lastRaw), signal: stop.signal, out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) });
+    process.exit(0);
+  } catch (e) {
+    throw new Error(describeError(e, target.url));
   }
 }
