@@ -163,7 +163,7 @@ describe('persist pipeline: a PostgreSQL outage of 20 s', () => {
     } finally {
       await s.close();
     }
-  });
+  }, 150_000);
 });
 
 describe('hot-tier loss', () => {

@@ -52,7 +52,10 @@ export async function makeStack(opts: StackOptions = {}): Promise<TestStack> {
   const { app, services } = await buildApp(deps, opts.build);
   await app.ready();
   const stop = new AbortController();
-  const quiet = { warn() {}, error() {}, info() {} };
+  // STRATA_TEST_LOG=1 shows the workers' warnings and errors while debugging a test.
+  const quiet = process.env.STRATA_TEST_LOG
+    ? { warn: (o: unknown, m?: string) => console.warn(m, o), error: (o: unknown, m?: string) => console.error(m, o), info() {} }
+    : { warn() {}, error() {}, info() {} };
   const running = opts.workers === false ? Promise.resolve() : runServices(backgroundServices(deps, quiet), stop.signal, quiet);
   return {
     app, services, deps,

@@ -54,7 +54,7 @@ export async function startPostgres(): Promise<PostgresServer> {
     url,
     port,
     dataDir,
-    pause: () => run(pgBin('pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', 'stop']),
+    pause: () => run(pgBin('pg_ctl'), ['-D', dataDir, '-m', 'fast', '-w', 'stop']),
     start,
     stop: () => {
       try {

@@ -62,8 +62,10 @@ export async function createSqlStore(url: string, opts: SqlStoreOptions = {}): P
         oid === 20 ? (v: string) => Number(v) : (pg.types.getTypeParser as (o: number, f?: string) => unknown)(oid, format),
     } as never,
   });
-  // An idle client's error (server restart) must not crash the process; the next query reconnects.
+  // A server restart must not crash the process: idle clients report on the pool, checked-out
+  // ones on themselves (their query rejects too, and the pool drops the broken client).
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   if (schema) {
     if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
     const c = await pool.connect().catch(translate);
@@ -80,7 +82,14 @@ export class SqlStore implements Store {
   constructor(readonly db: Kysely<DB>, readonly dialect: 'sqlite' | 'postgres') {}
 
   async migrate(): Promise<void> {
-    const migrator = new Migrator({ db: this.db, provider: { getMigrations: async () => migrations(this.dialect) } });
+    // Kysely finds its bookkeeping tables by introspecting every schema; pin them to ours so
+    // deployments (and tests) that share a database through search_path stay apart.
+    let migrationTableSchema: string | undefined;
+    if (this.dialect === 'postgres') {
+      const r = await guard(() => sql<{ s: string }>`select current_schema() as s`.execute(this.db));
+      migrationTableSchema = r.rows[0]?.s;
+    }
+    const migrator = new Migrator({ db: this.db, migrationTableSchema, provider: { getMigrations: async () => migrations(this.dialect) } });
     const { error } = await migrator.migrateToLatest();
     if (error) translate(error);
   }
