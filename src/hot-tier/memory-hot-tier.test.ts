@@ -14,3 +14,23 @@ hotTierContract('memory', async () => {
     },
   };
 });
+
+import { describe, expect, it } from 'vitest';
+
+describe('memory hot tier: bounded memory', () => {
+  it('sweeps expired dedup keys and rate windows', async () => {
+    const tier = new MemoryHotTier(2);
+    const conv = '0190a0b4-0000-7000-8000-0000000000aa';
+    await tier.seed(conv, 0, [], 10);
+    for (let i = 0; i < 5; i++) {
+      await tier.ingest({ conversationId: conv, head: `{"id":"x${i}","conversation_id":"${conv}","seq":`, tail: '}', clientKey: `u\nk${i}`, dedupTtlS: 60, recentLimit: 10, maxBacklog: 100 });
+      await tier.hit(`user${i}`, 10, 1);
+    }
+    expect(tier.sizes).toEqual({ dedup: 5, windows: 5 });
+    tier.sweep(Date.now() + 2_000); // windows (1 s) expired, dedup (60 s) not yet
+    expect(tier.sizes).toEqual({ dedup: 5, windows: 0 });
+    tier.sweep(Date.now() + 61_000);
+    expect(tier.sizes).toEqual({ dedup: 0, windows: 0 });
+    await tier.close();
+  });
+});

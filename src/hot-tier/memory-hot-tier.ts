@@ -37,9 +37,26 @@ export class MemoryHotTier implements HotTier, RateLimiter, PersistLog {
   /** Fan-out: event name = conversation id, payload = the pre-serialized frame. */
   readonly events = new EventEmitter();
 
+  private sweeper: ReturnType<typeof setInterval>;
+
   constructor(readonly partitions: number) {
     this.parts = Array.from({ length: partitions }, () => ({ nextId: 1, fresh: [], pending: new Map(), waiters: new Set() }));
     this.events.setMaxListeners(0);
+    // Expired dedup keys and rate windows are dropped once a minute: memory stays bounded by
+    // what is live (Valkey does the same with TTLs).
+    this.sweeper = setInterval(() => this.sweep(), 60_000);
+    this.sweeper.unref();
+  }
+
+  /** Removes expired dedup keys and rate-limit windows. */
+  sweep(now = Date.now()): void {
+    for (const [k, v] of this.dedup) if (v.expires <= now) this.dedup.delete(k);
+    for (const [k, v] of this.windows) if (v.resetAt <= now) this.windows.delete(k);
+  }
+
+  /** Entries held in the dedup and rate-limit maps (for tests of the sweep). */
+  get sizes() {
+    return { dedup: this.dedup.size, windows: this.windows.size };
   }
 
   partitionOf(conversationId: string): number {
@@ -184,6 +201,7 @@ export class MemoryHotTier implements HotTier, RateLimiter, PersistLog {
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {
+    clearInterval(this.sweeper);
     for (const part of this.parts) for (const wake of part.waiters) wake();
     this.events.removeAllListeners();
   }
