@@ -14,6 +14,8 @@ const needs = [
   { pkg: 'postgresql', ok: () => !!process.env.TEST_DATABASE_URL || pgInstalled() },
   // OpenStack Swift with s3api: the real S3 API the archive's S3 adapter is tested against.
   { pkg: 'swift swift-proxy swift-object swift-container swift-account python3-swift memcached', ok: () => has('swift-proxy-server') && has('memcached') },
+  // Debian's Chromium, driven by playwright-core in test/e2e/browser.test.ts.
+  { pkg: 'chromium', ok: () => fs.existsSync('/usr/bin/chromium') },
 ];
 
 const missing = needs.filter((n) => !n.ok()).map((n) => n.pkg);
