@@ -59,12 +59,17 @@ export function crashAfterPut(inner: ObjectStore, match: (key: string) => boolea
   });
 }
 
-/** An ArchiveSource whose delete stops half-way (rows up to the middle go) and then "crashes". */
-export function crashMidDelete(inner: ArchiveSource, lowestWarmSeq: () => Promise<number>): ArchiveSource {
+/**
+ * An ArchiveSource whose delete stops half-way (rows up to the middle go) and then "crashes";
+ * the first `passThrough` delete calls (the converge step of a run) complete normally.
+ */
+export function crashMidDelete(inner: ArchiveSource, lowestWarmSeq: () => Promise<number>, passThrough = 0): ArchiveSource {
+  let calls = 0;
   return {
     listForArchive: (c, a, u, l) => inner.listForArchive(c, a, u, l),
     conversationsToArchive: (p, n) => inner.conversationsToArchive(p, n),
     async deleteArchived(c, upTo) {
+      if (calls++ < passThrough) return inner.deleteArchived(c, upTo);
       const lo = await lowestWarmSeq();
       await inner.deleteArchived(c, Math.floor((lo + upTo) / 2));
       throw new Crash(`crash mid-delete of ${c} ≤ ${upTo}`);

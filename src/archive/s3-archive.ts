@@ -17,6 +17,8 @@ export interface S3ArchiveOptions {
   region?: string;
   forcePathStyle?: boolean;
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** MaxKeys per ListObjectsV2 page (server default 1000); tests make it small to page. */
+  listPageSize?: number;
 }
 
 function fail(what: string, e: unknown): never {
@@ -37,10 +39,12 @@ export class S3Archive implements ObjectStore {
   readonly client: S3Client;
   private readonly bucket: string;
   private readonly prefix: string;
+  private readonly listPageSize?: number;
 
   constructor(opts: S3ArchiveOptions) {
     this.bucket = opts.bucket;
     this.prefix = (opts.prefix ?? '').replace(/^\/+|\/+$/g, '');
+    this.listPageSize = opts.listPageSize;
     this.location = `s3://${this.bucket}/${this.prefix}`;
     const cfg: S3ClientConfig = { region: opts.region ?? 'us-east-1', forcePathStyle: opts.forcePathStyle ?? true, maxAttempts: 3 };
     if (opts.endpoint) cfg.endpoint = opts.endpoint;
@@ -98,7 +102,7 @@ export class S3Archive implements ObjectStore {
     let token: string | undefined;
     try {
       do {
-        const res = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: full, ContinuationToken: token }));
+        const res = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: full, ContinuationToken: token, MaxKeys: this.listPageSize }));
         for (const o of res.Contents ?? []) if (o.Key) out.push(o.Key.slice(strip));
         token = res.IsTruncated ? res.NextContinuationToken : undefined;
       } while (token);

@@ -1,0 +1,76 @@
+// Archive rules that do not depend on the storage adapter: retention policy selection over the
+// SQL warm store, stopping at a seq gap, refusing times that would not read back identically.
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AppError } from '../errors.js';
+import { createSqlStore, type SqlStore } from '../store/sql/sql-store.js';
+import { SqlArchiveSource } from '../store/sql/sql-archive-source.js';
+import { Archive } from './archive.js';
+import { makeMessages, seedConversation } from './archive-test-kit.js';
+import { createObjectStore } from './create-object-store.js';
+import { LocalArchive } from './local-archive.js';
+
+const noS3 = { s3Endpoint: undefined, s3Region: 'us-east-1', s3ForcePathStyle: true };
+
+describe('archive rules (local directory, SQLite)', () => {
+  let dir: string;
+  let store: SqlStore;
+  let source: SqlArchiveSource;
+  let archive: Archive;
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'strata-archive-'));
+    store = await createSqlStore('sqlite::memory:');
+    await store.migrate();
+    source = new SqlArchiveSource(store.db);
+    archive = new Archive(createObjectStore(`file:${dir}`, noS3));
+  });
+  afterEach(async () => {
+    await archive.close();
+    await store.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('selects by RETENTION_KEEP_LAST, RETENTION_DAYS, and both (a message moves when both select it)', async () => {
+    await seedConversation(store, 'a', 100, { start: '2024-01-01T00:00:00.000Z', stepMs: 86_400_000 }); // one a day
+    await seedConversation(store, 'b', 10, { start: '2024-04-01T00:00:00.000Z', stepMs: 86_400_000 });
+    const now = new Date('2024-04-20T00:00:00.000Z'); // a: seq s on Jan 1 + (s − 1) days (+ s ms); 30 days back = Mar 21 = seq 81
+    expect(await source.conversationsToArchive({ days: 0, keepLast: 0 }, now)).toEqual([]);
+    expect(await source.conversationsToArchive({ days: 0, keepLast: 20 }, now)).toEqual([{ conversationId: 'a', upToSeq: 80 }]);
+    expect(await source.conversationsToArchive({ days: 30, keepLast: 0 }, now)).toEqual([{ conversationId: 'a', upToSeq: 80 }]);
+    expect(await source.conversationsToArchive({ days: 15, keepLast: 0 }, now)).toEqual([{ conversationId: 'a', upToSeq: 95 }, { conversationId: 'b', upToSeq: 4 }]);
+    expect(await source.conversationsToArchive({ days: 15, keepLast: 10 }, now)).toEqual([{ conversationId: 'a', upToSeq: 90 }]);
+    const [r] = await archive.archiveAll(source, { days: 0, keepLast: 20 });
+    expect(r).toMatchObject({ conversationId: 'a', archived: 80, archivedThrough: 80 });
+    expect(await source.conversationsToArchive({ days: 0, keepLast: 20 }, now)).toEqual([]);
+  });
+
+  it('stops at a seq gap (an unpersisted message) and continues once it is filled', async () => {
+    const all = makeMessages('c', 200);
+    await seedConversation(store, 'c', 0);
+    await store.insertMessages([...all.slice(0, 100), ...all.slice(150)]);
+    const r = await archive.archiveConversation(source, 'c', 200);
+    expect(r).toMatchObject({ archivedThrough: 100, stalledAt: 101 });
+    expect((await store.listMessages('c', { afterSeq: 0, limit: 1 }))[0].seq).toBe(151);
+    await store.insertMessages(all.slice(100, 150));
+    expect(await archive.archiveConversation(source, 'c', 200)).toMatchObject({ archivedThrough: 200, archived: 100 });
+    expect((await archive.readRange('c', { afterSeq: 0, limit: 500 })).map((m) => m.id)).toEqual(all.map((m) => m.id));
+  });
+
+  it('refuses times that would not read back byte-identical, and deletes nothing', async () => {
+    await seedConversation(store, 'd', 0);
+    await store.insertMessages(makeMessages('d', 5).map((m, i) => (i === 3 ? { ...m, created_at: '2024-01-01T00:00:00Z' } : m)));
+    const err = await archive.archiveConversation(source, 'd', 5).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).message).toMatch(/not canonical/);
+    expect(await store.listMessages('d', { afterSeq: 0, limit: 10 })).toHaveLength(5);
+    expect(await archive.archivedThrough('d')).toBe(0);
+  });
+
+  it('createObjectStore maps file: URLs to a directory and rejects other schemes', () => {
+    expect((createObjectStore(`file:${dir}`, noS3) as LocalArchive).root).toBe(dir);
+    expect((createObjectStore(`file://${dir}`, noS3) as LocalArchive).root).toBe(dir);
+    expect(() => createObjectStore('ftp://x', noS3)).toThrow(/file:<dir> or s3/);
+  });
+});
