@@ -91,4 +91,36 @@ describe('StrataSocket', () => {
     expect(socket.state).toBe('closed');
     expect(states).toContain('closed');
   });
+
+  it('fails over to the next endpoint after a drop and keeps the position', async () => {
+    const rest = new StrataRest({ baseUrl: 'http://a:1', token: 'tok' });
+    const socket = new StrataSocket({ rest, endpoints: ['http://a:1', 'http://b:2'], WebSocket: FakeWs as never, minBackoffMs: 1, maxBackoffMs: 5 });
+    socket.track(conv, 7);
+    await socket.connect();
+    expect(FakeWs.last.url).toMatch(/^ws:\/\/a:1\/v1\/ws/);
+    FakeWs.last.close(1006, 'node died');
+    await new Promise((r) => setTimeout(r, 40));
+    expect(FakeWs.last.url).toMatch(/^ws:\/\/b:2\/v1\/ws/);
+    expect(FakeWs.last.sent[0]).toMatchObject({ type: 'resume', conversation_id: conv, after_seq: 7 });
+    socket.close();
+  });
+
+  it('keeps a send pending on a retryable error and rejects it on a final one', async () => {
+    const { socket } = make();
+    await socket.connect();
+    const ws = FakeWs.last;
+    const limited = socket.send(conv, 'later');
+    const refused = socket.send(conv, 'never');
+    const [a, b] = ws.sent.filter((f) => f.type === 'send');
+    ws.push({ type: 'error', ref: a.ref, code: 'RATE_LIMITED', detail: 'slow down' });
+    ws.push({ type: 'error', ref: b.ref, code: 'CONVERSATION_NOT_FOUND', detail: 'no' });
+    await expect(refused).rejects.toMatchObject({ code: 'CONVERSATION_NOT_FOUND' });
+    await new Promise((r) => setTimeout(r, 300)); // past ackTimeoutMs: written again, same client_id
+    const retries = ws.sent.filter((f) => f.type === 'send' && f.client_id === a.client_id);
+    expect(retries.length).toBeGreaterThan(1);
+    ws.push({ type: 'ack', ref: a.ref, message: msg(1) });
+    expect((await limited).seq).toBe(1);
+    socket.close();
+  });
 });
+

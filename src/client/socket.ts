@@ -5,11 +5,14 @@
 //   seen seq, on whichever node the socket lands;
 // - sends queue while offline and are retried with the same client_id until acked, so a send
 //   retried across a reconnect is stored once.
-import type { Message } from './types.js';
+import type { Message, SocketEvents, SocketState } from './types.js';
 import type { StrataRest } from './rest.js';
 
+export type { SocketEvents, SocketState } from './types.js';
 type Listener = (payload: any) => void;
-export type SocketState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** Error codes after which an unacked send is retried (same client_id) instead of rejected. */
+const RETRYABLE = new Set(['RATE_LIMITED', 'BACKPRESSURE', 'UNAVAILABLE', 'INTERNAL']);
 
 interface WsLike {
   readyState: number;
@@ -17,13 +20,16 @@ interface WsLike {
   close(code?: number, reason?: string): void;
   onopen: ((ev: unknown) => void) | null;
   onclose: ((ev: { code: number; reason: string }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
+  onerror: ((ev: { message?: string }) => void) | null;
   onmessage: ((ev: { data: unknown }) => void) | null;
 }
 type WsCtor = new (url: string) => WsLike;
 
 export interface SocketOptions {
   rest: StrataRest;
+  /** Base URLs of API nodes to (re)connect to, tried in turn after each failure (client-side
+   *  failover when there is no load balancer); default: the REST base URL. */
+  endpoints?: string[];
   /** WebSocket implementation; defaults to the global one, else the `ws` package. */
   WebSocket?: WsCtor;
   minBackoffMs?: number;
@@ -60,9 +66,14 @@ export class StrataSocket {
   private attempt = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private ackTimer: ReturnType<typeof setInterval> | undefined;
+  private endpoint = 0;
+  private refused = false;
 
   constructor(private opts: SocketOptions) {}
 
+  /** Subscribes to a typed event; returns the unsubscribe function. */
+  on<K extends keyof SocketEvents>(event: K, fn: (payload: SocketEvents[K]) => void): () => void;
+  on(event: string, fn: Listener): () => void;
   on(event: string, fn: Listener): () => void {
     let set = this.listeners.get(event);
     if (!set) this.listeners.set(event, (set = new Set()));
@@ -91,11 +102,18 @@ export class StrataSocket {
     return this.tracks.get(conversationId)?.lastSeq ?? 0;
   }
 
+  /** The node the socket is (or will next be) connected to. */
+  get endpointUrl(): string {
+    const list = this.opts.endpoints?.length ? this.opts.endpoints : [this.opts.rest.baseUrl];
+    return list[this.endpoint % list.length].replace(/\/$/, '');
+  }
+
   async connect(): Promise<void> {
-    if (this.state === 'open' || this.state === 'connecting') return;
+    if (this.state === 'open' || this.state === 'connecting' || this.ws) return;
+    clearTimeout(this.timer);
     this.setState(this.attempt ? 'reconnecting' : 'connecting');
     const Ctor = this.opts.WebSocket ?? (globalThis as { WebSocket?: WsCtor }).WebSocket ?? ((await import('ws')).default as unknown as WsCtor);
-    const url = `${this.opts.rest.baseUrl.replace(/^http/, 'ws')}/v1/ws?access_token=${encodeURIComponent(await this.opts.rest.token())}`;
+    const url = `${this.endpointUrl.replace(/^http/, 'ws')}/v1/ws?access_token=${encodeURIComponent(await this.opts.rest.token())}`;
     await new Promise<void>((resolve) => {
       const ws = new Ctor(url);
       this.ws = ws;
@@ -107,8 +125,10 @@ export class StrataSocket {
         resolve();
       };
       ws.onmessage = (ev) => this.onFrame(String(ev.data));
-      ws.onerror = () => {
-        // the close event follows and schedules the reconnect
+      ws.onerror = (ev) => {
+        // Node's `ws` names a refused upgrade ("Unexpected server response: 401"): a bad token
+        // will not get better by retrying. Otherwise the close event schedules the reconnect.
+        if (/server response: 40[13]\b/.test(ev?.message ?? '')) this.refused = true;
       };
       ws.onclose = (ev) => {
         resolve();
@@ -116,13 +136,16 @@ export class StrataSocket {
         this.ws = undefined;
         if (this.state === 'closed') return;
         this.emit('disconnect', { code: ev.code, reason: ev.reason });
-        // 4400–4499: the server says do not reconnect (bad token, policy)
-        if (ev.code >= 4400 && ev.code < 4500) {
+        // 4400–4499: the server says do not reconnect (bad token, policy); see the gateway's close codes
+        if ((ev.code >= 4400 && ev.code < 4500) || this.refused) {
           this.setState('closed');
-          for (const p of this.pending.values()) p.reject(new Error(`socket closed: ${ev.code} ${ev.reason}`));
+          clearInterval(this.ackTimer);
+          this.ackTimer = undefined;
+          for (const p of this.pending.values()) p.reject(new Error(`socket closed: ${this.refused ? 'token refused' : `${ev.code} ${ev.reason}`}`));
           this.pending.clear();
           return;
         }
+        this.endpoint++; // the next attempt tries the next node
         this.scheduleReconnect();
       };
     });
@@ -135,26 +158,35 @@ export class StrataSocket {
     const max = this.opts.maxBackoffMs ?? 10_000;
     const delay = Math.min(max, min * 2 ** this.attempt++) * (0.5 + Math.random() / 2);
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.connect().catch(() => this.scheduleReconnect()), delay);
+    this.timer = setTimeout(() => void this.connect().catch(() => {
+      this.ws = undefined;
+      this.scheduleReconnect(); // the token function or the import failed: try again later
+    }), delay);
   }
 
   /** Drops the connection as a network failure would (tests, app going to background). */
   drop() {
-    this.ws?.close(4000, 'client drop');
+    const ws = this.ws as (WsLike & { terminate?: () => void }) | undefined;
+    if (ws?.terminate) ws.terminate(); // Node `ws`: cut the TCP connection, no close handshake
+    else ws?.close(4000, 'client drop');
   }
 
   close() {
     this.setState('closed');
     clearTimeout(this.timer);
     clearInterval(this.ackTimer);
+    this.ackTimer = undefined;
     this.ws?.close(1000, 'bye');
     this.ws = undefined;
+    for (const p of this.pending.values()) p.reject(new Error('socket closed by the application'));
+    this.pending.clear();
   }
 
   /** Sends a message; resolves with the stored message once acked (queued while offline). */
   send(conversationId: string, text: string, opts: { reply_to?: string; client_id?: string } = {}): Promise<Message> {
     const ref = newId();
     const frame = { type: 'send', ref, conversation_id: conversationId, text, client_id: opts.client_id ?? newId(), ...(opts.reply_to ? { reply_to: opts.reply_to } : {}) };
+    if (this.state === 'closed') return Promise.reject(new Error('socket closed: call connect() first'));
     return new Promise((resolve, reject) => {
       const p: PendingSend = { ref, frame, resolve, reject, sentAt: 0 };
       this.pending.set(ref, p);
@@ -222,14 +254,18 @@ export class StrataSocket {
       }
       case 'error': {
         const p = f.ref ? this.pending.get(f.ref) : undefined;
-        if (p && !f.retryable) {
+        if (p && (RETRYABLE.has(f.code) || f.retryable)) p.sentAt = Date.now(); // retried after ackTimeoutMs, same client_id
+        else if (p) {
           this.pending.delete(f.ref);
           p.reject(Object.assign(new Error(`${f.code}: ${f.detail}`), { code: f.code }));
         }
         const conv = f.ref ? this.resumeRefs.get(f.ref) : undefined;
         if (conv) {
           this.resumeRefs.delete(f.ref);
-          void this.catchUpByRest(conv);
+          this.catchUpByRest(conv).catch(() => {
+            // REST unreachable too: the next reconnect resumes from the last delivered seq
+            this.drop();
+          });
         }
         this.emit('error', f);
         return;
