@@ -17,6 +17,8 @@ export interface StrataServer {
   token(user: string): Promise<string>;
   /** Everything the child wrote, for failure messages. */
   output(): string;
+  /** kill -9: every socket of this node dies at once, nothing drains. */
+  kill(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -62,6 +64,12 @@ export async function startStrataServer(env: Record<string, string> = {}): Promi
     url,
     token: (user) => mintToken(SERVER_SECRET, user, { ttlS: 3600 }),
     output: () => out,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
