@@ -24,6 +24,7 @@ export async function startApi(config: Config, opts: { banner?: boolean } = {}) 
       `  hot tier   : ${deps.describe.hot}`,
       `  auth       : ${deps.describe.auth}`,
       `  workers    : ${config.workers ? 'persist (in-process)' : 'off (run `npx strata worker`)'}`,
+      `  web page   : ${base}/`,
       `  API docs   : ${base}/docs`,
       `  get a token: npx strata token alice`,
       `  try it     : curl -H "Authorization: Bearer $(npx strata token alice)" ${base}/v1/conversations`,
