@@ -11,6 +11,8 @@ import { Archive } from './archive.js';
 import { makeMessages, seedConversation } from './archive-test-kit.js';
 import { createObjectStore } from './create-object-store.js';
 import { LocalArchive } from './local-archive.js';
+import { ParquetCodec } from './parquet.js';
+import { messageJson } from '../messages/message.js';
 
 const noS3 = { s3Endpoint: undefined, s3Region: 'us-east-1', s3ForcePathStyle: true };
 
@@ -66,6 +68,21 @@ describe('archive rules (local directory, SQLite)', () => {
     expect((err as AppError).message).toMatch(/not canonical/);
     expect(await store.listMessages('d', { afterSeq: 0, limit: 10 })).toHaveLength(5);
     expect(await archive.archivedThrough('d')).toBe(0);
+  });
+
+  it('reads ZSTD files too (whatever the default codec), byte-identical, mixed with files of the default codec', async () => {
+    const msgs = await seedConversation(store, 'z', 3000);
+    const zstd = new Archive(archive.objects, { codec: new ParquetCodec('zstd') });
+    await zstd.archiveConversation(source, 'z', 1000);
+    await archive.archiveConversation(source, 'z', 3000); // merges the small zstd file into a default-codec one
+    await zstd.codec.close();
+    const back = await archive.readRange('z', { afterSeq: 0, limit: 5000 });
+    expect(back.map(messageJson)).toEqual(msgs.map(messageJson));
+    const only = new Archive(archive.objects, { codec: new ParquetCodec('zstd'), mergeBelowRows: 0 });
+    const more = await seedConversation(store, 'y', 500);
+    await only.archiveConversation(source, 'y', 500);
+    await only.codec.close();
+    expect((await archive.readRange('y', { beforeSeq: 300, limit: 40 })).map(messageJson)).toEqual(more.slice(259, 299).map(messageJson));
   });
 
   it('createObjectStore maps file: URLs to a directory and rejects other schemes', () => {

@@ -1,8 +1,9 @@
-// Page decompressors for hyparquet, which only knows SNAPPY itself. Archive files are ZSTD.
-// Node gains a native zstd in 22.15 / 23.8 (zlib.zstdDecompressSync); on Node 20 the fallback
-// is the `zstd` command (Debian package zstd) run synchronously per page, because hyparquet's
-// decompressor hook is synchronous. That costs a process start (~5–10 ms) per page: a pure-JS
-// decoder (the npm package fzstd) would remove it — see the archive's closing note.
+// Page decompressors for hyparquet, which only knows SNAPPY itself. Node gains a native zstd in
+// 22.15 / 23.8 (zlib.zstdDecompressSync). On Node 20 ZSTD pages fall back to the `zstd` command
+// (Debian package zstd) run synchronously per page, because hyparquet's decompressor hook is
+// synchronous: measured ~100 ms per 50-message page, all of it blocking the event loop. That is
+// why parquet.ts writes GZIP (decoded natively, ~2.4 ms per page, files ~13 % larger) unless
+// native zstd exists. A pure-JS decoder (npm fzstd) would make ZSTD cheap on Node 20 too.
 import zlib from 'node:zlib';
 import { spawnSync } from 'node:child_process';
 import type { Compressors } from 'hyparquet';
@@ -38,4 +39,5 @@ const brotli: Decompress = (input) => {
 
 export const compressors: Compressors = { ZSTD: zstd, GZIP: gzip, BROTLI: brotli };
 
-export const zstdBackend = nativeZstd ? 'node:zlib' : 'zstd command';
+export const hasNativeZstd = nativeZstd !== undefined;
+export const zstdBackend = hasNativeZstd ? 'node:zlib' : 'zstd command';

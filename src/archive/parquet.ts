@@ -14,7 +14,9 @@
 // Times are real timestamps so analytics engines can filter and group by them; the API's times
 // are canonical ISO-8601 with milliseconds (Date#toISOString), which round-trip exactly through
 // microseconds. encode() refuses any other spelling rather than archive a page that would read
-// back different. ZSTD; row groups of ROW_GROUP_ROWS rows so a history page (≤ 200 messages)
+// back different. Compression: ZSTD where Node decodes it natively (≥ 22.15), else GZIP — see
+// decompress.ts for the measurement; readers handle both, so files stay readable across the switch.
+// Row groups of ROW_GROUP_ROWS rows so a history page (≤ 200 messages)
 // touches one or two row groups (~100 KB) of a file. DuckDB is in-process with extension
 // auto-install/load off (no network); it writes to a temp file whose bytes go to the adapter.
 import fs from 'node:fs/promises';
@@ -25,10 +27,12 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import { AppError } from '../errors.js';
 import type { Message } from '../messages/message.js';
-import { compressors } from './decompress.js';
+import { compressors, hasNativeZstd } from './decompress.js';
 import type { ObjectStore } from './object-store.js';
 
 export const ROW_GROUP_ROWS = 2048;
+export type Compression = 'zstd' | 'gzip' | 'snappy';
+export const DEFAULT_COMPRESSION: Compression = hasNativeZstd ? 'zstd' : 'gzip';
 const COLUMNS = ['id', 'conversation_id', 'seq', 'sender', 'text', 'reply_to', 'client_id', 'created_at', 'edited_at', 'deleted_at'] as const;
 
 function canonicalTime(m: Message, v: string | null): void {
@@ -41,7 +45,7 @@ export class ParquetCodec {
   private conn?: Promise<DuckDBConnection>;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly compression: 'zstd' | 'gzip' | 'snappy' = 'zstd', readonly rowGroupRows = ROW_GROUP_ROWS) {}
+  constructor(readonly compression: Compression = DEFAULT_COMPRESSION, readonly rowGroupRows = ROW_GROUP_ROWS) {}
 
   private connection(): Promise<DuckDBConnection> {
     this.conn ??= DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' })
