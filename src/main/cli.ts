@@ -18,6 +18,9 @@ Commands:
   send <conversation> <text>
                             send a message (prints it with its seq)
   tail <conversation>       print messages live, one line each, until Ctrl-C
+  bench [--quick] [--only ingest,persist,…] [--profile <dir>]
+                            run the benchmark harness (bench/): starts its own stacks, prints
+                            figures beside same-run baselines, writes bench/results/
   help                      this text
 
 \`npx strata <command> --help\` describes one command. Configuration comes from the
@@ -97,6 +100,14 @@ export async function main(argv: string[]): Promise<void> {
         const { migrateOnly } = await import('./migrate.js');
         process.stdout.write(`${await migrateOnly(config)}\n`);
         return;
+      }
+      case 'bench': {
+        const quick = flag(args, '--quick');
+        const only = option(args, '--only')?.split(',');
+        const profile = option(args, '--profile');
+        const { runBench } = await import('../../bench/run.js');
+        const code = await runBench({ quick, only, serverExecArgv: profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : undefined });
+        process.exit(code);
       }
       case 'token': {
         const admin = flag(args, '--admin');

@@ -1,0 +1,136 @@
+// Scenario "ingest": acked messages/s and ack latency over REST and WebSockets, beside a bare
+// ioredis client calling the same ingest script (auto-pipelined) and redis-benchmark -P 32 of
+// it, all in the same run. Every acked seq is checked: per conversation exactly prev+1…prev+n
+// (no gap, no duplicate), and the warm store ends with exactly the acked rows.
+import type { Ctx, StackWorld } from '../lib/context.js';
+import { runJob } from '../lib/proc.js';
+import { Samples, summarize, Timeline, type Summary } from '../lib/stats.js';
+import { until } from '../lib/stack.js';
+import { warmView } from '../lib/warm.js';
+import type { IngestJob, IngestResult } from '../load/ingest-load.js';
+import type { LuaJob, LuaResult } from '../baselines/lua-ingest.js';
+import { redisBenchmarkIngest } from '../baselines/redis-benchmark.js';
+
+export interface LoadOutcome {
+  acked: number;
+  errors: number;
+  rate: number;
+  lat: Summary;
+  timeline: Timeline;
+  seconds: number;
+  startMs: number;
+  endMs: number;
+  /** [epoch ms, persisted rows] samples, when polled. */
+  persistCurve: [number, number][];
+  drainedMs: number;
+  ok: boolean;
+}
+
+/** Drives ingest from `procs` load processes and verifies what was acked. */
+export async function driveIngest(ctx: Ctx, sw: StackWorld, o: {
+  scenario: string; transport: 'rest' | 'ws'; procs: number; concurrency: number; durationMs: number; maxMessages?: number; poll?: boolean; convs?: StackWorld['world']['convs']; roundRobin?: boolean;
+}): Promise<LoadOutcome> {
+  const convs = o.convs ?? sw.world.convs;
+  const convIds = convs.map((c) => c.id);
+  const warm = await warmView(sw.stack);
+  const curve: [number, number][] = [];
+  let polling = !!o.poll;
+  const poller = (async () => {
+    while (polling) {
+      curve.push([Date.now(), await warm.persisted(convIds)]);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  const tag = `${o.scenario}-${o.transport}-${Date.now().toString(36)}`;
+  const results = await Promise.all(Array.from({ length: o.procs }, (_, i) => runJob<IngestJob, IngestResult>('load/ingest-load.ts', {
+    transport: o.transport, url: sw.stack.url, wsUrl: sw.stack.wsUrl, convs, tokens: sw.world.tokens,
+    concurrency: Math.ceil(o.concurrency / o.procs), durationMs: o.durationMs, maxMessages: o.maxMessages ? Math.ceil(o.maxMessages / o.procs) : 0,
+    seed: ctx.seed * 1000 + i, tag: `${tag}-${i}`, roundRobin: o.roundRobin,
+  }, o.durationMs + 120_000)));
+
+  const lat = new Samples(1 << 16);
+  const timeline = new Timeline(50);
+  const seqs = new Map<string, number[]>();
+  let acked = 0;
+  let errors = 0;
+  const samples: string[] = [];
+  for (const r of results) {
+    acked += r.acked;
+    errors += r.errors;
+    samples.push(...r.errorSamples);
+    lat.addAll(r.latencyMs);
+    timeline.merge(r.timeline);
+    for (const [c, s] of Object.entries(r.seqs)) seqs.set(c, [...(seqs.get(c) ?? []), ...s]);
+  }
+  const startMs = Math.min(...results.map((r) => r.startMs));
+  const endMs = Math.max(...results.map((r) => r.endMs));
+  const seconds = (endMs - startMs) / 1000;
+
+  let badConvs = 0;
+  let detail = '';
+  for (const [c, s] of seqs) {
+    s.sort((a, b) => a - b);
+    const prev = sw.lastSeq.get(c) ?? 0;
+    const good = s.every((v, i) => v === prev + 1 + i);
+    if (!good) {
+      badConvs++;
+      if (!detail) detail = `conversation ${c}: after ${prev} acked ${s.slice(0, 8).join(',')}…`;
+    }
+    sw.lastSeq.set(c, prev + s.length);
+  }
+  ctx.res.check(o.scenario, `${sw.label} ${o.transport}: acked seqs gap-free, no duplicates`, badConvs === 0,
+    badConvs === 0 ? `${acked} acks in ${seqs.size} conversations` : `${badConvs} conversations wrong; ${detail}`);
+  ctx.res.check(o.scenario, `${sw.label} ${o.transport}: every send answered with an ack`, errors === 0,
+    errors === 0 ? `${acked} sends, 0 errors` : `${errors} errors, e.g. ${samples.slice(0, 3).join(' | ')}`);
+
+  // Persisted == acked: wait for the workers to catch up (they keep polling through the drain).
+  const expected = convIds.reduce((n, c) => n + (sw.lastSeq.get(c) ?? 0), 0);
+  polling = true;
+  const drained = await until(async () => (await warm.persisted(convIds)) >= expected, 120_000, 50);
+  const drainedMs = Date.now() - endMs;
+  polling = false;
+  await poller;
+  if (o.poll) curve.push([Date.now(), await warm.persisted(convIds)]);
+  const exact = await warm.exact(convIds);
+  await warm.close();
+  const ok = drained && exact.rows === expected && exact.distinct === expected && exact.gappy === 0;
+  ctx.res.check(o.scenario, `${sw.label} ${o.transport}: persisted rows == acked`, ok,
+    `${exact.rows} rows (${exact.distinct} distinct, ${exact.gappy} conversations with gaps) for ${expected} acked in total${drained ? '' : '; NOT drained within 120 s'}`);
+  return { acked, errors, rate: acked / seconds, lat: lat.summary(), timeline, seconds, startMs, endMs, persistCurve: curve, drainedMs, ok };
+}
+
+/** The bare-client and redis-benchmark baselines, once per run. */
+export async function ingestBaselines(ctx: Ctx): Promise<{ bare: number; bareLat: Summary; rb: number }> {
+  if (ctx.shared.bareIngest) return { bare: ctx.shared.bareIngest, bareLat: JSON.parse(String(ctx.shared.bareLatJson)), rb: ctx.shared.rbIngest };
+  const lua = await runJob<LuaJob, LuaResult>('baselines/lua-ingest.ts', {
+    redisUrl: ctx.redisUrl, prefix: `bench-lua-${process.pid}`, convs: 100, partitions: 16, concurrency: 128,
+    durationMs: ctx.q(10_000, 3_000), seed: ctx.seed,
+  }, 120_000);
+  if (lua.errors) ctx.res.check('ingest', 'bare client: every script call created a message', false, `${lua.errors} calls did not answer "created"`);
+  const bareLat = summarize(lua.latencyMs);
+  const rb = await redisBenchmarkIngest(ctx.redisUrl, `bench-rb-${process.pid}`, ctx.q(300_000, 60_000));
+  ctx.shared.bareIngest = lua.acked / lua.seconds;
+  ctx.shared.bareLatJson = JSON.stringify(bareLat);
+  ctx.shared.rbIngest = rb.rps;
+  ctx.res.add({ scenario: 'ingest', subject: 'baseline bare ioredis → ingest-5.lua', metric: 'calls/s', value: ctx.shared.bareIngest, unit: '/s', note: 'auto-pipelining, 128 in flight' });
+  ctx.res.add({ scenario: 'ingest', subject: 'baseline bare ioredis → ingest-5.lua', metric: 'p50 / p99 latency', value: bareLat.p99, unit: 'ms', note: `p50 ${bareLat.p50.toFixed(2)} ms` });
+  ctx.res.latency.push({ scenario: 'ingest', subject: 'bare ioredis script call', p50: bareLat.p50, p99: bareLat.p99, p999: bareLat.p999 });
+  ctx.res.add({ scenario: 'ingest', subject: 'baseline redis-benchmark -P 32', metric: 'calls/s', value: rb.rps, unit: '/s', note: rb.command });
+  return { bare: ctx.shared.bareIngest, bareLat, rb: rb.rps };
+}
+
+export async function ingestScenario(ctx: Ctx, sw: StackWorld, transport: 'rest' | 'ws', o: { poll?: boolean } = {}): Promise<LoadOutcome> {
+  const base = sw.stack.kind === 'valkey-pg' ? await ingestBaselines(ctx) : undefined;
+  const out = await driveIngest(ctx, sw, {
+    scenario: 'ingest', transport, procs: 2, concurrency: 64, durationMs: ctx.q(15_000, 4_000), poll: o.poll,
+  });
+  const subject = `strata ${sw.label} ${transport.toUpperCase()}`;
+  const goal = transport === 'ws' && base ? { goal: '>= 0.50', met: out.rate / base.bare >= 0.5 } : {};
+  ctx.res.add({ scenario: 'ingest', subject, metric: 'acked msgs/s', value: out.rate, unit: '/s', ...(base ? { baseline: { subject: 'bare ioredis', value: base.bare } } : {}), ...goal });
+  if (base) ctx.res.add({ scenario: 'ingest', subject, metric: 'acked msgs/s vs redis-benchmark', value: out.rate, unit: '/s', baseline: { subject: 'redis-benchmark -P 32', value: base.rb } });
+  ctx.res.add({ scenario: 'ingest', subject, metric: 'p50 ack latency', value: out.lat.p50, unit: 'ms' });
+  ctx.res.add({ scenario: 'ingest', subject, metric: 'p99 ack latency', value: out.lat.p99, unit: 'ms', ...(base ? { baseline: { subject: 'bare ioredis p99', value: base.bareLat.p99 } } : {}) });
+  ctx.res.latency.push({ scenario: 'ingest', subject: `${sw.label} ${transport} ack`, p50: out.lat.p50, p99: out.lat.p99, p999: out.lat.p999 });
+  if (transport === 'ws' && sw.stack.kind === 'valkey-pg') ctx.shared.maxWsIngest = out.rate;
+  return out;
+}
