@@ -23,6 +23,14 @@ export interface IngestJob {
   tag: string;
   /** REST: the k-th send goes to conversation k mod convs (even fill), instead of a random one. */
   roundRobin?: boolean;
+  /** Each worker sends exactly this many, then stops (even fill per WS socket/conversation). */
+  perWorker?: number;
+  /** Paced: total sends per second over all workers (latency at a fixed load); 0 = closed loop. */
+  ratePerS?: number;
+  /** Prefix each text with "t=<epoch ms>" so receivers can measure send→deliver. */
+  stamp?: boolean;
+  /** Worker w uses conversation (workerOffset + w) mod convs (several processes share a world). */
+  workerOffset?: number;
 }
 
 export interface IngestResult {
@@ -116,7 +124,7 @@ export async function runIngest(job: IngestJob): Promise<IngestResult> {
 
   // Each worker is one user in one conversation (WS: one socket per worker).
   const workers = await Promise.all(Array.from({ length: job.concurrency }, async (_, w) => {
-    const conv = job.convs[w % job.convs.length];
+    const conv = job.convs[((job.workerOffset ?? 0) + w) % job.convs.length];
     const user = conv.members[int(r, conv.members.length)];
     const sender = job.transport === 'rest' ? restSender(job, user, agent) : await wsSender(job, user);
     return { conv, user, sender, r: rng(job.seed * 7919 + w) };
@@ -124,14 +132,23 @@ export async function runIngest(job: IngestJob): Promise<IngestResult> {
 
   const startMs = Date.now();
   const deadline = startMs + job.durationMs;
-  await Promise.all(workers.map(async (w) => {
-    while (Date.now() < deadline && (job.maxMessages === 0 || n < job.maxMessages)) {
+  const interval = job.ratePerS ? (1000 * job.concurrency) / job.ratePerS : 0;
+  await Promise.all(workers.map(async (w, wi) => {
+    let mine = 0;
+    let next = performance.now() + (interval * wi) / job.concurrency;
+    while (Date.now() < deadline && (job.maxMessages === 0 || n < job.maxMessages) && (!job.perWorker || mine < job.perWorker)) {
+      if (interval) {
+        const wait = next - performance.now();
+        if (wait > 0) await new Promise((res) => setTimeout(res, wait));
+        next += interval;
+      }
+      mine++;
       const k = n++;
       // REST senders roam over conversations; a WS socket stays in its own.
       const conv = job.transport === 'rest' ? job.convs[job.roundRobin ? k % job.convs.length : int(w.r, job.convs.length)] : w.conv;
       const user = job.transport === 'rest' ? conv.members[int(w.r, conv.members.length)] : w.user;
       const sender = job.transport === 'rest' ? restSender(job, user, agent) : w.sender;
-      const body = JSON.stringify({ text: text(w.r), client_id: `${job.tag}-${n}-${int(w.r, 1e9)}` });
+      const body = JSON.stringify({ text: job.stamp ? `t=${performance.timeOrigin + performance.now()} ${text(w.r)}` : text(w.r), client_id: `${job.tag}-${n}-${int(w.r, 1e9)}` });
       const t0 = performance.now();
       const res = await sender.send(conv.id, body);
       const t1 = performance.now();

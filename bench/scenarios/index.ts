@@ -1,9 +1,26 @@
 // Scenarios run on the Valkey + PostgreSQL stack after ingest/persist/history, in this order.
 import type { Ctx, StackWorld } from '../lib/context.js';
+import { ingestScenario } from './ingest.js';
+import { fanoutScenario } from './fanout.js';
+import { latencyScenario } from './latency.js';
+import { connectionsScenario } from './connections.js';
+import { gatewayAvailable } from '../lib/gateway.js';
 
 export interface Scenario {
   name: string;
   run(ctx: Ctx, sw: StackWorld): Promise<void>;
 }
 
-export const extraScenarios: Scenario[] = [];
+export const extraScenarios: Scenario[] = [
+  {
+    name: 'ingest',
+    async run(ctx, sw) {
+      const missing = await gatewayAvailable(sw.stack, sw.world.users[0].token);
+      if (missing) return void ctx.res.skipped.push({ scenario: 'ingest', reason: `strata ${sw.label} WS: ${missing}` });
+      await ingestScenario(ctx, sw, 'ws');
+    },
+  },
+  { name: 'fan-out', run: fanoutScenario },
+  { name: 'latency', run: latencyScenario },
+  { name: 'connections', run: connectionsScenario },
+];

@@ -28,7 +28,7 @@ export interface LoadOutcome {
 
 /** Drives ingest from `procs` load processes and verifies what was acked. */
 export async function driveIngest(ctx: Ctx, sw: StackWorld, o: {
-  scenario: string; transport: 'rest' | 'ws'; procs: number; concurrency: number; durationMs: number; maxMessages?: number; poll?: boolean; convs?: StackWorld['world']['convs']; roundRobin?: boolean;
+  scenario: string; transport: 'rest' | 'ws'; procs: number; concurrency: number; durationMs: number; maxMessages?: number; poll?: boolean; convs?: StackWorld['world']['convs']; roundRobin?: boolean; perWorker?: number; ratePerS?: number; stamp?: boolean;
 }): Promise<LoadOutcome> {
   const convs = o.convs ?? sw.world.convs;
   const convIds = convs.map((c) => c.id);
@@ -45,7 +45,7 @@ export async function driveIngest(ctx: Ctx, sw: StackWorld, o: {
   const results = await Promise.all(Array.from({ length: o.procs }, (_, i) => runJob<IngestJob, IngestResult>('load/ingest-load.ts', {
     transport: o.transport, url: sw.stack.url, wsUrl: sw.stack.wsUrl, convs, tokens: sw.world.tokens,
     concurrency: Math.ceil(o.concurrency / o.procs), durationMs: o.durationMs, maxMessages: o.maxMessages ? Math.ceil(o.maxMessages / o.procs) : 0,
-    seed: ctx.seed * 1000 + i, tag: `${tag}-${i}`, roundRobin: o.roundRobin,
+    seed: ctx.seed * 1000 + i, tag: `${tag}-${i}`, workerOffset: i * Math.ceil(o.concurrency / o.procs), roundRobin: o.roundRobin, perWorker: o.perWorker, ratePerS: o.ratePerS ? o.ratePerS / o.procs : 0, stamp: o.stamp,
   }, o.durationMs + 120_000)));
 
   const lat = new Samples(1 << 16);

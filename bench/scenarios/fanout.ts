@@ -1,0 +1,49 @@
+// Scenario "fan-out": delivered messages/s to 1,000 sockets in 100 conversations of 10, beside
+// a bare `ws` server broadcasting a pre-serialized frame to the same shape of sockets, plain
+// (one write per frame) and corked (a tick's frames per socket in one write), and Socket.IO 4
+// rooms — all in the same run. Strata's messages enter over the WS gateway (one sender socket
+// per conversation, the same number each); every receiver must get every message exactly once.
+import type { Ctx, StackWorld } from '../lib/context.js';
+import { gatewayAvailable } from '../lib/gateway.js';
+import { startReceivers } from '../lib/receivers.js';
+import { runBroadcastBaseline } from '../baselines/fanout-baselines.js';
+import { driveIngest } from './ingest.js';
+
+export async function fanoutScenario(ctx: Ctx, sw: StackWorld): Promise<void> {
+  const frames = ctx.q(50_000, 10_000);
+  const shape = { sockets: 1000, roomSize: 10, frames };
+  const base: Record<string, number> = {};
+  for (const mode of ['ws-plain', 'ws-corked', 'socketio'] as const) {
+    const r = await runBroadcastBaseline(mode, shape);
+    ctx.res.check('fan-out', `baseline ${mode}: every frame delivered`, r.delivered === r.expected, `${r.delivered}/${r.expected}`);
+    base[mode] = r.rate;
+    ctx.res.add({ scenario: 'fan-out', subject: `baseline ${mode === 'socketio' ? 'Socket.IO 4 rooms' : `bare ws ${mode.slice(3)}`}`, metric: 'deliveries/s', value: r.rate, unit: '/s', note: `${r.delivered} deliveries in ${r.seconds.toFixed(2)} s` });
+  }
+  ctx.shared.corkedFanout = base['ws-corked'];
+  const token = sw.world.users[0].token;
+  const missing = await gatewayAvailable(sw.stack, token);
+  if (missing) {
+    ctx.res.skipped.push({ scenario: 'fan-out', reason: `strata ${sw.label}: ${missing}` });
+    return;
+  }
+  const perConv = Math.round(ctx.q(300, 60));
+  const sockets = sw.world.convs.flatMap((c) => c.members.map((m) => ({ token: sw.world.tokens[m] })));
+  const rx = await startReceivers({ kind: 'strata', url: sw.stack.wsUrl, expect: perConv, timeoutMs: 120_000 }, sockets, 2);
+  try {
+    const collected = rx.collect();
+    const load = await driveIngest(ctx, sw, { scenario: 'fan-out', transport: 'ws', procs: 2, concurrency: sw.world.convs.length, durationMs: 120_000, perWorker: perConv });
+    const r = await collected;
+    const seconds = (r.lastMs - load.startMs) / 1000;
+    const rate = r.received / seconds;
+    ctx.res.check('fan-out', `strata ${sw.label}: every member socket got every acked message once`,
+      r.received === load.acked * 10 && r.short === 0 && r.duplicates === 0,
+      `${r.received} deliveries for ${load.acked} acked × 10 members; ${r.short} sockets short; ${r.duplicates} duplicates`);
+    const subject = `strata ${sw.label} WS gateway`;
+    ctx.res.add({ scenario: 'fan-out', subject, metric: 'deliveries/s', value: rate, unit: '/s', baseline: { subject: 'bare ws corked', value: base['ws-corked'] }, goal: '>= 0.50', met: rate / base['ws-corked'] >= 0.5 });
+    ctx.res.add({ scenario: 'fan-out', subject, metric: 'deliveries/s vs plain', value: rate, unit: '/s', baseline: { subject: 'bare ws plain', value: base['ws-plain'] } });
+    ctx.res.add({ scenario: 'fan-out', subject, metric: 'deliveries/s vs Socket.IO', value: rate, unit: '/s', baseline: { subject: 'Socket.IO rooms', value: base.socketio } });
+    ctx.res.add({ scenario: 'fan-out', subject, metric: 'ingest while fanning out', value: load.rate, unit: 'msg/s' });
+  } finally {
+    await rx.close();
+  }
+}
