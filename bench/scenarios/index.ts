@@ -4,6 +4,7 @@ import { ingestScenario } from './ingest.js';
 import { fanoutScenario } from './fanout.js';
 import { latencyScenario } from './latency.js';
 import { connectionsScenario } from './connections.js';
+import { archiveScenario } from './archive.js';
 import { gatewayAvailable } from '../lib/gateway.js';
 
 export interface Scenario {
@@ -23,4 +24,5 @@ export const extraScenarios: Scenario[] = [
   { name: 'fan-out', run: fanoutScenario },
   { name: 'latency', run: latencyScenario },
   { name: 'connections', run: connectionsScenario },
+  { name: 'archive', run: archiveScenario },
 ];
