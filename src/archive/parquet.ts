@@ -14,8 +14,8 @@
 // Times are real timestamps so analytics engines can filter and group by them; the API's times
 // are canonical ISO-8601 with milliseconds (Date#toISOString), which round-trip exactly through
 // microseconds. encode() refuses any other spelling rather than archive a page that would read
-// back different. Compression: ZSTD where Node decodes it natively (≥ 22.15), else GZIP — see
-// decompress.ts for the measurement; readers handle both, so files stay readable across the switch.
+// back different. Compression: ZSTD everywhere (decoded by node:zlib or fzstd, see decompress.ts);
+// GZIP files written by earlier versions stay readable.
 // Row groups of ROW_GROUP_ROWS rows so a history page (≤ 200 messages)
 // touches one or two row groups (~100 KB) of a file. DuckDB is in-process with extension
 // auto-install/load off (no network); it writes to a temp file whose bytes go to the adapter.
@@ -27,12 +27,12 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import { AppError } from '../errors.js';
 import type { Message } from '../messages/message.js';
-import { compressors, hasNativeZstd } from './decompress.js';
+import { compressors } from './decompress.js';
 import type { ObjectStore } from './object-store.js';
 
 export const ROW_GROUP_ROWS = 2048;
 export type Compression = 'zstd' | 'gzip' | 'snappy';
-export const DEFAULT_COMPRESSION: Compression = hasNativeZstd ? 'zstd' : 'gzip';
+export const DEFAULT_COMPRESSION: Compression = 'zstd';
 const COLUMNS = ['id', 'conversation_id', 'seq', 'sender', 'text', 'reply_to', 'client_id', 'created_at', 'edited_at', 'deleted_at'] as const;
 
 function canonicalTime(m: Message, v: string | null): void {
@@ -113,6 +113,23 @@ function rangeBuffer(store: ObjectStore, key: string, byteLength: number): Async
 const footers = new Map<string, FileMetaData>();
 const MAX_FOOTERS = 1000;
 
+async function footer(file: AsyncBuffer, cacheKey: string): Promise<FileMetaData> {
+  let metadata = footers.get(cacheKey);
+  if (!metadata) {
+    metadata = await parquetMetadataAsync(file, { initialFetchSize: 16 * 1024 });
+    if (footers.size >= MAX_FOOTERS) footers.delete(footers.keys().next().value!);
+    footers.set(cacheKey, metadata);
+  }
+  return metadata;
+}
+
+/** The `id` column of a whole archive file, in row order (row i holds seq first_seq + i). */
+export async function readIds(store: ObjectStore, key: string, byteLength: number, cacheKey = `${store.location}|${key}|${byteLength}`): Promise<string[]> {
+  const file = rangeBuffer(store, key, byteLength);
+  const rows = await parquetReadObjects({ file, metadata: await footer(file, cacheKey), columns: ['id'], compressors });
+  return rows.map((r) => r.id as string);
+}
+
 /**
  * Rows [rowStart, rowEnd) of an archive file as Messages; fetches the footer (once, cached)
  * and only the row groups that hold those rows.
@@ -121,12 +138,7 @@ export async function readRows(
   store: ObjectStore, key: string, byteLength: number, rowStart: number, rowEnd: number, cacheKey = `${store.location}|${key}|${byteLength}`,
 ): Promise<Message[]> {
   const file = rangeBuffer(store, key, byteLength);
-  let metadata = footers.get(cacheKey);
-  if (!metadata) {
-    metadata = await parquetMetadataAsync(file, { initialFetchSize: 16 * 1024 });
-    if (footers.size >= MAX_FOOTERS) footers.delete(footers.keys().next().value!);
-    footers.set(cacheKey, metadata);
-  }
+  const metadata = await footer(file, cacheKey);
   const rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd, columns: [...COLUMNS], compressors });
   return rows.map((r) => ({
     id: r.id as string,
