@@ -23,6 +23,9 @@ export const errorCodes = {
   RATE_LIMITED: { status: 429, title: 'Rate limited', doc: 'Too many messages in the window; retry after `Retry-After` seconds. Nothing was stored.' },
   BACKPRESSURE: { status: 503, title: 'Backlog full', doc: 'The persist backlog is over PERSIST_MAX_BACKLOG; retry after `Retry-After` seconds. Nothing was stored.' },
   UNAVAILABLE: { status: 503, title: 'Service unavailable', doc: 'A tier the request needs is unreachable; retry later.' },
+  UNKNOWN_FRAME_TYPE: { status: 400, title: 'Unknown frame type', doc: 'WebSocket: the frame has no string `type`, or one the server does not know (docs/websocket.md). The socket stays open.' },
+  FRAME_TOO_LARGE: { status: 413, title: 'Frame too large', doc: 'WebSocket: the frame exceeds the frame size limit; the server answers this error, then closes with 4413 (do not reconnect unchanged).' },
+  RESUME_TOO_FAR: { status: 409, title: 'Resume too far', doc: 'WebSocket `resume`: more messages are missing than one resume replays (1,000); page them with `GET /v1/conversations/{id}/messages?after=`, then resume from the last one. Nothing was replayed.' },
   INTERNAL: { status: 500, title: 'Internal error', doc: 'A bug; the log line with the same request id has the cause.' },
 } as const;
 

@@ -4,12 +4,13 @@
 import type { Config } from '../config.js';
 import { buildApp } from '../app.js';
 import { webPlugin } from '../web/web-plugin.js';
+import { gatewayPlugin } from '../ws/gateway.js';
 import { wire } from './wire.js';
 import { backgroundServices, runServices } from './workers.js';
 
 export async function startApi(config: Config, opts: { banner?: boolean } = {}) {
   const deps = await wire(config);
-  const { app } = await buildApp(deps, { plugins: [webPlugin(config)] });
+  const { app } = await buildApp(deps, { plugins: [webPlugin(config), gatewayPlugin(deps, deps.realtime)] });
   const address = await app.listen({ port: config.port, host: config.host });
   const stop = new AbortController();
   const services = config.workers ? backgroundServices(deps, app.log) : [];

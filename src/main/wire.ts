@@ -7,10 +7,14 @@ import { createMetrics } from '../http/metrics.js';
 import type { HotTier, PersistLog, RateLimiter } from '../hot-tier/hot-tier.js';
 import { MemoryHotTier } from '../hot-tier/memory-hot-tier.js';
 import { createSqlStore } from '../store/sql/sql-store.js';
+import type { Realtime } from '../ws/gateway.js';
+import { createRealtime } from './realtime.js';
 
 export interface Wired extends Deps {
   /** What was chosen, for the start-up banner. */
   describe: { store: string; hot: string; auth: string };
+  /** The WebSocket gateway's adapters (fan-out, presence, receipts/reactions). */
+  realtime: Realtime;
   close(): Promise<void>;
 }
 
@@ -35,12 +39,14 @@ export async function wire(config: Config, opts: { migrate?: boolean } = {}): Pr
   const store = await createSqlStore(dbUrl);
   if (opts.migrate ?? true) await store.migrate();
   const hot = await createHotTier(config);
+  const realtime = await createRealtime(hot, store);
   const { verifier, describe: auth } = createVerifier(config, config.nodeEnv !== 'production');
   const redacted = dbUrl.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
   return {
-    config, store, hot, rate: hot, log: hot, auth: verifier, metrics: createMetrics(),
+    config, store, hot, rate: hot, log: hot, auth: verifier, metrics: createMetrics(), realtime,
     describe: { store: `${store.dialect} ${redacted}`, hot: config.valkeyUrl ? `valkey ${config.valkeyUrl.replace(/\/\/[^@]*@/, '//***@')}` : 'in-process memory engine', auth },
     async close() {
+      await realtime.close();
       await hot.close();
       await store.close();
     },

@@ -9,6 +9,8 @@ import { MemoryHotTier } from '../../src/hot-tier/memory-hot-tier.js';
 import { backgroundServices, runServices } from '../../src/main/workers.js';
 import { createSqlStore } from '../../src/store/sql/sql-store.js';
 import type { HotBundle } from '../../src/main/wire.js';
+import { createRealtime } from '../../src/main/realtime.js';
+import { gatewayPlugin, type GatewayOptions } from '../../src/ws/gateway.js';
 import { uniqueName } from '../unique.js';
 
 export const SECRET = 'test-secret-0123456789-0123456789-abcdef';
@@ -33,6 +35,8 @@ export interface StackOptions {
   /** Fixed names, so that other processes (a `strata worker`) can share the stack's data. */
   valkeyPrefix?: string;
   pgSchema?: string;
+  /** Mount the WebSocket gateway (GET /v1/ws, receipts, reactions, presence), with these options. */
+  gateway?: boolean | Partial<GatewayOptions>;
 }
 
 export async function makeHot(kind: 'memory' | 'valkey', config: Config, url?: string, prefix?: string): Promise<HotBundle> {
@@ -49,7 +53,9 @@ export async function makeStack(opts: StackOptions = {}): Promise<TestStack> {
   await store.migrate();
   const hot = await makeHot(opts.hot ?? 'memory', config, opts.valkeyUrl, opts.valkeyPrefix);
   const deps = { config, store, hot, rate: hot, log: hot, auth: hs256Verifier(SECRET), metrics: createMetrics() };
-  const { app, services } = await buildApp(deps, opts.build);
+  const realtime = opts.gateway ? await createRealtime(hot, store) : undefined;
+  const plugins = [...(opts.build?.plugins ?? []), ...(realtime ? [gatewayPlugin(deps, realtime, opts.gateway === true ? {} : opts.gateway || {})] : [])];
+  const { app, services } = await buildApp(deps, { ...opts.build, plugins });
   await app.ready();
   const stop = new AbortController();
   // STRATA_TEST_LOG=1 shows the workers' warnings and errors while debugging a test.
@@ -64,6 +70,7 @@ export async function makeStack(opts: StackOptions = {}): Promise<TestStack> {
       await app.close();
       stop.abort();
       await running;
+      await realtime?.close();
       await hot.close();
       await store.close();
     },

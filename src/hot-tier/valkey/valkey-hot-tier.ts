@@ -42,7 +42,8 @@ export interface ValkeyHotTierOptions extends ClientOptions {
 export class ValkeyHotTier implements HotTier, RateLimiter, PersistLog {
   readonly partitions: number;
   readonly keys: Keys;
-  private readonly client: Client;
+  /** The pipelined main connection; the gateway's Valkey adapters (fan-out publish, presence) share it. */
+  readonly client: Client;
   private readonly run: RunScript;
   private readonly fanOut: ShardedFanOut;
   private readonly reader: BlockingReader;

@@ -1,0 +1,32 @@
+// The Fanout port: live events between API nodes. A topic is a conversation (every member's
+// sockets) or a user (that user's sockets on any node: receipts addressed to a sender,
+// membership changes). Frames are pre-serialized JSON strings: a node serializes an event
+// once and every node writes the same bytes to its sockets.
+//
+// Delivery is at-most-once and ordered per topic (per publisher connection): a node that was
+// not subscribed when a frame was published never sees it; clients catch up by `resume`.
+// subscribe() resolves once frames published afterwards are guaranteed to reach the listener.
+//
+// Adapters: memory-fanout.ts (in-process, over MemoryHotTier.events, where ingest already
+// publishes message frames) and valkey-fanout.ts (sharded pub/sub, the channel ingest-5.lua
+// SPUBLISHes to).
+
+export type FrameListener = (frame: string) => void;
+
+/** `c:<conversation id>` or `u:<user id>`; build them with the helpers below. */
+export type Topic = `c:${string}` | `u:${string}`;
+
+export const conversationTopic = (conversationId: string): Topic => `c:${conversationId}`;
+export const userTopic = (user: string): Topic => `u:${user}`;
+
+export function parseTopic(topic: Topic): { kind: 'conversation' | 'user'; id: string } {
+  return { kind: topic[0] === 'c' ? 'conversation' : 'user', id: topic.slice(2) };
+}
+
+export interface Fanout {
+  subscribe(topic: Topic, listener: FrameListener): Promise<void>;
+  /** Removes the listener; the last one out releases the topic. */
+  unsubscribe(topic: Topic, listener: FrameListener): Promise<void>;
+  publish(topic: Topic, frame: string): Promise<void>;
+  close(): Promise<void>;
+}

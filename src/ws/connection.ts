@@ -1,0 +1,90 @@
+// One client socket: an outbound queue written once per event-loop tick, corked, so N frames
+// cost one syscall (the 5× of notes/libraries.md), and a bound on what may wait for a slow
+// reader: queue + ws.bufferedAmount over maxBufferBytes closes the socket with SLOW_CONSUMER
+// (4001) and drops what was queued — memory per socket stays bounded.
+// Frames arrive as Buffers already serialized by the hub (once per node, not per socket).
+import type { WebSocket } from 'ws';
+import { CloseCode } from './close-codes.js';
+
+/** One flush per tick for every socket that has something queued. */
+export class FlushScheduler {
+  private dirty = new Set<Conn>();
+  private scheduled = false;
+
+  mark(conn: Conn) {
+    this.dirty.add(conn);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      const conns = [...this.dirty];
+      this.dirty.clear();
+      for (const c of conns) c.flush();
+    });
+  }
+}
+
+let nextId = 1;
+
+export class Conn {
+  readonly id = nextId++;
+  /** Conversations this socket receives. */
+  readonly conversations = new Set<string>();
+  /** Live message frames held back while a `resume` of that conversation replays. */
+  readonly holds = new Map<string, { seq: number; buf: Buffer }[]>();
+  lastHeard = Date.now();
+  closed = false;
+  private queue: Buffer[] = [];
+  private queuedBytes = 0;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly user: string,
+    private scheduler: FlushScheduler,
+    private maxBufferBytes: number,
+    private onClose: (conn: Conn, code: number) => void,
+  ) {}
+
+  send(frame: string | Buffer): void {
+    if (this.closed) return;
+    const buf = typeof frame === 'string' ? Buffer.from(frame) : frame;
+    this.queue.push(buf);
+    this.queuedBytes += buf.length;
+    if (this.queuedBytes + this.ws.bufferedAmount > this.maxBufferBytes) return this.close(CloseCode.SLOW_CONSUMER, 'slow consumer');
+    this.scheduler.mark(this);
+  }
+
+  /** A live message: held while the conversation is being resumed on this socket. */
+  deliverMessage(conversationId: string, seq: number, buf: Buffer): void {
+    const held = this.holds.get(conversationId);
+    if (held) {
+      held.push({ seq, buf });
+      if (held.length > 10_000) this.close(CloseCode.SLOW_CONSUMER, 'slow consumer');
+      return;
+    }
+    this.send(buf);
+  }
+
+  flush(): void {
+    if (this.closed || this.queue.length === 0) return;
+    const socket = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    socket?.cork();
+    for (const buf of this.queue) this.ws.send(buf, { binary: false });
+    socket?.uncork();
+    this.queue = [];
+    this.queuedBytes = 0;
+    if (this.ws.bufferedAmount > this.maxBufferBytes) this.close(CloseCode.SLOW_CONSUMER, 'slow consumer');
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.holds.clear();
+    // The close frame queues behind what the kernel and `ws` already hold; ws destroys the
+    // socket if the client never completes the close handshake (its 30 s close timeout).
+    this.ws.close(code, reason);
+    this.onClose(this, code);
+  }
+}
