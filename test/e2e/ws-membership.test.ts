@@ -1,0 +1,43 @@
+// Acceptance 4: a removed member gets no further frames of the conversation; a member added
+// while connected (on another node than the one that added them) gets its messages without
+// reconnecting.
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { call, startNodes, type NodeCluster } from '../helpers/nodes.js';
+import { WsClient } from '../helpers/ws-client.js';
+
+let cluster: NodeCluster;
+const sockets: WsClient[] = [];
+
+beforeAll(async () => {
+  cluster = await startNodes(3, { valkeyUrl: inject('valkeyUrl'), databaseUrl: inject('databaseUrl') });
+});
+afterAll(async () => {
+  for (const s of sockets) s.close();
+  await cluster?.stop();
+});
+
+it('follows membership changes at once, across nodes', async () => {
+  const [n1, n2, n3] = cluster.nodes;
+  const alice = await cluster.token('alice');
+  const { body: c1 } = await call(n1.url, alice, 'POST', '/v1/conversations', { members: ['bob', 'carol'], kind: 'group' });
+  const bob = await WsClient.connect(n2.url, await cluster.token('bob'));
+  const carol = await WsClient.connect(n3.url, await cluster.token('carol'));
+  sockets.push(bob, carol);
+  await call(n1.url, alice, 'POST', `/v1/conversations/${c1.id}/messages`, { text: 'for everyone' });
+  await bob.until(() => bob.messages(c1.id).length === 1);
+
+  expect((await call(n1.url, alice, 'DELETE', `/v1/conversations/${c1.id}/members/bob`)).status).toBe(204);
+  for (let i = 0; i < 5; i++) await call(n3.url, alice, 'POST', `/v1/conversations/${c1.id}/messages`, { text: `after removal ${i}` });
+  await carol.until(() => carol.messages(c1.id).length === 6);
+  await new Promise((r) => setTimeout(r, 300));
+  expect(bob.messages(c1.id).map((m) => m.text)).toEqual(['for everyone']);
+  expect(bob.ofType('membership')).toEqual([expect.objectContaining({ conversation_id: c1.id, user: 'bob', change: 'removed' })]);
+
+  const { body: c2 } = await call(n1.url, alice, 'POST', '/v1/conversations', { members: ['carol'], kind: 'group' });
+  expect((await call(n3.url, alice, 'POST', `/v1/conversations/${c2.id}/members`, { user: 'bob' })).status).toBe(201);
+  // the 201 is sent once every node was told; bob's node subscribes, then forwards the change
+  await bob.waitFor((f) => f.type === 'membership' && f.conversation_id === c2.id && f.change === 'added');
+  for (let i = 1; i <= 3; i++) await call(n1.url, alice, 'POST', `/v1/conversations/${c2.id}/messages`, { text: `welcome ${i}` });
+  await bob.until(() => bob.messages(c2.id).length === 3);
+  expect(bob.messages(c2.id).map((m) => m.seq)).toEqual([1, 2, 3]);
+}, 60_000);
