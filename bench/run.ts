@@ -19,6 +19,7 @@ import { ingestScenario } from './scenarios/ingest.js';
 import { persistScenario } from './scenarios/persist.js';
 import { historyScenario } from './scenarios/history.js';
 import { extraScenarios } from './scenarios/index.js';
+import { connectionsScenario } from './scenarios/connections.js';
 
 export interface BenchOptions {
   quick: boolean;
@@ -86,6 +87,9 @@ export async function runBench(opts: BenchOptions): Promise<number> {
     // Production column: Valkey (Redis 7) + PostgreSQL.
     log('starting strata on Valkey + PostgreSQL');
     const prod = await stackOf('valkey-pg');
+    // RSS per idle socket first, on a fresh process: later scenarios leave garbage that a GC
+    // during the measurement would release, hiding what the sockets cost.
+    await guard('connections', () => connectionsScenario(ctx, prod));
     if (want('ingest') || want('persist')) {
       await guard('ingest', async () => {
         const load = await ingestScenario(ctx, prod, 'rest', { poll: true });

@@ -35,7 +35,7 @@ export async function connectionsScenario(ctx: Ctx, sw: StackWorld): Promise<voi
     ctx.res.skipped.push({ scenario: 'connections', reason: `strata ${sw.label}: ${missing}` });
     return;
   }
-  await sleep(1000);
+  await sleep(2000);
   const before = sw.stack.rssBytes();
   const users = sw.world.users;
   const rx = await startReceivers({ kind: 'strata', url: sw.stack.wsUrl, expect: 0, timeoutMs: 0 }, Array.from({ length: n }, (_, i) => ({ token: users[i % users.length].token })), 2);

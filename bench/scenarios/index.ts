@@ -1,9 +1,9 @@
-// Scenarios run on the Valkey + PostgreSQL stack after ingest/persist/history, in this order.
+// Scenarios run on the Valkey + PostgreSQL stack after ingest/persist/history, in this order
+// (connections runs first of all, on the fresh process: see run.ts).
 import type { Ctx, StackWorld } from '../lib/context.js';
 import { ingestScenario } from './ingest.js';
 import { fanoutScenario } from './fanout.js';
 import { latencyScenario } from './latency.js';
-import { connectionsScenario } from './connections.js';
 import { archiveScenario } from './archive.js';
 import { gatewayAvailable } from '../lib/gateway.js';
 
@@ -23,6 +23,5 @@ export const extraScenarios: Scenario[] = [
   },
   { name: 'fan-out', run: fanoutScenario },
   { name: 'latency', run: latencyScenario },
-  { name: 'connections', run: connectionsScenario },
   { name: 'archive', run: archiveScenario },
 ];
