@@ -71,6 +71,19 @@ describe('gateway (memory + SQLite)', () => {
     alice.close();
   });
 
+  it('announces presence to users who share a conversation, and serves last_seen', async () => {
+    await rest('erin', 'POST', '/v1/conversations', { members: ['frank'] });
+    const erin = await connect('erin');
+    const frank = await connect('frank');
+    expect(await erin.waitFor((f) => f.type === 'presence' && f.user === 'frank')).toEqual({ type: 'presence', user: 'frank', online: true });
+    expect((await rest('erin', 'GET', '/v1/users/frank/presence')).body).toMatchObject({ user: 'frank', online: true });
+    frank.close();
+    await erin.waitFor((f) => f.type === 'presence' && f.user === 'frank' && f.online === false);
+    const seen = (await rest('erin', 'GET', '/v1/users/frank/presence')).body;
+    expect(seen).toMatchObject({ online: false, last_seen: expect.any(String) });
+    expect(erin.ofType('presence').filter((f) => f.user === 'erin')).toEqual([]);
+  });
+
   it('shows read receipts to the sender only and counts unread', async () => {
     const { body: conv } = await rest('alice', 'POST', '/v1/conversations', { members: ['bob', 'carol'] });
     const sent = [];
