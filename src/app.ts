@@ -17,6 +17,7 @@ import { HistoryService, type ColdReader } from './messages/history.js';
 import { IngestService } from './messages/ingest.js';
 import { messageRoutes } from './messages/routes.js';
 import { adminRoutes } from './workers/admin-routes.js';
+import { exportRoutes } from './archive/routes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -33,6 +34,7 @@ export interface Services {
 }
 
 export interface BuildOptions {
+  /** Overrides deps.archive as the history's cold reader (tests). */
   cold?: ColdReader;
   /** Extra route/plugin registration (the WS gateway, the archive's export routes). */
   plugins?: ((app: FastifyInstance, services: Services) => void | Promise<void>)[];
@@ -88,7 +90,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<{ a
   const access = new Access(deps.store);
   const conversations = new ConversationService(deps.store, deps.hot, access);
   const ingest = new IngestService(deps, access);
-  const history = new HistoryService(deps, access, opts.cold);
+  const history = new HistoryService(deps, access, opts.cold ?? deps.archive);
   const edits = new EditService(deps, access, ingest);
   const services: Services = { access, conversations, ingest, history, edits };
 
@@ -105,6 +107,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<{ a
   conversationRoutes(app, conversations);
   messageRoutes(app, config, ingest, history, edits);
   adminRoutes(app, deps);
+  exportRoutes(deps)(app);
   for (const plugin of opts.plugins ?? []) await plugin(app, services);
   return { app, services };
 }

@@ -5,6 +5,8 @@ import type { TokenVerifier } from './auth/tokens.js';
 import type { HotTier, PersistLog, RateLimiter } from './hot-tier/hot-tier.js';
 import type { Store } from './store/store.js';
 import type { Metrics } from './http/metrics.js';
+import type { Archive, ArchiveSource } from './archive/archive.js';
+import type { Leases } from './workers/leases.js';
 
 export interface Deps {
   config: Config;
@@ -16,4 +18,8 @@ export interface Deps {
   metrics: Metrics;
   /** Called when a message committed to the warm store (in-process persist worker), for ACK_AFTER=store. */
   persisted?: import('node:events').EventEmitter;
+  /** The cold tier, when wired: history reads through it, edits of archived messages are refused. */
+  archive?: Archive;
+  /** What archiving needs besides the archive: the warm rows to move, cross-process leases. */
+  archiving?: { source: ArchiveSource; leases: Leases };
 }

@@ -18,6 +18,10 @@ Commands:
   send <conversation> <text>
                             send a message (prints it with its seq)
   tail <conversation>       print messages live, one line each, until Ctrl-C
+  archive [--conversation <id>] [--keep-last N] [--days N]
+                            move old messages to the archive now (progress on stderr)
+  export --since <ISO> --until <ISO> --out <file.parquet>
+                            one Parquet file of the messages created in the window
   bench [--quick] [--only ingest,persist,…] [--profile <dir>]
                             run the benchmark harness (bench/): starts its own stacks, prints
                             figures beside same-run baselines, writes bench/results/
@@ -38,6 +42,8 @@ const COMMANDS: Record<string, string> = {
   token: 'Usage: npx strata token <user> [--admin] [--ttl 1h]\n\nPrints a JWT for <user>, signed with AUTH_JWT_SECRET or the dev secret in DATA_DIR.\n  --admin            mark the token as an operator\'s\n  --ttl <n[smhd]>    lifetime (default 1h)',
   send: `Usage: npx strata send <conversation> <text> [--reply-to <message>] [options]\n\nSends one message and prints it as \`#seq created_at sender: text\`.\n  --reply-to <id>    reply to a message${CLIENT_OPTIONS}`,
   tail: `Usage: npx strata tail <conversation> [--last N] [options]\n\nPrints each new message of the conversation as one line (\`#seq created_at sender: text\`),\nlive, in order and once, reconnecting by itself, until Ctrl-C.\n  --last <N>         print the last N messages first (default 0)${CLIENT_OPTIONS}`,
+  archive: 'Usage: npx strata archive [--conversation <id>] [--keep-last N] [--days N] [--batch N]\n\nApplies the retention policy now: moves warm messages to the archive (ARCHIVE_URL), the same\nrun as the archiver service; safe beside it and after a crash (rerun to converge).\n  --conversation <id>  only this conversation\n  --keep-last <N>      keep the last N messages of each conversation warm (default RETENTION_KEEP_LAST)\n  --days <N>           archive messages older than N days (default RETENTION_DAYS)\n  --batch <N>          rows per archive step and file (default 50000)',
+  export: 'Usage: npx strata export --since <ISO> --until <ISO> --out <file.parquet>\n\nWrites ONE Parquet file (ZSTD, the archive schema) of every message created in [since, until),\narchived or still in the warm store, each once, ordered by conversation and seq.',
 };
 
 class UsageError extends Error {}
@@ -117,6 +123,25 @@ export async function main(argv: string[]): Promise<void> {
         const s = resolveSecret(config, config.nodeEnv !== 'production');
         if (!s) throw new Error('no AUTH_JWT_SECRET set and no dev secret in DATA_DIR');
         process.stdout.write(`${await mintToken(s.secret, user, { admin, ttlS: parseTtl(ttl) })}\n`);
+        return;
+      }
+      case 'archive': {
+        const n = (name: string) => {
+          const v = option(args, name);
+          if (v !== undefined && !/^\d+$/.test(v)) throw new UsageError(`${name} must be a non-negative integer`);
+          return v === undefined ? undefined : Number(v);
+        };
+        const o = { conversation: option(args, '--conversation'), keepLast: n('--keep-last'), days: n('--days'), batch: n('--batch') };
+        if (args.length) throw new UsageError(`unexpected ${args[0]} (try: npx strata archive --help)`);
+        const { archiveCommand } = await import('./cli-archive.js');
+        process.stdout.write(`${await archiveCommand(config, o)}\n`);
+        return;
+      }
+      case 'export': {
+        const [since, until, out] = [option(args, '--since'), option(args, '--until'), option(args, '--out')];
+        if (!since || !until || !out || args.length) throw new UsageError('usage: strata export --since <ISO> --until <ISO> --out <file.parquet>');
+        const { exportCommand } = await import('./cli-archive.js');
+        process.stdout.write(`${await exportCommand(config, { since, until, out })}\n`);
         return;
       }
       case 'send':

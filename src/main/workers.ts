@@ -1,5 +1,7 @@
-// Builds the background services a process runs: persist workers (and later the archiver).
+// Builds the background services a process runs: persist workers, the backlog gauge and, when
+// the archive is wired, the archiver (idle unless a retention policy is set).
 import type { Deps } from '../deps.js';
+import { ArchiverService } from '../workers/archiver.js';
 import { PersistHandler } from '../workers/persist-handler.js';
 import { sleep, type Service } from '../workers/service.js';
 import { StreamConsumer } from '../workers/stream-consumer.js';
@@ -18,7 +20,15 @@ export function backgroundServices(deps: Deps, logger: Pick<FastifyBaseLogger, '
       logger.error({ entry: entry.id, partition: entry.partition, error }, 'persist entry moved to dead letters');
     },
   });
-  return [persist, backlogGauge(deps)];
+  const services: Service[] = [persist, backlogGauge(deps)];
+  if (deps.archive && deps.archiving) {
+    services.push(new ArchiverService(deps.archive, deps.archiving.source, deps.archiving.leases, {
+      policy: { days: config.retentionDays, keepLast: config.retentionKeepLast },
+      intervalMs: config.archiveIntervalS * 1000,
+      logger,
+    }));
+  }
+  return services;
 }
 
 /** Samples each partition's backlog into the strata_persist_backlog gauge. */

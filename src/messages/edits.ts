@@ -2,7 +2,13 @@
 // write the warm store, then refresh the hot ring's copy, then announce the change. A message
 // accepted on this node but not yet persisted is waited for (it is milliseconds away); the
 // persist worker's insert never overwrites an edit (it inserts only what is absent).
+// Archived messages are immutable (docs/archive.md): seq ≤ the conversation's archive watermark
+// → 409 MESSAGE_ARCHIVED, whether the warm row is gone (found through the archive, among the
+// user's conversations) or still there (an archiver between its manifest commit and its delete).
+// Known window: an edit landing between the archiver's read of that row and its delete is lost
+// (the archive keeps the text it read); messages old enough to archive are rarely edited.
 import { EventEmitter } from 'node:events';
+import { findArchivedMessage } from '../archive/find-message.js';
 import type { Access } from '../conversations/access.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
@@ -36,14 +42,30 @@ export class EditService {
   async load(user: string, id: string): Promise<Message> {
     let m = await this.deps.store.getMessage(id);
     const inflight = this.ingest.recentIds.get(id);
+    if (!m && inflight && this.deps.archive && inflight.seq <= (await this.deps.archive.archivedThrough(inflight.conversationId))) {
+      // Sent through this node long ago and archived since: not in flight, gone from the warm store.
+      if (!(await this.access.role(inflight.conversationId, user))) throw new AppError('MESSAGE_NOT_FOUND', `message ${id} not found`);
+      throw archived(id);
+    }
     if (!m && inflight) {
       await this.ingest.waitPersisted({ conversation_id: inflight.conversationId, seq: inflight.seq } as Message, 5000);
       m = await this.deps.store.getMessage(id);
     }
-    if (!m) throw new AppError('MESSAGE_NOT_FOUND', `message ${id} not found`);
+    if (!m) {
+      await this.refuseIfArchived(user, id);
+      throw new AppError('MESSAGE_NOT_FOUND', `message ${id} not found`);
+    }
     const role = await this.access.role(m.conversation_id, user);
     if (!role) throw new AppError('MESSAGE_NOT_FOUND', `message ${id} not found`);
+    if (this.deps.archive && m.seq <= (await this.deps.archive.archivedThrough(m.conversation_id))) throw archived(id);
     return m;
+  }
+
+  /** Throws MESSAGE_ARCHIVED if `id` is an archived message of one of the user's conversations. */
+  private async refuseIfArchived(user: string, id: string): Promise<void> {
+    if (!this.deps.archive) return;
+    const mine = (await this.deps.store.listConversations(user)).map((c) => c.id);
+    if (await findArchivedMessage(this.deps.archive, mine, id)) throw archived(id);
   }
 
   private async apply(kind: 'edit' | 'delete', m: Message, patch: { text: string | null; edited_at?: string; deleted_at?: string }) {
@@ -53,4 +75,8 @@ export class EditService {
     this.events.emit(kind, updated);
     return updated;
   }
+}
+
+function archived(id: string): AppError {
+  return new AppError('MESSAGE_ARCHIVED', `message ${id} is archived; archived messages cannot be edited or deleted`);
 }

@@ -68,7 +68,8 @@ export class HistoryService {
             tier = rows.length > coldRows.length ? 'mixed' : 'cold';
           }
         }
-      } else if (rows.length < want) {
+      } else if (rows.length < want && !(rows.length && rows[0].seq === 1) && (range.beforeSeq ?? Infinity) > 1) {
+        // Short of a full page and not already down to seq 1: older rows may be archived.
         const lowestWarm = rows.length ? rows[0].seq : range.beforeSeq ?? Infinity;
         const need = want - rows.length;
         const cold = await this.cold.readRange(conversationId, { beforeSeq: lowestWarm === Infinity ? undefined : lowestWarm, limit: need });

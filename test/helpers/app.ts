@@ -12,6 +12,10 @@ import type { HotBundle } from '../../src/main/wire.js';
 import { createRealtime } from '../../src/main/realtime.js';
 import { gatewayPlugin, type GatewayOptions } from '../../src/ws/gateway.js';
 import { uniqueName } from '../unique.js';
+import { Archive } from '../../src/archive/archive.js';
+import type { ObjectStore } from '../../src/archive/object-store.js';
+import { SqlArchiveSource } from '../../src/store/sql/sql-archive-source.js';
+import { SqlLeases } from '../../src/store/sql/sql-leases.js';
 
 export const SECRET = 'test-secret-0123456789-0123456789-abcdef';
 
@@ -37,6 +41,8 @@ export interface StackOptions {
   pgSchema?: string;
   /** Mount the WebSocket gateway (GET /v1/ws, receipts, reactions, presence), with these options. */
   gateway?: boolean | Partial<GatewayOptions>;
+  /** Wire the cold tier on this object store (history reads through it, /v1/exports, the archiver). */
+  archive?: ObjectStore;
 }
 
 export async function makeHot(kind: 'memory' | 'valkey', config: Config, url?: string, prefix?: string): Promise<HotBundle> {
@@ -52,7 +58,9 @@ export async function makeStack(opts: StackOptions = {}): Promise<TestStack> {
     : await createSqlStore('sqlite::memory:');
   await store.migrate();
   const hot = await makeHot(opts.hot ?? 'memory', config, opts.valkeyUrl, opts.valkeyPrefix);
-  const deps = { config, store, hot, rate: hot, log: hot, auth: hs256Verifier(SECRET), metrics: createMetrics() };
+  const archive = opts.archive ? new Archive(opts.archive) : undefined;
+  const archiving = archive ? { source: new SqlArchiveSource(store.db), leases: new SqlLeases(store.db) } : undefined;
+  const deps = { config, store, hot, rate: hot, log: hot, auth: hs256Verifier(SECRET), metrics: createMetrics(), archive, archiving };
   const realtime = opts.gateway ? await createRealtime(hot, store) : undefined;
   const plugins = [...(opts.build?.plugins ?? []), ...(realtime ? [gatewayPlugin(deps, realtime, opts.gateway === true ? {} : opts.gateway || {})] : [])];
   const { app, services } = await buildApp(deps, { ...opts.build, plugins });
@@ -72,6 +80,7 @@ export async function makeStack(opts: StackOptions = {}): Promise<TestStack> {
       await running;
       await realtime?.close();
       await hot.close();
+      await archive?.close();
       await store.close();
     },
   };

@@ -45,10 +45,18 @@ export interface ReactionsTable {
   created_at: string | Date;
 }
 
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  /** Epoch milliseconds. */
+  expires_at: number | string;
+}
+
 export interface DB {
   conversations: ConversationsTable;
   members: MembersTable;
   messages: MessagesTable;
   receipts: ReceiptsTable;
   reactions: ReactionsTable;
+  leases: LeasesTable;
 }
