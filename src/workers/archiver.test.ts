@@ -1,0 +1,76 @@
+// Leases in the warm store (SQLite here; PostgreSQL runs them in test/e2e/archive-*.test.ts) and
+// the archiver service applying RETENTION_KEEP_LAST inside a running stack.
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalArchive } from '../archive/local-archive.js';
+import { createSqlStore, type SqlStore } from '../store/sql/sql-store.js';
+import { SqlLeases } from '../store/sql/sql-leases.js';
+import { makeStack } from '../../test/helpers/app.js';
+import { holderIsDead, newHolder } from './leases.js';
+
+describe('SQL leases', () => {
+  let store: SqlStore;
+  let leases: SqlLeases;
+  beforeAll(async () => {
+    store = await createSqlStore('sqlite::memory:');
+    await store.migrate();
+    leases = new SqlLeases(store.db);
+  });
+  afterAll(async () => store.close());
+
+  it('one holder at a time; renew and release; an expired lease is taken over', async () => {
+    const [a, b] = [newHolder(), newHolder()];
+    expect(await leases.acquire('x', a, 60_000)).toBe(true);
+    expect(await leases.acquire('x', b, 60_000)).toBe(false);
+    expect(await leases.acquire('x', a, 60_000)).toBe(true); // re-entrant for its holder
+    expect(await leases.renew('x', b, 60_000)).toBe(false);
+    expect(await leases.renew('x', a, 60_000)).toBe(true);
+    await leases.release('x', b); // not b's: no effect
+    expect(await leases.acquire('x', b, 60_000)).toBe(false);
+    await leases.release('x', a);
+    expect(await leases.acquire('x', b, 50)).toBe(true);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(await leases.acquire('x', a, 60_000)).toBe(true);
+    expect(await leases.renew('x', b, 60_000)).toBe(false);
+  });
+
+  it('a lease of a dead process on this host is taken over at once', async () => {
+    const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+    const dead = `${os.hostname()}:${child.stdout.toString()}:0000`;
+    expect(holderIsDead(dead)).toBe(true);
+    expect(holderIsDead(newHolder())).toBe(false);
+    expect(holderIsDead(`another-host:${child.stdout.toString()}:0000`)).toBe(false);
+    expect(await leases.acquire('y', dead, 60_000)).toBe(true);
+    expect(await leases.acquire('y', newHolder(), 60_000)).toBe(true);
+  });
+});
+
+describe('archiver service', () => {
+  let dir: string;
+  beforeAll(async () => { dir = await fs.mkdtemp(path.join(os.tmpdir(), 'strata-archiver-')); });
+  afterAll(async () => fs.rm(dir, { recursive: true, force: true }));
+
+  it('applies RETENTION_KEEP_LAST on its interval; history still reads every message', async () => {
+    const s = await makeStack({ archive: new LocalArchive(dir), config: { retentionKeepLast: 20, archiveIntervalS: 0.2, recentLimit: 10 } });
+    try {
+      const alice = await s.token('alice');
+      const h = { authorization: `Bearer ${alice}`, 'content-type': 'application/json' };
+      const conv = (await s.app.inject({ method: 'POST', url: '/v1/conversations', headers: h, payload: '{"members":["bob"]}' })).json().id;
+      for (let i = 1; i <= 120; i++) {
+        const r = await s.app.inject({ method: 'POST', url: `/v1/conversations/${conv}/messages`, headers: h, payload: JSON.stringify({ text: `m${i}` }) });
+        expect(r.statusCode).toBe(201);
+      }
+      for (let i = 0; i < 100 && (await s.deps.archive!.archivedThrough(conv)) < 100; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await s.deps.archive!.archivedThrough(conv)).toBe(100);
+      expect((await s.deps.store.listMessages(conv, { afterSeq: 0, limit: 200 })).map((m) => m.seq)[0]).toBe(101);
+      const page = await s.app.inject({ method: 'GET', url: `/v1/conversations/${conv}/messages?limit=200`, headers: h });
+      expect(page.json().messages.map((m: { text: string }) => m.text)).toEqual(Array.from({ length: 120 }, (_, i) => `m${i + 1}`));
+      expect(page.headers['x-strata-tier']).toBe('mixed');
+    } finally {
+      await s.close();
+    }
+  });
+});
