@@ -127,6 +127,8 @@ export class ConversationView implements MessageCtx {
   }
 
   private append(m: Message) {
+    // A live frame can overtake the first history page: never show a message twice.
+    if (this.els.get(m.id)?.isConnected) return this.onUpdate(m);
     const list = this.list;
     const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 120;
     const placeholder = m.client_id ? this.pending.get(m.client_id) : undefined;

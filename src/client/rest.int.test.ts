@@ -10,7 +10,7 @@ let base: string;
 const client = (user: string) => new StrataRest({ baseUrl: base, token: () => stack.token(user) });
 
 beforeAll(async () => {
-  stack = await makeStack({ hot: 'valkey', store: 'postgres', config: { recentLimit: 20 } });
+  stack = await makeStack({ hot: 'valkey', store: 'postgres', gateway: true, config: { recentLimit: 20 } });
   await stack.app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(stack.app.server.address() as AddressInfo).port}/`;
 });
