@@ -92,7 +92,7 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
  * log scale per subject.
  */
 export function svg(res: Results, title: string): string {
-  const ratios = res.rows.filter((r) => r.ratio !== undefined && !/latency|p99|p50|lag/i.test(r.metric));
+  const ratios = res.rows.filter((r) => r.ratio !== undefined && r.unit === '/s');
   const lat = res.latency;
   const rowH = 22;
   const leftW = 620;
