@@ -83,6 +83,10 @@ export const schema = {
   retentionDays: key('RETENTION_DAYS', 0, 'integer 0..36500 (0 = off)', int(0, 36_500), 'Archive messages older than this many days.'),
   retentionKeepLast: key('RETENTION_KEEP_LAST', 0, 'integer 0..100000000 (0 = off)', int(0, 100_000_000), 'Archive all but the last N messages of each conversation.'),
   archiveIntervalS: key('ARCHIVE_INTERVAL_S', 3600, 'integer 10..604800', int(10, 604_800), 'How often the archiver applies the retention policy.'),
+  wsMaxFrameBytes: key('WS_MAX_FRAME_BYTES', 65_536, 'integer 1024..10485760', int(1024, 10_485_760), 'Largest accepted WebSocket frame; a larger one closes the socket (4413).'),
+  wsMaxBufferBytes: key('WS_MAX_BUFFER_BYTES', 1_048_576, 'integer 65536..268435456', int(65_536, 268_435_456), 'Unsent bytes a socket may hold before it is closed as a slow consumer (4001).'),
+  wsIdleTimeoutS: key('WS_IDLE_TIMEOUT_S', 60, 'integer 5..3600', int(5, 3600), 'A socket silent this long (no frame, no pong) is closed (4002).'),
+  resumeMax: key('RESUME_MAX', 1000, 'integer 1..100000', int(1, 100_000), 'Most messages one `resume` replays; beyond it the client is told to page with REST (RESUME_TOO_FAR).'),
   logLevel: key('LOG_LEVEL', 'info', 'fatal | error | warn | info | debug | trace | silent', oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), 'Log level of the JSON logs.'),
 } as const;
 

@@ -10,7 +10,9 @@ import { backgroundServices, runServices } from './workers.js';
 
 export async function startApi(config: Config, opts: { banner?: boolean } = {}) {
   const deps = await wire(config);
-  const { app } = await buildApp(deps, { plugins: [webPlugin(config), gatewayPlugin(deps, deps.realtime)] });
+  const { app } = await buildApp(deps, { plugins: [webPlugin(config), gatewayPlugin(deps, deps.realtime, {
+    maxFrameBytes: config.wsMaxFrameBytes, maxBufferBytes: config.wsMaxBufferBytes, idleTimeoutMs: config.wsIdleTimeoutS * 1000, resumeMax: config.resumeMax,
+  })] });
   const address = await app.listen({ port: config.port, host: config.host });
   const stop = new AbortController();
   const services = config.workers ? backgroundServices(deps, app.log) : [];
