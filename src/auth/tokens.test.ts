@@ -55,3 +55,21 @@ describe('JWKS tokens (RS256 / ES256)', () => {
     }
   });
 });
+
+describe('cachedVerifier', () => {
+  it('verifies a token once until it expires, and never caches a failure', async () => {
+    const { cachedVerifier } = await import('./tokens.js');
+    let calls = 0;
+    const inner = hs256Verifier(secret);
+    const v = cachedVerifier({ verify: (t) => (calls++, inner.verify(t)) });
+    const tok = await mintToken(secret, 'alice');
+    expect(await v.verify(tok)).toEqual({ user: 'alice', admin: false });
+    expect(await v.verify(tok)).toEqual({ user: 'alice', admin: false });
+    expect(calls).toBe(1);
+    await expect(v.verify('bad')).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(v.verify('bad')).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(calls).toBe(3);
+    const expired = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setExpirationTime(Math.floor(Date.now() / 1000) - 1).sign(new TextEncoder().encode(secret));
+    await expect(v.verify(expired)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+});

@@ -70,3 +70,33 @@ export async function mintToken(secret: string, user: string, opts: { admin?: bo
     .setExpirationTime(`${opts.ttlS ?? 3600}s`);
   return jwt.sign(new TextEncoder().encode(secret));
 }
+
+/**
+ * Remembers verified tokens until they expire (at most `max` of them), so a client's requests
+ * cost one signature check per token rather than one per request. Failures are not cached.
+ */
+export function cachedVerifier(inner: TokenVerifier, max = 10_000): TokenVerifier {
+  const cache = new Map<string, { principal: Principal; expiresAt: number }>();
+  return {
+    async verify(token) {
+      const hit = cache.get(token);
+      const now = Date.now();
+      if (hit && hit.expiresAt > now) return hit.principal;
+      const principal = await inner.verify(token);
+      if (cache.size >= max) cache.delete(cache.keys().next().value!);
+      cache.set(token, { principal, expiresAt: Math.min(expiryOf(token), now + 5 * 60_000) });
+      return principal;
+    },
+  };
+}
+
+/** The token's `exp` in ms (already verified), or now when it has none (never cached). */
+function expiryOf(token: string): number {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as { exp?: number };
+    return typeof payload.exp === 'number' ? payload.exp * 1000 : Date.now();
+  } catch {
+    // verified tokens always decode; if not, simply do not cache
+    return Date.now();
+  }
+}

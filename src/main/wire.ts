@@ -3,7 +3,7 @@ import { resolvedArchiveUrl, resolvedDatabaseUrl, type Config } from '../config.
 import { Archive, type ArchiveOptions } from '../archive/archive.js';
 import { createObjectStore } from '../archive/create-object-store.js';
 import { resolveSecret } from '../auth/dev-secret.js';
-import { hs256Verifier, jwksVerifier, type TokenVerifier } from '../auth/tokens.js';
+import { cachedVerifier, hs256Verifier, jwksVerifier, type TokenVerifier } from '../auth/tokens.js';
 import type { Deps } from '../deps.js';
 import { createMetrics } from '../http/metrics.js';
 import type { HotTier, PersistLog, RateLimiter } from '../hot-tier/hot-tier.js';
@@ -32,11 +32,11 @@ export async function createHotTier(config: Config): Promise<HotBundle> {
 }
 
 export function createVerifier(config: Config, createDevSecret: boolean): { verifier: TokenVerifier; describe: string } {
-  if (config.authJwksUrl) return { verifier: jwksVerifier(config.authJwksUrl), describe: `JWKS ${config.authJwksUrl}` };
+  if (config.authJwksUrl) return { verifier: cachedVerifier(jwksVerifier(config.authJwksUrl)), describe: `JWKS ${config.authJwksUrl}` };
   const s = resolveSecret(config, createDevSecret);
   if (!s) throw new Error('no AUTH_JWT_SECRET and no dev secret yet: start the server once, or set AUTH_JWT_SECRET');
   const describe = s.file ? `HS256 dev secret ${s.file}${s.generated ? ' (generated now)' : ''}` : 'HS256 AUTH_JWT_SECRET';
-  return { verifier: hs256Verifier(s.secret), describe };
+  return { verifier: cachedVerifier(hs256Verifier(s.secret)), describe };
 }
 
 /** The cold tier from ARCHIVE_URL; S3 credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. */

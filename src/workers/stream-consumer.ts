@@ -47,6 +47,7 @@ export class StreamConsumer implements Service {
 
   private async loop(partition: number, signal: AbortSignal) {
     let lastClaim = 0;
+    let busy = false;
     while (!signal.aborted) {
       try {
         let entries: LogEntry[] = [];
@@ -56,9 +57,17 @@ export class StreamConsumer implements Service {
         }
         if (entries.length === 0) entries = await this.log.read(partition, this.consumer, this.opts.batch, 0);
         if (entries.length === 0) {
+          busy = false;
           await sleep(this.opts.intervalMs, signal);
           continue;
         }
+        if (busy && entries.length < this.opts.batch) {
+          // Sustained traffic: let the batch fill for one interval rather than commit a few
+          // rows per transaction (a lone message after a quiet spell is written at once).
+          await sleep(this.opts.intervalMs, signal);
+          entries.push(...(await this.log.read(partition, this.consumer, this.opts.batch - entries.length, 0)));
+        }
+        busy = true;
         await this.process(entries, signal);
       } catch (e) {
         this.opts.onError?.(e, `partition ${partition}`);
