@@ -26,12 +26,16 @@ export async function fanoutScenario(ctx: Ctx, sw: StackWorld): Promise<void> {
     ctx.res.skipped.push({ scenario: 'fan-out', reason: `strata ${sw.label}: ${missing}` });
     return;
   }
-  const perConv = Math.round(ctx.q(300, 60));
+  const perConv = Math.round(ctx.q(300, 60) / 4) * 4;
   const sockets = sw.world.convs.flatMap((c) => c.members.map((m) => ({ token: sw.world.tokens[m] })));
   const rx = await startReceivers({ kind: 'strata', url: sw.stack.wsUrl, expect: perConv, timeoutMs: 120_000 }, sockets, 2);
   try {
     const collected = rx.collect();
-    const load = await driveIngest(ctx, sw, { scenario: 'fan-out', transport: 'ws', procs: 2, concurrency: sw.world.convs.length, durationMs: 120_000, perWorker: perConv });
+    // Four sender sockets per conversation (each a member's extra device): one socket's sends
+    // are sequential by design (a device's order), so one sender per conversation would cap
+    // the fan-out at the ingest of 100 sequential senders rather than measure delivery.
+    const sendersPerConv = 4;
+    const load = await driveIngest(ctx, sw, { scenario: 'fan-out', transport: 'ws', procs: 2, concurrency: sw.world.convs.length * sendersPerConv, durationMs: 120_000, perWorker: perConv / sendersPerConv });
     const r = await collected;
     const seconds = (r.lastMs - load.startMs) / 1000;
     const rate = r.received / seconds;
