@@ -42,6 +42,7 @@ describe('strata start on the embedded defaults', () => {
     expect(output).toContain('Strata is listening on http://localhost:');
     expect(output).toMatch(/warm store : sqlite/);
     expect(output).toContain('in-process memory engine');
+    expect(output).toMatch(/archive    : .*archive/);
     expect(output).toContain('npx strata token');
     expect(fs.existsSync(path.join(dir, 'data', 'strata.db'))).toBe(true);
     expect(fs.existsSync(path.join(dir, 'data', 'dev-secret'))).toBe(true);
