@@ -17,6 +17,7 @@ class FakeWs {
     setTimeout(() => {
       this.readyState = 1;
       this.onopen?.({});
+      this.push({ type: "ready" });
     }, 0);
   }
   send(data: string) {

@@ -64,6 +64,7 @@ export class StrataSocket {
   private tracks = new Map<string, Track>();
   private resumeRefs = new Map<string, string>();
   private attempt = 0;
+  private onReady: (() => void) | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private ackTimer: ReturnType<typeof setInterval> | undefined;
   private endpoint = 0;
@@ -117,12 +118,22 @@ export class StrataSocket {
     await new Promise<void>((resolve) => {
       const ws = new Ctor(url);
       this.ws = ws;
-      ws.onopen = () => {
-        this.attempt = 0;
+      // Live delivery starts once the server has subscribed the socket to the user's
+      // conversations and says `ready`; resuming only then covers everything sent before.
+      let fallback: ReturnType<typeof setTimeout> | undefined;
+      const ready = () => {
+        clearTimeout(fallback);
+        if (this.ws !== ws || this.onReady !== ready) return;
+        this.onReady = undefined;
         this.setState('open');
         for (const [conv, t] of this.tracks) this.resume(conv, t);
         for (const p of this.pending.values()) this.write(p.frame, p);
         resolve();
+      };
+      ws.onopen = () => {
+        this.attempt = 0;
+        this.onReady = ready;
+        fallback = setTimeout(ready, 5000); // a server that never says `ready`: go on regardless
       };
       ws.onmessage = (ev) => this.onFrame(String(ev.data));
       ws.onerror = (ev) => {
@@ -131,6 +142,7 @@ export class StrataSocket {
         if (/server response: 40[13]\b/.test(ev?.message ?? '')) this.refused = true;
       };
       ws.onclose = (ev) => {
+        clearTimeout(fallback);
         resolve();
         if (this.ws !== ws) return;
         this.ws = undefined;
@@ -230,6 +242,10 @@ export class StrataSocket {
       return; // the server only sends JSON; ignore anything else
     }
     switch (f.type) {
+      case 'ready':
+        this.onReady?.();
+        this.emit('ready', f);
+        return;
       case 'ack': {
         const p = this.pending.get(f.ref);
         if (!p) return;
