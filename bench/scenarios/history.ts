@@ -1,7 +1,8 @@
 // Scenario "history": pages/s and latency of a history page served by each tier — the latest
 // page (hot ring), an old page below the ring (warm store), and an archived page (cold) after
-// POST /v1/exports moved seqs 1..300 of every conversation to the archive (local directory). Ten conversations of 10 members get 1,000 (quick: 700)
-// messages each first, through the normal ingest path (checked like every ingest).
+// POST /v1/exports moved seqs 1..300 of every conversation to the archive (local directory).
+// Ten conversations of 10 members get 1,000 (quick: 700) messages each first, through the
+// normal ingest path (checked like every ingest).
 import type { Ctx, StackWorld } from '../lib/context.js';
 import { runJob } from '../lib/proc.js';
 import { createWorld, SECRET } from '../lib/stack.js';
