@@ -8,8 +8,8 @@ describe('tokens', () => {
   const verifier = hs256Verifier(secret);
 
   it('accepts a minted token and reads sub/admin', async () => {
-    expect(await verifier.verify(await mintToken(secret, 'alice'))).toEqual({ user: 'alice', admin: false });
-    expect(await verifier.verify(await mintToken(secret, 'root', { admin: true }))).toEqual({ user: 'root', admin: true });
+    expect(await verifier.verify(await mintToken(secret, 'alice'))).toMatchObject({ user: 'alice', admin: false, expiresAt: expect.any(Number) });
+    expect(await verifier.verify(await mintToken(secret, 'root', { admin: true }))).toMatchObject({ user: 'root', admin: true });
   });
 
   it('refuses alg none, a wrong key, an expired token, a token without sub', async () => {
@@ -46,8 +46,8 @@ describe('JWKS tokens (RS256 / ES256)', () => {
       const v = jwksVerifier(url);
       const sign = (key: CryptoKey | Uint8Array, alg: string, kid: string) =>
         new SignJWT({ admin: true }).setProtectedHeader({ alg, kid }).setSubject('ops').setExpirationTime('5m').sign(key as CryptoKey);
-      expect(await v.verify(await sign(rsa.privateKey, 'RS256', 'r1'))).toEqual({ user: 'ops', admin: true });
-      expect(await v.verify(await sign(ec.privateKey, 'ES256', 'e1'))).toEqual({ user: 'ops', admin: true });
+      expect(await v.verify(await sign(rsa.privateKey, 'RS256', 'r1'))).toMatchObject({ user: 'ops', admin: true });
+      expect(await v.verify(await sign(ec.privateKey, 'ES256', 'e1'))).toMatchObject({ user: 'ops', admin: true });
       await expect(v.verify(await sign(stranger.privateKey, 'RS256', 'r1'))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
       await expect(v.verify(await mintToken(secret, 'alice'))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     } finally {
@@ -63,8 +63,8 @@ describe('cachedVerifier', () => {
     const inner = hs256Verifier(secret);
     const v = cachedVerifier({ verify: (t) => (calls++, inner.verify(t)) });
     const tok = await mintToken(secret, 'alice');
-    expect(await v.verify(tok)).toEqual({ user: 'alice', admin: false });
-    expect(await v.verify(tok)).toEqual({ user: 'alice', admin: false });
+    expect(await v.verify(tok)).toMatchObject({ user: 'alice', admin: false, expiresAt: expect.any(Number) });
+    expect(await v.verify(tok)).toMatchObject({ user: 'alice', admin: false, expiresAt: expect.any(Number) });
     expect(calls).toBe(1);
     await expect(v.verify('bad')).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     await expect(v.verify('bad')).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });

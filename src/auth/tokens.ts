@@ -7,6 +7,8 @@ import { AppError } from '../errors.js';
 export interface Principal {
   user: string;
   admin: boolean;
+  /** When the token expires (ms since epoch); long-lived sockets are closed then (4004). */
+  expiresAt?: number;
 }
 
 export interface TokenVerifier {
@@ -19,9 +21,11 @@ export function isValidUserId(id: unknown): id is string {
   return typeof id === 'string' && USER_ID.test(id);
 }
 
-function principal(payload: { sub?: unknown; admin?: unknown }): Principal {
+function principal(payload: { sub?: unknown; admin?: unknown; exp?: unknown }): Principal {
   if (!isValidUserId(payload.sub)) throw new AppError('UNAUTHENTICATED', 'token has no valid `sub`');
-  return { user: payload.sub, admin: payload.admin === true };
+  const p: Principal = { user: payload.sub, admin: payload.admin === true };
+  if (typeof payload.exp === 'number') p.expiresAt = payload.exp * 1000;
+  return p;
 }
 
 export function hs256Verifier(secret: string): TokenVerifier {

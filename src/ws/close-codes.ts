@@ -13,6 +13,8 @@ export const CloseCode = {
   IDLE_TIMEOUT: 4002,
   /** A tier the connection needs (hot tier, warm store) was unreachable while setting it up. */
   UNAVAILABLE: 4003,
+  /** The token expired while the socket was open: reconnect with a fresh token. */
+  TOKEN_EXPIRED: 4004,
   /** The token was refused (normally refused before the upgrade with HTTP 401 instead). */
   UNAUTHENTICATED: 4401,
   /** A frame over the frame size limit: a client bug, not fixed by reconnecting. */

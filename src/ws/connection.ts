@@ -34,6 +34,8 @@ export class Conn {
   readonly holds = new Map<string, { seq: number; buf: Buffer }[]>();
   lastHeard = Date.now();
   closed = false;
+  /** The token's expiry (ms since epoch): the heartbeat closes the socket then (4004). */
+  expiresAt: number | undefined;
   private queue: Buffer[] = [];
   private queuedBytes = 0;
 

@@ -97,3 +97,26 @@ describe('gateway (memory + SQLite)', () => {
     expect(list.find((c: { id: string }) => c.id === conv.id)).toMatchObject({ last_seq: 12, unread: 2 });
   });
 });
+
+describe('gateway: token expiry', () => {
+  it('closes a socket whose token expired with 4004 (reconnect with a fresh token); pings keep it open until then', async () => {
+    const s = await makeStack({ gateway: { idleTimeoutMs: 600 } }); // heartbeat every 200 ms
+    try {
+      await s.app.listen({ port: 0, host: '127.0.0.1' });
+      const url = `http://127.0.0.1:${(s.app.server.address() as AddressInfo).port}`;
+      const { mintToken } = await import('../auth/tokens.js');
+      const { SECRET } = await import('../../test/helpers/app.js');
+      const started = Date.now();
+      const c = await WsClient.connect(url, await mintToken(SECRET, 'alice', { ttlS: 2 }));
+      const closed = await c.closed;
+      expect(closed.code).toBe(4004);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1000); // not before the token's expiry (JWT exp has 1 s resolution)
+      const fresh = await WsClient.connect(url, await mintToken(SECRET, 'alice', { ttlS: 60 }));
+      const outcome = await Promise.race([fresh.closed.then((e) => `closed ${e.code}`), new Promise((r) => setTimeout(() => r('open'), 1500))]);
+      expect(outcome).toBe('open'); // past several heartbeats: still open
+      fresh.close();
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -123,7 +123,7 @@ export function gatewayPlugin(deps: Deps, rt: Realtime, options: Partial<Gateway
     app.addHook('onResponse', async (req, reply) => {
       if (req.headers.upgrade && reply.statusCode >= 400 && req.url.startsWith('/v1/ws')) req.raw.socket?.end();
     });
-    app.get('/v1/ws', { websocket: true, schema: { hide: true } }, (socket, req) => sessions.accept(socket, req.user.user));
+    app.get('/v1/ws', { websocket: true, schema: { hide: true } }, (socket, req) => sessions.accept(socket, req.user.user, req.user.expiresAt));
     app.addHook('onClose', async () => {
       await sessions.close();
       await batcher.close();

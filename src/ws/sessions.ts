@@ -48,10 +48,11 @@ export class Sessions {
     return this.conns.size;
   }
 
-  accept(ws: WebSocket, user: string): void {
+  accept(ws: WebSocket, user: string, expiresAt?: number): void {
     const conn = new Conn(ws, user, this.scheduler, this.o.maxBufferBytes, (_c, code) => {
       this.closes[code] = (this.closes[code] ?? 0) + 1;
     });
+    conn.expiresAt = expiresAt;
     this.conns.add(conn);
     const state = { n: 0, chain: Promise.resolve() };
     this.inFlight.set(conn, state);
@@ -97,6 +98,7 @@ export class Sessions {
     const now = Date.now();
     for (const conn of this.conns) {
       if (now - conn.lastHeard > this.o.idleTimeoutMs) conn.close(CloseCode.IDLE_TIMEOUT, 'idle timeout');
+      else if (conn.expiresAt !== undefined && now >= conn.expiresAt) conn.close(CloseCode.TOKEN_EXPIRED, 'token expired');
       else if (!conn.closed) conn.ws.ping();
     }
   }
