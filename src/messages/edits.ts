@@ -51,6 +51,11 @@ export class EditService {
       await this.ingest.waitPersisted({ conversation_id: inflight.conversationId, seq: inflight.seq } as Message, 5000);
       m = await this.deps.store.getMessage(id);
     }
+    // Accepted by another node moments ago (its UUIDv7 says when): the row is milliseconds away.
+    for (let age = ageOfV7(id); !m && age !== undefined && age > -1000 && age < RECENT_MS; age = ageOfV7(id)) {
+      await new Promise((r) => setTimeout(r, 50));
+      m = await this.deps.store.getMessage(id);
+    }
     if (!m) {
       await this.refuseIfArchived(user, id);
       throw new AppError('MESSAGE_NOT_FOUND', `message ${id} not found`);
@@ -79,4 +84,13 @@ export class EditService {
 
 function archived(id: string): AppError {
   return new AppError('MESSAGE_ARCHIVED', `message ${id} is archived; archived messages cannot be edited or deleted`);
+}
+
+/** A message id younger than this may still be on its way to the warm store. */
+const RECENT_MS = 3000;
+
+/** Milliseconds since a UUIDv7 was minted (its first 48 bits), or undefined for other UUIDs. */
+export function ageOfV7(id: string): number | undefined {
+  if (id[14] !== '7') return undefined;
+  return Date.now() - Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
 }

@@ -202,6 +202,19 @@ export function apiSuite(name: string, opts: StackOptions) {
       expect((await call('GET', `/v1/conversations/${other}/messages`, alice)).json().messages).toHaveLength(1);
     });
 
+    it('edits a message accepted by another node that is still on its way to the warm store', async () => {
+      const conv = await conversation(['bob']);
+      const m = (await call('POST', `/v1/conversations/${conv}/messages`, alice, { text: 'fresh' })).json();
+      s.services.ingest.recentIds.clear(); // as if another node had accepted it
+      const e = await call('PATCH', `/v1/messages/${m.id}`, alice, { text: 'edited' });
+      expect(e.statusCode, e.body).toBe(200);
+      expect(e.json()).toMatchObject({ id: m.id, text: 'edited' });
+      const old = '01890000-0000-7000-8000-000000000000'; // a UUIDv7 from 2023: not waited for
+      const started = Date.now();
+      expectProblem(await call('PATCH', `/v1/messages/${old}`, alice, { text: 'x' }), 404, 'MESSAGE_NOT_FOUND');
+      expect(Date.now() - started).toBeLessThan(1000);
+    });
+
     it('serves the same bytes from the hot ring and from the warm store', async () => {
       const conv = await conversation(['bob']);
       for (let i = 0; i < 30; i++) await call('POST', `/v1/conversations/${conv}/messages`, alice, { text: `t${i} "quoted" ünïcode 😀`, client_id: `c${i}` });
