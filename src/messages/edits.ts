@@ -12,6 +12,7 @@ import { findArchivedMessage } from '../archive/find-message.js';
 import type { Access } from '../conversations/access.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
+import { newHolder } from '../workers/leases.js';
 import type { IngestService } from './ingest.js';
 import { messageJson, type Message } from './message.js';
 
@@ -73,12 +74,28 @@ export class EditService {
     if (await findArchivedMessage(this.deps.archive, mine, id)) throw archived(id);
   }
 
+  /**
+   * Writes the change under the conversation's archive lease, so an archiver run (which reads
+   * rows, writes Parquet, then deletes them) can never interleave with it and drop the edit:
+   * while one runs the edit answers 503 + Retry-After; once it ran, MESSAGE_ARCHIVED.
+   */
   private async apply(kind: 'edit' | 'delete', m: Message, patch: { text: string | null; edited_at?: string; deleted_at?: string }) {
-    const updated = await this.deps.store.updateMessage(m.id, patch);
-    if (!updated) throw new AppError('MESSAGE_NOT_FOUND', `message ${m.id} not found`);
-    await this.deps.hot.replaceRecent(updated.conversation_id, updated.seq, messageJson(updated));
-    this.events.emit(kind, updated);
-    return updated;
+    const leases = this.deps.archiving?.leases;
+    const lease = `archive:${m.conversation_id}`;
+    const holder = newHolder();
+    if (leases && !(await leases.acquire(lease, holder, 10_000))) {
+      throw new AppError('UNAVAILABLE', 'this conversation is being archived right now; retry shortly', { retryable: true, retryAfterS: 2 });
+    }
+    try {
+      if (leases && this.deps.archive && m.seq <= (await this.deps.archive.archivedThrough(m.conversation_id))) throw archived(m.id);
+      const updated = await this.deps.store.updateMessage(m.id, patch);
+      if (!updated) throw new AppError('MESSAGE_NOT_FOUND', `message ${m.id} not found`);
+      await this.deps.hot.replaceRecent(updated.conversation_id, updated.seq, messageJson(updated));
+      this.events.emit(kind, updated);
+      return updated;
+    } finally {
+      await leases?.release(lease, holder);
+    }
   }
 }
 

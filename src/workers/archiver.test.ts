@@ -74,3 +74,38 @@ describe('archiver service', () => {
     }
   });
 });
+
+describe('edits and a running archiver', () => {
+  it('an edit waits out the conversation\'s archive lease (503 + Retry-After), then applies; after archiving it is MESSAGE_ARCHIVED', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'strata-edit-lease-'));
+    const s = await makeStack({ archive: new LocalArchive(dir) });
+    try {
+      const conv = (await s.services.conversations.create('alice', { members: ['bob'] })).id;
+      const sent = [];
+      for (let i = 0; i < 5; i++) sent.push((await s.services.ingest.send('alice', conv, { text: `m${i}` })).message);
+      while ((await s.deps.store.maxSeq(conv)) < 5) await new Promise((r) => setTimeout(r, 10));
+      const token = await s.token('alice');
+      const edit = (id: string) => s.app.inject({ method: 'PATCH', url: `/v1/messages/${id}`, headers: { authorization: `Bearer ${token}` }, payload: { text: 'edited' } });
+
+      // an archiver run holds the lease: the edit must not interleave with it
+      const leases = s.deps.archiving!.leases;
+      const archiver = newHolder();
+      expect(await leases.acquire(`archive:${conv}`, archiver, 60_000)).toBe(true);
+      const busy = await edit(sent[0].id);
+      expect(busy.statusCode).toBe(503);
+      expect(busy.headers['retry-after']).toBe('2');
+      expect((await s.deps.store.getMessage(sent[0].id))?.text).toBe('m0');
+      await leases.release(`archive:${conv}`, archiver);
+
+      expect((await edit(sent[0].id)).statusCode).toBe(200);
+      await s.deps.archive!.archiveConversation(s.deps.archiving!.source, conv, 3);
+      const late = await edit(sent[1].id);
+      expect(late.statusCode).toBe(409);
+      expect(late.json().code).toBe('MESSAGE_ARCHIVED');
+      expect((await s.services.history.page('alice', conv, {})).messages.map((j) => JSON.parse(j).text)).toEqual(['edited', 'm1', 'm2', 'm3', 'm4']);
+    } finally {
+      await s.close();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
