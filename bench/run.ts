@@ -2,8 +2,9 @@
 // defaults, and Valkey + PostgreSQL through test/services, the code the tests use), drives
 // each scenario from load-generator processes of its own, measures every figure beside its
 // baseline in the same run, checks correctness while measuring (delivered and persisted ==
-// acked), prints one table and writes bench/results/<timestamp>.json, latest.json and
-// latest.svg. Exit code 1 on an error or a failed check — never on speed.
+// acked), prints one table and writes bench/results/<timestamp>.json, latest.{json,md,svg}
+// (latest-quick.* / latest-partial.* for quick and --only runs). Exit code 1 on an error or
+// a failed check — never on speed.
 // Bounded: every loop has a duration or a count; only 127.0.0.1; only its own PIDs are killed.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -110,12 +111,16 @@ export async function runBench(opts: BenchOptions): Promise<number> {
     fs.mkdirSync(out, { recursive: true });
     const stamp = doc.when.replace(/[:.]/g, '-');
     const json = `${JSON.stringify(doc, null, 2)}\n`;
-    fs.writeFileSync(path.join(out, `${stamp}${opts.quick ? '-quick' : ''}.json`), json);
-    fs.writeFileSync(path.join(out, 'latest.json'), json);
-    fs.writeFileSync(path.join(out, 'latest.svg'), svg(res, `Strata bench ${doc.when.slice(0, 16)} — ${doc.machine.cores} cores, ${doc.machine.cpu}${opts.quick ? ' (quick)' : ''}`));
-    fs.writeFileSync(path.join(out, 'latest.md'), `${markdown(res)}\n`);
+    // Only a full run of every scenario replaces latest.* (what the README shows); quick and
+    // partial runs are written under their own names.
+    const kind = opts.quick ? 'quick' : opts.only ? 'partial' : '';
+    const name = kind ? `latest-${kind}` : 'latest';
+    fs.writeFileSync(path.join(out, `${stamp}${kind ? `-${kind}` : ''}.json`), json);
+    fs.writeFileSync(path.join(out, `${name}.json`), json);
+    fs.writeFileSync(path.join(out, `${name}.svg`), svg(res, `Strata bench ${doc.when.slice(0, 16)} — ${doc.machine.cores} cores, ${doc.machine.cpu}${opts.quick ? ' (quick)' : ''}`));
+    fs.writeFileSync(path.join(out, `${name}.md`), `${markdown(res)}\n`);
     process.stdout.write(`\n${table(res)}\n\n`);
-    process.stdout.write(`${res.failed ? 'FAILURE' : 'OK'}: ${res.checks.filter((c) => c.ok).length}/${res.checks.length} checks passed, ${res.errors.length} errors; ${doc.durationS.toFixed(0)} s; results in bench/results/latest.json\n`);
+    process.stdout.write(`${res.failed ? 'FAILURE' : 'OK'}: ${res.checks.filter((c) => c.ok).length}/${res.checks.length} checks passed, ${res.errors.length} errors; ${doc.durationS.toFixed(0)} s; results in bench/results/${name}.json\n`);
     return res.failed ? 1 : 0;
   } catch (e) {
     process.stderr.write(`bench: ${(e as Error).stack ?? e}\n`);
