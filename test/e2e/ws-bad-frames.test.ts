@@ -1,26 +1,19 @@
 // Acceptance 7: every kind of bad frame gets an error frame with its stable code and the socket
 // stays open; a frame over the size limit gets FRAME_TOO_LARGE and close 4413; a frame over
 // ws' hard cap closes 1009; the node stays up and nothing was stored.
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { call, startNodes, type NodeCluster } from '../helpers/nodes.js';
+import { expect, it } from 'vitest';
+import { call } from '../helpers/nodes.js';
+import { threeNodeSuite } from '../helpers/node-suite.js';
 import { WsClient } from '../helpers/ws-client.js';
 
-let cluster: NodeCluster;
-const sockets: WsClient[] = [];
-
-beforeAll(async () => {
-  cluster = await startNodes(3, { valkeyUrl: inject('valkeyUrl'), databaseUrl: inject('databaseUrl') });
-});
-afterAll(async () => {
-  for (const s of sockets) s.close();
-  await cluster?.stop();
-});
+const suite = threeNodeSuite();
+const { sockets } = suite;
 
 it('answers each bad frame with its code and stays up', async () => {
-  const node = cluster.nodes[1].url;
-  const alice = await cluster.token('alice');
+  const node = suite.cluster.nodes[1].url;
+  const alice = await suite.cluster.token('alice');
   const { body: mine } = await call(node, alice, 'POST', '/v1/conversations', { members: ['bob'] });
-  const { body: theirs } = await call(node, await cluster.token('carol'), 'POST', '/v1/conversations', { members: ['dave'] });
+  const { body: theirs } = await call(node, await suite.cluster.token('carol'), 'POST', '/v1/conversations', { members: ['dave'] });
   const ws = await WsClient.connect(node, alice);
   sockets.push(ws);
   const cases: [string, unknown, string][] = [

@@ -1,29 +1,22 @@
 // Acceptance 1 and 2 of the gateway: three API nodes on one Valkey and one PostgreSQL; live
 // delivery across nodes once per socket, in seq order, members only; acks carry the ref.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { call, startNodes, type NodeCluster } from '../helpers/nodes.js';
+import { describe, expect, it } from 'vitest';
+import { call } from '../helpers/nodes.js';
+import { threeNodeSuite } from '../helpers/node-suite.js';
 import { WsClient } from '../helpers/ws-client.js';
 
-let cluster: NodeCluster;
-const sockets: WsClient[] = [];
+const suite = threeNodeSuite();
+const { sockets } = suite;
 
 async function connect(node: number, user: string) {
-  const c = await WsClient.connect(cluster.nodes[node].url, await cluster.token(user));
+  const c = await WsClient.connect(suite.cluster.nodes[node].url, await suite.cluster.token(user));
   sockets.push(c);
   return c;
 }
 
-beforeAll(async () => {
-  cluster = await startNodes(3, { valkeyUrl: inject('valkeyUrl'), databaseUrl: inject('databaseUrl') });
-});
-afterAll(async () => {
-  for (const s of sockets) s.close();
-  await cluster?.stop();
-});
-
 describe('live delivery across three nodes', () => {
   it('alice on node 1 sends; bob on nodes 2 and 3 get it once each; carol gets nothing; the ack has the ref', async () => {
-    const { body: conv } = await call(cluster.nodes[0].url, await cluster.token('alice'), 'POST', '/v1/conversations', { members: ['bob'] });
+    const { body: conv } = await call(suite.cluster.nodes[0].url, await suite.cluster.token('alice'), 'POST', '/v1/conversations', { members: ['bob'] });
     const alice = await connect(0, 'alice');
     const bob2 = await connect(1, 'bob');
     const bob3 = await connect(2, 'bob');
@@ -44,7 +37,7 @@ describe('live delivery across three nodes', () => {
 
   it('10 senders × 500 messages across the nodes: every member socket sees seq 1..5000 once, in order', async () => {
     const senders = Array.from({ length: 10 }, (_, i) => `sender${i}`);
-    const { body: conv } = await call(cluster.nodes[0].url, await cluster.token('sender0'), 'POST', '/v1/conversations', { members: [...senders.slice(1), 'watcher'] });
+    const { body: conv } = await call(suite.cluster.nodes[0].url, await suite.cluster.token('sender0'), 'POST', '/v1/conversations', { members: [...senders.slice(1), 'watcher'] });
     const sockets = await Promise.all(senders.map((u, i) => connect(i % 3, u)));
     const watchers = await Promise.all([0, 1, 2].map((n) => connect(n, 'watcher')));
     sockets.forEach((s, i) => {

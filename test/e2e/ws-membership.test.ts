@@ -1,27 +1,20 @@
 // Acceptance 4: a removed member gets no further frames of the conversation; a member added
 // while connected (on another node than the one that added them) gets its messages without
 // reconnecting.
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { call, startNodes, type NodeCluster } from '../helpers/nodes.js';
+import { expect, it } from 'vitest';
+import { call } from '../helpers/nodes.js';
+import { threeNodeSuite } from '../helpers/node-suite.js';
 import { WsClient } from '../helpers/ws-client.js';
 
-let cluster: NodeCluster;
-const sockets: WsClient[] = [];
-
-beforeAll(async () => {
-  cluster = await startNodes(3, { valkeyUrl: inject('valkeyUrl'), databaseUrl: inject('databaseUrl') });
-});
-afterAll(async () => {
-  for (const s of sockets) s.close();
-  await cluster?.stop();
-});
+const suite = threeNodeSuite();
+const { sockets } = suite;
 
 it('follows membership changes at once, across nodes', async () => {
-  const [n1, n2, n3] = cluster.nodes;
-  const alice = await cluster.token('alice');
+  const [n1, n2, n3] = suite.cluster.nodes;
+  const alice = await suite.cluster.token('alice');
   const { body: c1 } = await call(n1.url, alice, 'POST', '/v1/conversations', { members: ['bob', 'carol'], kind: 'group' });
-  const bob = await WsClient.connect(n2.url, await cluster.token('bob'));
-  const carol = await WsClient.connect(n3.url, await cluster.token('carol'));
+  const bob = await WsClient.connect(n2.url, await suite.cluster.token('bob'));
+  const carol = await WsClient.connect(n3.url, await suite.cluster.token('carol'));
   sockets.push(bob, carol);
   await call(n1.url, alice, 'POST', `/v1/conversations/${c1.id}/messages`, { text: 'for everyone' });
   await bob.until(() => bob.messages(c1.id).length === 1);

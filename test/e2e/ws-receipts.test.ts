@@ -1,32 +1,25 @@
 // Acceptance 5: bob reads up to seq 10 (a `read` frame on node 2) → alice gets a live receipt
 // and her receipts (REST on node 3) show bob read ≥ 10; carol (a member, not the sender) and
 // dave (not a member) cannot see them; unread counts follow the reads and never go backwards.
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { call, startNodes, type NodeCluster } from '../helpers/nodes.js';
+import { expect, it } from 'vitest';
+import { call } from '../helpers/nodes.js';
+import { threeNodeSuite } from '../helpers/node-suite.js';
 import { WsClient } from '../helpers/ws-client.js';
 
-let cluster: NodeCluster;
-const sockets: WsClient[] = [];
-
-beforeAll(async () => {
-  cluster = await startNodes(3, { valkeyUrl: inject('valkeyUrl'), databaseUrl: inject('databaseUrl') });
-});
-afterAll(async () => {
-  for (const s of sockets) s.close();
-  await cluster?.stop();
-});
+const suite = threeNodeSuite();
+const { sockets } = suite;
 
 async function unread(node: string, user: string, conversationId: string): Promise<number> {
-  const { body } = await call(node, await cluster.token(user), 'GET', '/v1/conversations');
+  const { body } = await call(node, await suite.cluster.token(user), 'GET', '/v1/conversations');
   return body.conversations.find((c: { id: string }) => c.id === conversationId).unread;
 }
 
 it('keeps read watermarks, shows them to the sender only, and counts unread', async () => {
-  const [n1, n2, n3] = cluster.nodes;
-  const tok = { alice: await cluster.token('alice'), carol: await cluster.token('carol'), dave: await cluster.token('dave') };
+  const [n1, n2, n3] = suite.cluster.nodes;
+  const tok = { alice: await suite.cluster.token('alice'), carol: await suite.cluster.token('carol'), dave: await suite.cluster.token('dave') };
   const { body: conv } = await call(n1.url, tok.alice, 'POST', '/v1/conversations', { members: ['bob', 'carol'] });
   const alice = await WsClient.connect(n1.url, tok.alice);
-  const bob = await WsClient.connect(n2.url, await cluster.token('bob'));
+  const bob = await WsClient.connect(n2.url, await suite.cluster.token('bob'));
   sockets.push(alice, bob);
   const sent = [];
   for (let i = 1; i <= 12; i++) sent.push((await call(n1.url, tok.alice, 'POST', `/v1/conversations/${conv.id}/messages`, { text: `m${i}` })).body);

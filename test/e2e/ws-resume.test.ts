@@ -1,25 +1,18 @@
 // Acceptance 3: bob disconnects, 300 messages are sent, bob reconnects to ANOTHER node and
 // resumes from his last seq: exactly the 300, in order, then `resumed`.
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { call, startNodes, type NodeCluster } from '../helpers/nodes.js';
+import { expect, it } from 'vitest';
+import { call } from '../helpers/nodes.js';
+import { threeNodeSuite } from '../helpers/node-suite.js';
 import { WsClient } from '../helpers/ws-client.js';
 
-let cluster: NodeCluster;
-const sockets: WsClient[] = [];
-
-beforeAll(async () => {
-  cluster = await startNodes(3, { valkeyUrl: inject('valkeyUrl'), databaseUrl: inject('databaseUrl'), env: { RECENT_LIMIT: '100' } });
-});
-afterAll(async () => {
-  for (const s of sockets) s.close();
-  await cluster?.stop();
-});
+const suite = threeNodeSuite({ RECENT_LIMIT: '100' });
+const { sockets } = suite;
 
 it('replays exactly what was missed, from the ring or the warm store, in order, then resumed', async () => {
-  const [n1, n2, n3] = cluster.nodes;
-  const aliceToken = await cluster.token('alice');
+  const [n1, n2, n3] = suite.cluster.nodes;
+  const aliceToken = await suite.cluster.token('alice');
   const { body: conv } = await call(n1.url, aliceToken, 'POST', '/v1/conversations', { members: ['bob'] });
-  const bob = await WsClient.connect(n2.url, await cluster.token('bob'));
+  const bob = await WsClient.connect(n2.url, await suite.cluster.token('bob'));
   sockets.push(bob);
   for (let i = 1; i <= 5; i++) await call(n1.url, aliceToken, 'POST', `/v1/conversations/${conv.id}/messages`, { text: `before ${i}` });
   await bob.until(() => bob.messages(conv.id).length === 5);
@@ -30,7 +23,7 @@ it('replays exactly what was missed, from the ring or the warm store, in order, 
   // 300 > RECENT_LIMIT=100: the older part of the replay comes from PostgreSQL
   for (let i = 1; i <= 300; i++) await call(n1.url, aliceToken, 'POST', `/v1/conversations/${conv.id}/messages`, { text: `missed ${i}` });
 
-  const again = await WsClient.connect(n3.url, await cluster.token('bob'));
+  const again = await WsClient.connect(n3.url, await suite.cluster.token('bob'));
   sockets.push(again);
   again.send({ type: 'resume', ref: 'r', conversation_id: conv.id, after_seq: last });
   const resumed = await again.waitFor((f) => f.type === 'resumed', 30_000);

@@ -1,19 +1,12 @@
 // Acceptance 6: a client that stops reading is cut off with the slow-consumer close code (4001)
 // while the other members keep receiving everything, and the node's memory stays bounded.
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { call, startNodes, type NodeCluster } from '../helpers/nodes.js';
+import { expect, it } from 'vitest';
+import { call } from '../helpers/nodes.js';
+import { threeNodeSuite } from '../helpers/node-suite.js';
 import { WsClient } from '../helpers/ws-client.js';
 
-let cluster: NodeCluster;
-const sockets: WsClient[] = [];
-
-beforeAll(async () => {
-  cluster = await startNodes(3, { valkeyUrl: inject('valkeyUrl'), databaseUrl: inject('databaseUrl') });
-});
-afterAll(async () => {
-  for (const s of sockets) s.close();
-  await cluster?.stop();
-});
+const suite = threeNodeSuite();
+const { sockets } = suite;
 
 async function metric(node: string, name: string): Promise<number> {
   const text = await (await fetch(`${node}/metrics`)).text();
@@ -22,11 +15,11 @@ async function metric(node: string, name: string): Promise<number> {
 }
 
 it('closes a socket that does not read with 4001; the others get every message', async () => {
-  const [n1, n2, n3] = cluster.nodes;
-  const { body: conv } = await call(n1.url, await cluster.token('alice'), 'POST', '/v1/conversations', { members: ['bob', 'sam'] });
-  const alice = await WsClient.connect(n1.url, await cluster.token('alice'));
-  const sam = await WsClient.connect(n2.url, await cluster.token('sam'));
-  const bob = await WsClient.connect(n3.url, await cluster.token('bob'));
+  const [n1, n2, n3] = suite.cluster.nodes;
+  const { body: conv } = await call(n1.url, await suite.cluster.token('alice'), 'POST', '/v1/conversations', { members: ['bob', 'sam'] });
+  const alice = await WsClient.connect(n1.url, await suite.cluster.token('alice'));
+  const sam = await WsClient.connect(n2.url, await suite.cluster.token('sam'));
+  const bob = await WsClient.connect(n3.url, await suite.cluster.token('bob'));
   sockets.push(alice, sam, bob);
   const rssBefore = await metric(n2.url, 'process_resident_memory_bytes');
   sam.ws.pause(); // stops reading: the kernel buffers fill, then the node's send buffer
