@@ -6,8 +6,8 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { Archive } from '../src/archive/archive.js';
+import { duckdbCopyToParquet } from './lib/duckdb-copy.js';
 import { seedConversation } from '../src/archive/archive-test-kit.js';
 import { zstdBackend } from '../src/archive/decompress.js';
 import { LocalArchive } from '../src/archive/local-archive.js';
@@ -69,25 +69,8 @@ async function duckdbBaseline() {
   const conv = '0190c8a4-0000-7000-8000-00000000ba5e';
   const { store, messages } = await warm(conv, ROWS, 20_000);
   await store.close();
-  const db = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
-  const con = await db.connect();
-  await con.run('create table m (id varchar, conversation_id varchar, seq bigint, sender varchar, text varchar, reply_to varchar, client_id varchar, created_at timestamptz, edited_at timestamptz, deleted_at timestamptz)');
-  const app = await con.createAppender('m');
-  for (const x of messages) {
-    for (const v of [x.id, x.conversation_id]) app.appendVarchar(v);
-    app.appendBigInt(BigInt(x.seq));
-    for (const v of [x.sender, x.text, x.reply_to, x.client_id]) (v === null ? app.appendNull() : app.appendVarchar(v));
-    for (const v of [x.created_at, x.edited_at, x.deleted_at]) (v === null ? app.appendNull() : app.appendVarchar(v));
-    app.endRow();
-  }
-  app.closeSync();
-  const file = path.join(tmp, 'baseline.parquet');
-  const t = performance.now();
-  await con.run(`copy (select * from m order by seq) to '${file}' (format parquet, compression zstd, row_group_size 2048)`);
-  const secs = (performance.now() - t) / 1000;
-  const size = (await fs.stat(file)).size;
+  const { seconds: secs, bytes: size } = await duckdbCopyToParquet(messages, path.join(tmp, 'baseline.parquet'), 2048);
   console.log(`baseline DuckDB COPY TO PARQUET (rows already in DuckDB): ${Math.round(ROWS / secs)} rows/s, ${(size / ROWS).toFixed(1)} B/msg`);
-  con.closeSync();
 }
 
 async function layouts() {

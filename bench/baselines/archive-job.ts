@@ -5,13 +5,13 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { Archive } from '../../src/archive/archive.js';
 import { seedConversation } from '../../src/archive/archive-test-kit.js';
 import { LocalArchive } from '../../src/archive/local-archive.js';
 import { DEFAULT_COMPRESSION, ROW_GROUP_ROWS } from '../../src/archive/parquet.js';
 import { createSqlStore } from '../../src/store/sql/sql-store.js';
 import { SqlArchiveSource } from '../../src/store/sql/sql-archive-source.js';
+import { duckdbCopyToParquet } from '../lib/duckdb-copy.js';
 import { isMain, serveJob } from '../lib/proc.js';
 
 export interface ArchiveJob {
@@ -59,24 +59,7 @@ async function run(job: ArchiveJob): Promise<ArchiveJobResult> {
     }
     await archive.close();
 
-    const db = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
-    const con = await db.connect();
-    await con.run('create table m (id varchar, conversation_id varchar, seq bigint, sender varchar, text varchar, reply_to varchar, client_id varchar, created_at timestamptz, edited_at timestamptz, deleted_at timestamptz)');
-    const app = await con.createAppender('m');
-    for (const x of messages) {
-      for (const v of [x.id, x.conversation_id]) app.appendVarchar(v);
-      app.appendBigInt(BigInt(x.seq));
-      for (const v of [x.sender, x.text, x.reply_to, x.client_id]) (v === null ? app.appendNull() : app.appendVarchar(v));
-      for (const v of [x.created_at, x.edited_at, x.deleted_at]) (v === null ? app.appendNull() : app.appendVarchar(v));
-      app.endRow();
-    }
-    app.closeSync();
-    const file = path.join(tmp, 'baseline.parquet');
-    const t2 = performance.now();
-    await con.run(`copy (select * from m order by seq) to '${file}' (format parquet, compression zstd, row_group_size ${ROW_GROUP_ROWS})`);
-    const secs2 = (performance.now() - t2) / 1000;
-    const duckdbBytes = (await fs.stat(file)).size;
-    con.closeSync();
+    const { seconds: secs2, bytes: duckdbBytes } = await duckdbCopyToParquet(messages, path.join(tmp, 'baseline.parquet'), ROW_GROUP_ROWS);
     return {
       archived: r.archived, deleted: r.deleted, readBack, readBackContiguous: contiguous, strataRate: r.archived / secs, duckdbRate: job.rows / secs2,
       strataBytes, duckdbBytes, codec: DEFAULT_COMPRESSION,
