@@ -5,6 +5,8 @@
 //   seen seq, on whichever node the socket lands;
 // - sends queue while offline and are retried with the same client_id until acked, so a send
 //   retried across a reconnect is stored once.
+// One file on purpose (~330 lines): connection state, the ordering buffer and the pending sends
+// change together on every open/close/frame, and splitting them would spread one state machine.
 import type { Message, SocketEvents, SocketState } from './types.js';
 import type { StrataRest } from './rest.js';
 
