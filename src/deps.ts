@@ -6,7 +6,7 @@ import type { HotTier, PersistLog, RateLimiter } from './hot-tier/hot-tier.js';
 import type { Store } from './store/store.js';
 import type { Metrics } from './http/metrics.js';
 import type { Archive, ArchiveSource } from './archive/archive.js';
-import type { Leases } from './workers/leases.js';
+import type { Leases } from './store/leases.js';
 
 export interface Deps {
   config: Config;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { Keys } from '../../src/hot-tier/valkey/keys.js';
 import { partitionOf } from '../../src/hot-tier/partition.js';
-import { messageTemplate } from '../../src/messages/message.js';
+import { messageTemplate } from '../../src/model/message.js';
 import { isMain, ROOT, serveJob } from '../lib/proc.js';
 import { int, rng, text } from '../lib/rng.js';
 import { Samples } from '../lib/stats.js';

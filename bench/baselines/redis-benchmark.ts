@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { redisBin } from '../../test/services/binaries.js';
 import { Keys } from '../../src/hot-tier/valkey/keys.js';
-import { messageTemplate } from '../../src/messages/message.js';
+import { messageTemplate } from '../../src/model/message.js';
 import { INGEST_LUA } from './lua-ingest.js';
 
 export interface RedisBenchResult {

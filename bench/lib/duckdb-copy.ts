@@ -2,7 +2,7 @@
 // the rows already loaded into DuckDB, so only the Parquet write is timed.
 import fs from 'node:fs/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { Message } from '../../src/messages/message.js';
+import type { Message } from '../../src/model/message.js';
 
 export async function duckdbCopyToParquet(messages: Message[], file: string, rowGroupRows: number): Promise<{ seconds: number; bytes: number }> {
   const db = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });

@@ -7,7 +7,7 @@
 // rows up to the new watermark right after each commit; that call is what we count).
 // A failure of one conversation is recorded and the run moves on; the next run converges it.
 import type { Archive, ArchiveResult, ArchiveSource, RetentionPolicy } from './archive.js';
-import { newHolder, takeLease, type Leases } from '../workers/leases.js';
+import { newHolder, takeLease, type Leases } from '../store/leases.js';
 
 export interface ArchiveRequest {
   /** Only this conversation. */

@@ -6,12 +6,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { messageJson, type Message } from '../messages/message.js';
+import { messageJson, type Message } from '../model/message.js';
 import type { MessageRange } from '../store/store.js';
 import { createSqlStore, type SqlStore } from '../store/sql/sql-store.js';
 import { SqlArchiveSource } from '../store/sql/sql-archive-source.js';
 import { Archive } from './archive.js';
-import { Crash, crashAfterPut, crashMidDelete, mirror, seedConversation } from './archive-test-kit.js';
+import { Crash, crashAfterPut, crashMidDelete, mirror, seedConversation } from './archive.test-kit.js';
 import { resetStats, type ObjectStore } from './object-store.js';
 import { readThrough } from './read-through.js';
 

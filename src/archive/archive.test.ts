@@ -8,11 +8,11 @@ import { AppError } from '../errors.js';
 import { createSqlStore, type SqlStore } from '../store/sql/sql-store.js';
 import { SqlArchiveSource } from '../store/sql/sql-archive-source.js';
 import { Archive } from './archive.js';
-import { makeMessages, seedConversation } from './archive-test-kit.js';
+import { makeMessages, seedConversation } from './archive.test-kit.js';
 import { createObjectStore } from './create-object-store.js';
-import { LocalArchive } from './local-archive.js';
+import { LocalArchive } from './local-object-store.js';
 import { ParquetCodec } from './parquet.js';
-import { messageJson } from '../messages/message.js';
+import { messageJson } from '../model/message.js';
 
 const noS3 = { s3Endpoint: undefined, s3Region: 'us-east-1', s3ForcePathStyle: true };
 

@@ -18,7 +18,7 @@
 // conversation here; across processes the caller (retention worker) must hold a lease.
 // Archived messages are immutable: edits/deletes of seq ≤ archivedThrough() get MESSAGE_ARCHIVED.
 import { createHash } from 'node:crypto';
-import type { Message } from '../messages/message.js';
+import type { Message } from '../model/message.js';
 import type { MessageRange } from '../store/store.js';
 import { fileKey, loadManifest, partitionOf, saveManifest, conversationPrefix, type Manifest, type ManifestFile, type Partitioning } from './manifest.js';
 import type { ObjectStore } from './object-store.js';

@@ -3,9 +3,9 @@
 // usual AWS variables (the SDK's default chain) unless passed explicitly (tests).
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.js';
-import { LocalArchive } from './local-archive.js';
+import { LocalArchive } from './local-object-store.js';
 import type { ObjectStore } from './object-store.js';
-import { S3Archive } from './s3-archive.js';
+import { S3Archive } from './s3-object-store.js';
 
 export type ObjectStoreConfig = Pick<Config, 's3Endpoint' | 's3Region' | 's3ForcePathStyle'> & {
   credentials?: { accessKeyId: string; secretAccessKey: string };

@@ -6,7 +6,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Archive, ArchiveSource, RetentionPolicy } from './archive.js';
 import { runArchive, type ArchiveProgress } from './archive-run.js';
-import type { Leases } from '../workers/leases.js';
+import type { Leases } from '../store/leases.js';
 
 export interface ExportJob {
   id: string;

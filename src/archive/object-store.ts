@@ -1,6 +1,6 @@
 // The archive's storage port: a flat namespace of immutable-ish byte objects ("files") under
-// '/'-separated keys, in domain verbs. Two adapters: local-archive.ts (a directory) and
-// s3-archive.ts (any S3-compatible service). Guarantees every adapter keeps (archive.contract.ts):
+// '/'-separated keys, in domain verbs. Two adapters: local-object-store.ts (a directory) and
+// s3-object-store.ts (any S3-compatible service). Guarantees every adapter keeps (archive.contract.ts):
 // - putFile is atomic and durable when it resolves: a reader sees the old bytes or the new
 //   ones, never a torn file; putting the same key again replaces it.
 // - readRange(key, start, end) returns exactly bytes [start, end); the counters record what

@@ -26,7 +26,7 @@ import { randomBytes } from 'node:crypto';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import { AppError } from '../errors.js';
-import type { Message } from '../messages/message.js';
+import type { Message } from '../model/message.js';
 import { compressors } from './decompress.js';
 import type { ObjectStore } from './object-store.js';
 

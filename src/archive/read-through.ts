@@ -4,7 +4,7 @@
 // - a full warm page for before/latest has nothing older to gain from the archive;
 // - a full after-page that starts right at afterSeq + 1 has nothing to gain either;
 // otherwise both are read and merged by seq (warm wins a duplicate; both hold the same bytes).
-import type { Message } from '../messages/message.js';
+import type { Message } from '../model/message.js';
 import type { MessageRange, MessageStore } from '../store/store.js';
 import type { Archive } from './archive.js';
 

@@ -3,12 +3,12 @@
 // live fan-out. Each test gets a fresh tier from `make` (the Valkey ones a unique key prefix).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
-import { messageTemplate } from '../messages/message.js';
+import { messageTemplate } from '../model/message.js';
 import type { HotTier, IngestInput } from './hot-tier.js';
-import { eventually, seqOf, sleep, stored, template, type HotBundle, type HotTierUnderTest } from './hot-tier.contract-support.js';
+import { eventually, seqOf, sleep, stored, template, type HotBundle, type HotTierUnderTest } from './hot-tier.test-kit.js';
 import { partitionOf } from './partition.js';
 
-export type { HotBundle, HotTierUnderTest } from './hot-tier.contract-support.js';
+export type { HotBundle, HotTierUnderTest } from './hot-tier.test-kit.js';
 
 export function hotTierContract(name: string, make: () => Promise<HotTierUnderTest>) {
   describe(`HotTier contract: ${name}`, () => {

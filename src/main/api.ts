@@ -3,10 +3,10 @@
 // SIGTERM/SIGINT: stop accepting, drain workers, close adapters.
 import type { Config } from '../config.js';
 import { buildApp } from '../app.js';
-import { webPlugin } from '../web/web-plugin.js';
+import { webPlugin } from '../webapp/web-plugin.js';
 import { gatewayPlugin } from '../ws/gateway.js';
 import { wire } from './wire.js';
-import { backgroundServices, runServices } from './workers.js';
+import { backgroundServices, runServices } from './background.js';
 
 export async function startApi(config: Config, opts: { banner?: boolean } = {}) {
   const deps = await wire(config);

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import { resolveSecret } from '../auth/dev-secret.js';
 import { mintToken } from '../auth/tokens.js';
-import { Strata, StrataError, StrataRest, type Message } from '../client/index.js';
+import { Strata, StrataError, StrataRest, type Message } from '../sdk/index.js';
 
 export class CliUsageError extends Error {}
 

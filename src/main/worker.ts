@@ -3,7 +3,7 @@
 import pino from 'pino';
 import type { Config } from '../config.js';
 import { wire } from './wire.js';
-import { backgroundServices, runServices } from './workers.js';
+import { backgroundServices, runServices } from './background.js';
 
 export async function startWorker(config: Config) {
   const logger = pino({ level: config.logLevel });

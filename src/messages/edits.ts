@@ -12,9 +12,9 @@ import { findArchivedMessage } from '../archive/find-message.js';
 import type { Access } from '../conversations/access.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { newHolder } from '../workers/leases.js';
+import { newHolder } from '../store/leases.js';
 import type { IngestService } from './ingest.js';
-import { messageJson, type Message } from './message.js';
+import { messageJson, type Message } from '../model/message.js';
 
 export class EditService {
   /** 'edit' | 'delete' → Message, for the real-time gateway of this node. */

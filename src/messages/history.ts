@@ -5,7 +5,7 @@
 import type { Access } from '../conversations/access.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { messageJson, type Message } from './message.js';
+import { messageJson, type Message } from '../model/message.js';
 import type { HistoryQuery } from './schemas.js';
 
 export interface Page {

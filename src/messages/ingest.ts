@@ -8,7 +8,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Access } from '../conversations/access.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { messageJson, messageTemplate, parseMessage, type Message } from './message.js';
+import { messageJson, messageTemplate, parseMessage, type Message } from '../model/message.js';
 import type { SendBody } from './schemas.js';
 import { findArchivedMessage } from '../archive/find-message.js';
 

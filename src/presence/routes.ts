@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { UserId } from '../conversations/schemas.js';
-import type { PresenceStore } from './presence-store.js';
+import type { PresenceStore } from '../hot-tier/presence-store.js';
 
 export function presenceRoutes(app: FastifyInstance, presence: PresenceStore) {
   app.get<{ Params: { user: string } }>('/v1/users/:user/presence', {

@@ -4,8 +4,8 @@
 // each of the user's conversations (the hub skips the user's own sockets). A crashed node's
 // users expire from the store after the TTL (readable via GET /v1/users/{user}/presence) but
 // get no offline frame: nobody is left to send it.
-import { conversationTopic, type Fanout } from '../fanout/fanout.js';
-import type { PresenceStore } from './presence-store.js';
+import { conversationTopic, type Fanout } from '../hot-tier/fanout.js';
+import type { PresenceStore } from '../hot-tier/presence-store.js';
 
 export class PresenceTracker {
   constructor(

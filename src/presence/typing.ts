@@ -5,7 +5,7 @@
 // the previous one is still showing (typing is a hint, unlike a message, which is always answered).
 import { Type } from '@sinclair/typebox';
 import type { Access } from '../conversations/access.js';
-import { conversationTopic, type Fanout } from '../fanout/fanout.js';
+import { conversationTopic, type Fanout } from '../hot-tier/fanout.js';
 import type { FrameHandler } from '../ws/frames.js';
 import { RefT } from '../ws/frames.js';
 

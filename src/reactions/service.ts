@@ -3,9 +3,9 @@
 // {type:"reaction", message_id, conversation_id, user, reaction, removed}. Members only; a
 // deleted message takes no reactions.
 import { AppError } from '../errors.js';
-import { conversationTopic, type Fanout } from '../fanout/fanout.js';
+import { conversationTopic, type Fanout } from '../hot-tier/fanout.js';
 import type { EditService } from '../messages/edits.js';
-import type { ReactionStore } from '../receipts/receipt-store.js';
+import type { ReactionStore } from '../store/receipt-store.js';
 
 export class ReactionService {
   constructor(private edits: EditService, private store: ReactionStore, private fanout: Fanout) {}

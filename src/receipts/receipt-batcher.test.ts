@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createSqlStore } from '../store/sql/sql-store.js';
 import { SqlReceipts } from '../store/sql/sql-receipts.js';
 import { ReceiptBatcher } from './receipt-batcher.js';
-import type { ReceiptStore, Watermark } from './receipt-store.js';
+import type { ReceiptStore, Watermark } from '../store/receipt-store.js';
 
 const conv = '0190a0b4-0000-7000-8000-00000000000c';
 

@@ -8,7 +8,7 @@
 // the next tick) and rejects the waiters of that flush. A crash loses at most one interval of
 // delivered/read advances, which the clients' next read or delivery restores.
 // Shutdown: close() flushes what is pending.
-import type { ReceiptStore, Watermark } from './receipt-store.js';
+import type { ReceiptStore, Watermark } from '../store/receipt-store.js';
 
 interface Pending extends Watermark {
   waiters: { resolve: () => void; reject: (e: unknown) => void }[];

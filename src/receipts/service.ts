@@ -8,10 +8,10 @@
 import type { Access } from '../conversations/access.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { userTopic, type Fanout } from '../fanout/fanout.js';
+import { userTopic, type Fanout } from '../hot-tier/fanout.js';
 import type { EditService } from '../messages/edits.js';
 import type { ReceiptBatcher } from './receipt-batcher.js';
-import type { ReceiptStore } from './receipt-store.js';
+import type { ReceiptStore } from '../store/receipt-store.js';
 
 const RECEIPT_SENDERS_WINDOW = 100;
 

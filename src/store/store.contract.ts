@@ -1,7 +1,7 @@
 // The Store contract: every adapter (SQLite, PostgreSQL) must pass this same suite.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
-import type { Message } from '../messages/message.js';
+import type { Message } from '../model/message.js';
 import type { Store } from './store.js';
 
 export function msg(conversationId: string, seq: number, over: Partial<Message> = {}): Message {

@@ -2,7 +2,7 @@
 // One SQL implementation (sql/sql-store.ts) serves SQLite and PostgreSQL; both pass
 // store.contract.ts. Message writes are idempotent on (conversation_id, seq): a redelivered
 // persist-log entry never makes a second row.
-import type { Message } from '../messages/message.js';
+import type { Message } from '../model/message.js';
 
 export type Role = 'owner' | 'admin' | 'member';
 export type Kind = 'direct' | 'group';

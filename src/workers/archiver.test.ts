@@ -5,11 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalArchive } from '../archive/local-archive.js';
+import { LocalArchive } from '../archive/local-object-store.js';
 import { createSqlStore, type SqlStore } from '../store/sql/sql-store.js';
 import { SqlLeases } from '../store/sql/sql-leases.js';
 import { makeStack } from '../../test/helpers/app.js';
-import { holderIsDead, newHolder } from './leases.js';
+import { holderIsDead, newHolder } from '../store/leases.js';
 
 describe('SQL leases', () => {
   let store: SqlStore;

@@ -5,7 +5,7 @@
 // when the signal aborts (a conversation in progress finishes: its steps are crash-safe anyway).
 import type { Archive, ArchiveSource, RetentionPolicy } from '../archive/archive.js';
 import { runArchive } from '../archive/archive-run.js';
-import type { Leases } from './leases.js';
+import type { Leases } from '../store/leases.js';
 import { sleep, type Service } from './service.js';
 
 export interface ArchiverLogger {

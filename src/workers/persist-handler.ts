@@ -3,7 +3,7 @@
 // An entry that is not a valid message is rejected (non-retryable) and ends as a dead letter.
 import { AppError } from '../errors.js';
 import type { LogEntry } from '../hot-tier/hot-tier.js';
-import type { Message } from '../messages/message.js';
+import type { Message } from '../model/message.js';
 import type { Metrics } from '../http/metrics.js';
 import type { MessageStore } from '../store/store.js';
 import type { BatchHandler } from './stream-consumer.js';

@@ -1,7 +1,7 @@
 // WebSocket close codes of the gateway, in two ranges (docs/websocket.md):
 //   4000–4399 and 1001/1011: transient — reconnect with backoff, then `resume` each conversation;
 //   4400–4499 and 1007/1009: terminal — reconnecting unchanged will fail the same way.
-// The SDK (src/client/socket.ts) reconnects on everything outside 4400–4499.
+// The SDK (src/sdk/socket.ts) reconnects on everything outside 4400–4499.
 export const CloseCode = {
   /** Server shutting down (deploy, scale-in): reconnect to another node. */
   GOING_AWAY: 1001,

@@ -3,8 +3,8 @@
 // topic while that user has a socket here; the last one out unsubscribes. Each frame arriving
 // from the fan-out is turned into a Buffer ONCE and queued on every local socket that wants it.
 // Per conversation, frames are queued in the order the fan-out delivers them (seq order).
-import type { Fanout, FrameListener, Topic } from '../fanout/fanout.js';
-import { conversationTopic, userTopic } from '../fanout/fanout.js';
+import type { Fanout, FrameListener, Topic } from '../hot-tier/fanout.js';
+import { conversationTopic, userTopic } from '../hot-tier/fanout.js';
 import type { Conn } from './connection.js';
 
 interface Route {

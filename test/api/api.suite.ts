@@ -223,7 +223,7 @@ export function apiSuite(name: string, opts: StackOptions) {
       // wait for the rows, then build the same page from the warm store
       const deadline = Date.now() + 10_000;
       while ((await s.deps.store.maxSeq(conv)) < 30 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      const { messageJson } = await import('../../src/messages/message.js');
+      const { messageJson } = await import('../../src/model/message.js');
       const rows = await s.deps.store.listMessages(conv, { beforeSeq: 31, limit: 20 });
       expect(hot.body).toBe(`{"messages":[${rows.map(messageJson).join(',')}],"has_more":true}`);
     });

@@ -5,7 +5,7 @@
 // a reply to an archived message, and the job's progress and errors.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { S3Archive } from '../../src/archive/s3-archive.js';
+import { S3Archive } from '../../src/archive/s3-object-store.js';
 import { buildApp } from '../../src/app.js';
 import { makeStack, type TestStack } from '../helpers/app.js';
 import { startSwift, type SwiftServer } from '../services/swift.js';

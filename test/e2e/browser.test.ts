@@ -4,7 +4,7 @@
 // Screenshots go to .test-artifacts/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { StrataRest } from '../../src/client/index.js';
+import { StrataRest } from '../../src/sdk/index.js';
 import { launchChromium, screenshot, signIn, watch } from '../helpers/browser.js';
 import { startStrataServer, type StrataServer } from '../helpers/strata-server.js';
 

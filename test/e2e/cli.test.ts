@@ -7,7 +7,7 @@ import path from 'node:path';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StrataRest } from '../../src/client/index.js';
+import { StrataRest } from '../../src/sdk/index.js';
 import { freePort, waitFor } from '../services/ports.js';
 
 const run = promisify(execFile);

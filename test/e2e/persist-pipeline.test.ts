@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import { Redis } from 'ioredis';
-import { messageTemplate } from '../../src/messages/message.js';
+import { messageTemplate } from '../../src/model/message.js';
 import { makeStack, type TestStack } from '../helpers/app.js';
 import { startPostgres, type PostgresServer } from '../services/postgres.js';
 import { startRedis, type RedisServer } from '../services/redis.js';

@@ -4,7 +4,7 @@
 // whose ack was lost is retried after the reconnect with the same client_id and stored once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { Strata, type Message } from '../../src/client/index.js';
+import { Strata, type Message } from '../../src/sdk/index.js';
 import { createDatabase, startStrataServer, type StrataServer } from '../helpers/strata-server.js';
 import { waitFor } from '../services/ports.js';
 import { uniqueName } from '../unique.js';

@@ -6,7 +6,7 @@ import { buildApp, type BuildOptions } from '../../src/app.js';
 import { hs256Verifier, mintToken } from '../../src/auth/tokens.js';
 import { createMetrics } from '../../src/http/metrics.js';
 import { MemoryHotTier } from '../../src/hot-tier/memory-hot-tier.js';
-import { backgroundServices, runServices } from '../../src/main/workers.js';
+import { backgroundServices, runServices } from '../../src/main/background.js';
 import { createSqlStore } from '../../src/store/sql/sql-store.js';
 import type { HotBundle } from '../../src/main/wire.js';
 import { createRealtime } from '../../src/main/realtime.js';

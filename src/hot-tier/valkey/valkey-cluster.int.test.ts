@@ -5,7 +5,7 @@ import { Cluster } from 'ioredis';
 import { v7 as uuidv7 } from 'uuid';
 import { startRedisCluster, type RedisCluster } from '../../../test/services/redis-cluster.js';
 import { hotTierContract } from '../hot-tier.contract.js';
-import { valkeyUnderTest } from './valkey-harness.js';
+import { valkeyUnderTest } from './valkey.test-kit.js';
 
 let cluster: RedisCluster;
 beforeAll(async () => {

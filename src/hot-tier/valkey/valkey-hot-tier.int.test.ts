@@ -5,12 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { Redis } from 'ioredis';
 import { v7 as uuidv7 } from 'uuid';
-import { messageTemplate } from '../../messages/message.js';
+import { messageTemplate } from '../../model/message.js';
 import { uniqueName } from '../../../test/unique.js';
 import { freePort } from '../../../test/services/ports.js';
 import { hotTierContract } from '../hot-tier.contract.js';
 import { parseHotTierUrl } from './connection.js';
-import { valkeyUnderTest } from './valkey-harness.js';
+import { valkeyUnderTest } from './valkey.test-kit.js';
 import { ValkeyHotTier } from './valkey-hot-tier.js';
 
 hotTierContract('valkey standalone', () => valkeyUnderTest(inject('valkeyUrl')));

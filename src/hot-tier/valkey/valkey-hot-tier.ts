@@ -21,7 +21,7 @@ import type {
 } from '../hot-tier.js';
 import { partitionOf } from '../partition.js';
 import { createClient, parseHotTierUrl, ready, unavailable, type Client, type ClientOptions } from './connection.js';
-import { ShardedFanOut, type FrameHandler } from './fan-out.js';
+import { ShardedFanOut, type FrameHandler } from './sharded-subscriber.js';
 import { Keys, PERSIST_GROUP } from './keys.js';
 import { BlockingReader, parseClaimed, parseDeadLetters, parseStreamRead } from './persist-log.js';
 import { defineScripts, preloadScripts, type RunScript } from './scripts.js';

@@ -1,5 +1,5 @@
 // Row → domain mapping shared by both dialects: bigint → number, time → ISO-8601 string.
-import type { Message } from '../../messages/message.js';
+import type { Message } from '../../model/message.js';
 import type { ConversationSummary, Kind, Role } from '../store.js';
 
 export function iso(v: string | Date): string;

@@ -3,7 +3,7 @@
 // primary key; deletes go in chunks so one archive step never holds a long write lock.
 import type { Kysely } from 'kysely';
 import type { ArchiveCandidate, ArchiveSource, RetentionPolicy } from '../../archive/archive.js';
-import type { Message } from '../../messages/message.js';
+import type { Message } from '../../model/message.js';
 import { toMessage } from './rows.js';
 import type { DB } from './schema.js';
 

@@ -3,7 +3,7 @@
 // is absent, expired or already ours; a lease held by a dead process of this host is taken over
 // with a compare-and-set on the dead holder's name.
 import type { Kysely } from 'kysely';
-import { holderIsDead, type Leases } from '../../workers/leases.js';
+import { holderIsDead, type Leases } from '../leases.js';
 import type { DB } from './schema.js';
 
 export class SqlLeases implements Leases {

@@ -3,7 +3,7 @@
 // per batch, so replays and reordered batches never move a watermark backwards.
 import { sql, type Kysely } from 'kysely';
 import { AppError } from '../../errors.js';
-import type { ReactionRow, ReactionStore, ReceiptStore, Watermark } from '../../receipts/receipt-store.js';
+import type { ReactionRow, ReactionStore, ReceiptStore, Watermark } from '../receipt-store.js';
 import type { DB } from './schema.js';
 
 async function guard<T>(fn: () => Promise<T>): Promise<T> {

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { AppError } from '../../errors.js';
-import type { Message } from '../../messages/message.js';
+import type { Message } from '../../model/message.js';
 import type { Conversation, ConversationSummary, Member, MessagePatch, MessageRange, Role, Store } from '../store.js';
 import { migrations } from './migrations.js';
 import { toConversationSummary, toMessage, toRole } from './rows.js';

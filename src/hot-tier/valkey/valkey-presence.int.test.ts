@@ -1,7 +1,7 @@
 // ValkeyPresence against a real server: online across nodes, last_seen, TTL expiry.
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { ValkeyHotTier } from '../hot-tier/valkey/valkey-hot-tier.js';
-import { uniqueName } from '../../test/unique.js';
+import { ValkeyHotTier } from './valkey-hot-tier.js';
+import { uniqueName } from '../../../test/unique.js';
 import { ValkeyPresence } from './valkey-presence.js';
 
 let hot: ValkeyHotTier | undefined;

@@ -3,9 +3,9 @@
 //   <prefix>:{u:<user>}:seen   string ISO time of the last clean offline
 // The scripts are small and human-rate, so they run by EVAL here rather than in lua/ with the
 // message path's scripts. Both keys of a call share the `{u:<user>}` hash tag (Cluster-safe).
-import type { Client } from '../hot-tier/valkey/connection.js';
-import { unavailable } from '../hot-tier/valkey/connection.js';
-import type { PresenceInfo, PresenceStore } from './presence-store.js';
+import type { Client } from './connection.js';
+import { unavailable } from './connection.js';
+import type { PresenceInfo, PresenceStore } from '../presence-store.js';
 
 // KEYS[1] node zset, ARGV[1] node, ARGV[2] now ms, ARGV[3] ttl ms → live entries before (0 = was offline)
 const CONNECT = `

@@ -1,6 +1,6 @@
 // Helpers of hot-tier.contract.ts: the subject's shape, message fixtures, polling.
 import { v7 as uuidv7 } from 'uuid';
-import { messageTemplate } from '../messages/message.js';
+import { messageTemplate } from '../model/message.js';
 import type { HotTier, PersistLog, RateLimiter } from './hot-tier.js';
 
 export type HotBundle = HotTier & RateLimiter & PersistLog;

@@ -3,7 +3,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { v7 } from 'uuid';
-import type { Message } from '../messages/message.js';
+import type { Message } from '../model/message.js';
 import type { Store } from '../store/store.js';
 import type { ArchiveSource } from './archive.js';
 import type { ObjectStore } from './object-store.js';

@@ -4,10 +4,10 @@
 // slot. A node SSUBSCRIBEs only to topics its sockets need, through one ShardedFanOut (its own
 // subscriber connection); publishes go through the hot tier's pipelined main connection.
 // At-most-once, ordered per channel; errors surface as AppError UNAVAILABLE.
-import { unavailable } from '../hot-tier/valkey/connection.js';
-import { ShardedFanOut } from '../hot-tier/valkey/fan-out.js';
-import type { ValkeyHotTier } from '../hot-tier/valkey/valkey-hot-tier.js';
-import { parseTopic, type Fanout, type FrameListener, type Topic } from './fanout.js';
+import { unavailable } from './connection.js';
+import { ShardedFanOut } from './sharded-subscriber.js';
+import type { ValkeyHotTier } from './valkey-hot-tier.js';
+import { parseTopic, type Fanout, type FrameListener, type Topic } from '../fanout.js';
 
 export class ValkeyFanout implements Fanout {
   private readonly sub: ShardedFanOut;

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { archiveContract } from './archive.contract.js';
-import { LocalArchive } from './local-archive.js';
+import { LocalArchive } from './local-object-store.js';
 
 archiveContract('local directory', async () => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'strata-archive-'));

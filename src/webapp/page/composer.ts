@@ -1,6 +1,6 @@
 // The message box: Enter sends, Shift+Enter is a new line, Escape cancels a reply; typing
 // notifications are throttled to one per 2.5 s.
-import type { Message } from '../src/client/index.js';
+import type { Message } from '../../sdk/index.js';
 import { clear, h } from './dom.js';
 
 export class Composer {

@@ -1,4 +1,4 @@
-// Builds the web page (web/) in memory with esbuild, once per process: the first call starts
+// Builds the web page (page/, beside this file) in memory with esbuild, once per process: the first call starts
 // the build and every caller shares its promise. Nothing is written to disk and nothing is
 // fetched from outside the machine: the page, its CSS and the SDK it imports are all local.
 import fs from 'node:fs';
@@ -12,7 +12,7 @@ export interface WebAsset {
   etag: string;
 }
 
-export const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web');
+export const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'page');
 
 const asset = (body: string, type: string): WebAsset => ({ body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 16)}"` });
 

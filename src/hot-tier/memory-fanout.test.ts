@@ -1,7 +1,7 @@
 // The memory Fanout: conversation topics share MemoryHotTier's event names (ingest's message
 // frames arrive on them), user topics are separate, unsubscribe stops delivery.
 import { describe, expect, it } from 'vitest';
-import { MemoryHotTier } from '../hot-tier/memory-hot-tier.js';
+import { MemoryHotTier } from './memory-hot-tier.js';
 import { conversationTopic, userTopic } from './fanout.js';
 import { MemoryFanout } from './memory-fanout.js';
 

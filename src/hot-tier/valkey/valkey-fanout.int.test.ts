@@ -2,9 +2,9 @@
 // ingest's SPUBLISH reaches the conversation topic, user topics are separate, and a node that
 // unsubscribed gets nothing more.
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { ValkeyHotTier } from '../hot-tier/valkey/valkey-hot-tier.js';
-import { uniqueName } from '../../test/unique.js';
-import { conversationTopic, userTopic } from './fanout.js';
+import { ValkeyHotTier } from './valkey-hot-tier.js';
+import { uniqueName } from '../../../test/unique.js';
+import { conversationTopic, userTopic } from '../fanout.js';
 import { ValkeyFanout } from './valkey-fanout.js';
 
 const conv = '0190a0b4-0000-7000-8000-00000000000c';

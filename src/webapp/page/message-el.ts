@@ -2,7 +2,7 @@
 // delivered/read tick on own messages, and keyboard-reachable actions (reply, react, edit,
 // delete). Rendering is a pure function of the message and the view's state; the view
 // re-renders an element in place when anything about it changes.
-import type { Message } from '../src/client/index.js';
+import type { Message } from '../../sdk/index.js';
 import { h, time } from './dom.js';
 
 export const REACTIONS = ['👍', '❤️', '😂', '🎉'];

@@ -1,6 +1,6 @@
 // The sidebar: my conversations newest activity first, each with its unread count, and the
 // form that creates one. Conversations without a title are named after their other members.
-import type { ConversationSummary, Message, StrataRest } from '../src/client/index.js';
+import type { ConversationSummary, Message, StrataRest } from '../../sdk/index.js';
 import { clear, h } from './dom.js';
 
 export class ConversationList {

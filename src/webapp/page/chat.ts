@@ -1,7 +1,7 @@
 // The signed-in page: conversation list (unread counts, create), the open conversation, and
 // the one SDK socket whose events feed both. The socket resumes every listed conversation
 // from its last seq after a reconnect, so nothing shown is ever missing or doubled.
-import { Strata, type ConversationSummary, type Message } from '../src/client/index.js';
+import { Strata, type ConversationSummary, type Message } from '../../sdk/index.js';
 import { clear, h, tokenUser } from './dom.js';
 import { ConversationView } from './conv-view.js';
 import { ConversationList } from './conv-list.js';

@@ -7,7 +7,7 @@ import { startSwift, type SwiftServer } from '../../test/services/swift.js';
 import { uniqueName } from '../../test/unique.js';
 import { archiveContract } from './archive.contract.js';
 import { createObjectStore } from './create-object-store.js';
-import { S3Archive } from './s3-archive.js';
+import { S3Archive } from './s3-object-store.js';
 
 let swift: SwiftServer;
 const bucket = uniqueName('strata-archive').replace(/_/g, '-');

@@ -2,7 +2,7 @@
 // watermarks, not rows per message): my message m is "read" once every other member's read
 // seq ≥ m.seq, "delivered" once every other member's delivered seq ≥ m.seq. Seeded from
 // GET /v1/messages/{id}/receipts, then moved forward by live `receipt` frames; never backwards.
-import type { Message, StrataRest } from '../src/client/index.js';
+import type { Message, StrataRest } from '../../sdk/index.js';
 import type { Tick } from './message-el.js';
 
 interface Mark {

@@ -1,7 +1,7 @@
 // The open conversation: history paged lazily backwards (REST, whichever tier answers), live
 // messages in seq order (a gap is filled from REST before anything after it is shown),
 // receipts as per-member watermarks, reactions, typing and presence, and the composer.
-import type { Message, Strata } from '../src/client/index.js';
+import type { Message, Strata } from '../../sdk/index.js';
 import { clear, h } from './dom.js';
 import { Composer } from './composer.js';
 import { renderMessage, tickEl, type MessageCtx, type Tick } from './message-el.js';
