@@ -10,10 +10,10 @@ import { Archive } from '../src/archive/archive.js';
 import { duckdbCopyToParquet } from './lib/duckdb-copy.js';
 import { seedConversation } from '../src/archive/archive.test-kit.js';
 import { zstdBackend } from '../src/archive/decompress.js';
-import { LocalArchive } from '../src/archive/local-object-store.js';
+import { LocalObjectStore } from '../src/archive/local-object-store.js';
 import type { ObjectStore } from '../src/archive/object-store.js';
 import { DEFAULT_COMPRESSION, ParquetCodec } from '../src/archive/parquet.js';
-import { S3Archive } from '../src/archive/s3-object-store.js';
+import { S3ObjectStore } from '../src/archive/s3-object-store.js';
 import type { Message } from '../src/model/message.js';
 import { createSqlStore } from '../src/store/sql/sql-store.js';
 import { SqlArchiveSource } from '../src/store/sql/sql-archive-source.js';
@@ -81,7 +81,7 @@ async function layouts() {
     const store = await createSqlStore('sqlite::memory:');
     await store.migrate();
     for (let i = 0; i < convs; i++) await seedConversation(store, `q-${i}`, perConv, { stepMs: 86_400_000 / 5 });
-    const archive = new Archive(new LocalArchive(dir), { partitioning });
+    const archive = new Archive(new LocalObjectStore(dir), { partitioning });
     const t = performance.now();
     await archive.archiveAll(new SqlArchiveSource(store.db), { days: 0, keepLast: 1 });
     const secs = (performance.now() - t) / 1000;
@@ -97,11 +97,11 @@ async function layouts() {
 
 try {
   console.log(`archive bench: ${ROWS} messages, node ${process.version}, zstd pages decoded by ${zstdBackend}`);
-  await run('local (zstd)', new LocalArchive(path.join(tmp, 'local')), new ParquetCodec('zstd'));
-  await run('local (gzip)', new LocalArchive(path.join(tmp, 'local-gzip')), new ParquetCodec('gzip'));
+  await run('local (zstd)', new LocalObjectStore(path.join(tmp, 'local')), new ParquetCodec('zstd'));
+  await run('local (gzip)', new LocalObjectStore(path.join(tmp, 'local-gzip')), new ParquetCodec('gzip'));
   const swift = await startSwift();
   try {
-    const s3 = new S3Archive({ bucket: 'strata-bench', endpoint: swift.endpoint, region: swift.region, credentials: swift });
+    const s3 = new S3ObjectStore({ bucket: 'strata-bench', endpoint: swift.endpoint, region: swift.region, credentials: swift });
     await s3.client.send(new (await import('@aws-sdk/client-s3')).CreateBucketCommand({ Bucket: 'strata-bench' }));
     await run(`S3 on Swift (default: ${DEFAULT_COMPRESSION})`, s3);
     await s3.close();

@@ -1,23 +1,31 @@
-// buildApp(deps): every route and hook of the API on one fastify instance. It never listens:
-// src/main/api.ts does, tests call app.inject(). Every /v1 route needs a valid token; health,
-// readiness, metrics and docs do not.
+// buildApp(deps): every REST route, hook and the WebSocket upgrade of the API on one fastify
+// instance, over the use-cases of buildServices (services.ts). It never listens: src/main/api.ts
+// does, tests call app.inject(). Every /v1 route needs a valid token; health, readiness,
+// metrics and docs do not.
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { exportRoutes } from './archive/routes.js';
 import type { Principal } from './auth/tokens.js';
-import { Access } from './conversations/access.js';
 import { conversationRoutes } from './conversations/routes.js';
-import { ConversationService } from './conversations/service.js';
 import type { Deps } from './deps.js';
 import { AppError } from './errors.js';
 import { installProblemHandlers, sendProblem } from './http/problem.js';
 import { installValidation } from './http/validation.js';
-import { EditService } from './messages/edits.js';
-import { HistoryService, type ColdReader } from './messages/history.js';
-import { IngestService } from './messages/ingest.js';
+import type { ColdReader } from './messages/history.js';
 import { messageRoutes } from './messages/routes.js';
+import { resumeHandler, sendHandler } from './messages/ws-handlers.js';
+import { presenceRoutes } from './presence/routes.js';
+import { typingHandler } from './presence/typing.js';
+import { reactHandler, reactionRoutes } from './reactions/routes.js';
+import { readHandler, receiptRoutes } from './receipts/routes.js';
+import { buildServices, SERVICE_DEFAULTS, type ServiceOptions, type Services } from './services.js';
 import { adminRoutes } from './workers/admin-routes.js';
-import { exportRoutes } from './archive/routes.js';
+import { FrameRouter } from './ws/frames.js';
+import { registerGateway, TRANSPORT_DEFAULTS, type TransportOptions } from './ws/gateway.js';
+import { pingHandler } from './ws/ping.js';
+
+export type { Services } from './services.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -25,18 +33,23 @@ declare module 'fastify' {
   }
 }
 
-export interface Services {
-  access: Access;
-  conversations: ConversationService;
-  ingest: IngestService;
-  history: HistoryService;
-  edits: EditService;
+/** Everything the real-time side can be tuned with (docs/websocket.md); defaults below. */
+export interface GatewayOptions extends TransportOptions, Omit<ServiceOptions, 'cold'> {
+  /** Most messages one `resume` replays; more missing → RESUME_TOO_FAR. */
+  resumeMax: number;
+  typingExpiresMs: number;
+  typingMinIntervalMs: number;
 }
+
+export const GATEWAY_DEFAULTS: Omit<GatewayOptions, 'nodeId'> = {
+  ...TRANSPORT_DEFAULTS, ...SERVICE_DEFAULTS, resumeMax: 1000, typingExpiresMs: 6000, typingMinIntervalMs: 2000,
+};
 
 export interface BuildOptions {
   /** Overrides deps.archive as the history's cold reader (tests). */
   cold?: ColdReader;
-  /** Extra route/plugin registration (the WS gateway, the archive's export routes). */
+  gateway?: Partial<GatewayOptions>;
+  /** Extra registration besides the API (the web page). */
   plugins?: ((app: FastifyInstance, services: Services) => void | Promise<void>)[];
 }
 
@@ -87,12 +100,10 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<{ a
     req.log.info({ method: req.method, route, path: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100, user: req.user?.user }, 'request');
   });
 
-  const access = new Access(deps.store);
-  const conversations = new ConversationService(deps.store, deps.hot, access);
-  const ingest = new IngestService(deps, access);
-  const history = new HistoryService(deps, access, opts.cold ?? deps.archive);
-  const edits = new EditService(deps, access, ingest);
-  const services: Services = { access, conversations, ingest, history, edits };
+  const o = { ...GATEWAY_DEFAULTS, ...opts.gateway };
+  const services = buildServices(deps, app.log, { ...o, cold: opts.cold });
+  const { ingest, history, edits, receipts, reactions } = services;
+  app.addHook('onClose', async () => services.close());
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
@@ -104,10 +115,33 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<{ a
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
     reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()));
 
-  conversationRoutes(app, conversations);
-  messageRoutes(app, config, ingest, history, edits);
+  conversationRoutes(app, services.conversations);
+  messageRoutes(app, config, ingest, history, edits, (c, u, seq) => receipts.delivered(c, u, seq));
+  receiptRoutes(app, receipts);
+  reactionRoutes(app, reactions);
+  presenceRoutes(app, deps.presence);
   adminRoutes(app, deps);
   exportRoutes(deps)(app);
+
+  // The WebSocket: the same use-cases behind frames.
+  const router = new FrameRouter(o.maxFrameBytes, (err, conn) => app.log.error({ err, user: conn.user }, 'frame handler failed'))
+    .register('send', sendHandler(ingest, config.maxTextChars))
+    .register('resume', resumeHandler(deps, history, o.resumeMax, (c, u, s) => receipts.delivered(c, u, s)))
+    .register('read', readHandler(receipts))
+    .register('react', reactHandler(reactions))
+    .register('typing', typingHandler(services.access, deps.fanout, { expiresMs: o.typingExpiresMs, minIntervalMs: o.typingMinIntervalMs }))
+    .register('ping', pingHandler);
+  await registerGateway(app, {
+    fanout: deps.fanout,
+    router,
+    conversationsOf: async (user) => (await deps.store.listConversations(user)).map((c) => c.id),
+    presence: services.presence,
+    delivered: (conversationId, seq, users) => {
+      for (const u of users) receipts.delivered(conversationId, u, seq);
+    },
+    registry: deps.metrics.registry,
+  }, o);
+
   for (const plugin of opts.plugins ?? []) await plugin(app, services);
   return { app, services };
 }

@@ -1,23 +1,38 @@
-// The plain `deps` object every use-case receives, built in src/main/wire.ts (the only place
-// that chooses adapters). No container, no singletons.
+// The plain `deps` object every use-case receives: one adapter per port, chosen from the config
+// in src/main/wire.ts (the only place that chooses adapters; tests build it in
+// test/helpers/app.ts). No container, no singletons. Everything here is a port (an interface)
+// or a value; nothing names an adapter.
+import type { EventEmitter } from 'node:events';
 import type { Config } from './config.js';
 import type { TokenVerifier } from './auth/tokens.js';
+import type { Archive } from './archive/archive.js';
+import type { Fanout } from './hot-tier/fanout.js';
 import type { HotTier, PersistLog, RateLimiter } from './hot-tier/hot-tier.js';
-import type { Store } from './store/store.js';
+import type { PresenceStore } from './hot-tier/presence-store.js';
 import type { Metrics } from './http/metrics.js';
-import type { Archive, ArchiveSource } from './archive/archive.js';
+import type { ArchiveSource } from './store/archive-source.js';
 import type { Leases } from './store/leases.js';
+import type { ReactionStore } from './store/reaction-store.js';
+import type { ReceiptStore } from './store/receipt-store.js';
+import type { Store } from './store/store.js';
 
 export interface Deps {
   config: Config;
+  /** Warm store: conversations, members, messages. */
   store: Store;
+  receipts: ReceiptStore;
+  reactions: ReactionStore;
+  /** Hot tier: seq, recent ring, dedup, persist log, rate limit. */
   hot: HotTier;
   rate: RateLimiter;
   log: PersistLog;
+  /** Live events between API nodes, and who is online. */
+  fanout: Fanout;
+  presence: PresenceStore;
   auth: TokenVerifier;
   metrics: Metrics;
   /** Called when a message committed to the warm store (in-process persist worker), for ACK_AFTER=store. */
-  persisted?: import('node:events').EventEmitter;
+  persisted?: EventEmitter;
   /** The cold tier, when wired: history reads through it, edits of archived messages are refused. */
   archive?: Archive;
   /** What archiving needs besides the archive: the warm rows to move, cross-process leases. */

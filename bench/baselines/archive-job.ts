@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Archive } from '../../src/archive/archive.js';
 import { seedConversation } from '../../src/archive/archive.test-kit.js';
-import { LocalArchive } from '../../src/archive/local-object-store.js';
+import { LocalObjectStore } from '../../src/archive/local-object-store.js';
 import { DEFAULT_COMPRESSION, ROW_GROUP_ROWS } from '../../src/archive/parquet.js';
 import { createSqlStore } from '../../src/store/sql/sql-store.js';
 import { SqlArchiveSource } from '../../src/store/sql/sql-archive-source.js';
@@ -39,7 +39,7 @@ async function run(job: ArchiveJob): Promise<ArchiveJobResult> {
     await store.migrate();
     const conv = '0190c8a4-0000-7000-8000-0000000be4c4';
     const messages = await seedConversation(store, conv, job.rows, { stepMs: 20_000 });
-    const archive = new Archive(new LocalArchive(path.join(tmp, 'archive')));
+    const archive = new Archive(new LocalObjectStore(path.join(tmp, 'archive')));
     const t = performance.now();
     const r = await archive.archiveConversation(new SqlArchiveSource(store.db), conv, job.rows);
     const secs = (performance.now() - t) / 1000;

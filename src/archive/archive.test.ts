@@ -9,8 +9,8 @@ import { createSqlStore, type SqlStore } from '../store/sql/sql-store.js';
 import { SqlArchiveSource } from '../store/sql/sql-archive-source.js';
 import { Archive } from './archive.js';
 import { makeMessages, seedConversation } from './archive.test-kit.js';
-import { createObjectStore } from './create-object-store.js';
-import { LocalArchive } from './local-object-store.js';
+import { createObjectStore } from '../main/object-store-from-url.js';
+import { LocalObjectStore } from './local-object-store.js';
 import { ParquetCodec } from './parquet.js';
 import { messageJson } from '../model/message.js';
 
@@ -86,8 +86,8 @@ describe('archive rules (local directory, SQLite)', () => {
   });
 
   it('createObjectStore maps file: URLs to a directory and rejects other schemes', () => {
-    expect((createObjectStore(`file:${dir}`, noS3) as LocalArchive).root).toBe(dir);
-    expect((createObjectStore(`file://${dir}`, noS3) as LocalArchive).root).toBe(dir);
+    expect((createObjectStore(`file:${dir}`, noS3) as LocalObjectStore).root).toBe(dir);
+    expect((createObjectStore(`file://${dir}`, noS3) as LocalObjectStore).root).toBe(dir);
     expect(() => createObjectStore('ftp://x', noS3)).toThrow(/file:<dir> or s3/);
   });
 });

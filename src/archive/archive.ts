@@ -19,31 +19,14 @@
 // Archived messages are immutable: edits/deletes of seq ≤ archivedThrough() get MESSAGE_ARCHIVED.
 import { createHash } from 'node:crypto';
 import type { Message } from '../model/message.js';
+import type { ArchiveSource, RetentionPolicy } from '../store/archive-source.js';
 import type { MessageRange } from '../store/store.js';
+import { findArchivedMessage } from './find-message.js';
 import { fileKey, loadManifest, partitionOf, saveManifest, conversationPrefix, type Manifest, type ManifestFile, type Partitioning } from './manifest.js';
 import type { ObjectStore } from './object-store.js';
 import { ParquetCodec, readRows } from './parquet.js';
 
-/** What the archiver needs from the warm store (implemented in store/sql/sql-archive-source.ts). */
-export interface ArchiveSource {
-  /** Warm rows with afterSeq < seq ≤ upToSeq, ascending by seq, at most `limit`. */
-  listForArchive(conversationId: string, afterSeq: number, upToSeq: number, limit: number): Promise<Message[]>;
-  /** Deletes warm rows with seq ≤ upToSeq; returns how many. */
-  deleteArchived(conversationId: string, upToSeq: number): Promise<number>;
-  /** Conversations with warm rows the policy moves, each with the highest seq to move. */
-  conversationsToArchive(policy: RetentionPolicy, now?: Date): Promise<ArchiveCandidate[]>;
-}
-
-/** 0 turns a rule off. With both set, a message moves only when both rules select it. */
-export interface RetentionPolicy {
-  days: number;
-  keepLast: number;
-}
-
-export interface ArchiveCandidate {
-  conversationId: string;
-  upToSeq: number;
-}
+export type { ArchiveCandidate, ArchiveSource, RetentionPolicy } from '../store/archive-source.js';
 
 export interface ArchiveResult {
   conversationId: string;
@@ -87,6 +70,11 @@ export class Archive {
   /** Every seq ≤ this is in the archive (0 = nothing archived). */
   async archivedThrough(conversationId: string): Promise<number> {
     return (await this.manifest(conversationId)).archived_through;
+  }
+
+  /** An archived message by id among `conversationIds` (find-message.ts), or null. */
+  findMessage(conversationIds: string[], id: string): Promise<{ conversationId: string; seq: number } | null> {
+    return findArchivedMessage(this, conversationIds, id);
   }
 
   /** Applies the retention policy to every conversation, one after another. */

@@ -3,8 +3,15 @@
 // Cost: one manifest read per conversation with an archive, then the `id` column of the files
 // whose time window holds the id's UUIDv7 timestamp (ids are minted together with created_at).
 // Only a message not found in the warm store takes this path (an archived or unknown id).
-import type { Archive } from './archive.js';
+import type { Manifest } from './manifest.js';
+import type { ObjectStore } from './object-store.js';
 import { readIds } from './parquet.js';
+
+/** What the search needs of the archive (archive.ts implements it). */
+export interface ManifestReader {
+  readonly objects: ObjectStore;
+  manifest(conversationId: string): Promise<Manifest>;
+}
 
 /** Slack between the id's timestamp and created_at (both taken in the same call of ingest). */
 const SLACK_MS = 60_000;
@@ -16,7 +23,7 @@ export function uuidV7Time(id: string): number | null {
   return Number.parseInt(hex.slice(0, 12), 16);
 }
 
-export async function findArchivedMessage(archive: Archive, conversationIds: string[], id: string): Promise<{ conversationId: string; seq: number } | null> {
+export async function findArchivedMessage(archive: ManifestReader, conversationIds: string[], id: string): Promise<{ conversationId: string; seq: number } | null> {
   const t = uuidV7Time(id);
   if (t === null) return null;
   for (const conversationId of conversationIds) {

@@ -2,9 +2,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { archiveContract } from './archive.contract.js';
-import { LocalArchive } from './local-object-store.js';
+import { LocalObjectStore } from './local-object-store.js';
 
 archiveContract('local directory', async () => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'strata-archive-'));
-  return { objects: new LocalArchive(dir), cleanup: () => fs.rm(dir, { recursive: true, force: true }) };
+  return { objects: new LocalObjectStore(dir), cleanup: () => fs.rm(dir, { recursive: true, force: true }) };
 });

@@ -12,7 +12,7 @@ function fail(what: string, e: unknown): never {
   throw new AppError('UNAVAILABLE', `local archive: ${what}: ${(e as Error).message}`, { cause: e, retryable: true });
 }
 
-export class LocalArchive implements ObjectStore {
+export class LocalObjectStore implements ObjectStore {
   readonly stats = newStats();
   readonly location: string;
 

@@ -6,8 +6,8 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { startSwift, type SwiftServer } from '../../test/services/swift.js';
 import { uniqueName } from '../../test/unique.js';
 import { archiveContract } from './archive.contract.js';
-import { createObjectStore } from './create-object-store.js';
-import { S3Archive } from './s3-object-store.js';
+import { createObjectStore } from '../main/object-store-from-url.js';
+import { S3ObjectStore } from './s3-object-store.js';
 
 let swift: SwiftServer;
 const bucket = uniqueName('strata-archive').replace(/_/g, '-');
@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 archiveContract('S3 (Swift s3api)', async () => ({
-  objects: new S3Archive({
+  objects: new S3ObjectStore({
     bucket, prefix: 'cold/v1', endpoint: swift.endpoint, region: swift.region, forcePathStyle: true, credentials: swift, listPageSize: 2,
   }),
   cleanup: async () => {},

@@ -9,7 +9,7 @@ import {
 import { AppError } from '../errors.js';
 import { checkKey, newStats, type ObjectStore } from './object-store.js';
 
-export interface S3ArchiveOptions {
+export interface S3ObjectStoreOptions {
   bucket: string;
   /** Key prefix without leading or trailing '/'; '' for the bucket root. */
   prefix?: string;
@@ -33,7 +33,7 @@ function isMissing(e: unknown): boolean {
   return err.name === 'NoSuchKey' || err.$metadata?.httpStatusCode === 404;
 }
 
-export class S3Archive implements ObjectStore {
+export class S3ObjectStore implements ObjectStore {
   readonly stats = newStats();
   readonly location: string;
   readonly client: S3Client;
@@ -41,7 +41,7 @@ export class S3Archive implements ObjectStore {
   private readonly prefix: string;
   private readonly listPageSize?: number;
 
-  constructor(opts: S3ArchiveOptions) {
+  constructor(opts: S3ObjectStoreOptions) {
     this.bucket = opts.bucket;
     this.prefix = (opts.prefix ?? '').replace(/^\/+|\/+$/g, '');
     this.listPageSize = opts.listPageSize;

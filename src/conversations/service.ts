@@ -1,8 +1,8 @@
 // Conversation use-cases: create, list mine, read one, add/remove members. Owners and admins
 // manage members; only an owner grants `owner`; the last owner cannot leave; anyone may leave.
-import { EventEmitter } from 'node:events';
 import { v7 as uuidv7 } from 'uuid';
 import { AppError } from '../errors.js';
+import { userTopic, type Announce } from '../hot-tier/fanout.js';
 import type { HotTier } from '../hot-tier/hot-tier.js';
 import type { Conversation, ConversationStore, Kind, Member, Role } from '../store/store.js';
 import type { Access } from './access.js';
@@ -14,11 +14,18 @@ export interface MembershipEvent {
   change: 'added' | 'removed';
 }
 
-export class ConversationService {
-  /** 'membership' → MembershipEvent, for the real-time gateway of this node. */
-  readonly events = new EventEmitter();
+/** The `membership` frame on the member's user topic: their sockets (un)subscribe, then get it. */
+export function membershipFrame(e: MembershipEvent): string {
+  return JSON.stringify({ type: 'membership', conversation_id: e.conversationId, user: e.user, change: e.change });
+}
 
-  constructor(private store: ConversationStore, private hot: HotTier, private access: Access) {}
+export class ConversationService {
+  constructor(private store: ConversationStore, private hot: HotTier, private access: Access, private announce: Announce) {}
+
+  /** Tells every node; resolves once published (a REST answer after it can be relied on). */
+  private membership(e: MembershipEvent): Promise<void> {
+    return this.announce(userTopic(e.user), membershipFrame(e));
+  }
 
   async create(user: string, body: CreateConversationBody): Promise<Conversation> {
     const others = [...new Set(body.members)].filter((u) => u !== user);
@@ -29,7 +36,7 @@ export class ConversationService {
     await this.store.createConversation(c);
     // A new conversation starts at seq 0: seed the hot counter now so the first send is one call.
     await this.hot.seed(c.id, 0, [], 1);
-    for (const m of members) this.events.emit('membership', { conversationId: c.id, user: m.user, change: 'added' } satisfies MembershipEvent);
+    await Promise.all(members.map((m) => this.membership({ conversationId: c.id, user: m.user, change: 'added' })));
     return c;
   }
 
@@ -58,7 +65,7 @@ export class ConversationService {
     if (c?.kind === 'direct') throw new AppError('VALIDATION_FAILED', 'a direct conversation has exactly two members');
     await this.store.addMember(id, { user: body.user, role });
     this.access.invalidate(id, body.user);
-    this.events.emit('membership', { conversationId: id, user: body.user, change: 'added' } satisfies MembershipEvent);
+    await this.membership({ conversationId: id, user: body.user, change: 'added' });
     return { user: body.user, role };
   }
 
@@ -76,6 +83,6 @@ export class ConversationService {
     }
     await this.store.removeMember(id, target);
     this.access.invalidate(id, target);
-    this.events.emit('membership', { conversationId: id, user: target, change: 'removed' } satisfies MembershipEvent);
+    await this.membership({ conversationId: id, user: target, change: 'removed' });
   }
 }

@@ -30,3 +30,22 @@ export interface Fanout {
   publish(topic: Topic, frame: string): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Publishes a domain event's frame; never rejects (see announcer). */
+export type Announce = (topic: Topic, frame: string) => Promise<void>;
+
+/**
+ * How use-cases announce a change (membership, edit, delete) to every node: the caller awaits
+ * the publish, so a REST answer means every node has been told (a removed member gets nothing
+ * more). A failed publish is reported and not thrown: the change itself is stored, live
+ * delivery is at-most-once, and clients catch up by resume.
+ */
+export function announcer(fanout: Fanout, onError: (err: unknown, topic: Topic) => void): Announce {
+  return async (topic, frame) => {
+    try {
+      await fanout.publish(topic, frame);
+    } catch (err) {
+      onError(err, topic);
+    }
+  };
+}

@@ -4,15 +4,15 @@
 import type { Config } from '../config.js';
 import { buildApp } from '../app.js';
 import { webPlugin } from '../webapp/web-plugin.js';
-import { gatewayPlugin } from '../ws/gateway.js';
 import { wire } from './wire.js';
 import { backgroundServices, runServices } from './background.js';
 
 export async function startApi(config: Config, opts: { banner?: boolean } = {}) {
   const deps = await wire(config);
-  const { app } = await buildApp(deps, { plugins: [webPlugin(config), gatewayPlugin(deps, deps.realtime, {
-    maxFrameBytes: config.wsMaxFrameBytes, maxBufferBytes: config.wsMaxBufferBytes, idleTimeoutMs: config.wsIdleTimeoutS * 1000, resumeMax: config.resumeMax,
-  })] });
+  const { app } = await buildApp(deps, {
+    plugins: [webPlugin(config)],
+    gateway: { maxFrameBytes: config.wsMaxFrameBytes, maxBufferBytes: config.wsMaxBufferBytes, idleTimeoutMs: config.wsIdleTimeoutS * 1000, resumeMax: config.resumeMax },
+  });
   const address = await app.listen({ port: config.port, host: config.host });
   const stop = new AbortController();
   const services = config.workers ? backgroundServices(deps, app.log) : [];

@@ -1,34 +1,89 @@
-// The ONLY place that chooses adapters: from the config, build the deps object.
+// The ONLY place that chooses adapters: from the config, one adapter per port, into the plain
+// `deps` object (src/deps.ts).
+//
+//   port                         VALKEY_URL unset (embedded)       VALKEY_URL set
+//   hot tier, rate, persist log  MemoryHotTier                     ValkeyHotTier (one connection…
+//   fan-out                      MemoryFanout (over its events)    ValkeyFanout   …shared by all
+//   presence                     MemoryPresence                    ValkeyPresence  three)
+//
+//   port                         DATABASE_URL sqlite:… (default)   DATABASE_URL postgres://…
+//   store, receipts, reactions,  Sql* over one Kysely instance, the dialect chosen by the URL
+//   leases, archive source
+//
+//   object store (cold tier)     ARCHIVE_URL file:<dir> (default <DATA_DIR>/archive) or s3://bucket/prefix
 import { resolvedArchiveUrl, resolvedDatabaseUrl, type Config } from '../config.js';
 import { Archive, type ArchiveOptions } from '../archive/archive.js';
-import { createObjectStore } from '../archive/create-object-store.js';
 import { resolveSecret } from '../auth/dev-secret.js';
 import { cachedVerifier, hs256Verifier, jwksVerifier, type TokenVerifier } from '../auth/tokens.js';
 import type { Deps } from '../deps.js';
-import { createMetrics } from '../http/metrics.js';
+import type { Fanout } from '../hot-tier/fanout.js';
 import type { HotTier, PersistLog, RateLimiter } from '../hot-tier/hot-tier.js';
+import { MemoryFanout } from '../hot-tier/memory-fanout.js';
 import { MemoryHotTier } from '../hot-tier/memory-hot-tier.js';
+import { MemoryPresence } from '../hot-tier/memory-presence.js';
+import type { PresenceStore } from '../hot-tier/presence-store.js';
+import { createMetrics } from '../http/metrics.js';
 import { SqlArchiveSource } from '../store/sql/sql-archive-source.js';
 import { SqlLeases } from '../store/sql/sql-leases.js';
-import { createSqlStore } from '../store/sql/sql-store.js';
-import type { Realtime } from '../ws/gateway.js';
-import { createRealtime } from './realtime.js';
+import { SqlReactions } from '../store/sql/sql-reactions.js';
+import { SqlReceipts } from '../store/sql/sql-receipts.js';
+import { createSqlStore, type SqlStore, type SqlStoreOptions } from '../store/sql/sql-store.js';
+import { createObjectStore } from './object-store-from-url.js';
 
 export interface Wired extends Deps {
   /** What was chosen, for the start-up banner. */
   describe: { store: string; hot: string; auth: string; archive: string };
   archive: Archive;
-  /** The WebSocket gateway's adapters (fan-out, presence, receipts/reactions). */
-  realtime: Realtime;
   close(): Promise<void>;
 }
 
 export type HotBundle = HotTier & RateLimiter & PersistLog;
 
-export async function createHotTier(config: Config): Promise<HotBundle> {
-  if (!config.valkeyUrl) return new MemoryHotTier(config.partitions);
-  const { createValkeyHotTier } = await import('../hot-tier/valkey/valkey-hot-tier.js');
-  return createValkeyHotTier(config.valkeyUrl, { prefix: config.keyPrefix, partitions: config.partitions });
+/** The hot-tier side: hot tier, fan-out and presence, memory or Valkey together. */
+export interface HotAdapters {
+  hot: HotBundle;
+  fanout: Fanout;
+  presence: PresenceStore;
+  describe: string;
+  close(): Promise<void>;
+}
+
+export async function createHotAdapters(config: Config, valkey?: { url: string; prefix: string }): Promise<HotAdapters> {
+  const target = valkey ?? (config.valkeyUrl ? { url: config.valkeyUrl, prefix: config.keyPrefix } : undefined);
+  if (!target) {
+    const hot = new MemoryHotTier(config.partitions);
+    return { hot, fanout: new MemoryFanout(hot.events), presence: new MemoryPresence(), describe: 'in-process memory engine', close: () => hot.close() };
+  }
+  const { ValkeyHotTier } = await import('../hot-tier/valkey/valkey-hot-tier.js');
+  const { ValkeyFanout } = await import('../hot-tier/valkey/valkey-fanout.js');
+  const { ValkeyPresence } = await import('../hot-tier/valkey/valkey-presence.js');
+  const hot = await ValkeyHotTier.connect(target.url, { prefix: target.prefix, partitions: config.partitions });
+  const fanout = new ValkeyFanout(hot);
+  return {
+    hot, fanout, presence: new ValkeyPresence(hot),
+    describe: `valkey ${target.url.replace(/\/\/[^@]*@/, '//***@')}`,
+    async close() {
+      await fanout.close();
+      await hot.close();
+    },
+  };
+}
+
+/** The warm-store side: every SQL adapter over one Kysely instance. */
+export function sqlAdapters(store: SqlStore) {
+  return {
+    store,
+    receipts: new SqlReceipts(store.db, store.dialect),
+    reactions: new SqlReactions(store.db),
+    leases: new SqlLeases(store.db),
+    archiveSource: new SqlArchiveSource(store.db),
+  };
+}
+
+export async function createStore(url: string, opts: SqlStoreOptions = {}, migrate = true): Promise<SqlStore> {
+  const store = await createSqlStore(url, opts);
+  if (migrate) await store.migrate();
+  return store;
 }
 
 export function createVerifier(config: Config, createDevSecret: boolean): { verifier: TokenVerifier; describe: string } {
@@ -48,11 +103,11 @@ export function createArchive(config: Config, opts: ArchiveOptions = {}, env: No
 
 /** Just the warm store and the cold tier, for `strata archive` / `strata export`. */
 export async function wireArchive(config: Config, opts: ArchiveOptions = {}) {
-  const store = await createSqlStore(resolvedDatabaseUrl(config));
-  await store.migrate();
+  const store = await createStore(resolvedDatabaseUrl(config));
+  const sql = sqlAdapters(store);
   const archive = createArchive(config, opts);
   return {
-    store, archive, source: new SqlArchiveSource(store.db), leases: new SqlLeases(store.db),
+    store, archive, source: sql.archiveSource, leases: sql.leases,
     async close() {
       await archive.close();
       await store.close();
@@ -62,19 +117,18 @@ export async function wireArchive(config: Config, opts: ArchiveOptions = {}) {
 
 export async function wire(config: Config, opts: { migrate?: boolean } = {}): Promise<Wired> {
   const dbUrl = resolvedDatabaseUrl(config);
-  const store = await createSqlStore(dbUrl);
-  if (opts.migrate ?? true) await store.migrate();
-  const hot = await createHotTier(config);
-  const realtime = await createRealtime(hot, store);
+  const store = await createStore(dbUrl, {}, opts.migrate ?? true);
+  const sql = sqlAdapters(store);
+  const hot = await createHotAdapters(config);
   const { verifier, describe: auth } = createVerifier(config, config.nodeEnv !== 'production');
   const archive = createArchive(config);
-  const archiving = { source: new SqlArchiveSource(store.db), leases: new SqlLeases(store.db) };
   const redacted = dbUrl.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
   return {
-    config, store, hot, rate: hot, log: hot, auth: verifier, metrics: createMetrics(), realtime, archive, archiving,
-    describe: { store: `${store.dialect} ${redacted}`, hot: config.valkeyUrl ? `valkey ${config.valkeyUrl.replace(/\/\/[^@]*@/, '//***@')}` : 'in-process memory engine', auth, archive: archive.objects.location },
+    config, store, receipts: sql.receipts, reactions: sql.reactions,
+    hot: hot.hot, rate: hot.hot, log: hot.hot, fanout: hot.fanout, presence: hot.presence,
+    auth: verifier, metrics: createMetrics(), archive, archiving: { source: sql.archiveSource, leases: sql.leases },
+    describe: { store: `${store.dialect} ${redacted}`, hot: hot.describe, auth, archive: archive.objects.location },
     async close() {
-      await realtime.close();
       await hot.close();
       await archive.close();
       await store.close();

@@ -7,20 +7,16 @@
 // user's conversations) or still there (an archiver between its manifest commit and its delete).
 // Known window: an edit landing between the archiver's read of that row and its delete is lost
 // (the archive keeps the text it read); messages old enough to archive are rarely edited.
-import { EventEmitter } from 'node:events';
-import { findArchivedMessage } from '../archive/find-message.js';
 import type { Access } from '../conversations/access.js';
 import type { Deps } from '../deps.js';
+import { conversationTopic, type Announce } from '../hot-tier/fanout.js';
 import { AppError } from '../errors.js';
 import { newHolder } from '../store/leases.js';
 import type { IngestService } from './ingest.js';
 import { messageJson, type Message } from '../model/message.js';
 
 export class EditService {
-  /** 'edit' | 'delete' → Message, for the real-time gateway of this node. */
-  readonly events = new EventEmitter();
-
-  constructor(private deps: Deps, private access: Access, private ingest: IngestService) {}
+  constructor(private deps: Deps, private access: Access, private ingest: IngestService, private announce: Announce) {}
 
   async edit(user: string, id: string, text: string): Promise<Message> {
     const m = await this.load(user, id);
@@ -71,7 +67,7 @@ export class EditService {
   private async refuseIfArchived(user: string, id: string): Promise<void> {
     if (!this.deps.archive) return;
     const mine = (await this.deps.store.listConversations(user)).map((c) => c.id);
-    if (await findArchivedMessage(this.deps.archive, mine, id)) throw archived(id);
+    if (await this.deps.archive.findMessage(mine, id)) throw archived(id);
   }
 
   /**
@@ -86,16 +82,19 @@ export class EditService {
     if (leases && !(await leases.acquire(lease, holder, 10_000))) {
       throw new AppError('UNAVAILABLE', 'this conversation is being archived right now; retry shortly', { retryable: true, retryAfterS: 2 });
     }
+    let updated: Message | null = null;
     try {
       if (leases && this.deps.archive && m.seq <= (await this.deps.archive.archivedThrough(m.conversation_id))) throw archived(m.id);
-      const updated = await this.deps.store.updateMessage(m.id, patch);
+      updated = await this.deps.store.updateMessage(m.id, patch);
       if (!updated) throw new AppError('MESSAGE_NOT_FOUND', `message ${m.id} not found`);
       await this.deps.hot.replaceRecent(updated.conversation_id, updated.seq, messageJson(updated));
-      this.events.emit(kind, updated);
-      return updated;
     } finally {
       await leases?.release(lease, holder);
     }
+    // the answer waits for the publish: a client that sees the 2xx can rely on every node knowing
+    const done = updated as Message; // the try above either set it or threw
+    await this.announce(conversationTopic(done.conversation_id), `{"type":"${kind}","message":${messageJson(done)}}`);
+    return done;
   }
 }
 

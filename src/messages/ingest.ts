@@ -10,7 +10,6 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { messageJson, messageTemplate, parseMessage, type Message } from '../model/message.js';
 import type { SendBody } from './schemas.js';
-import { findArchivedMessage } from '../archive/find-message.js';
 
 export interface Ack {
   created: boolean;
@@ -95,7 +94,7 @@ export class IngestService {
     const target = await this.deps.store.getMessage(replyTo);
     if (target?.conversation_id === conversationId) return;
     // A reply to an archived message is fine: its warm row is gone, the archive still has it.
-    if (!target && this.deps.archive && (await findArchivedMessage(this.deps.archive, [conversationId], replyTo))) return;
+    if (!target && this.deps.archive && (await this.deps.archive.findMessage([conversationId], replyTo))) return;
     throw new AppError('REPLY_TO_INVALID', `reply_to ${replyTo} is not a message of this conversation`);
   }
 

@@ -7,7 +7,10 @@ import type { HistoryService } from './history.js';
 import type { IngestService } from './ingest.js';
 import { editBody, HistoryPage, HistoryQuery, MessageParams, MessageT, sendBody, type SendBody } from './schemas.js';
 
-export function messageRoutes(app: FastifyInstance, config: Config, ingest: IngestService, history: HistoryService, edits: EditService) {
+/** A served history page advances the reader's delivered watermark to its last seq. */
+export type PageServed = (conversationId: string, user: string, lastSeq: number) => void;
+
+export function messageRoutes(app: FastifyInstance, config: Config, ingest: IngestService, history: HistoryService, edits: EditService, served: PageServed) {
   const tags = ['messages'];
   const security = [{ bearer: [] }];
 
@@ -31,6 +34,7 @@ export function messageRoutes(app: FastifyInstance, config: Config, ingest: Inge
   }, async (req, reply) => {
     const page = await history.page(req.user.user, req.params.id, req.query);
     reply.header('x-strata-tier', page.tier);
+    if (page.lastSeq > 0) served(req.params.id, req.user.user, page.lastSeq);
     return reply.type('application/json').send(`{"messages":[${page.messages.join(',')}],"has_more":${page.has_more}}`);
   });
 

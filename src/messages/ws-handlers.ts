@@ -7,17 +7,12 @@
 import { Type } from '@sinclair/typebox';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import type { FrameHandler, Ref } from '../ws/frames.js';
-import { RefT } from '../ws/frames.js';
+import { RefT, refJson, type FrameHandler } from '../ws/frames.js';
 import type { HistoryService } from './history.js';
 import type { IngestService } from './ingest.js';
 import { sendBody, type SendBody } from './schemas.js';
 
 const Uuid = Type.String({ format: 'uuid' });
-
-export function refJson(ref: Ref): string {
-  return ref === undefined ? '' : `"ref":${JSON.stringify(ref)},`;
-}
 
 export function sendHandler(ingest: IngestService, maxTextChars: number): FrameHandler<SendBody & { conversation_id: string }> {
   const body = sendBody(maxTextChars);

@@ -5,7 +5,7 @@
 import { AppError } from '../errors.js';
 import { conversationTopic, type Fanout } from '../hot-tier/fanout.js';
 import type { EditService } from '../messages/edits.js';
-import type { ReactionStore } from '../store/receipt-store.js';
+import type { ReactionStore } from '../store/reaction-store.js';
 
 export class ReactionService {
   constructor(private edits: EditService, private store: ReactionStore, private fanout: Fanout) {}

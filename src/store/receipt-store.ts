@@ -1,4 +1,4 @@
-// Ports of receipts and reactions in the warm store (tables from migration 0001).
+// The ReceiptStore port: read receipts in the warm store (table `receipts`, migration 0001).
 // Receipts are watermarks per (conversation, user): the highest delivered and read seq.
 // advance() is idempotent and monotonic: a watermark never moves backwards, whatever the order
 // or repetition of the batches that carry it (max on every write), and read implies delivered.
@@ -15,18 +15,4 @@ export interface ReceiptStore {
   advanceWatermarks(batch: Watermark[]): Promise<void>;
   /** Every stored watermark of the conversation. */
   watermarks(conversationId: string): Promise<Watermark[]>;
-}
-
-export interface ReactionRow {
-  user: string;
-  reaction: string;
-  created_at: string;
-}
-
-export interface ReactionStore {
-  /** Adds to the user's reaction set; false when it was already there. */
-  addReaction(messageId: string, conversationId: string, user: string, reaction: string): Promise<boolean>;
-  /** Removes from the user's reaction set; false when it was not there. */
-  removeReaction(messageId: string, user: string, reaction: string): Promise<boolean>;
-  reactions(messageId: string): Promise<ReactionRow[]>;
 }

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalArchive } from '../archive/local-object-store.js';
+import { LocalObjectStore } from '../archive/local-object-store.js';
 import { createSqlStore, type SqlStore } from '../store/sql/sql-store.js';
 import { SqlLeases } from '../store/sql/sql-leases.js';
 import { makeStack } from '../../test/helpers/app.js';
@@ -54,7 +54,7 @@ describe('archiver service', () => {
   afterAll(async () => fs.rm(dir, { recursive: true, force: true }));
 
   it('applies RETENTION_KEEP_LAST on its interval; history still reads every message', async () => {
-    const s = await makeStack({ archive: new LocalArchive(dir), config: { retentionKeepLast: 20, archiveIntervalS: 0.2, recentLimit: 10 } });
+    const s = await makeStack({ archive: new LocalObjectStore(dir), config: { retentionKeepLast: 20, archiveIntervalS: 0.2, recentLimit: 10 } });
     try {
       const alice = await s.token('alice');
       const h = { authorization: `Bearer ${alice}`, 'content-type': 'application/json' };
@@ -78,7 +78,7 @@ describe('archiver service', () => {
 describe('edits and a running archiver', () => {
   it('an edit waits out the conversation\'s archive lease (503 + Retry-After), then applies; after archiving it is MESSAGE_ARCHIVED', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'strata-edit-lease-'));
-    const s = await makeStack({ archive: new LocalArchive(dir) });
+    const s = await makeStack({ archive: new LocalObjectStore(dir) });
     try {
       const conv = (await s.services.conversations.create('alice', { members: ['bob'] })).id;
       const sent = [];

@@ -91,5 +91,10 @@ export class FrameRouter {
   }
 }
 
+/** `"ref":…,` to splice into a reply frame, or nothing. */
+export function refJson(ref: Ref): string {
+  return ref === undefined ? '' : `"ref":${JSON.stringify(ref)},`;
+}
+
 /** `ref` as frames may carry it: a short string or a number, echoed in the answer. */
 export const RefT = Type.Optional(Type.Union([Type.String({ maxLength: 128 }), Type.Number()]));

@@ -7,11 +7,17 @@
 // close(): every socket gets 1001 (reconnect elsewhere), presence is withdrawn.
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
-import type { PresenceTracker } from '../presence/tracker.js';
 import { CloseCode } from './close-codes.js';
 import { Conn, FlushScheduler } from './connection.js';
 import type { FrameRouter } from './frames.js';
 import type { Hub } from './hub.js';
+
+/** Presence of this node's users (presence/tracker.ts): first socket in, last socket out, heartbeat. */
+export interface PresenceHooks {
+  online(user: string, conversations: Iterable<string>): Promise<void>;
+  offline(user: string, conversations: Iterable<string>): Promise<void>;
+  heartbeat(users: string[]): Promise<void>;
+}
 
 export interface SessionOptions {
   maxBufferBytes: number;
@@ -31,7 +37,7 @@ export class Sessions {
   constructor(
     private hub: Hub,
     private router: FrameRouter,
-    private tracker: PresenceTracker,
+    private tracker: PresenceHooks,
     private conversationsOf: (user: string) => Promise<string[]>,
     private o: SessionOptions,
     private log: FastifyBaseLogger,

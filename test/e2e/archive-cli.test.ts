@@ -13,7 +13,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Archive } from '../../src/archive/archive.js';
 import { seedConversation } from '../../src/archive/archive.test-kit.js';
-import { S3Archive } from '../../src/archive/s3-object-store.js';
+import { S3ObjectStore } from '../../src/archive/s3-object-store.js';
 import { messageJson, type Message } from '../../src/model/message.js';
 import { createSqlStore, type SqlStore } from '../../src/store/sql/sql-store.js';
 import { createDatabase } from '../helpers/strata-server.js';
@@ -47,7 +47,7 @@ describe('strata archive / export processes (PostgreSQL + S3 on Swift)', () => {
       // One message every 40 minutes from Jan 2024: each conversation spans three months.
       seeded.set(id, await seedConversation(store, id, PER_CONV, { start: `2024-01-0${i + 1}T00:00:00.000Z`, stepMs: 40 * 60_000 }));
     }
-    archive = new Archive(new S3Archive({ bucket, prefix: 'cold', endpoint: swift.endpoint, region: swift.region, forcePathStyle: true, credentials: swift }));
+    archive = new Archive(new S3ObjectStore({ bucket, prefix: 'cold', endpoint: swift.endpoint, region: swift.region, forcePathStyle: true, credentials: swift }));
     tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'strata-cli-archive-'));
     env = {
       ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: tmp, DATABASE_URL: databaseUrl,

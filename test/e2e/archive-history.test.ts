@@ -5,7 +5,7 @@
 // a reply to an archived message, and the job's progress and errors.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { S3Archive } from '../../src/archive/s3-object-store.js';
+import { S3ObjectStore } from '../../src/archive/s3-object-store.js';
 import { buildApp } from '../../src/app.js';
 import { makeStack, type TestStack } from '../helpers/app.js';
 import { startSwift, type SwiftServer } from '../services/swift.js';
@@ -17,7 +17,7 @@ const KEEP = 500;
 describe('archive through the API (Valkey + PostgreSQL + S3 on Swift)', () => {
   let swift: SwiftServer;
   let s: TestStack;
-  let objects: S3Archive;
+  let objects: S3ObjectStore;
   let alice: string, bob: string, root: string;
   let conv: string;
 
@@ -32,7 +32,7 @@ describe('archive through the API (Valkey + PostgreSQL + S3 on Swift)', () => {
     const client = new S3Client({ endpoint: swift.endpoint, region: swift.region, forcePathStyle: true, credentials: swift });
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
     client.destroy();
-    objects = new S3Archive({ bucket, prefix: 'cold', endpoint: swift.endpoint, region: swift.region, forcePathStyle: true, credentials: swift });
+    objects = new S3ObjectStore({ bucket, prefix: 'cold', endpoint: swift.endpoint, region: swift.region, forcePathStyle: true, credentials: swift });
     s = await makeStack({ hot: 'valkey', store: 'postgres', archive: objects, config: { recentLimit: KEEP } });
     [alice, bob, root] = await Promise.all([s.token('alice'), s.token('bob'), s.token('root', true)]);
     conv = (await call('POST', '/v1/conversations', alice, { members: ['bob'] })).json().id;

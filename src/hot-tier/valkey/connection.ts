@@ -8,6 +8,20 @@ import { AppError, isAppError } from '../../errors.js';
 
 export type Client = Redis | Cluster;
 
+/**
+ * What every Valkey adapter of a process shares (hot tier, persist log, fan-out, presence):
+ * the pipelined main connection, the key names, the partition count and the Lua scripts.
+ * ValkeyHotTier owns it (connects, loads the scripts, closes); the others borrow it.
+ */
+export interface ValkeyConnection {
+  readonly client: Client;
+  readonly keys: import('./keys.js').Keys;
+  readonly partitions: number;
+  readonly run: import('./scripts.js').RunScript;
+  readonly readyTimeoutMs: number;
+  partitionOf(conversationId: string): number;
+}
+
 export type HotTierTarget =
   | { kind: 'standalone'; url: string }
   | { kind: 'cluster'; nodes: { host: string; port: number }[]; username?: string; password?: string; tls: boolean };

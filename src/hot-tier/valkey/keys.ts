@@ -9,6 +9,9 @@
 //   <prefix>:{p7}:c:<conv>:ch         channel  sharded pub/sub fan-out (SPUBLISH)
 //   <prefix>:{p7}:log                 stream   the partition's persist log (field m = JSON)
 //   <prefix>:{u:<user>}:rl            string   the user's fixed rate-limit window
+//   <prefix>:{u:<user>}:uch           channel  the user's fan-out topic (receipts, membership)
+//   <prefix>:{u:<user>}:pr            zset     presence: member = node id, score = expiry (ms)
+//   <prefix>:{u:<user>}:seen          string   presence: ISO time of the last clean offline
 //   <prefix>:dead                     stream   dead letters (partition, payload, error, failed_at)
 
 /** The consumer group every persist worker joins, one per partition log. */
@@ -49,8 +52,24 @@ export class Keys {
     return `${this.tag(partition)}:log`;
   }
 
+  private user(user: string): string {
+    return `${this.prefix}:{u:${user}}`;
+  }
+
   rate(user: string): string {
-    return `${this.prefix}:{u:${user}}:rl`;
+    return `${this.user(user)}:rl`;
+  }
+
+  userChannel(user: string): string {
+    return `${this.user(user)}:uch`;
+  }
+
+  presenceNodes(user: string): string {
+    return `${this.user(user)}:pr`;
+  }
+
+  lastSeen(user: string): string {
+    return `${this.user(user)}:seen`;
   }
 
   dead(): string {

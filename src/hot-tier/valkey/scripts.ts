@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { Cluster } from 'ioredis';
 import type { Client } from './connection.js';
 
-export type ScriptName = 'ingest' | 'seed' | 'read-recent' | 'replace-recent' | 'rate-hit' | 'claim-stale' | 'ack';
+export type ScriptName = 'ingest' | 'seed' | 'read-recent' | 'replace-recent' | 'rate-hit' | 'claim-stale' | 'ack' | 'presence-connect' | 'presence-disconnect';
 
 interface LuaScript {
   name: ScriptName;

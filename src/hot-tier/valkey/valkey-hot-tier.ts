@@ -20,7 +20,7 @@ import type {
   DeadLetter, HotTier, IngestInput, IngestOutcome, LogEntry, PersistLog, RateLimiter, RecentRange,
 } from '../hot-tier.js';
 import { partitionOf } from '../partition.js';
-import { createClient, parseHotTierUrl, ready, unavailable, type Client, type ClientOptions } from './connection.js';
+import { createClient, parseHotTierUrl, ready, unavailable, type Client, type ClientOptions, type ValkeyConnection } from './connection.js';
 import { ShardedFanOut, type FrameHandler } from './sharded-subscriber.js';
 import { Keys, PERSIST_GROUP } from './keys.js';
 import { BlockingReader, parseClaimed, parseDeadLetters, parseStreamRead } from './persist-log.js';
@@ -39,15 +39,15 @@ export interface ValkeyHotTierOptions extends ClientOptions {
   onError?: (e: Error) => void;
 }
 
-export class ValkeyHotTier implements HotTier, RateLimiter, PersistLog {
+export class ValkeyHotTier implements HotTier, RateLimiter, PersistLog, ValkeyConnection {
   readonly partitions: number;
   readonly keys: Keys;
-  /** The pipelined main connection; the gateway's Valkey adapters (fan-out publish, presence) share it. */
+  /** The pipelined main connection; the other Valkey adapters (fan-out, presence) share it. */
   readonly client: Client;
-  private readonly run: RunScript;
+  readonly run: RunScript;
   private readonly fanOut: ShardedFanOut;
   private readonly reader: BlockingReader;
-  private readonly readyTimeoutMs: number;
+  readonly readyTimeoutMs: number;
 
   /** Connects, loads the scripts and creates every partition's consumer group. */
   static async connect(url: string, opts: ValkeyHotTierOptions): Promise<ValkeyHotTier> {

@@ -10,7 +10,7 @@ afterAll(() => hot?.close());
 describe('ValkeyPresence', () => {
   it('tracks online across nodes, last_seen and TTL expiry', async () => {
     hot = await ValkeyHotTier.connect(inject('valkeyUrl'), { prefix: uniqueName('pres'), partitions: 1 });
-    const p = new ValkeyPresence(hot.client, hot.keys.prefix);
+    const p = new ValkeyPresence(hot);
     expect(await p.get('bob')).toEqual({ user: 'bob', online: false, last_seen: null });
     expect(await p.connect('bob', 'n1', 5000)).toBe(true);
     expect(await p.connect('bob', 'n2', 5000)).toBe(false);

@@ -1,42 +1,17 @@
-// Presence on Valkey, over the hot tier's ioredis connection. Per user, in the user's own slot:
-//   <prefix>:{u:<user>}:pr     zset   member = node id, score = expiry (ms since epoch); PEXPIRE'd
-//   <prefix>:{u:<user>}:seen   string ISO time of the last clean offline
-// The scripts are small and human-rate, so they run by EVAL here rather than in lua/ with the
-// message path's scripts. Both keys of a call share the `{u:<user>}` hash tag (Cluster-safe).
-import type { Client } from './connection.js';
-import { unavailable } from './connection.js';
+// Presence on Valkey, over the shared connection (connection.ts). Per user, in the user's own
+// slot (keys.ts): the set of nodes holding a socket of the user (zset, score = expiry) and the
+// time of the last clean offline. connect and disconnect are one script each
+// (lua/presence-connect-1.lua, lua/presence-disconnect-2.lua); every key of a call carries the
+// user's `{u:<user>}` hash tag (Cluster-safe). Errors surface as AppError UNAVAILABLE.
+import { unavailable, type ValkeyConnection } from './connection.js';
 import type { PresenceInfo, PresenceStore } from '../presence-store.js';
 
-// KEYS[1] node zset, ARGV[1] node, ARGV[2] now ms, ARGV[3] ttl ms → live entries before (0 = was offline)
-const CONNECT = `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
-local before = redis.call('ZCARD', KEYS[1])
-redis.call('ZADD', KEYS[1], tonumber(ARGV[2]) + tonumber(ARGV[3]), ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return before`;
-
-// KEYS[1] node zset, KEYS[2] last-seen, ARGV[1] node, ARGV[2] now ms, ARGV[3] now ISO → 1 when now offline
-const DISCONNECT = `
-redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
-if redis.call('ZCARD', KEYS[1]) > 0 then return 0 end
-redis.call('SET', KEYS[2], ARGV[3])
-return 1`;
-
 export class ValkeyPresence implements PresenceStore {
-  constructor(private client: Client, private prefix: string) {}
-
-  private nodesKey(user: string) {
-    return `${this.prefix}:{u:${user}}:pr`;
-  }
-
-  private seenKey(user: string) {
-    return `${this.prefix}:{u:${user}}:seen`;
-  }
+  constructor(private readonly conn: ValkeyConnection) {}
 
   async connect(user: string, node: string, ttlMs: number): Promise<boolean> {
     try {
-      const before = await this.client.eval(CONNECT, 1, this.nodesKey(user), node, Date.now(), ttlMs);
+      const before = await this.conn.run('presence-connect', [this.conn.keys.presenceNodes(user)], [node, Date.now(), ttlMs]);
       return Number(before) === 0;
     } catch (e) {
       throw unavailable('presence connect', e);
@@ -45,9 +20,10 @@ export class ValkeyPresence implements PresenceStore {
 
   async refresh(users: string[], node: string, ttlMs: number): Promise<void> {
     const expires = Date.now() + ttlMs;
+    const { client, keys } = this.conn;
     try {
       // auto-pipelined by the client: one round trip per slot batch, not per user
-      await Promise.all(users.flatMap((u) => [this.client.zadd(this.nodesKey(u), expires, node), this.client.pexpire(this.nodesKey(u), ttlMs)]));
+      await Promise.all(users.flatMap((u) => [client.zadd(keys.presenceNodes(u), expires, node), client.pexpire(keys.presenceNodes(u), ttlMs)]));
     } catch (e) {
       throw unavailable('presence refresh', e);
     }
@@ -56,15 +32,17 @@ export class ValkeyPresence implements PresenceStore {
   async disconnect(user: string, node: string): Promise<boolean> {
     try {
       const now = Date.now();
-      return Number(await this.client.eval(DISCONNECT, 2, this.nodesKey(user), this.seenKey(user), node, now, new Date(now).toISOString())) === 1;
+      const { keys } = this.conn;
+      return Number(await this.conn.run('presence-disconnect', [keys.presenceNodes(user), keys.lastSeen(user)], [node, now, new Date(now).toISOString()])) === 1;
     } catch (e) {
       throw unavailable('presence disconnect', e);
     }
   }
 
   async get(user: string): Promise<PresenceInfo> {
+    const { client, keys } = this.conn;
     try {
-      const [live, seen] = await Promise.all([this.client.zcount(this.nodesKey(user), `(${Date.now()}`, '+inf'), this.client.get(this.seenKey(user))]);
+      const [live, seen] = await Promise.all([client.zcount(keys.presenceNodes(user), `(${Date.now()}`, '+inf'), client.get(keys.lastSeen(user))]);
       return { user, online: live > 0, last_seen: seen };
     } catch (e) {
       throw unavailable('presence get', e);

@@ -2,7 +2,7 @@
 // Kysely<DB> as SqlStore, for SQLite and PostgreSQL. Reads use the (conversation_id, seq)
 // primary key; deletes go in chunks so one archive step never holds a long write lock.
 import type { Kysely } from 'kysely';
-import type { ArchiveCandidate, ArchiveSource, RetentionPolicy } from '../../archive/archive.js';
+import type { ArchiveCandidate, ArchiveSource, RetentionPolicy } from '../archive-source.js';
 import type { Message } from '../../model/message.js';
 import { toMessage } from './rows.js';
 import type { DB } from './schema.js';

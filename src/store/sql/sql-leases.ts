@@ -1,4 +1,4 @@
-// Leases (src/workers/leases.ts) in the warm store's `leases` table, for SQLite and PostgreSQL.
+// Leases (store/leases.ts) in the warm store's `leases` table, for SQLite and PostgreSQL.
 // acquire is one conditional upsert (atomic in both dialects): the row is written only when it
 // is absent, expired or already ours; a lease held by a dead process of this host is taken over
 // with a compare-and-set on the dead holder's name.

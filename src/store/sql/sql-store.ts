@@ -1,85 +1,30 @@
 // The warm store over Kysely, one implementation for SQLite (better-sqlite3, WAL) and
 // PostgreSQL (pg). Message inserts are multi-row, in one transaction, ON CONFLICT DO NOTHING:
 // idempotent under redelivery. Native errors become AppError here: connection failures are
-// UNAVAILABLE (retryable), anything else keeps its cause and is not retryable.
-import fs from 'node:fs';
-import path from 'node:path';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+// UNAVAILABLE (retryable), anything else keeps its cause and is not retryable (errors.ts).
+// Dialect bits (connection, pragmas, pool) live in dialect/.
+import { Migrator, sql, type Kysely } from 'kysely';
 import { AppError } from '../../errors.js';
 import type { Message } from '../../model/message.js';
 import type { Conversation, ConversationSummary, Member, MessagePatch, MessageRange, Role, Store } from '../store.js';
+import { postgresKysely, type PostgresOptions } from './dialect/postgres.js';
+import { sqliteKysely } from './dialect/sqlite.js';
+import { guard, translate } from './errors.js';
 import { migrations } from './migrations.js';
 import { toConversationSummary, toMessage, toRole } from './rows.js';
 import type { DB } from './schema.js';
 
-export interface SqlStoreOptions {
-  /** PostgreSQL schema to use (created if absent); tests isolate by schema. */
-  schema?: string;
-  poolSize?: number;
-}
+export type SqlStoreOptions = PostgresOptions;
+export type Dialect = 'sqlite' | 'postgres';
 
-const RETRYABLE_PG = /^(08|53|57P0)/; // connection exception, insufficient resources, shutdown
-
-function translate(e: unknown): never {
-  if (e instanceof AppError) throw e;
-  const err = e as { code?: string; message?: string };
-  const code = err.code ?? '';
-  if (RETRYABLE_PG.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'SQLITE_BUSY'].includes(code) || /terminat|Connection|connect/i.test(err.message ?? '')) {
-    throw new AppError('UNAVAILABLE', 'warm store unreachable', { cause: e, retryable: true });
-  }
-  throw new AppError('INTERNAL', `warm store: ${err.message ?? String(e)}`, { cause: e, retryable: false });
-}
-
-async function guard<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    translate(e);
-  }
-}
-
+/** `sqlite:<file>` / `sqlite::memory:` or a `postgres://` URL. */
 export async function createSqlStore(url: string, opts: SqlStoreOptions = {}): Promise<SqlStore> {
-  if (url.startsWith('sqlite:')) {
-    const { default: Database } = await import('better-sqlite3');
-    const file = url.slice('sqlite:'.length);
-    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const database = new Database(file);
-    database.pragma('journal_mode = WAL');
-    database.pragma('synchronous = NORMAL');
-    database.pragma('foreign_keys = ON');
-    database.pragma('busy_timeout = 5000');
-    return new SqlStore(new Kysely<DB>({ dialect: new SqliteDialect({ database }) }), 'sqlite');
-  }
-  const { default: pg } = await import('pg');
-  const schema = opts.schema;
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: opts.poolSize ?? 10,
-    connectionTimeoutMillis: 5000,
-    ...(schema ? { options: `-c search_path=${schema}` } : {}),
-    types: {
-      getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-        oid === 20 ? (v: string) => Number(v) : (pg.types.getTypeParser as (o: number, f?: string) => unknown)(oid, format),
-    } as never,
-  });
-  // A server restart must not crash the process: idle clients report on the pool, checked-out
-  // ones on themselves (their query rejects too, and the pool drops the broken client).
-  pool.on('error', () => {});
-  pool.on('connect', (client) => client.on('error', () => {}));
-  if (schema) {
-    if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
-    const c = await pool.connect().catch(translate);
-    try {
-      await c.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    } finally {
-      c.release();
-    }
-  }
-  return new SqlStore(new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), 'postgres');
+  if (url.startsWith('sqlite:')) return new SqlStore(await sqliteKysely(url.slice('sqlite:'.length)), 'sqlite');
+  return new SqlStore(await postgresKysely(url, opts), 'postgres');
 }
 
 export class SqlStore implements Store {
-  constructor(readonly db: Kysely<DB>, readonly dialect: 'sqlite' | 'postgres') {}
+  constructor(readonly db: Kysely<DB>, readonly dialect: Dialect) {}
 
   async migrate(): Promise<void> {
     // Kysely finds its bookkeeping tables by introspecting every schema; pin them to ours so

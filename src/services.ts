@@ -1,0 +1,53 @@
+// buildServices(deps): every use-case of the API, built once over the ports in `deps`. REST
+// routes and WebSocket frame handlers (app.ts) both call these same objects, so a send, a read
+// or an edit behaves the same whichever way it arrives.
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { Access } from './conversations/access.js';
+import { ConversationService } from './conversations/service.js';
+import type { Deps } from './deps.js';
+import { announcer } from './hot-tier/fanout.js';
+import { EditService } from './messages/edits.js';
+import { HistoryService, type ColdReader } from './messages/history.js';
+import { IngestService } from './messages/ingest.js';
+import { PresenceTracker } from './presence/tracker.js';
+import { ReactionService } from './reactions/service.js';
+import { ReceiptBatcher } from './receipts/receipt-batcher.js';
+import { ReceiptService } from './receipts/service.js';
+
+export interface ServiceOptions {
+  /** This node's name in presence entries (default: host-pid-random). */
+  nodeId: string;
+  presenceTtlMs: number;
+  /** How long delivered/read watermarks gather on this node before one write. */
+  receiptFlushMs: number;
+  /** Overrides deps.archive as the history's cold reader (tests). */
+  cold?: ColdReader;
+}
+
+export const SERVICE_DEFAULTS: Omit<ServiceOptions, 'nodeId'> = { presenceTtlMs: 30_000, receiptFlushMs: 50 };
+
+export interface Logger {
+  warn(obj: object, msg?: string): void;
+}
+
+export type Services = ReturnType<typeof buildServices>;
+
+export function buildServices(deps: Deps, log: Logger, options: Partial<ServiceOptions> = {}) {
+  const o: ServiceOptions = { ...SERVICE_DEFAULTS, nodeId: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`, ...options };
+  const announce = announcer(deps.fanout, (err, topic) => log.warn({ err, topic }, 'fan-out publish failed'));
+  const access = new Access(deps.store);
+  const conversations = new ConversationService(deps.store, deps.hot, access, announce);
+  const ingest = new IngestService(deps, access);
+  const history = new HistoryService(deps, access, o.cold ?? deps.archive);
+  const edits = new EditService(deps, access, ingest, announce);
+  const batcher = new ReceiptBatcher(deps.receipts, o.receiptFlushMs, (err) => log.warn({ err }, 'receipt flush failed'));
+  const receipts = new ReceiptService(deps, access, edits, deps.receipts, batcher, deps.fanout);
+  const reactions = new ReactionService(edits, deps.reactions, deps.fanout);
+  const presence = new PresenceTracker(deps.presence, deps.fanout, o.nodeId, o.presenceTtlMs);
+  return {
+    access, conversations, ingest, history, edits, receipts, reactions, presence,
+    /** Flushes what is still batched (receipts). */
+    close: () => batcher.close(),
+  };
+}

@@ -1,0 +1,26 @@
+// The ArchiveSource port: the archiver's view of the warm store (the rows to move to the cold
+// tier, and their delete once the archive's manifest holds them). Adapter:
+// store/sql/sql-archive-source.ts; contract: archive-source.contract.ts.
+import type { Message } from '../model/message.js';
+
+/** What the archiver needs from the warm store. */
+export interface ArchiveSource {
+  /** Warm rows with afterSeq < seq ≤ upToSeq, ascending by seq, at most `limit`. */
+  listForArchive(conversationId: string, afterSeq: number, upToSeq: number, limit: number): Promise<Message[]>;
+  /** Deletes warm rows with seq ≤ upToSeq; returns how many. */
+  deleteArchived(conversationId: string, upToSeq: number): Promise<number>;
+  /** Conversations with warm rows the policy moves, each with the highest seq to move. */
+  conversationsToArchive(policy: RetentionPolicy, now?: Date): Promise<ArchiveCandidate[]>;
+}
+
+/** 0 turns a rule off. With both set, a message moves only when both rules select it. */
+export interface RetentionPolicy {
+  days: number;
+  keepLast: number;
+}
+
+export interface ArchiveCandidate {
+  conversationId: string;
+  upToSeq: number;
+}
+
