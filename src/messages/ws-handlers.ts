@@ -19,8 +19,14 @@ export function sendHandler(ingest: IngestService, maxTextChars: number): FrameH
   return {
     schema: Type.Object({ type: Type.Literal('send'), ref: RefT, conversation_id: Uuid, ...body.properties }, { additionalProperties: false }),
     async handle(f, ctx) {
-      const ack = await ingest.send(ctx.user, f.conversation_id, { text: f.text, reply_to: f.reply_to, client_id: f.client_id }, 'ws');
-      ctx.reply(`{"type":"ack",${refJson(ctx.ref)}"message":${ack.json}}`);
+      // The ack of a send reaches the sender's socket before that message's live frame.
+      const release = ctx.conn.holdUntilAcked(f.conversation_id);
+      try {
+        const ack = await ingest.send(ctx.user, f.conversation_id, { text: f.text, reply_to: f.reply_to, client_id: f.client_id }, 'ws');
+        ctx.reply(`{"type":"ack",${refJson(ctx.ref)}"message":${ack.json}}`);
+      } finally {
+        release(); // on an error no message was created by this send (or it is retried by client_id)
+      }
     },
   };
 }

@@ -38,6 +38,8 @@ export class Conn {
   expiresAt: number | undefined;
   private queue: Buffer[] = [];
   private queuedBytes = 0;
+  /** Conversations with a send of this socket awaiting its ack, and the live frames held for it. */
+  private acking = new Map<string, { sends: number; held: Buffer[] }>();
 
   constructor(
     readonly ws: WebSocket,
@@ -56,7 +58,9 @@ export class Conn {
     this.scheduler.mark(this);
   }
 
-  /** A live message: held while the conversation is being resumed on this socket. */
+  /** A live message: held while the conversation is being resumed on this socket, or while a
+   * send of this socket to it awaits its ack (the protocol: a sender sees the ack of its send
+   * before that message's live frame). */
   deliverMessage(conversationId: string, seq: number, buf: Buffer): void {
     const held = this.holds.get(conversationId);
     if (held) {
@@ -64,7 +68,30 @@ export class Conn {
       if (held.length > 10_000) this.close(CloseCode.SLOW_CONSUMER, 'slow consumer');
       return;
     }
+    const waiting = this.acking.get(conversationId);
+    if (waiting) {
+      waiting.held.push(buf);
+      if (waiting.held.length > 10_000) this.close(CloseCode.SLOW_CONSUMER, 'slow consumer');
+      return;
+    }
     this.send(buf);
+  }
+
+  /**
+   * A send of this socket to the conversation is in flight: its live frames wait until the
+   * returned release() runs, which the send handler calls right after queuing the ack (or the
+   * error). The held frames then follow the ack in arrival order.
+   */
+  holdUntilAcked(conversationId: string): () => void {
+    let w = this.acking.get(conversationId);
+    if (!w) this.acking.set(conversationId, (w = { sends: 0, held: [] }));
+    w.sends++;
+    const entry = w;
+    return () => {
+      if (--entry.sends > 0) return;
+      if (this.acking.get(conversationId) === entry) this.acking.delete(conversationId);
+      for (const buf of entry.held) this.send(buf);
+    };
   }
 
   flush(): void {
@@ -84,6 +111,7 @@ export class Conn {
     this.queue = [];
     this.queuedBytes = 0;
     this.holds.clear();
+    this.acking.clear();
     // The close frame queues behind what the kernel and `ws` already hold; ws destroys the
     // socket if the client never completes the close handshake (its 30 s close timeout).
     this.ws.close(code, reason);

@@ -29,7 +29,11 @@ describe('live delivery across three nodes', () => {
     // the same client_id again: the same message, no new delivery
     alice.send({ type: 'send', ref: 'ref-2', conversation_id: conv.id, text: 'hello', client_id: 'c-1' });
     expect(await alice.waitFor((f) => f.type === 'ack' && f.ref === 'ref-2')).toMatchObject({ message: { id: ack.message.id, seq: 1 } });
-    await new Promise((r) => setTimeout(r, 500));
+    // sentinel: alice's typing frame travels the conversation's topic after anything the retry
+    // could have published, so once bob's sockets have it, no second delivery is on its way
+    alice.send({ type: 'typing', conversation_id: conv.id });
+    await bob2.waitFor((f) => f.type === 'typing');
+    await bob3.waitFor((f) => f.type === 'typing');
     expect(bob2.messages(conv.id)).toEqual([ack.message]);
     expect(bob3.messages(conv.id)).toEqual([ack.message]);
     expect(carol.ofType('message')).toEqual([]);
