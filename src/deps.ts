@@ -31,7 +31,7 @@ export interface Deps {
   presence: PresenceStore;
   auth: TokenVerifier;
   metrics: Metrics;
-  /** Called when a message committed to the warm store (in-process persist worker), for ACK_AFTER=store. */
+  /** This process's persist workers announce committed batches here ('committed', conversationId): messages/persist-wait.ts. */
   persisted?: EventEmitter;
   /** The cold tier, when wired: history reads through it, edits of archived messages are refused. */
   archive?: Archive;

@@ -1,5 +1,5 @@
 // Baseline: a bare Node client (ioredis, auto-pipelining, no HTTP/WS, no Strata code on the
-// path) calling the SAME ingest script (src/hot-tier/valkey/lua/ingest-5.lua) with the same
+// path) calling the SAME ingest script (src/hot-tier/valkey/lua/ingest-6.lua) with the same
 // key layout, message shape, client key and ring cap as Strata's ingest. Runs in a child
 // process; the ceiling the ingest scenario is compared with.
 import fs from 'node:fs';
@@ -12,7 +12,7 @@ import { isMain, ROOT, serveJob } from '../lib/proc.js';
 import { int, rng, text } from '../lib/rng.js';
 import { Samples } from '../lib/stats.js';
 
-export const INGEST_LUA = path.join(ROOT, 'src/hot-tier/valkey/lua/ingest-5.lua');
+export const INGEST_LUA = path.join(ROOT, 'src/hot-tier/valkey/lua/ingest-6.lua');
 
 export interface LuaJob {
   redisUrl: string;
@@ -33,7 +33,7 @@ export interface LuaResult {
 
 async function run(job: LuaJob): Promise<LuaResult> {
   const client = new Redis(job.redisUrl, { enableAutoPipelining: true });
-  client.defineCommand('ingest', { numberOfKeys: 5, lua: fs.readFileSync(INGEST_LUA, 'utf8') });
+  client.defineCommand('ingest', { numberOfKeys: 6, lua: fs.readFileSync(INGEST_LUA, 'utf8') });
   const ingest = (client as unknown as { ingest: (...a: (string | number)[]) => Promise<[string, ...unknown[]]> }).ingest.bind(client);
   const keys = new Keys(job.prefix);
   const r = rng(job.seed);
@@ -53,13 +53,14 @@ async function run(job: LuaJob): Promise<LuaResult> {
     while (Date.now() < deadline) {
       const c = convs[int(wr, convs.length)];
       const clientKey = `u${int(wr, 1000)}\n${job.prefix}-${++n}`;
+      const id = crypto.randomUUID();
       const { head, tail } = messageTemplate({
-        id: crypto.randomUUID(), conversation_id: c.id, sender: `u${w}`, text: text(wr), reply_to: null,
+        id, conversation_id: c.id, sender: `u${w}`, text: text(wr), reply_to: null,
         client_id: clientKey, created_at: new Date().toISOString(), edited_at: null, deleted_at: null,
       });
       const s = performance.now();
-      const out = await ingest(keys.seq(c.p, c.id), keys.ring(c.p, c.id), keys.log(c.p), keys.dedup(c.p, c.id, clientKey), keys.channel(c.p, c.id),
-        head, tail, '1', 86_400_000, 500, 1_000_000_000);
+      const out = await ingest(keys.seq(c.p, c.id), keys.ring(c.p, c.id), keys.log(c.p), keys.dedup(c.p, c.id, clientKey), keys.channel(c.p, c.id), keys.inFlight(c.p, id),
+        head, tail, '1', 86_400_000, 500, 1_000_000_000, 60_000, c.id);
       if (out[0] === 'created') {
         acked++;
         lat.add(performance.now() - s);

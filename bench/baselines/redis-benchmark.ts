@@ -42,5 +42,5 @@ export async function redisBenchmarkIngest(redisUrl: string, prefix: string, req
   const lines = r.stdout.trim().split('\n').filter((l) => l.startsWith('"'));
   // The command's own text holds quotes (the message JSON): read the 7 figures from the end.
   const cols = lines[lines.length - 1].split('","').map((s) => s.replace(/"/g, '')).slice(-7);
-  return { rps: Number(cols[0]), p50Ms: Number(cols[3]), p99Ms: Number(cols[5]), requests, command: `redis-benchmark -c 50 -P 32 -n ${requests} EVALSHA ingest-5.lua` };
+  return { rps: Number(cols[0]), p50Ms: Number(cols[3]), p99Ms: Number(cols[5]), requests, command: `redis-benchmark -c 50 -P 32 -n ${requests} EVALSHA ingest-6.lua` };
 }

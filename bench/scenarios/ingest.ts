@@ -112,8 +112,8 @@ export async function ingestBaselines(ctx: Ctx): Promise<{ bare: number; bareLat
   ctx.shared.bareIngest = lua.acked / lua.seconds;
   ctx.shared.bareLatJson = JSON.stringify(bareLat);
   ctx.shared.rbIngest = rb.rps;
-  ctx.res.add({ scenario: 'ingest', subject: 'baseline bare ioredis → ingest-5.lua', metric: 'calls/s', value: ctx.shared.bareIngest, unit: '/s', note: 'auto-pipelining, 128 in flight' });
-  ctx.res.add({ scenario: 'ingest', subject: 'baseline bare ioredis → ingest-5.lua', metric: 'p99 latency', value: bareLat.p99, unit: 'ms', note: `p50 ${bareLat.p50.toFixed(2)} ms` });
+  ctx.res.add({ scenario: 'ingest', subject: 'baseline bare ioredis → ingest-6.lua', metric: 'calls/s', value: ctx.shared.bareIngest, unit: '/s', note: 'auto-pipelining, 128 in flight' });
+  ctx.res.add({ scenario: 'ingest', subject: 'baseline bare ioredis → ingest-6.lua', metric: 'p99 latency', value: bareLat.p99, unit: 'ms', note: `p50 ${bareLat.p50.toFixed(2)} ms` });
   ctx.res.latency.push({ scenario: 'ingest', subject: 'bare ioredis script call', p50: bareLat.p50, p99: bareLat.p99, p999: bareLat.p999 });
   ctx.res.add({ scenario: 'ingest', subject: 'baseline redis-benchmark -P 32', metric: 'calls/s', value: rb.rps, unit: '/s', note: rb.command });
   return { bare: ctx.shared.bareIngest, bareLat, rb: rb.rps };

@@ -8,7 +8,7 @@
 // subscribe() resolves once frames published afterwards are guaranteed to reach the listener.
 //
 // Adapters: memory-fanout.ts (in-process, over MemoryHotTier.events, where ingest already
-// publishes message frames) and valkey-fanout.ts (sharded pub/sub, the channel ingest-5.lua
+// publishes message frames) and valkey-fanout.ts (sharded pub/sub, the channel ingest-6.lua
 // SPUBLISHes to).
 
 export type FrameListener = (frame: string) => void;

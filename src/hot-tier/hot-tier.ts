@@ -6,8 +6,13 @@
 // Adapters: memory-hot-tier.ts (in-process, embedded default) and valkey/ (Valkey, Redis 7,
 // Valkey Cluster). Both pass hot-tier.contract.ts.
 
+/** How long the hot tier remembers an ingested message id as in flight to the warm store. */
+export const IN_FLIGHT_TTL_MS = 60_000;
+
 export interface IngestInput {
   conversationId: string;
+  /** The message's id: remembered as in flight for IN_FLIGHT_TTL_MS (locateInFlight); always given by IngestService. */
+  messageId?: string;
   /** The message's canonical JSON split around its seq (messages/message.ts messageTemplate). */
   head: string;
   tail: string;
@@ -42,6 +47,13 @@ export interface HotTier {
    * fan-out channel.
    */
   ingest(input: IngestInput): Promise<IngestOutcome>;
+
+  /**
+   * Where a message ingested in the last IN_FLIGHT_TTL_MS is (conversation, seq), by id, or
+   * null: how an edit of a message another node accepted moments ago finds it before its row
+   * reaches the warm store. An id the hot tier never ingested costs one lookup, never a wait.
+   */
+  locateInFlight(messageId: string): Promise<{ conversationId: string; seq: number } | null>;
 
   /**
    * Creates the conversation's counter if it is absent: counter = max(lastSeq, highest seq in

@@ -3,8 +3,8 @@
 // inside one call, so atomicity comes from the single JS thread. Nothing survives the process:
 // an embedded deployment that wants durable acks runs with ACK_AFTER=store.
 import { EventEmitter } from 'node:events';
-import type {
-  DeadLetter, HotTier, IngestInput, IngestOutcome, LogEntry, PersistLog, RateLimiter, RecentRange,
+import {
+  IN_FLIGHT_TTL_MS, type DeadLetter, type HotTier, type IngestInput, type IngestOutcome, type LogEntry, type PersistLog, type RateLimiter, type RecentRange,
 } from './hot-tier.js';
 import { partitionOf } from './partition.js';
 
@@ -34,6 +34,8 @@ export class MemoryHotTier implements HotTier, RateLimiter, PersistLog {
   private parts: Partition[];
   private dead = new Map<string, DeadLetter>();
   private deadSeq = 0;
+  /** Recently ingested ids (locateInFlight), oldest first. */
+  private inFlight = new Map<string, { conversationId: string; seq: number; expires: number }>();
   /** Fan-out: event name = conversation id, payload = the pre-serialized frame. */
   readonly events = new EventEmitter();
 
@@ -52,6 +54,11 @@ export class MemoryHotTier implements HotTier, RateLimiter, PersistLog {
   sweep(now = Date.now()): void {
     for (const [k, v] of this.dedup) if (v.expires <= now) this.dedup.delete(k);
     for (const [k, v] of this.windows) if (v.resetAt <= now) this.windows.delete(k);
+    // insertion order is expiry order: stop at the first live one
+    for (const [k, v] of this.inFlight) {
+      if (v.expires > now) break;
+      this.inFlight.delete(k);
+    }
   }
 
   /** Entries held in the dedup and rate-limit maps (for tests of the sweep). */
@@ -82,8 +89,14 @@ export class MemoryHotTier implements HotTier, RateLimiter, PersistLog {
     if (conv.ring.length > input.recentLimit) conv.ring.splice(0, conv.ring.length - input.recentLimit);
     if (dedupKey) this.dedup.set(dedupKey, { json, expires: now + input.dedupTtlS * 1000 });
     this.append(part, this.partitionOf(input.conversationId), json);
+    if (input.messageId) this.inFlight.set(input.messageId, { conversationId: input.conversationId, seq, expires: now + IN_FLIGHT_TTL_MS });
     this.events.emit(input.conversationId, `{"type":"message","message":${json}}`);
     return { status: 'created', seq, json };
+  }
+
+  async locateInFlight(messageId: string): Promise<{ conversationId: string; seq: number } | null> {
+    const hit = this.inFlight.get(messageId);
+    return hit && hit.expires > Date.now() ? { conversationId: hit.conversationId, seq: hit.seq } : null;
   }
 
   async seed(conversationId: string, lastSeq: number, recent: string[], recentLimit: number): Promise<number> {

@@ -9,7 +9,7 @@ import type { FastifyBaseLogger } from 'fastify';
 
 export function backgroundServices(deps: Deps, logger: Pick<FastifyBaseLogger, 'warn' | 'error' | 'info'>): Service[] {
   const { config, log, store, metrics } = deps;
-  const persist = new StreamConsumer(log, new PersistHandler(store, metrics), {
+  const persist = new StreamConsumer(log, new PersistHandler(store, metrics, deps.persisted), {
     batch: config.persistBatch,
     intervalMs: config.persistIntervalMs,
     claimIdleMs: config.persistClaimIdleMs,

@@ -11,6 +11,7 @@
 //   leases, archive source
 //
 //   object store (cold tier)     ARCHIVE_URL file:<dir> (default <DATA_DIR>/archive) or s3://bucket/prefix
+import { EventEmitter } from 'node:events';
 import { resolvedArchiveUrl, resolvedDatabaseUrl, type Config } from '../config.js';
 import { Archive, type ArchiveOptions } from '../archive/archive.js';
 import { resolveSecret } from '../auth/dev-secret.js';
@@ -126,7 +127,7 @@ export async function wire(config: Config, opts: { migrate?: boolean } = {}): Pr
   return {
     config, store, receipts: sql.receipts, reactions: sql.reactions,
     hot: hot.hot, rate: hot.hot, log: hot.hot, fanout: hot.fanout, presence: hot.presence,
-    auth: verifier, metrics: createMetrics(), archive, archiving: { source: sql.archiveSource, leases: sql.leases },
+    auth: verifier, metrics: createMetrics(), persisted: new EventEmitter().setMaxListeners(0), archive, archiving: { source: sql.archiveSource, leases: sql.leases },
     describe: { store: `${store.dialect} ${redacted}`, hot: hot.describe, auth, archive: archive.objects.location },
     async close() {
       await hot.close();

@@ -1,6 +1,7 @@
 // Edit (sender only) and delete (sender, or a conversation owner/admin) of a message. Both
 // write the warm store, then refresh the hot ring's copy, then announce the change. A message
-// accepted on this node but not yet persisted is waited for (it is milliseconds away); the
+// the hot tier reports in flight (accepted on any node, not yet persisted) is waited for with a
+// deadline (persist-wait.ts); an unknown id costs one lookup and answers 404 at once. The
 // persist worker's insert never overwrites an edit (it inserts only what is absent).
 // Archived messages are immutable (docs/archive.md): seq ≤ the conversation's archive watermark
 // → 409 MESSAGE_ARCHIVED, whether the warm row is gone (found through the archive, among the
@@ -38,19 +39,14 @@ export class EditService {
   /** The message, if it exists in a conversation the user belongs to. */
   async load(user: string, id: string): Promise<Message> {
     let m = await this.deps.store.getMessage(id);
-    const inflight = this.ingest.recentIds.get(id);
-    if (!m && inflight && this.deps.archive && inflight.seq <= (await this.deps.archive.archivedThrough(inflight.conversationId))) {
-      // Sent through this node long ago and archived since: not in flight, gone from the warm store.
+    // Not in the warm store: accepted moments ago (by this node, or by any node as far as the
+    // hot tier knows) and still on its way? Only then is it worth waiting for its row.
+    const inflight = m ? undefined : this.ingest.recentIds.get(id) ?? (await this.deps.hot.locateInFlight(id)) ?? undefined;
+    if (inflight) {
       if (!(await this.access.role(inflight.conversationId, user))) throw new AppError('MESSAGE_NOT_FOUND', `message ${id} not found`);
-      throw archived(id);
-    }
-    if (!m && inflight) {
-      await this.ingest.waitPersisted({ conversation_id: inflight.conversationId, seq: inflight.seq } as Message, 5000);
-      m = await this.deps.store.getMessage(id);
-    }
-    // Accepted by another node moments ago (its UUIDv7 says when): the row is milliseconds away.
-    for (let age = ageOfV7(id); !m && age !== undefined && age > -1000 && age < RECENT_MS; age = ageOfV7(id)) {
-      await new Promise((r) => setTimeout(r, 50));
+      // Sent through this node long ago and archived since: not in flight, gone from the warm store.
+      if (this.deps.archive && inflight.seq <= (await this.deps.archive.archivedThrough(inflight.conversationId))) throw archived(id);
+      await this.ingest.waitPersisted({ conversation_id: inflight.conversationId, seq: inflight.seq }, 5000);
       m = await this.deps.store.getMessage(id);
     }
     if (!m) {
@@ -100,13 +96,4 @@ export class EditService {
 
 function archived(id: string): AppError {
   return new AppError('MESSAGE_ARCHIVED', `message ${id} is archived; archived messages cannot be edited or deleted`);
-}
-
-/** A message id younger than this may still be on its way to the warm store. */
-const RECENT_MS = 3000;
-
-/** Milliseconds since a UUIDv7 was minted (its first 48 bits), or undefined for other UUIDs. */
-export function ageOfV7(id: string): number | undefined {
-  if (id[14] !== '7') return undefined;
-  return Date.now() - Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
 }

@@ -6,6 +6,7 @@ import type { Access } from '../conversations/access.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { messageJson, type Message } from '../model/message.js';
+import { PersistWait } from './persist-wait.js';
 import type { HistoryQuery } from './schemas.js';
 
 export interface Page {
@@ -22,8 +23,15 @@ export interface ColdReader {
   readRange(conversationId: string, range: { beforeSeq?: number; afterSeq?: number; limit: number }): Promise<Message[]>;
 }
 
+/** Longest a page waits for rows in flight before it is served as the stores have it. */
+const PAGE_WAIT_MS = 2000;
+
 export class HistoryService {
-  constructor(private deps: Deps, private access: Access, private cold?: ColdReader) {}
+  private readonly waits: PersistWait;
+
+  constructor(private deps: Deps, private access: Access, private cold?: ColdReader) {
+    this.waits = new PersistWait(deps.persisted);
+  }
 
   async page(user: string, conversationId: string, q: HistoryQuery): Promise<Page> {
     if (q.before !== undefined && q.after !== undefined) throw new AppError('VALIDATION_FAILED', 'use either `before` or `after`, not both');
@@ -40,13 +48,16 @@ export class HistoryService {
       return { messages: hot.messages, has_more, lastSeq: seqs[1], tier: 'hot' };
     }
     // A range below the ring may still be in flight to the warm store (a burst larger than the
-    // ring): wait briefly for a contiguous answer rather than serve a page with holes.
+    // ring): wait briefly (persist-wait.ts) for a contiguous answer rather than serve a page
+    // with holes. Only seqs the hot tier assigned are waited for, at most PAGE_WAIT_MS.
     const [hotLast] = await this.deps.hot.lastSeqs([conversationId]);
-    for (let attempt = 0; ; attempt++) {
-      const page = await this.fromStores(conversationId, range);
-      if (hotLast === null || complete(page, range, hotLast) || attempt >= 40) return page;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    let page = await this.fromStores(conversationId, range);
+    if (hotLast === null || complete(page, range, hotLast)) return page;
+    await this.waits.until(conversationId, async () => {
+      page = await this.fromStores(conversationId, range);
+      return complete(page, range, hotLast);
+    }, PAGE_WAIT_MS);
+    return page;
   }
 
   /** Warm store first; the archive fills what lies below the warm store's lowest row. */

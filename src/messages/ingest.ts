@@ -9,6 +9,7 @@ import type { Access } from '../conversations/access.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { messageJson, messageTemplate, parseMessage, type Message } from '../model/message.js';
+import { PersistWait } from './persist-wait.js';
 import type { SendBody } from './schemas.js';
 
 export interface Ack {
@@ -21,8 +22,12 @@ export interface Ack {
 export class IngestService {
   /** Ids this node ingested recently → conversation/seq: lets an edit wait for a row still in flight. */
   readonly recentIds = new Map<string, { conversationId: string; seq: number }>();
+  /** Waits for the warm store (persist-wait.ts); shared with edits and history. */
+  readonly waits: PersistWait;
 
-  constructor(private deps: Deps, private access: Access) {}
+  constructor(private deps: Deps, private access: Access) {
+    this.waits = new PersistWait(deps.persisted);
+  }
 
   async send(user: string, conversationId: string, body: SendBody, via: 'rest' | 'ws' = 'rest'): Promise<Ack> {
     const started = performance.now();
@@ -45,7 +50,7 @@ export class IngestService {
 
     for (let attempt = 0; attempt < 3; attempt++) {
       const out = await hot.ingest({
-        conversationId, head, tail, clientKey, dedupTtlS: config.dedupTtlS, recentLimit: config.recentLimit, maxBacklog: config.persistMaxBacklog,
+        conversationId, messageId: draft.id, head, tail, clientKey, dedupTtlS: config.dedupTtlS, recentLimit: config.recentLimit, maxBacklog: config.persistMaxBacklog,
       });
       switch (out.status) {
         case 'created': {
@@ -103,13 +108,9 @@ export class IngestService {
     this.recentIds.set(m.id, { conversationId: m.conversation_id, seq: m.seq });
   }
 
-  /** ACK_AFTER=store: resolves once the warm store has the row. */
-  async waitPersisted(m: Message, timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
-      if (await this.deps.store.getMessageBySeq(m.conversation_id, m.seq)) return;
-      if (Date.now() > deadline) throw new AppError('UNAVAILABLE', 'message accepted but not yet stored; retry with the same client_id', { retryable: true });
-      await new Promise((r) => setTimeout(r, delay));
-    }
+  /** Resolves once the warm store has the row of a seq the hot tier assigned (ACK_AFTER=store, edits in flight). */
+  async waitPersisted(m: Pick<Message, 'conversation_id' | 'seq'>, timeoutMs = 30_000): Promise<void> {
+    const stored = await this.waits.until(m.conversation_id, async () => (await this.deps.store.getMessageBySeq(m.conversation_id, m.seq)) !== null, timeoutMs);
+    if (!stored) throw new AppError('UNAVAILABLE', 'message accepted but not yet stored; retry with the same client_id', { retryable: true });
   }
 }

@@ -7,13 +7,17 @@ import type { Message } from '../model/message.js';
 import type { Metrics } from '../http/metrics.js';
 import type { MessageStore } from '../store/store.js';
 import type { BatchHandler } from './stream-consumer.js';
+import type { EventEmitter } from 'node:events';
+import { announceCommitted } from '../messages/persist-wait.js';
 
 export class PersistHandler implements BatchHandler {
-  constructor(private store: MessageStore, private metrics?: Metrics) {}
+  /** `persisted` hears 'committed' (conversationId) after each batch: this process's waiters wake (messages/persist-wait.ts). */
+  constructor(private store: MessageStore, private metrics?: Metrics, private persisted?: EventEmitter) {}
 
   async handle(entries: LogEntry[]): Promise<void> {
     const messages = entries.map(decode);
     await this.store.insertMessages(messages);
+    announceCommitted(this.persisted, messages.map((m) => m.conversation_id));
     if (this.metrics) {
       const now = Date.now();
       this.metrics.persisted.inc(messages.length);

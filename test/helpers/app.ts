@@ -1,5 +1,6 @@
 // Builds a Strata app for tests on chosen adapters: memory or real Valkey hot tier, SQLite
 // (in memory) or real PostgreSQL (a schema of its own). The persist worker runs in-process.
+import { EventEmitter } from 'node:events';
 import { inject } from 'vitest';
 import { testConfig, type Config } from '../../src/config.js';
 import { buildApp, type BuildOptions, type GatewayOptions } from '../../src/app.js';
@@ -58,7 +59,7 @@ export async function makeStack(opts: StackOptions = {}): Promise<TestStack> {
   const archiving = archive ? { source: sql.archiveSource, leases: sql.leases } : undefined;
   const deps: Deps = {
     config, store, receipts: sql.receipts, reactions: sql.reactions, hot, rate: hot, log: hot, fanout: hotSide.fanout, presence: hotSide.presence,
-    auth: hs256Verifier(SECRET), metrics: createMetrics(), archive, archiving,
+    auth: hs256Verifier(SECRET), metrics: createMetrics(), persisted: new EventEmitter().setMaxListeners(0), archive, archiving,
   };
   const gateway = typeof opts.gateway === 'object' ? opts.gateway : {};
   const { app, services } = await buildApp(deps, { ...opts.build, gateway: { ...gateway, ...opts.build?.gateway } });

@@ -8,6 +8,7 @@
 //   <prefix>:{p7}:c:<conv>:d:<client> string   dedup: the original JSON, with a TTL
 //   <prefix>:{p7}:c:<conv>:ch         channel  sharded pub/sub fan-out (SPUBLISH)
 //   <prefix>:{p7}:log                 stream   the partition's persist log (field m = JSON)
+//   <prefix>:{p7}:m:<message id>      string   "<conv> <seq>" while in flight (expires)
 //   <prefix>:{u:<user>}:rl            string   the user's fixed rate-limit window
 //   <prefix>:{u:<user>}:uch           channel  the user's fan-out topic (receipts, membership)
 //   <prefix>:{u:<user>}:pr            zset     presence: member = node id, score = expiry (ms)
@@ -46,6 +47,10 @@ export class Keys {
 
   channel(partition: number, conversationId: string): string {
     return `${this.conv(partition, conversationId)}:ch`;
+  }
+
+  inFlight(partition: number, messageId: string): string {
+    return `${this.tag(partition)}:m:${messageId}`;
   }
 
   log(partition: number): string {

@@ -4,7 +4,7 @@
 // and SCRIPT LOADed on every master at start so the first calls do not pay for the fallback.
 import fs from 'node:fs';
 import { Cluster } from 'ioredis';
-import type { Client } from './connection.js';
+type Client = import('ioredis').Redis | Cluster; // = connection.ts's Client, not imported: connection.ts imports RunScript from here
 
 export type ScriptName = 'ingest' | 'seed' | 'read-recent' | 'replace-recent' | 'rate-hit' | 'claim-stale' | 'ack' | 'presence-connect' | 'presence-disconnect';
 

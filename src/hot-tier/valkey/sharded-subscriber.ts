@@ -1,4 +1,4 @@
-// Live fan-out over sharded pub/sub: ingest-5.lua SPUBLISHes each message's frame on its
+// Live fan-out over sharded pub/sub: ingest-6.lua SPUBLISHes each message's frame on its
 // conversation's channel; a node SSUBSCRIBEs to the channels of the conversations its
 // sockets are in. One lazily opened subscriber connection (a Cluster one subscribes once per
 // shard); ioredis re-subscribes after a reconnect. Delivery is at-most-once: a frame

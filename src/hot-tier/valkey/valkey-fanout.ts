@@ -1,5 +1,5 @@
 // Fan-out over Valkey sharded pub/sub. Conversation topics use the conversation's channel
-// (keys.ts; the one ingest-5.lua SPUBLISHes message frames to, in the conversation's partition
+// (keys.ts; the one ingest-6.lua SPUBLISHes message frames to, in the conversation's partition
 // slot); user topics use the user's channel in the user's own slot. A node SSUBSCRIBEs only to
 // topics its sockets need, through one ShardedFanOut (its own subscriber connection); publishes
 // go through the shared pipelined main connection. At-most-once, ordered per channel; errors

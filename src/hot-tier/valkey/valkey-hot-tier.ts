@@ -16,8 +16,8 @@
 // small pool so they never stall the pipelined main connection.
 // Shutdown: close() ends blocked reads (they return []), unsubscribes and quits every connection.
 // Errors: every native error becomes AppError('UNAVAILABLE', retryable) here.
-import type {
-  DeadLetter, HotTier, IngestInput, IngestOutcome, LogEntry, PersistLog, RateLimiter, RecentRange,
+import {
+  IN_FLIGHT_TTL_MS, type DeadLetter, type HotTier, type IngestInput, type IngestOutcome, type LogEntry, type PersistLog, type RateLimiter, type RecentRange,
 } from '../hot-tier.js';
 import { partitionOf } from '../partition.js';
 import { createClient, parseHotTierUrl, ready, unavailable, type Client, type ClientOptions, type ValkeyConnection } from './connection.js';
@@ -107,16 +107,27 @@ export class ValkeyHotTier implements HotTier, RateLimiter, PersistLog, ValkeyCo
       const k = this.keys;
       const r = (await this.run(
         'ingest',
-        [k.seq(p, c), k.ring(p, c), k.log(p), k.dedup(p, c, clientKey), k.channel(p, c)],
-        [input.head, input.tail, clientKey === undefined ? '0' : '1', Math.max(1, Math.round(input.dedupTtlS * 1000)), input.recentLimit, input.maxBacklog],
+        [k.seq(p, c), k.ring(p, c), k.log(p), k.dedup(p, c, clientKey), k.channel(p, c), k.inFlight(p, input.messageId ?? '')],
+        [input.head, input.tail, clientKey === undefined ? '0' : '1', Math.max(1, Math.round(input.dedupTtlS * 1000)), input.recentLimit, input.maxBacklog, input.messageId ? IN_FLIGHT_TTL_MS : 0, c],
       )) as [string, ...(string | number)[]];
       switch (r[0]) {
         case 'created': return { status: 'created', seq: Number(r[1]), json: String(r[2]) };
         case 'duplicate': return { status: 'duplicate', json: String(r[1]) };
         case 'unseeded': return { status: 'unseeded' };
         case 'backlogged': return { status: 'backlogged', backlog: Number(r[1]) };
-        default: throw new Error(`ingest-5.lua answered ${JSON.stringify(r)}`);
+        default: throw new Error(`ingest-6.lua answered ${JSON.stringify(r)}`);
       }
+    });
+  }
+
+  locateInFlight(messageId: string): Promise<{ conversationId: string; seq: number } | null> {
+    // The id does not name its partition: one GET per partition, auto-pipelined.
+    return this.call('locateInFlight', async () => {
+      const hits = await Promise.all(Array.from({ length: this.partitions }, (_, p) => this.client.get(this.keys.inFlight(p, messageId))));
+      const hit = hits.find((h) => h !== null);
+      if (!hit) return null;
+      const [conversationId, seq] = hit.split(' ');
+      return { conversationId, seq: Number(seq) };
     });
   }
 
