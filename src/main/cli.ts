@@ -1,5 +1,8 @@
 // `npx strata <command>`: the operator's entry point. Exit code 0 on success, 1 on error
 // (with a one-line message on stderr), 2 on usage errors.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { CliUsageError } from './cli-chat.js';
 import { mintToken, parseTtl } from '../auth/tokens.js';
@@ -108,11 +111,11 @@ export async function main(argv: string[]): Promise<void> {
         return;
       }
       case 'bench': {
-        const quick = flag(args, '--quick');
-        const only = option(args, '--only')?.split(',');
-        const profile = option(args, '--profile');
-        const { runBench } = await import('../../bench/run.js');
-        const code = await runBench({ quick, only, serverExecArgv: profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : undefined });
+        // The harness is a separate program (bench/main.ts), present in a source checkout only.
+        const entry = fileURLToPath(new URL('../../bench/main.ts', import.meta.url));
+        if (!fs.existsSync(entry)) throw new Error('strata bench runs from a source checkout of Strata (bench/ is not part of an installed package)');
+        const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { stdio: 'inherit' });
+        const code = await new Promise<number>((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
         process.exit(code);
       }
       case 'token': {
