@@ -1,14 +1,51 @@
-import { defineConfig } from 'vitest/config';
+// Three tiers, each runnable alone (`npm run test:unit`, `test:integration`, `test:e2e`);
+// `npm test` runs all three.
+// - unit: `*.test.ts` beside the code and test/*.test.ts — memory adapters, SQLite in memory,
+//   app.inject(); no server.
+// - integration: `*.int.test.ts` beside the adapters, test/integration/ and test/api/ — real
+//   Valkey/Redis, PostgreSQL, S3 (Swift), an in-process stack.
+// - e2e: test/e2e/ — API nodes, workers and CLIs as real processes.
+// The global setup runs once per run (not once per project) and starts Valkey and PostgreSQL
+// only when a tier that uses them was selected.
+import { configDefaults, defineConfig } from 'vitest/config';
+
+const shared = {
+  testTimeout: 60_000,
+  hookTimeout: 120_000,
+  pool: 'forks' as const,
+  // Two cores: more workers only thrash, and the e2e tests run servers of their own.
+  poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+};
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    ...shared,
     globalSetup: ['test/global-setup.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
-    pool: 'forks',
-    // Two cores: more workers only thrash, and the e2e tests run servers of their own.
-    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     reporters: ['default'],
+    // Projects do not extend this config: each would run the global setup again.
+    projects: [
+      {
+        test: {
+          ...shared,
+          name: 'unit',
+          include: ['src/**/*.test.ts', 'test/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'src/**/*.int.test.ts'],
+        },
+      },
+      {
+        test: {
+          ...shared,
+          name: 'integration',
+          include: ['src/**/*.int.test.ts', 'test/integration/**/*.test.ts', 'test/api/**/*.test.ts'],
+        },
+      },
+      {
+        test: {
+          ...shared,
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+        },
+      },
+    ],
   },
 });
