@@ -5,7 +5,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { exportRoutes } from './archive/routes.js';
+import { archiveJobRoutes } from './archive/routes.js';
 import type { Principal } from './auth/tokens.js';
 import { conversationRoutes } from './conversations/routes.js';
 import type { Deps } from './deps.js';
@@ -121,7 +121,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<{ a
   reactionRoutes(app, reactions);
   presenceRoutes(app, deps.presence);
   adminRoutes(app, deps);
-  exportRoutes(deps)(app);
+  archiveJobRoutes(deps)(app);
 
   // The WebSocket: the same use-cases behind frames.
   const router = new FrameRouter(o.maxFrameBytes, (err, conn) => app.log.error({ err, user: conn.user }, 'frame handler failed'))

@@ -1,12 +1,15 @@
-// Operator routes of the cold tier: POST /v1/exports starts an archive job (one conversation up
-// to a seq, one conversation or every conversation by the retention policy), GET /v1/exports/{id}
-// reads its progress. Jobs are in the memory of the node that started them (export-jobs.ts).
-import type { FastifyInstance } from 'fastify';
+// Operator routes of the cold tier: POST /v1/admin/archive-jobs starts an archive job ("archive
+// now": one conversation up to a seq, one conversation or every conversation by the retention
+// policy), GET /v1/admin/archive-jobs/{id} reads its progress. Jobs are in the memory of the node
+// that started them (archive-jobs.ts). `/v1/exports` is the old name of the same routes (kept,
+// marked deprecated: it moves messages to the archive, it does not export a file — that is
+// `strata export`).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { requireAdmin } from '../workers/admin-routes.js';
-import { ExportJobs } from './export-jobs.js';
+import { requireAdmin } from '../auth/require-admin.js';
+import { ArchiveJobs } from './archive-jobs.js';
 
 const ExportBody = Type.Object({
   conversation_id: Type.Optional(Type.String({ format: 'uuid' })),
@@ -24,9 +27,9 @@ const JobT = Type.Object({
 });
 
 /** A buildApp plugin; absent archive → the routes answer UNAVAILABLE. */
-export function exportRoutes(deps: Deps) {
+export function archiveJobRoutes(deps: Deps) {
   return (app: FastifyInstance) => {
-    const jobs = deps.archive && deps.archiving ? new ExportJobs(deps.archive, deps.archiving.source, deps.archiving.leases) : undefined;
+    const jobs = deps.archive && deps.archiving ? new ArchiveJobs(deps.archive, deps.archiving.source, deps.archiving.leases) : undefined;
     app.addHook('onClose', async () => jobs?.close());
     const tags = ['admin'];
     const security = [{ bearer: [] }];
@@ -35,12 +38,7 @@ export function exportRoutes(deps: Deps) {
       return jobs;
     };
 
-    app.post<{ Body: ExportBody }>('/v1/exports', {
-      schema: {
-        tags, security, body: ExportBody, response: { 202: JobT },
-        summary: 'Archive now: a conversation up to a seq, a conversation or all by the retention policy; returns a job',
-      },
-    }, async (req, reply) => {
+    const start = async (req: FastifyRequest<{ Body: ExportBody }>, reply: FastifyReply) => {
       requireAdmin(req);
       const { conversation_id: conversationId, up_to_seq: upToSeq } = req.body ?? {};
       const policy = { days: deps.config.retentionDays, keepLast: deps.config.retentionKeepLast };
@@ -52,15 +50,23 @@ export function exportRoutes(deps: Deps) {
         throw new AppError('CONVERSATION_NOT_FOUND', `conversation ${conversationId} not found`);
       }
       return reply.code(202).send(need().start({ conversationId, upToSeq, policy }));
-    });
-
-    app.get<{ Params: { id: string } }>('/v1/exports/:id', {
-      schema: { tags, security, params: Type.Object({ id: Type.String() }), response: { 200: JobT }, summary: 'An archive job started on this node' },
-    }, async (req) => {
+    };
+    const read = async (req: FastifyRequest<{ Params: { id: string } }>) => {
       requireAdmin(req);
       const job = need().get(req.params.id);
-      if (!job) throw new AppError('EXPORT_NOT_FOUND', `no export job ${req.params.id} on this node`);
+      if (!job) throw new AppError('EXPORT_NOT_FOUND', `no archive job ${req.params.id} on this node`);
       return job;
-    });
+    };
+    for (const [base, deprecated] of [['/v1/admin/archive-jobs', false], ['/v1/exports', true]] as const) {
+      app.post<{ Body: ExportBody }>(base, {
+        schema: {
+          tags, security, body: ExportBody, response: { 202: JobT }, deprecated,
+          summary: deprecated ? 'Old name of POST /v1/admin/archive-jobs' : 'Archive now: a conversation up to a seq, a conversation or all by the retention policy; returns a job',
+        },
+      }, start);
+      app.get<{ Params: { id: string } }>(`${base}/:id`, {
+        schema: { tags, security, deprecated, params: Type.Object({ id: Type.String() }), response: { 200: JobT }, summary: deprecated ? 'Old name of GET /v1/admin/archive-jobs/{id}' : 'An archive job started on this node' },
+      }, read);
+    }
   };
 }

@@ -3,10 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
+import { requireAdmin } from '../auth/require-admin.js';
 
-export function requireAdmin(req: { user: { admin: boolean } }) {
-  if (!req.user.admin) throw new AppError('FORBIDDEN', 'operators only (token with admin: true)');
-}
 
 const DeadLetterT = Type.Object({ id: Type.String(), partition: Type.Integer(), payload: Type.String(), error: Type.String(), failed_at: Type.String() });
 
