@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import type { ArchiveCandidate, ArchiveSource, RetentionPolicy } from '../archive-source.js';
 import type { Message } from '../../model/message.js';
 import { toMessage } from './rows.js';
+import { guard } from './errors.js';
 import type { DB } from './schema.js';
 
 const DELETE_CHUNK = 5000;
@@ -12,56 +13,62 @@ const DELETE_CHUNK = 5000;
 export class SqlArchiveSource implements ArchiveSource {
   constructor(private readonly db: Kysely<DB>) {}
 
-  async listForArchive(conversationId: string, afterSeq: number, upToSeq: number, limit: number): Promise<Message[]> {
-    const rows = await this.db.selectFrom('messages').selectAll()
-      .where('conversation_id', '=', conversationId).where('seq', '>', afterSeq).where('seq', '<=', upToSeq)
-      .orderBy('seq', 'asc').limit(limit).execute();
-    return rows.map(toMessage);
+  listForArchive(conversationId: string, afterSeq: number, upToSeq: number, limit: number): Promise<Message[]> {
+    return guard(async () => {
+      const rows = await this.db.selectFrom('messages').selectAll()
+        .where('conversation_id', '=', conversationId).where('seq', '>', afterSeq).where('seq', '<=', upToSeq)
+        .orderBy('seq', 'asc').limit(limit).execute();
+      return rows.map(toMessage);
+    });
   }
 
-  async deleteArchived(conversationId: string, upToSeq: number): Promise<number> {
-    let total = 0;
-    for (;;) {
-      // Lowest seqs first: a crash mid-way leaves a suffix, which the next run deletes.
-      const batch = await this.db.selectFrom('messages').select('seq')
-        .where('conversation_id', '=', conversationId).where('seq', '<=', upToSeq)
-        .orderBy('seq', 'asc').limit(DELETE_CHUNK).execute();
-      if (batch.length === 0) return total;
-      const res = await this.db.deleteFrom('messages')
-        .where('conversation_id', '=', conversationId).where('seq', '<=', Number(batch[batch.length - 1].seq))
-        .executeTakeFirst();
-      total += Number(res.numDeletedRows);
-    }
-  }
-
-  async conversationsToArchive(policy: RetentionPolicy, now = new Date()): Promise<ArchiveCandidate[]> {
-    if (policy.days <= 0 && policy.keepLast <= 0) return [];
-    const bound = new Map<string, number>();
-    if (policy.keepLast > 0) {
-      const rows = await this.db.selectFrom('messages')
-        .select((eb) => ['conversation_id', eb.fn.min('seq').as('lo'), eb.fn.max('seq').as('hi')])
-        .groupBy('conversation_id').execute();
-      for (const r of rows) {
-        const upTo = Number(r.hi) - policy.keepLast;
-        if (upTo >= Number(r.lo)) bound.set(r.conversation_id, upTo);
+  deleteArchived(conversationId: string, upToSeq: number): Promise<number> {
+    return guard(async () => {
+      let total = 0;
+      for (;;) {
+        // Lowest seqs first: a crash mid-way leaves a suffix, which the next run deletes.
+        const batch = await this.db.selectFrom('messages').select('seq')
+          .where('conversation_id', '=', conversationId).where('seq', '<=', upToSeq)
+          .orderBy('seq', 'asc').limit(DELETE_CHUNK).execute();
+        if (batch.length === 0) return total;
+        const res = await this.db.deleteFrom('messages')
+          .where('conversation_id', '=', conversationId).where('seq', '<=', Number(batch[batch.length - 1].seq))
+          .executeTakeFirst();
+        total += Number(res.numDeletedRows);
       }
-    }
-    if (policy.days > 0) {
-      const cutoff = new Date(now.getTime() - policy.days * 86_400_000).toISOString();
-      const rows = await this.db.selectFrom('messages')
-        .select((eb) => ['conversation_id', eb.fn.max('seq').as('hi')])
-        .where('created_at', '<', cutoff).groupBy('conversation_id').execute();
-      const byDays = new Map(rows.map((r) => [r.conversation_id, Number(r.hi)]));
+    });
+  }
+
+  conversationsToArchive(policy: RetentionPolicy, now = new Date()): Promise<ArchiveCandidate[]> {
+    return guard(async () => {
+      if (policy.days <= 0 && policy.keepLast <= 0) return [];
+      const bound = new Map<string, number>();
       if (policy.keepLast > 0) {
-        for (const [id, upTo] of bound) {
-          const d = byDays.get(id);
-          if (d === undefined) bound.delete(id);
-          else bound.set(id, Math.min(upTo, d));
+        const rows = await this.db.selectFrom('messages')
+          .select((eb) => ['conversation_id', eb.fn.min('seq').as('lo'), eb.fn.max('seq').as('hi')])
+          .groupBy('conversation_id').execute();
+        for (const r of rows) {
+          const upTo = Number(r.hi) - policy.keepLast;
+          if (upTo >= Number(r.lo)) bound.set(r.conversation_id, upTo);
         }
-      } else {
-        for (const [id, hi] of byDays) bound.set(id, hi);
       }
-    }
-    return [...bound].sort(([a], [b]) => (a < b ? -1 : 1)).map(([conversationId, upToSeq]) => ({ conversationId, upToSeq }));
+      if (policy.days > 0) {
+        const cutoff = new Date(now.getTime() - policy.days * 86_400_000).toISOString();
+        const rows = await this.db.selectFrom('messages')
+          .select((eb) => ['conversation_id', eb.fn.max('seq').as('hi')])
+          .where('created_at', '<', cutoff).groupBy('conversation_id').execute();
+        const byDays = new Map(rows.map((r) => [r.conversation_id, Number(r.hi)]));
+        if (policy.keepLast > 0) {
+          for (const [id, upTo] of bound) {
+            const d = byDays.get(id);
+            if (d === undefined) bound.delete(id);
+            else bound.set(id, Math.min(upTo, d));
+          }
+        } else {
+          for (const [id, hi] of byDays) bound.set(id, hi);
+        }
+      }
+      return [...bound].sort(([a], [b]) => (a < b ? -1 : 1)).map(([conversationId, upToSeq]) => ({ conversationId, upToSeq }));
+    });
   }
 }
