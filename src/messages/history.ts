@@ -90,7 +90,7 @@ export class HistoryService {
         }
       }
     }
-    let has_more = rows.length > range.limit;
+    const has_more = rows.length > range.limit;
     if (has_more) rows = range.afterSeq !== undefined ? rows.slice(0, range.limit) : rows.slice(rows.length - range.limit);
     return { messages: rows.map(messageJson), has_more, lastSeq: rows.length ? rows[rows.length - 1].seq : 0, tier };
   }
