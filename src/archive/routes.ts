@@ -6,7 +6,11 @@
 // `strata export`).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import type { Deps } from '../deps.js';
+import type { Config } from '../config.js';
+import type { ArchiveSource } from '../store/archive-source.js';
+import type { Leases } from '../store/leases.js';
+import type { Store } from '../store/store.js';
+import type { Archive } from './archive.js';
 import { AppError } from '../errors.js';
 import { requireAdmin } from '../auth/require-admin.js';
 import { ArchiveJobs } from './archive-jobs.js';
@@ -27,7 +31,15 @@ const JobT = Type.Object({
 });
 
 /** A buildApp plugin; absent archive → the routes answer UNAVAILABLE. */
-export function archiveJobRoutes(deps: Deps) {
+/** What the routes need (a subset of the app's deps). */
+export interface ArchiveJobDeps {
+  config: Pick<Config, 'retentionDays' | 'retentionKeepLast'>;
+  store: Pick<Store, 'getConversation'>;
+  archive?: Archive;
+  archiving?: { source: ArchiveSource; leases: Leases };
+}
+
+export function archiveJobRoutes(deps: ArchiveJobDeps) {
   return (app: FastifyInstance) => {
     const jobs = deps.archive && deps.archiving ? new ArchiveJobs(deps.archive, deps.archiving.source, deps.archiving.leases) : undefined;
     app.addHook('onClose', async () => jobs?.close());
