@@ -1,38 +1,18 @@
-// The memory Fanout: conversation topics share MemoryHotTier's event names (ingest's message
-// frames arrive on them), user topics are separate, unsubscribe stops delivery.
-import { describe, expect, it } from 'vitest';
-import { MemoryHotTier } from './memory-hot-tier.js';
-import { conversationTopic, userTopic } from './fanout.js';
+// MemoryFanout against the shared contract: two instances over one MemoryHotTier's emitter
+// play the two nodes (the embedded engine has one, but nothing in the adapter assumes it).
+import { fanoutContract } from './fanout.contract.js';
 import { MemoryFanout } from './memory-fanout.js';
+import { MemoryHotTier } from './memory-hot-tier.js';
 
-const conv = '0190a0b4-0000-7000-8000-00000000000c';
-
-describe('MemoryFanout', () => {
-  it('receives what ingest publishes and what is published on a topic, in order', async () => {
-    const hot = new MemoryHotTier(2);
-    const fanout = new MemoryFanout(hot.events);
-    const got: string[] = [];
-    const listener = (f: string) => got.push(f);
-    await fanout.subscribe(conversationTopic(conv), listener);
-    await hot.seed(conv, 0, [], 10);
-    await hot.ingest({ conversationId: conv, head: `{"id":"m","conversation_id":"${conv}","seq":`, tail: '}', dedupTtlS: 60, recentLimit: 10, maxBacklog: 100 });
-    await fanout.publish(conversationTopic(conv), '{"type":"typing"}');
-    expect(got).toEqual([`{"type":"message","message":{"id":"m","conversation_id":"${conv}","seq":1}}`, '{"type":"typing"}']);
-    await fanout.unsubscribe(conversationTopic(conv), listener);
-    await fanout.publish(conversationTopic(conv), 'after');
-    expect(got).toHaveLength(2);
-    await hot.close();
-  });
-
-  it('keeps user topics apart from conversation topics', async () => {
-    const fanout = new MemoryFanout(new MemoryHotTier(1).events);
-    const bob: string[] = [];
-    const room: string[] = [];
-    await fanout.subscribe(userTopic('bob'), (f) => bob.push(f));
-    await fanout.subscribe(conversationTopic(conv), (f) => room.push(f));
-    await fanout.publish(userTopic('bob'), 'for bob');
-    await fanout.publish(userTopic('carol'), 'for carol');
-    expect(bob).toEqual(['for bob']);
-    expect(room).toEqual([]);
-  });
+fanoutContract('memory', async () => {
+  const hot = new MemoryHotTier(4);
+  const a = new MemoryFanout(hot.events);
+  const b = new MemoryFanout(hot.events);
+  return {
+    a, b, hot,
+    close: async () => {
+      await Promise.all([a.close(), b.close()]);
+      await hot.close();
+    },
+  };
 });

@@ -1,52 +1,22 @@
-// ValkeyFanout against a real server: two "nodes" (two hot-tier connections) on one prefix;
-// ingest's SPUBLISH reaches the conversation topic, user topics are separate, and a node that
-// unsubscribed gets nothing more.
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import { ValkeyHotTier } from './valkey-hot-tier.js';
+// ValkeyFanout against a real standalone server (test/global-setup.ts) and the shared contract:
+// two "nodes" are two hot-tier connections on one fresh key prefix per test, each with its own
+// ValkeyFanout (its own subscriber connection), publishing through its hot tier's connection.
+import { inject } from 'vitest';
 import { uniqueName } from '../../../test/unique.js';
-import { conversationTopic, userTopic } from '../fanout.js';
+import { fanoutContract } from '../fanout.contract.js';
 import { ValkeyFanout } from './valkey-fanout.js';
+import { ValkeyHotTier } from './valkey-hot-tier.js';
 
-const conv = '0190a0b4-0000-7000-8000-00000000000c';
-const closers: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of closers.reverse()) await c();
-});
-
-async function node(prefix: string) {
-  const hot = await ValkeyHotTier.connect(inject('valkeyUrl'), { prefix, partitions: 4 });
-  const fanout = new ValkeyFanout(hot);
-  closers.push(() => hot.close(), () => fanout.close());
-  return { hot, fanout };
-}
-
-const until = async (cond: () => boolean) => {
-  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-};
-
-describe('ValkeyFanout', () => {
-  it('delivers ingest frames and published frames across connections, per topic', async () => {
-    const prefix = uniqueName('fan');
-    const a = await node(prefix);
-    const b = await node(prefix);
-    const room: string[] = [];
-    const bob: string[] = [];
-    const onRoom = (f: string) => room.push(f);
-    await b.fanout.subscribe(conversationTopic(conv), onRoom);
-    await b.fanout.subscribe(userTopic('bob'), (f) => bob.push(f));
-    await a.hot.seed(conv, 0, [], 10);
-    await a.hot.ingest({ conversationId: conv, head: `{"id":"m","conversation_id":"${conv}","seq":`, tail: '}', dedupTtlS: 60, recentLimit: 10, maxBacklog: 100 });
-    await a.fanout.publish(conversationTopic(conv), '{"type":"typing"}');
-    await a.fanout.publish(userTopic('bob'), '{"type":"receipt"}');
-    await a.fanout.publish(userTopic('carol'), '{"type":"receipt","for":"carol"}');
-    await until(() => room.length === 2 && bob.length === 1);
-    expect(room).toEqual([`{"type":"message","message":{"id":"m","conversation_id":"${conv}","seq":1}}`, '{"type":"typing"}']);
-    expect(bob).toEqual(['{"type":"receipt"}']);
-
-    await b.fanout.unsubscribe(conversationTopic(conv), onRoom);
-    await a.fanout.publish(conversationTopic(conv), 'late');
-    await a.fanout.publish(userTopic('bob'), 'marker');
-    await until(() => bob.length === 2);
-    expect(room).toHaveLength(2);
-  });
+fanoutContract('valkey standalone', async () => {
+  const prefix = uniqueName('fan');
+  const [hotA, hotB] = await Promise.all([0, 1].map(() => ValkeyHotTier.connect(inject('valkeyUrl'), { prefix, partitions: 4 })));
+  const a = new ValkeyFanout(hotA);
+  const b = new ValkeyFanout(hotB);
+  return {
+    a, b, hot: hotA,
+    close: async () => {
+      await Promise.all([a.close(), b.close()]);
+      await Promise.all([hotA.close(), hotB.close()]);
+    },
+  };
 });

@@ -1,0 +1,16 @@
+// The SQL receipts, reactions, leases and archive source on a real PostgreSQL server
+// (test/global-setup.ts), in one fresh schema for this file, against their shared contracts.
+import { inject } from 'vitest';
+import { uniqueName } from '../../../test/unique.js';
+import { archiveSourceContract } from '../archive-source.contract.js';
+import { leasesContract } from '../leases.contract.js';
+import { reactionStoreContract } from '../reaction-store.contract.js';
+import { receiptStoreContract } from '../receipt-store.contract.js';
+import { openStore, sqlSubjects } from './sql-ports.test-kit.js';
+
+const schema = uniqueName('ports');
+const sql = sqlSubjects(() => openStore(inject('databaseUrl'), schema));
+receiptStoreContract('SQL on PostgreSQL (real server)', sql.receipts);
+reactionStoreContract('SQL on PostgreSQL (real server)', sql.reactions);
+leasesContract('SQL on PostgreSQL (real server)', sql.leases);
+archiveSourceContract('SQL on PostgreSQL (real server)', sql.archiveSource);

@@ -1,0 +1,64 @@
+// Builds the contract subjects of the SQL adapters beside the Store (receipts, reactions, leases,
+// archive source), each over a migrated SqlStore of its own from `open`; fixtures (conversations,
+// messages the rows reference) go through the Store API, as the app writes them.
+import { v7 as uuidv7 } from 'uuid';
+import type { ArchiveSourceUnderTest } from '../archive-source.contract.js';
+import type { LeasesUnderTest } from '../leases.contract.js';
+import type { ReactionsUnderTest } from '../reaction-store.contract.js';
+import type { ReceiptsUnderTest } from '../receipt-store.contract.js';
+import { msg } from '../store.contract.js';
+import { SqlArchiveSource } from './sql-archive-source.js';
+import { SqlLeases } from './sql-leases.js';
+import { SqlReactions } from './sql-reactions.js';
+import { SqlReceipts } from './sql-receipts.js';
+import { createSqlStore, type SqlStore } from './sql-store.js';
+
+/** `sqlite::memory:` or a PostgreSQL URL (then in `schema`), migrated. */
+export async function openStore(url: string, schema?: string): Promise<SqlStore> {
+  const store = await createSqlStore(url, schema ? { schema } : {});
+  await store.migrate();
+  return store;
+}
+
+function conversationIn(store: SqlStore) {
+  return async (): Promise<string> => {
+    const id = uuidv7();
+    await store.createConversation({ id, title: null, kind: 'group', created_by: 'alice', created_at: new Date().toISOString(), members: [{ user: 'alice', role: 'owner' }] });
+    return id;
+  };
+}
+
+export function sqlSubjects(open: () => Promise<SqlStore>) {
+  return {
+    receipts: async (): Promise<ReceiptsUnderTest> => {
+      const store = await open();
+      return { receipts: new SqlReceipts(store.db, store.dialect), conversation: conversationIn(store), close: () => store.close() };
+    },
+    reactions: async (): Promise<ReactionsUnderTest> => {
+      const store = await open();
+      const conversation = conversationIn(store);
+      return {
+        reactions: new SqlReactions(store.db),
+        message: async () => {
+          const m = msg(await conversation(), 1);
+          await store.insertMessages([m]);
+          return { id: m.id, conversationId: m.conversation_id };
+        },
+        close: () => store.close(),
+      };
+    },
+    leases: async (): Promise<LeasesUnderTest> => {
+      const store = await open();
+      return { leases: new SqlLeases(store.db), close: () => store.close() };
+    },
+    archiveSource: async (): Promise<ArchiveSourceUnderTest> => {
+      const store = await open();
+      return {
+        source: new SqlArchiveSource(store.db),
+        conversation: conversationIn(store),
+        insert: async (messages) => void (await store.insertMessages(messages)),
+        close: () => store.close(),
+      };
+    },
+  };
+}
