@@ -11,7 +11,7 @@ export interface Watermark {
 }
 
 export interface ReceiptStore {
-  /** Upserts each watermark as max(stored, given); one statement per batch. */
+  /** Upserts each watermark as max(stored, given), in statements of up to 5,000 rows (each is idempotent, so a partial batch is safe to repeat). */
   advanceWatermarks(batch: Watermark[]): Promise<void>;
   /** Every stored watermark of the conversation. */
   watermarks(conversationId: string): Promise<Watermark[]>;
