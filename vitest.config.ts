@@ -9,17 +9,14 @@
 // only when a tier that uses them was selected.
 import { configDefaults, defineConfig } from 'vitest/config';
 
-const shared = {
-  testTimeout: 60_000,
-  hookTimeout: 120_000,
-  pool: 'forks' as const,
-  // Two cores: more workers only thrash, and the e2e tests run servers of their own.
-  poolOptions: { forks: { maxForks: 2, minForks: 1 } },
-};
+const shared = { testTimeout: 60_000, hookTimeout: 120_000, pool: 'forks' as const };
 
 export default defineConfig({
   test: {
     ...shared,
+    // Two cores: more workers only thrash, and the e2e tests run servers of their own. (A
+    // run-wide setting: it bounds the forks of all projects together.)
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     globalSetup: ['test/global-setup.ts'],
     reporters: ['default'],
     // Projects do not extend this config: each would run the global setup again.
