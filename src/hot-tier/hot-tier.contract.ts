@@ -1,11 +1,14 @@
 // The hot-tier contract: every adapter (memory, Valkey standalone, Valkey Cluster) must pass
 // this same suite, which covers every method of HotTier, RateLimiter and PersistLog and the
 // live fan-out. Each test gets a fresh tier from `make` (the Valkey ones a unique key prefix).
+// Expiry is judged on the server for Valkey (TTLs, stream idle times), so the suite cannot move a
+// fake clock: it polls, with a bound, for the outcome that must come once the time has passed
+// (`eventually`), and proves "nothing more" with a later event or an unconditional query.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import { messageTemplate } from '../model/message.js';
-import type { HotTier, IngestInput } from './hot-tier.js';
-import { eventually, seqOf, sleep, stored, template, type HotBundle, type HotTierUnderTest } from './hot-tier.test-kit.js';
+import type { HotTier, IngestInput, LogEntry } from './hot-tier.js';
+import { eventually, seqOf, stored, template, type HotBundle, type HotTierUnderTest } from './hot-tier.test-kit.js';
 import { partitionOf } from './partition.js';
 
 export type { HotBundle, HotTierUnderTest } from './hot-tier.test-kit.js';
@@ -101,10 +104,11 @@ export function hotTierContract(name: string, make: () => Promise<HotTierUnderTe
       expect((await ingestN(c, 2)).map(seqOf)).toEqual([2, 3]);
       const d = await seeded();
       expect(await hot.ingest(input(d, { clientId: 'k1' }))).toMatchObject({ status: 'created', seq: 1 });
-      // the dedup key lives dedupTtlS
+      // the dedup key lives dedupTtlS; until then a retry is a duplicate, which writes nothing
       await hot.ingest(input(c, { clientId: 'short', dedupTtlS: 0.2 }));
-      await sleep(400);
-      expect(await hot.ingest(input(c, { clientId: 'short', dedupTtlS: 0.2 }))).toMatchObject({ status: 'created', seq: 5 });
+      let retried: Awaited<ReturnType<HotTier['ingest']>> | undefined;
+      await eventually('the dedup key to expire', async () => (retried = await hot.ingest(input(c, { clientId: 'short', dedupTtlS: 0.2 }))).status !== 'duplicate');
+      expect(retried).toMatchObject({ status: 'created', seq: 5 });
     });
 
     it("refuses when the partition's backlog reaches maxBacklog, without consuming a seq", async () => {
@@ -190,8 +194,8 @@ export function hotTierContract(name: string, make: () => Promise<HotTierUnderTe
       expect(wait).toBeLessThanOrEqual(500);
       expect(await hot.hit(v, 3, 0.5)).toBe(0);
       expect(await hot.hit(u, 0, 0.5)).toBe(0); // limit 0: unlimited
-      await sleep(wait + 50);
-      expect(await hot.hit(u, 3, 0.5)).toBe(0);
+      // a refused hit is not counted: polling does not push the reset back
+      await eventually('the window to reset', async () => (await hot.hit(u, 3, 0.5)) === 0);
     });
 
     it('persist log: read hands out new entries once; ack removes them', async () => {
@@ -215,13 +219,12 @@ export function hotTierContract(name: string, make: () => Promise<HotTierUnderTe
       const c = await seeded();
       const p = hot.partitionOf(c);
       expect(await hot.read(p, 'w1', 10, 100)).toEqual([]);
-      const started = Date.now();
-      const reading = hot.read(p, 'w1', 10, 10_000);
-      await sleep(100);
+      // Blocks for longer than the test may run: only the new entry can end it in time. (Issued
+      // before the ingest, on a connection the read above left open.)
+      const reading = hot.read(p, 'w1', 10, 120_000);
       const [json] = await ingestN(c, 1);
       const got = await reading;
       expect(got.map((e) => e.payload)).toEqual([json]);
-      expect(Date.now() - started).toBeLessThan(9_000);
     });
 
     it('persist log: claimStale hands over entries idle for minIdleMs, counting deliveries', async () => {
@@ -230,16 +233,16 @@ export function hotTierContract(name: string, make: () => Promise<HotTierUnderTe
       const j = await ingestN(c, 2);
       await hot.read(p, 'crashed', 10, 0);
       expect(await hot.claimStale(p, 'w2', 60_000, 10)).toEqual([]);
-      await sleep(80);
-      const claimed = await hot.claimStale(p, 'w2', 50, 10);
+      // both were read at once: they turn idle together
+      let claimed: LogEntry[] = [];
+      await eventually('entries idle for 50 ms', async () => (claimed = await hot.claimStale(p, 'w2', 50, 10)).length > 0);
       expect(claimed.map((e) => [e.payload, e.deliveries, e.partition])).toEqual(j.map((x) => [x, 2, p]));
       expect(await hot.claimStale(p, 'w3', 50, 10)).toEqual([]); // just claimed: not idle
-      await sleep(80);
-      const one = await hot.claimStale(p, 'w3', 50, 1);
+      let one: LogEntry[] = [];
+      await eventually('a claimed entry idle for 50 ms', async () => (one = await hot.claimStale(p, 'w3', 50, 1)).length > 0);
       expect(one.map((e) => [e.id, e.deliveries])).toEqual([[claimed[0].id, 3]]);
       await hot.ack(p, claimed.map((e) => e.id));
-      await sleep(80);
-      expect(await hot.claimStale(p, 'w3', 50, 10)).toEqual([]);
+      expect(await hot.claimStale(p, 'w3', 0, 10)).toEqual([]); // minIdleMs 0 would claim anything still pending
       expect(await hot.backlog(p)).toBe(0);
     });
 
@@ -250,8 +253,7 @@ export function hotTierContract(name: string, make: () => Promise<HotTierUnderTe
       const [entry] = await hot.read(p, 'w1', 10, 0);
       await hot.deadLetter(entry, 'boom: constraint');
       expect(await hot.backlog(p)).toBe(0);
-      await sleep(30);
-      expect(await hot.claimStale(p, 'w2', 10, 10)).toEqual([]);
+      expect(await hot.claimStale(p, 'w2', 0, 10)).toEqual([]); // no longer pending: minIdleMs 0 would claim it
       const dead = await hot.listDeadLetters(10);
       expect(dead).toEqual([{ id: expect.any(String), partition: p, payload: json, error: 'boom: constraint', failed_at: expect.any(String) }]);
       expect(Number.isNaN(Date.parse(dead[0].failed_at))).toBe(false);
@@ -272,10 +274,11 @@ export function hotTierContract(name: string, make: () => Promise<HotTierUnderTe
       const first = await hot.ingest(input(c, { clientId: 'k' }));
       await hot.ingest(input(c, { clientId: 'k' })); // duplicate: publishes nothing
       const second = await hot.ingest(input(c));
+      // sentinel: frames of a conversation arrive in order, so a frame of the duplicate would come before it
+      const sentinel = await hot.ingest(input(c));
       const frame = (r: typeof first) => `{"type":"message","message":${(r as { json: string }).json}}`;
-      await eventually('two frames', () => mine.frames.length >= 2);
-      await sleep(50);
-      expect(mine.frames).toEqual([frame(first), frame(second)]);
+      await eventually('the sentinel frame', () => mine.frames.includes(frame(sentinel)));
+      expect(mine.frames).toEqual([frame(first), frame(second), frame(sentinel)]);
       expect(JSON.parse(mine.frames[0])).toMatchObject({ type: 'message', message: { seq: 1, conversation_id: c } });
       expect(theirs.frames).toEqual([]);
       await mine.stop();
@@ -283,7 +286,7 @@ export function hotTierContract(name: string, make: () => Promise<HotTierUnderTe
       const last = await hot.ingest(input(other));
       await eventually('frame on the other conversation', () => theirs.frames.length >= 1);
       expect(theirs.frames).toEqual([frame(last)]);
-      expect(mine.frames).toHaveLength(2);
+      expect(mine.frames).toHaveLength(3);
       await theirs.stop();
     });
 

@@ -1,10 +1,11 @@
-// Leases in the warm store (SQLite here; PostgreSQL runs them in test/e2e/archive-*.test.ts) and
-// the archiver service applying RETENTION_KEEP_LAST inside a running stack.
+// Leases in the warm store (SQLite here; PostgreSQL runs them in test/integration/archive-history
+// and test/e2e/archive-cli) and the archiver service applying RETENTION_KEEP_LAST inside a running
+// stack.
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LocalObjectStore } from '../archive/local-object-store.js';
 import { createSqlStore, type SqlStore } from '../store/sql/sql-store.js';
 import { SqlLeases } from '../store/sql/sql-leases.js';
@@ -31,10 +32,16 @@ describe('SQL leases', () => {
     await leases.release('x', b); // not b's: no effect
     expect(await leases.acquire('x', b, 60_000)).toBe(false);
     await leases.release('x', a);
-    expect(await leases.acquire('x', b, 50)).toBe(true);
-    await new Promise((r) => setTimeout(r, 80));
-    expect(await leases.acquire('x', a, 60_000)).toBe(true);
-    expect(await leases.renew('x', b, 60_000)).toBe(false);
+    // expiry is judged on the caller's clock (Date.now()): move a fake one past the ttl
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      expect(await leases.acquire('x', b, 50)).toBe(true);
+      vi.setSystemTime(Date.now() + 80);
+      expect(await leases.acquire('x', a, 60_000)).toBe(true);
+      expect(await leases.renew('x', b, 60_000)).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('a lease of a dead process on this host is taken over at once', async () => {

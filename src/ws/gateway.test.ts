@@ -106,14 +106,22 @@ describe('gateway: token expiry', () => {
       const url = `http://127.0.0.1:${(s.app.server.address() as AddressInfo).port}`;
       const { mintToken } = await import('../auth/tokens.js');
       const { SECRET } = await import('../../test/helpers/app.js');
-      const started = Date.now();
-      const c = await WsClient.connect(url, await mintToken(SECRET, 'alice', { ttlS: 2 }));
+      const token = await mintToken(SECRET, 'alice', { ttlS: 2 });
+      const expiresAt = (JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { exp: number }).exp * 1000;
+      const c = await WsClient.connect(url, token);
       const closed = await c.closed;
       expect(closed.code).toBe(4004);
-      expect(Date.now() - started).toBeGreaterThanOrEqual(1000); // not before the token's expiry (JWT exp has 1 s resolution)
+      expect(Date.now()).toBeGreaterThanOrEqual(expiresAt); // not before the token's expiry
       const fresh = await WsClient.connect(url, await mintToken(SECRET, 'alice', { ttlS: 60 }));
-      const outcome = await Promise.race([fresh.closed.then((e) => `closed ${e.code}`), new Promise((r) => setTimeout(() => r('open'), 1500))]);
-      expect(outcome).toBe('open'); // past several heartbeats: still open
+      // Five heartbeats (one every 200 ms) outlast the idle timeout (600 ms): a socket whose pongs
+      // did not count would have been closed (4002) by the fourth. Only the client's automatic
+      // pongs answer them; then a ping frame shows the socket is still open and served.
+      const heartbeats = new Promise<void>((resolve) => {
+        let n = 0;
+        fresh.ws.on('ping', () => ++n === 5 && resolve());
+      });
+      await Promise.race([heartbeats, fresh.closed.then((e) => Promise.reject(new Error(`closed ${e.code} before five heartbeats`)))]);
+      await fresh.sync();
       fresh.close();
     } finally {
       await s.close();

@@ -1,8 +1,12 @@
 // A test WebSocket client: records every frame, waits for frames by predicate with a timeout,
 // and exposes the close code. connect() resolves once the server sent `ready` (subscribed).
+// sync() is the sentinel that replaces "sleep, then assert nothing more came": the server
+// answers a `ping` only after every earlier frame of this socket was handled.
 import WebSocket from 'ws';
 
 export type Frame = Record<string, any> & { type: string };
+
+let nextSync = 0;
 
 export class WsClient {
   readonly frames: Frame[] = [];
@@ -77,6 +81,18 @@ export class WsClient {
       this.waiters.add(check);
       check();
     });
+  }
+
+  /**
+   * Sends `{type:"ping"}` and resolves with its `pong`: every frame this socket sent before was
+   * handled by then, and the server's replies to them arrived before the pong.
+   * Frames from other sockets or nodes need a sentinel of their own (a later event on the same
+   * conversation or connection, which the server delivers after the earlier ones).
+   */
+  async sync(timeoutMs = 15_000): Promise<void> {
+    const ref = `sync-${++nextSync}`;
+    this.send({ type: 'ping', ref });
+    await this.waitFor((f) => f.type === 'pong' && f.ref === ref, timeoutMs);
   }
 
   close(): void {
