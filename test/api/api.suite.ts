@@ -210,9 +210,7 @@ export function apiSuite(name: string, opts: StackOptions) {
       expect(e.statusCode, e.body).toBe(200);
       expect(e.json()).toMatchObject({ id: m.id, text: 'edited' });
       const old = '01890000-0000-7000-8000-000000000000'; // a UUIDv7 from 2023: not waited for
-      const started = Date.now();
       expectProblem(await call('PATCH', `/v1/messages/${old}`, alice, { text: 'x' }), 404, 'MESSAGE_NOT_FOUND');
-      expect(Date.now() - started).toBeLessThan(1000);
     });
 
     it('serves the same bytes from the hot ring and from the warm store', async () => {

@@ -39,6 +39,8 @@ export interface StackOptions {
   gateway?: boolean | Partial<GatewayOptions>;
   /** Wire the cold tier on this object store (history reads through it, /v1/exports, the archiver). */
   archive?: ObjectStore;
+  /** Sees every warning of the in-process workers (a test waiting for a failed write). */
+  onWorkerWarning?: (obj: unknown, msg?: string) => void;
 }
 
 /** The hot tier with its fan-out and presence: memory, or Valkey under a unique prefix. */
@@ -66,9 +68,17 @@ export async function makeStack(opts: StackOptions = {}): Promise<TestStack> {
   await app.ready();
   const stop = new AbortController();
   // STRATA_TEST_LOG=1 shows the workers' warnings and errors while debugging a test.
-  const quiet = process.env.STRATA_TEST_LOG
-    ? { warn: (o: unknown, m?: string) => console.warn(m, o), error: (o: unknown, m?: string) => console.error(m, o), info() {} }
-    : { warn() {}, error() {}, info() {} };
+  const verbose = !!process.env.STRATA_TEST_LOG;
+  const quiet = {
+    warn: (o: unknown, m?: string) => {
+      opts.onWorkerWarning?.(o, m);
+      if (verbose) console.warn(m, o);
+    },
+    error: (o: unknown, m?: string) => {
+      if (verbose) console.error(m, o);
+    },
+    info() {},
+  };
   const running = opts.workers === false ? Promise.resolve() : runServices(backgroundServices(deps, quiet), stop.signal, quiet);
   return {
     app, services, deps,

@@ -8,6 +8,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { S3ObjectStore } from '../../src/archive/s3-object-store.js';
 import { buildApp } from '../../src/app.js';
 import { makeStack, type TestStack } from '../helpers/app.js';
+import { eventually } from '../helpers/eventually.js';
 import { startSwift, type SwiftServer } from '../services/swift.js';
 import { uniqueName } from '../unique.js';
 
@@ -42,7 +43,7 @@ describe('archive through the API (Valkey + PostgreSQL + S3 on Swift)', () => {
       for (const r of rs) expect(r.statusCode, r.body).toBe(201);
     }
     // Everything persisted before the "before" pages, so both passes see the same warm state.
-    for (let i = 0; i < 600 && (await s.deps.store.listMessages(conv, { afterSeq: TOTAL - 1, limit: 1 })).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    await eventually(`seq ${TOTAL} in the warm store`, async () => (await s.deps.store.listMessages(conv, { afterSeq: TOTAL - 1, limit: 1 })).length > 0, { timeoutMs: 30_000 });
     const warm = await s.deps.store.listMessages(conv, { beforeSeq: TOTAL + 1, limit: 1 });
     expect(warm[0]?.seq).toBe(TOTAL);
   }, 300_000);
@@ -97,11 +98,10 @@ describe('archive through the API (Valkey + PostgreSQL + S3 on Swift)', () => {
     const job = await call('POST', '/v1/exports', root, { conversation_id: conv, up_to_seq: TOTAL - KEEP });
     expect(job.statusCode, job.body).toBe(202);
     expect(job.json()).toMatchObject({ status: 'running', finished_at: null, error: null });
-    let state = job.json();
-    for (let i = 0; i < 600 && state.status === 'running'; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      state = (await call('GET', `/v1/exports/${job.json().id}`, root)).json();
-    }
+    const state = await eventually('the export job to finish', async () => {
+      const now = (await call('GET', `/v1/exports/${job.json().id}`, root)).json();
+      return now.status !== 'running' && now;
+    }, { timeoutMs: 60_000 });
     expect(state).toMatchObject({ status: 'done', error: null, progress: { conversations_done: 1, conversations_total: 1, rows_archived: TOTAL - KEEP } });
     expect(Date.parse(state.finished_at)).toBeGreaterThanOrEqual(Date.parse(state.started_at));
 

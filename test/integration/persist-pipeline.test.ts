@@ -81,9 +81,12 @@ describe('persist pipeline on Valkey + PostgreSQL', () => {
       expect(sixth.json().code).toBe('RATE_LIMITED');
       expect(Number(sixth.headers['retry-after'])).toBeGreaterThanOrEqual(1);
       expect(Number(sixth.headers['retry-after'])).toBeLessThanOrEqual(10);
-      await waitStored(s, [conv], 5);
-      await new Promise((r) => setTimeout(r, 200));
-      expect(await storedSeqs(s, conv)).toEqual(range(5));
+      // Sentinel: a later send (bob's: alice is limited) takes the next seq and goes through the
+      // same persist log behind anything of r5, so once it is stored, r5 would be too.
+      const sentinel = await s.services.ingest.send('bob', conv, { text: 'sentinel' });
+      expect(sentinel.message.seq).toBe(6); // r5 took no seq
+      await waitStored(s, [conv], 6);
+      expect(await storedSeqs(s, conv)).toEqual(range(6));
       expect((await s.services.history.page('alice', conv, {})).messages.map((j) => JSON.parse(j).text)).not.toContain('r5');
     } finally {
       await s.close();
@@ -135,7 +138,13 @@ describe('persist pipeline: a PostgreSQL outage of 20 s', () => {
   afterAll(() => pg?.stop());
 
   it('keeps acking while PostgreSQL is down and stores every acked message exactly once afterwards', async () => {
-    const s = await makeStack({ hot: 'valkey', store: 'postgres', databaseUrl: pg.url });
+    let failedWrite: (() => void) | undefined;
+    const s = await makeStack({
+      hot: 'valkey', store: 'postgres', databaseUrl: pg.url,
+      onWorkerWarning: (o) => {
+        if ((o as { context?: string }).context === 'store unavailable, retrying batch') failedWrite?.();
+      },
+    });
     try {
       const convs = await newConversations(s, 3);
       // warm the membership cache, then take the warm store away
@@ -145,11 +154,15 @@ describe('persist pipeline: a PostgreSQL outage of 20 s', () => {
       const until = Date.now() + 20_000;
       let i = 0;
       while (Date.now() < until) {
-        const conv = convs[i % 3];
-        const ack = await s.services.ingest.send('alice', conv, { text: `during ${i}`, client_id: `o-${i}` });
-        acked.push({ conv, seq: ack.message.seq });
-        i++;
-        await new Promise((r) => setTimeout(r, 20));
+        // A round of sends per failed write: sends keep coming while the workers retry (backing
+        // off up to 5 s), and a write really failed against the stopped server each round.
+        const failed = new Promise<void>((r) => (failedWrite = r));
+        for (let k = 0; k < 20; k++, i++) {
+          const conv = convs[i % 3];
+          const ack = await s.services.ingest.send('alice', conv, { text: `during ${i}`, client_id: `o-${i}` });
+          acked.push({ conv, seq: ack.message.seq });
+        }
+        await failed;
       }
       expect(acked.length).toBeGreaterThan(100);
       await pg.start();
