@@ -62,10 +62,14 @@ describe('SDK against two API nodes on Valkey + PostgreSQL', () => {
     const acks = await Promise.all(Array.from({ length: 100 }, (_, i) => alice.socket.send(conv, `n${i + 1}`)));
     expect(new Set(acks.map((m) => m.seq)).size).toBe(100);
     await waitFor('bob to catch up on node b', async () => bobGot.length >= 102, 30_000);
-    await new Promise((r) => setTimeout(r, 300)); // any late duplicate would arrive now
+    // Sentinel: one more message. The node sends a conversation's frames in seq order (a resume
+    // replays before the live frames it held back), so a late duplicate would come before it.
+    const sentinel = await alice.socket.send(conv, 'sentinel');
+    await waitFor('bob to get the sentinel', async () => bobGot.some((m) => m.id === sentinel.id), 30_000);
     expect(bob.socket.endpointUrl).toBe(b.url);
-    expect(bobGot.map((m) => m.seq)).toEqual(Array.from({ length: 102 }, (_, i) => i + 1));
-    const texts = bobGot.slice(2).map((m) => m.text).sort((x, y) => Number(x!.slice(1)) - Number(y!.slice(1)));
+    expect(bobGot.map((m) => m.seq)).toEqual(Array.from({ length: 103 }, (_, i) => i + 1)); // the 102 once each, then the sentinel
+    expect(bobGot[102].text).toBe('sentinel');
+    const texts = bobGot.slice(2, 102).map((m) => m.text).sort((x, y) => Number(x!.slice(1)) - Number(y!.slice(1)));
     expect(texts).toEqual(Array.from({ length: 100 }, (_, i) => `n${i + 1}`));
   });
 

@@ -2,6 +2,7 @@
 // and her receipts (REST on node 3) show bob read ≥ 10; carol (a member, not the sender) and
 // dave (not a member) cannot see them; unread counts follow the reads and never go backwards.
 import { expect, it } from 'vitest';
+import { eventually } from '../helpers/eventually.js';
 import { call } from '../helpers/nodes.js';
 import { threeNodeSuite } from '../helpers/node-suite.js';
 import { WsClient } from '../helpers/ws-client.js';
@@ -28,13 +29,11 @@ it('keeps read watermarks, shows them to the sender only, and counts unread', as
   bob.send({ type: 'read', conversation_id: conv.id, seq: 10 });
   expect(await alice.waitFor((f) => f.type === 'receipt')).toEqual({ type: 'receipt', conversation_id: conv.id, user: 'bob', read_seq: 10 });
   const tenth = sent[9];
-  let receipts: any[] = [];
-  for (let i = 0; i < 100; i++) {
-    // the message may still be on its way to PostgreSQL (MESSAGE_NOT_FOUND for a few ms on other nodes)
-    receipts = (await call(n3.url, tok.alice, 'GET', `/v1/messages/${tenth.id}/receipts`)).body.receipts ?? [];
-    if (receipts.find((r) => r.user === 'bob')?.read) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  // the message may still be on its way to PostgreSQL (MESSAGE_NOT_FOUND for a few ms on other nodes)
+  const receipts: any[] = await eventually("bob's read on node 3", async () => {
+    const list: any[] = (await call(n3.url, tok.alice, 'GET', `/v1/messages/${tenth.id}/receipts`)).body.receipts ?? [];
+    return list.find((r) => r.user === 'bob')?.read && list;
+  });
   expect(receipts).toEqual(expect.arrayContaining([
     { user: 'bob', delivered: true, read: true, delivered_seq: 12, read_seq: 10 },
     expect.objectContaining({ user: 'carol', read: false, read_seq: 0 }),
