@@ -10,6 +10,7 @@ import { LocalObjectStore } from '../archive/local-object-store.js';
 import { createSqlStore, type SqlStore } from '../store/sql/sql-store.js';
 import { SqlLeases } from '../store/sql/sql-leases.js';
 import { makeStack } from '../../test/helpers/app.js';
+import { eventually } from '../../test/helpers/eventually.js';
 import { holderIsDead, newHolder } from '../store/leases.js';
 
 describe('SQL leases', () => {
@@ -70,7 +71,7 @@ describe('archiver service', () => {
         const r = await s.app.inject({ method: 'POST', url: `/v1/conversations/${conv}/messages`, headers: h, payload: JSON.stringify({ text: `m${i}` }) });
         expect(r.statusCode).toBe(201);
       }
-      for (let i = 0; i < 100 && (await s.deps.archive!.archivedThrough(conv)) < 100; i++) await new Promise((r) => setTimeout(r, 50));
+      await eventually('the archiver to archive up to seq 100', async () => (await s.deps.archive!.archivedThrough(conv)) >= 100, { timeoutMs: 5_000 });
       expect(await s.deps.archive!.archivedThrough(conv)).toBe(100);
       expect((await s.deps.store.listMessages(conv, { afterSeq: 0, limit: 200 })).map((m) => m.seq)[0]).toBe(101);
       const page = await s.app.inject({ method: 'GET', url: `/v1/conversations/${conv}/messages?limit=200`, headers: h });
@@ -90,7 +91,7 @@ describe('edits and a running archiver', () => {
       const conv = (await s.services.conversations.create('alice', { members: ['bob'] })).id;
       const sent = [];
       for (let i = 0; i < 5; i++) sent.push((await s.services.ingest.send('alice', conv, { text: `m${i}` })).message);
-      while ((await s.deps.store.maxSeq(conv)) < 5) await new Promise((r) => setTimeout(r, 10));
+      await eventually('5 rows in the warm store', async () => (await s.deps.store.maxSeq(conv)) >= 5);
       const token = await s.token('alice');
       const edit = (id: string) => s.app.inject({ method: 'PATCH', url: `/v1/messages/${id}`, headers: { authorization: `Bearer ${token}` }, payload: { text: 'edited' } });
 

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import { makeStack, type StackOptions, type TestStack } from '../helpers/app.js';
+import { eventually } from '../helpers/eventually.js';
 
 export function apiSuite(name: string, opts: StackOptions) {
   describe(`REST API on ${name}`, () => {
@@ -219,8 +220,7 @@ export function apiSuite(name: string, opts: StackOptions) {
       const hot = await call('GET', `/v1/conversations/${conv}/messages?limit=20&before=31`, bob);
       expect(hot.headers['x-strata-tier']).toBe('hot');
       // wait for the rows, then build the same page from the warm store
-      const deadline = Date.now() + 10_000;
-      while ((await s.deps.store.maxSeq(conv)) < 30 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await eventually('30 rows in the warm store', async () => (await s.deps.store.maxSeq(conv)) >= 30, { timeoutMs: 10_000 });
       const { messageJson } = await import('../../src/model/message.js');
       const rows = await s.deps.store.listMessages(conv, { beforeSeq: 31, limit: 20 });
       expect(hot.body).toBe(`{"messages":[${rows.map(messageJson).join(',')}],"has_more":true}`);
