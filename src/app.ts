@@ -10,6 +10,7 @@ import type { Principal } from './auth/tokens.js';
 import { conversationRoutes } from './conversations/routes.js';
 import type { Deps } from './deps.js';
 import { AppError } from './errors.js';
+import { asyncApiRoute, ASYNCAPI_PATH } from './http/asyncapi.js';
 import { installProblemHandlers, sendProblem } from './http/problem.js';
 import { installValidation } from './http/validation.js';
 import type { ColdReader } from './messages/history.js';
@@ -76,11 +77,18 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<{ a
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Strata API', version: '1', description: 'Real-time chat backend. Errors are application/problem+json with a stable `code` (docs/errors.md).' },
+      info: {
+        title: 'Strata API', version: '1',
+        description: 'Real-time chat backend. Errors are application/problem+json with a stable `code` (docs/errors.md). '
+          + `The WebSocket protocol (\`GET /v1/ws\`) is described as AsyncAPI 3.0 at [${ASYNCAPI_PATH}](${ASYNCAPI_PATH}).`,
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     },
+    // Shared schemas keep their $id as their component name (Message, not def-0) for code generators.
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  asyncApiRoute(app);
 
   app.addHook('onRequest', async (req, reply) => {
     if (PUBLIC.test(req.url)) return;
