@@ -8,8 +8,10 @@ import { v7 as uuidv7 } from 'uuid';
 import { messageTemplate } from '../../model/message.js';
 import { uniqueName } from '../../../test/unique.js';
 import { freePort } from '../../../test/services/ports.js';
+import { startRedis } from '../../../test/services/redis.js';
 import { hotTierContract } from '../hot-tier.contract.js';
 import { parseHotTierUrl } from './connection.js';
+import { eventually } from '../hot-tier.test-kit.js';
 import { valkeyUnderTest } from './valkey.test-kit.js';
 import { ValkeyHotTier } from './valkey-hot-tier.js';
 
@@ -91,10 +93,18 @@ describe('ValkeyHotTier (standalone specifics)', () => {
   });
 
   it('close() ends a blocked read with no entries', async () => {
-    const { tier } = await valkeyUnderTest(inject('valkeyUrl'));
-    const reading = tier.read(0, 'w1', 10, 30_000);
-    await new Promise((r) => setTimeout(r, 100));
-    await tier.close();
-    expect(await reading).toEqual([]);
+    // A server of its own, so that its blocked_clients count is this read's alone.
+    const server = await startRedis();
+    const { tier } = await valkeyUnderTest(server.url);
+    const raw = new Redis(server.url);
+    try {
+      const reading = tier.read(0, 'w1', 10, 30_000);
+      await eventually('the read is blocked on the server', async () => /blocked_clients:1\b/.test(await raw.info('clients')));
+      await tier.close();
+      expect(await reading).toEqual([]);
+    } finally {
+      raw.disconnect();
+      await server.stop();
+    }
   });
 });
