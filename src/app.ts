@@ -13,7 +13,6 @@ import { AppError } from './errors.js';
 import { asyncApiRoute, ASYNCAPI_PATH } from './http/asyncapi.js';
 import { installProblemHandlers, sendProblem } from './http/problem.js';
 import { installValidation } from './http/validation.js';
-import type { ColdReader } from './messages/history.js';
 import { messageRoutes } from './messages/routes.js';
 import { resumeHandler, sendHandler } from './messages/ws-handlers.js';
 import { presenceRoutes } from './presence/routes.js';
@@ -35,7 +34,7 @@ declare module 'fastify' {
 }
 
 /** Everything the real-time side can be tuned with (docs/websocket.md); defaults below. */
-export interface GatewayOptions extends TransportOptions, Omit<ServiceOptions, 'cold'> {
+export interface GatewayOptions extends TransportOptions, ServiceOptions {
   /** Most messages one `resume` replays; more missing → RESUME_TOO_FAR. */
   resumeMax: number;
   typingExpiresMs: number;
@@ -47,8 +46,6 @@ export const GATEWAY_DEFAULTS: Omit<GatewayOptions, 'nodeId'> = {
 };
 
 export interface BuildOptions {
-  /** Overrides deps.archive as the history's cold reader (tests). */
-  cold?: ColdReader;
   gateway?: Partial<GatewayOptions>;
   /** Extra registration besides the API (the web page). */
   plugins?: ((app: FastifyInstance, services: Services) => void | Promise<void>)[];
@@ -109,7 +106,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<{ a
   });
 
   const o = { ...GATEWAY_DEFAULTS, ...opts.gateway };
-  const services = buildServices(deps, app.log, { ...o, cold: opts.cold });
+  const services = buildServices(deps, app.log, o);
   const { ingest, history, edits, receipts, reactions } = services;
   app.addHook('onClose', async () => services.close());
 

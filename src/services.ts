@@ -8,7 +8,7 @@ import { ConversationService } from './conversations/service.js';
 import type { Deps } from './deps.js';
 import { announcer } from './hot-tier/fanout.js';
 import { EditService } from './messages/edits.js';
-import { HistoryService, type ColdReader } from './messages/history.js';
+import { HistoryService } from './messages/history.js';
 import { IngestService } from './messages/ingest.js';
 import { PresenceTracker } from './presence/tracker.js';
 import { ReactionService } from './reactions/service.js';
@@ -21,8 +21,6 @@ export interface ServiceOptions {
   presenceTtlMs: number;
   /** How long delivered/read watermarks gather on this node before one write. */
   receiptFlushMs: number;
-  /** Overrides deps.archive as the history's cold reader (tests). */
-  cold?: ColdReader;
 }
 
 export const SERVICE_DEFAULTS: Omit<ServiceOptions, 'nodeId'> = { presenceTtlMs: 30_000, receiptFlushMs: 50 };
@@ -39,7 +37,7 @@ export function buildServices(deps: Deps, log: Logger, options: Partial<ServiceO
   const access = new Access(deps.store);
   const conversations = new ConversationService(deps.store, deps.hot, access, announce);
   const ingest = new IngestService(deps, access);
-  const history = new HistoryService(deps, access, o.cold ?? deps.archive);
+  const history = new HistoryService(deps, access, deps.archive);
   const edits = new EditService(deps, access, ingest, announce);
   const batcher = new ReceiptBatcher(deps.receipts, o.receiptFlushMs, (err) => log.warn({ err }, 'receipt flush failed'));
   const receipts = new ReceiptService(deps, access, edits, deps.receipts, batcher, deps.fanout);

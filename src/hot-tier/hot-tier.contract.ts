@@ -68,6 +68,27 @@ export function hotTierContract(name: string, make: () => Promise<HotTierUnderTe
       expect(await hot.lastSeqs([])).toEqual([]);
     });
 
+    it('locates an ingested message id in flight (conversation, seq), in any partition; not a duplicate, not an unknown id', async () => {
+      const ids: string[] = [];
+      for (let p = 0; p < hot.partitions; p++) {
+        const c = convIn(p);
+        await hot.seed(c, 4, [], 500);
+        const id = uuidv7();
+        ids.push(id);
+        expect(await hot.ingest(input(c, { messageId: id, clientId: `k${p}` }))).toMatchObject({ status: 'created', seq: 5 });
+        expect(await hot.locateInFlight(id)).toEqual({ conversationId: c, seq: 5 });
+        // a retry with the same client key is a duplicate: it marks nothing new
+        const retry = uuidv7();
+        expect(await hot.ingest(input(c, { messageId: retry, clientId: `k${p}` }))).toMatchObject({ status: 'duplicate' });
+        expect(await hot.locateInFlight(retry)).toBeNull();
+      }
+      expect(new Set(ids).size).toBe(hot.partitions);
+      expect(await hot.locateInFlight(uuidv7())).toBeNull();
+      // without a message id nothing is marked (and nothing else breaks)
+      const c = await seeded();
+      expect(await hot.ingest(input(c))).toMatchObject({ status: 'created', seq: 1 });
+    });
+
     it('refuses an unseeded conversation and writes nothing', async () => {
       const c = uuidv7();
       expect(await hot.ingest(input(c, { clientId: 'k1' }))).toEqual({ status: 'unseeded' });
