@@ -2,6 +2,7 @@
 // sockets receive: added → subscribe them to the conversation, then forward the frame (so a
 // client that sees it also gets every later message); removed → unsubscribe at once, then
 // forward. Anything else (receipts) is forwarded as is.
+import { CloseCode } from './close-codes.js';
 import type { Conn } from './connection.js';
 import type { Hub } from './hub.js';
 
@@ -24,7 +25,7 @@ export function userFrameHandler(hub: () => Hub) {
     for (const c of targets) {
       hub().join(c, ev.conversation_id).then(() => c.send(frame), () => {
         // subscription failed (hot tier down): the socket cannot be trusted to be complete
-        c.close(4003, 'unavailable, retry');
+        c.close(CloseCode.UNAVAILABLE, 'unavailable, retry');
       });
     }
   };
