@@ -105,43 +105,29 @@ module.exports = {
       to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
     },
     {
-      name: 'sdk-imports-only-server-schema-types',
+      name: 'sdk-imports-nothing-of-the-server',
       comment:
-        'src/sdk is the published client (exports "./client") and runs in browsers: from the ' +
-        'server it may take only the wire types of conversations/schemas.ts and ' +
-        'messages/schemas.ts, so a server refactor cannot drag server code into the client.',
+        'src/sdk is the published client (packages/client, @strata/client; exports "./client" of ' +
+        'this package) and runs in browsers: it imports only its own files, so its compiled code ' +
+        'and .d.ts need no server package. Its wire types are written out in sdk/types.ts; ' +
+        'sdk/types.test.ts (a test file, exempt here) proves them equal to the server schemas.',
       severity: 'error',
       from: { path: '^src/sdk/', pathNot: [TEST_SUPPORT] },
-      to: { path: '^src/', pathNot: ['^src/sdk/', SERVER_SCHEMAS] },
+      to: { path: '^src/', pathNot: ['^src/sdk/'] },
     },
     {
-      name: 'sdk-server-schemas-type-only',
+      name: 'sdk-no-dependencies',
       comment:
-        'The schemas are TypeBox values; a value import would bundle TypeBox and the schema ' +
-        'module into the client. Use `import type`.',
-      severity: 'error',
-      from: { path: '^src/sdk/', pathNot: [TEST_SUPPORT] },
-      to: { path: SERVER_SCHEMAS, dependencyTypesNot: ['type-only'] },
-    },
-    {
-      name: 'sdk-no-node-only-deps',
-      comment:
-        'The client runs in browsers: no node: built-ins and no server packages. Allowed: ' +
-        'TypeBox for types only, and `ws` only as the lazy (dynamic import) fallback when the ' +
-        'runtime has no global WebSocket (Node < 22).',
+        'The client package has zero runtime dependencies and runs in browsers: no node: ' +
+        'built-ins and no packages (TypeBox included, even for types: its .d.ts would then need ' +
+        'it). The one exception is `ws`, its optional peer dependency, as the lazy (dynamic ' +
+        'import) fallback when the runtime has no global WebSocket (Node 20).',
       severity: 'error',
       from: { path: '^src/sdk/', pathNot: [TEST_SUPPORT] },
       to: {
         dependencyTypes: ['core', 'npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-bundled', 'npm-no-pkg', 'npm-unknown'],
-        pathNot: ['^node_modules/@sinclair/typebox/', '^node_modules/ws/'],
+        pathNot: ['^node_modules/ws/'],
       },
-    },
-    {
-      name: 'sdk-typebox-types-only',
-      comment: 'TypeBox in the client only for Static<> types; the runtime library stays on the server.',
-      severity: 'error',
-      from: { path: '^src/sdk/', pathNot: [TEST_SUPPORT] },
-      to: { path: '^node_modules/@sinclair/typebox/', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'sdk-ws-lazy-only',

@@ -1,14 +1,61 @@
-// Wire types of the SDK, derived from the server's own schemas (no hand-copied shapes).
-import type { Static } from '@sinclair/typebox';
-import type { ConversationSummaryT, ConversationT, CreateConversationBody, MemberT } from '../conversations/schemas.js';
-import type { HistoryPage as HistoryPageT, MessageT } from '../messages/schemas.js';
+// Wire types of the SDK, written out as plain interfaces so the published package
+// (@strata/client, `strata/client`) depends on nothing of the server: no TypeBox, no schema
+// modules, in its code or its .d.ts. types.test.ts keeps each one identical to the server's
+// schema (Static<> of conversations/schemas.ts and messages/schemas.ts): a field added, removed
+// or retyped on either side fails `npm run typecheck`.
 
-export type Message = Static<typeof MessageT>;
-export type Conversation = Static<typeof ConversationT>;
-export type ConversationSummary = Static<typeof ConversationSummaryT>;
-export type Member = Static<typeof MemberT>;
-export type CreateConversation = CreateConversationBody;
-export type HistoryPage = Static<typeof HistoryPageT>;
+/** A stored message (server schema `Message`). `text` is null once deleted. */
+export interface Message {
+  id: string;
+  conversation_id: string;
+  seq: number;
+  sender: string;
+  text: string | null;
+  reply_to: string | null;
+  client_id: string | null;
+  created_at: string;
+  edited_at: string | null;
+  deleted_at: string | null;
+}
+
+export interface Member {
+  user: string;
+  role: 'owner' | 'admin' | 'member';
+}
+
+export interface Conversation {
+  id: string;
+  title: string | null;
+  kind: 'direct' | 'group';
+  created_by: string;
+  created_at: string;
+  members: Member[];
+}
+
+/** One entry of `GET /v1/conversations`: mine, newest activity first. */
+export interface ConversationSummary {
+  id: string;
+  title: string | null;
+  kind: 'direct' | 'group';
+  created_by: string;
+  created_at: string;
+  last_activity_at: string;
+  last_seq: number;
+  read_seq: number;
+  unread: number;
+}
+
+/** Body of `POST /v1/conversations`: the creator becomes owner. */
+export interface CreateConversation {
+  members: string[];
+  title?: string | null;
+  kind?: 'direct' | 'group';
+}
+
+export interface HistoryPage {
+  messages: Message[];
+  has_more: boolean;
+}
 
 export interface Problem {
   type: string;
