@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: makes sure the servers the suite runs against are installed, then runs vitest.
+// `npm test`: makes sure the servers the suite runs against are installed, builds dist/, then
+// runs vitest.
 // Missing binaries are installed with apt-get when we are root on Debian/Ubuntu; otherwise the
 // run stops with the list of packages to install. TEST_VALKEY_URL / TEST_DATABASE_URL point
 // the suite at existing servers instead of throwaway ones.
@@ -32,6 +33,10 @@ if (missing.length) {
     process.exit(1);
   }
 }
+
+// The e2e tests run bin/strata.js, i.e. the compiled dist/: build it from the current sources.
+const build = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
 
 const r = spawnSync('npx', ['vitest', 'run', ...process.argv.slice(2)], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

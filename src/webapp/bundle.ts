@@ -1,6 +1,10 @@
-// Builds the web page (page/, beside this file) in memory with esbuild, once per process: the first call starts
-// the build and every caller shares its promise. Nothing is written to disk and nothing is
-// fetched from outside the machine: the page, its CSS and the SDK it imports are all local.
+// The web page (page/, beside this file), loaded once per process: the first call starts the
+// load and every caller shares its promise. Nothing is fetched from outside the machine: the
+// page, its CSS and the SDK it imports are all local.
+// - compiled (dist/webapp/bundle.js): `npm run build` wrote the bundled page into dist/webapp/page/
+//   (index.html, app.js, app.css); it is read as is, and esbuild is never loaded.
+// - from source (src/, under tsx or vitest): page/ holds the TypeScript sources, bundled in
+//   memory with esbuild on first use (edit, restart, see the change).
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -12,7 +16,16 @@ export interface WebAsset {
   etag: string;
 }
 
+export interface PageFiles {
+  html: string;
+  js: string;
+  css: string;
+}
+
+/** src/webapp/page (the sources) or dist/webapp/page (the bundled page). */
 export const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'page');
+/** The names `npm run build` writes into dist/webapp/page/. */
+export const PREBUILT = { html: 'index.html', js: 'app.js', css: 'app.css' } as const;
 
 const asset = (body: string, type: string): WebAsset => ({ body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 16)}"` });
 
@@ -20,16 +33,28 @@ let built: Promise<Map<string, WebAsset>> | undefined;
 
 /** `/`, `/static/app.js` and `/static/app.css`, keyed by URL path. */
 export function webAssets(): Promise<Map<string, WebAsset>> {
-  return (built ??= build().catch((e: unknown) => {
+  return (built ??= load().catch((e: unknown) => {
     built = undefined; // let a later request retry (e.g. after fixing a syntax error in dev)
     throw e;
   }));
 }
 
-async function build(): Promise<Map<string, WebAsset>> {
+async function load(): Promise<Map<string, WebAsset>> {
+  const prebuilt = fs.existsSync(path.join(WEB_DIR, PREBUILT.js));
+  const read = (f: string) => fs.readFileSync(path.join(WEB_DIR, f), 'utf8');
+  const page = prebuilt ? { html: read(PREBUILT.html), js: read(PREBUILT.js), css: read(PREBUILT.css) } : await bundlePage(WEB_DIR);
+  return new Map([
+    ['/', asset(page.html, 'text/html; charset=utf-8')],
+    ['/static/app.js', asset(page.js, 'text/javascript; charset=utf-8')],
+    ['/static/app.css', asset(page.css, 'text/css; charset=utf-8')],
+  ]);
+}
+
+/** Bundles the page sources in `dir` (main.ts, style.css, index.html); the build calls it too. */
+export async function bundlePage(dir: string): Promise<PageFiles> {
   const esbuild = await import('esbuild');
   const result = await esbuild.build({
-    entryPoints: [path.join(WEB_DIR, 'main.ts')],
+    entryPoints: [path.join(dir, 'main.ts')],
     bundle: true,
     write: false,
     format: 'esm',
@@ -42,12 +67,9 @@ async function build(): Promise<Map<string, WebAsset>> {
     external: ['ws'],
     logLevel: 'silent',
   });
-  const js = result.outputFiles[0].text;
-  const css = fs.readFileSync(path.join(WEB_DIR, 'style.css'), 'utf8');
-  const html = fs.readFileSync(path.join(WEB_DIR, 'index.html'), 'utf8');
-  return new Map([
-    ['/', asset(html, 'text/html; charset=utf-8')],
-    ['/static/app.js', asset(js, 'text/javascript; charset=utf-8')],
-    ['/static/app.css', asset(css, 'text/css; charset=utf-8')],
-  ]);
+  return {
+    js: result.outputFiles[0].text,
+    css: fs.readFileSync(path.join(dir, 'style.css'), 'utf8'),
+    html: fs.readFileSync(path.join(dir, 'index.html'), 'utf8'),
+  };
 }
