@@ -55,6 +55,15 @@ interface Track {
   resuming: boolean;
 }
 
+/** Node 20 has no global WebSocket: the `ws` package (an optional peer dependency) stands in. */
+async function importWs(): Promise<WsCtor> {
+  try {
+    return (await import('ws')).default as unknown as WsCtor;
+  } catch {
+    throw new Error('no global WebSocket in this runtime (Node 20): install the `ws` package (npm install ws), or pass the `WebSocket` option');
+  }
+}
+
 let counter = 0;
 const newId = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}-${(counter++).toString(36)}`;
 
@@ -115,8 +124,15 @@ export class StrataSocket {
     if (this.state === 'open' || this.state === 'connecting' || this.ws) return;
     clearTimeout(this.timer);
     this.setState(this.attempt ? 'reconnecting' : 'connecting');
-    const Ctor = this.opts.WebSocket ?? (globalThis as { WebSocket?: WsCtor }).WebSocket ?? ((await import('ws')).default as unknown as WsCtor);
-    const url = `${this.endpointUrl.replace(/^http/, 'ws')}/v1/ws?access_token=${encodeURIComponent(await this.opts.rest.token())}`;
+    let Ctor: WsCtor;
+    let url: string;
+    try {
+      Ctor = this.opts.WebSocket ?? (globalThis as { WebSocket?: WsCtor }).WebSocket ?? (await importWs());
+      url = `${this.endpointUrl.replace(/^http/, 'ws')}/v1/ws?access_token=${encodeURIComponent(await this.opts.rest.token())}`;
+    } catch (e) {
+      if (!this.attempt) this.setState('idle'); // the first connect() failed before any socket: it may be called again
+      throw e;
+    }
     await new Promise<void>((resolve) => {
       const ws = new Ctor(url);
       this.ws = ws;
