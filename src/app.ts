@@ -11,7 +11,7 @@ import { conversationRoutes } from './conversations/routes.js';
 import type { Deps } from './deps.js';
 import { AppError } from './errors.js';
 import { asyncApiRoute, ASYNCAPI_PATH } from './http/asyncapi.js';
-import { installProblemHandlers, sendProblem } from './http/problem.js';
+import { frameworkErrors, installProblemHandlers, sendProblem } from './http/problem.js';
 import { installValidation } from './http/validation.js';
 import { messageRoutes } from './messages/routes.js';
 import { resumeHandler, sendHandler } from './messages/ws-handlers.js';
@@ -54,9 +54,15 @@ export interface BuildOptions {
 // `/`, `/static/` (the web page) and `/dev/token` (dev-only, absent in production) sign in by themselves.
 const PUBLIC = /^\/(healthz|readyz|metrics|docs)(\/|$|\?)|^\/(\?|$)|^\/static\/|^\/dev\/token$/;
 
+/**
+ * The bearer token: `Authorization: Bearer …` (the scheme is case-insensitive, RFC 7235), or on
+ * the WebSocket upgrade only `?access_token=` (browsers cannot set headers there). Never from
+ * the query of a REST call: URLs end up in logs and proxies.
+ */
 export function bearerToken(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;
-  if (h?.startsWith('Bearer ')) return h.slice(7).trim();
+  if (h) return /^bearer[ \t]+(\S+)[ \t]*$/i.exec(h)?.[1];
+  if (!req.headers.upgrade || req.url.split('?')[0] !== '/v1/ws') return undefined;
   const q = (req.query as Record<string, unknown> | undefined)?.access_token;
   return typeof q === 'string' ? q : undefined;
 }
@@ -68,7 +74,12 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<{ a
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: true,
+    requestTimeout: config.requestTimeoutS * 1000,
+    // how often node checks requests and headers against their timeouts (its default is 30 s)
+    http: { connectionsCheckingInterval: Math.min(2000, config.requestTimeoutS * 500) },
+    frameworkErrors,
   });
+  app.server.headersTimeout = Math.min(config.headersTimeoutS, config.requestTimeoutS) * 1000;
   installProblemHandlers(app);
   installValidation(app);
 
@@ -96,6 +107,13 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<{ a
     } catch (e) {
       return sendProblem(reply, e instanceof AppError ? e : new AppError('UNAUTHENTICATED', 'invalid token'));
     }
+  });
+
+  // API answers are never cached and never sniffed as another type.
+  app.addHook('onSend', async (req, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    if (!/^\/(static\/|docs(\/|$)|\?|$)/.test(req.url)) reply.header('cache-control', 'no-store');
+    return payload;
   });
 
   // One structured line per request, with latency; never the token or the query string.

@@ -72,6 +72,8 @@ export const schema = {
   rateWindowS: key('RATE_WINDOW_S', 10, 'integer 1..86400', int(1, 86_400), 'Rate-limit window in seconds.'),
   dedupTtlS: key('DEDUP_TTL_S', 86_400, 'integer 60..2592000', int(60, 2_592_000), 'How long a client_id is remembered for idempotent sends.'),
   maxTextChars: key('MAX_TEXT_CHARS', 4000, 'integer 1..100000', int(1, 100_000), 'Longest message text, in characters.'),
+  requestTimeoutS: key('REQUEST_TIMEOUT_S', 30, 'integer 1..3600', int(1, 3600), 'An HTTP request not fully received within this many seconds is answered 408 and closed (slow or stalled clients).'),
+  headersTimeoutS: key('HEADERS_TIMEOUT_S', 10, 'integer 1..600', int(1, 600), 'An HTTP request whose headers are not complete within this many seconds is closed.'),
   bodyLimitBytes: key('BODY_LIMIT_BYTES', 65_536, 'integer 1024..10485760', int(1024, 10_485_760), 'Largest accepted HTTP body.'),
   persistBatch: key('PERSIST_BATCH', 500, 'integer 1..10000', int(1, 10_000), 'Rows per warm-store write batch.'),
   persistIntervalMs: key('PERSIST_INTERVAL_MS', 50, 'integer 1..60000', int(1, 60_000), 'Longest a persist worker waits to fill a batch.'),

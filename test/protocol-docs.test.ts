@@ -27,6 +27,8 @@ const HTTP_ONLY: Record<string, string> = {
   NOT_FOUND: 'no such HTTP route',
   BODY_TOO_LARGE: 'HTTP bodies; frames have FRAME_TOO_LARGE',
   UNSUPPORTED_MEDIA_TYPE: 'HTTP bodies',
+  BAD_URL: 'HTTP request URLs',
+  URI_TOO_LONG: 'HTTP request URLs',
   MEMBER_NOT_FOUND: 'membership changes are REST only',
   MEMBER_EXISTS: 'membership changes are REST only',
   LAST_OWNER: 'membership changes are REST only',

@@ -1,5 +1,5 @@
-// Archive jobs started by POST /v1/exports: each runs runArchive in the background and its
-// state is read by GET /v1/exports/{id}. Jobs live in the memory of the node that started them
+// Archive jobs started by POST /v1/admin/archive-jobs (old name: POST /v1/exports): each runs runArchive in the background and its
+// state is read by GET /v1/admin/archive-jobs/{id}. Jobs live in the memory of the node that started them
 // (the last MAX_JOBS are kept): another node, or this one after a restart, answers
 // EXPORT_NOT_FOUND. The work itself is durable and convergent (manifest + leases), so a job lost
 // with its node leaves nothing half-done that the next run would not finish.
@@ -19,7 +19,7 @@ export interface ExportJob {
 
 const MAX_JOBS = 100;
 
-export class ExportJobs {
+export class ArchiveJobs {
   private readonly jobs = new Map<string, ExportJob>();
   private readonly running = new Set<Promise<unknown>>();
   private readonly stop = new AbortController();

@@ -27,7 +27,7 @@ export function toAppError(err: FastifyError & { validation?: AjvErr[]; validati
     const v = err.validation[0];
     const where = `${err.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')}`;
     const field = v.keyword === 'required' ? `${where}.${String(v.params?.missingProperty)}` : where;
-    if (err.validationContext === 'params' && (v.keyword === 'format' || v.keyword === 'pattern')) {
+    if (err.validationContext === 'params' && /id$/i.test(v.instancePath) && (v.keyword === 'format' || v.keyword === 'pattern')) {
       return new AppError('INVALID_ID', `${field} is not a valid id`);
     }
     if (v.keyword === 'maxLength' && v.instancePath === '/text') return new AppError('TEXT_TOO_LONG', `text is longer than ${String(v.params?.limit)} characters`);
@@ -51,6 +51,13 @@ export function toAppError(err: FastifyError & { validation?: AjvErr[]; validati
   return new AppError('INTERNAL', 'internal error', { cause: err });
 }
 
+/** Fastify's router errors (fastify option `frameworkErrors`): answered in our format, never echoing the URL. */
+export function frameworkErrors(error: FastifyError, _req: FastifyRequest, reply: FastifyReply) {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendProblem(reply, new AppError('URI_TOO_LONG', 'a path segment is longer than 100 characters'));
+  if (error.code === 'FST_ERR_BAD_URL') return sendProblem(reply, new AppError('BAD_URL', 'the URL cannot be decoded'));
+  return sendProblem(reply, toAppError(error));
+}
+
 export function installProblemHandlers(app: FastifyInstance) {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const err = toAppError(error);
@@ -61,7 +68,8 @@ export function installProblemHandlers(app: FastifyInstance) {
 
   // Strict JSON: invalid UTF-8 is an error, not silently replaced characters.
   const decoder = new TextDecoder('utf-8', { fatal: true });
-  app.removeContentTypeParser('application/json');
+  // JSON only: without this, fastify's text/plain parser turns a text body into a 400 instead of 415.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body: Buffer, done) => {
     if (body.length === 0) return done(new AppError('BAD_JSON', 'body is empty'), undefined);
     let text: string;
