@@ -142,7 +142,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<{ a
   messageRoutes(app, config, ingest, history, edits, (c, u, seq) => receipts.delivered(c, u, seq));
   receiptRoutes(app, receipts);
   reactionRoutes(app, reactions);
-  presenceRoutes(app, deps.presence);
+  presenceRoutes(app, services.presence);
   adminRoutes(app, deps);
   archiveJobRoutes(deps)(app);
 

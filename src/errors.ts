@@ -17,6 +17,7 @@ export const errorCodes = {
   NOT_FOUND: { status: 404, title: 'Not found', doc: 'No such route.' },
   CONVERSATION_NOT_FOUND: { status: 404, title: 'Conversation not found', doc: 'No such conversation, or you are not a member of it (the two are indistinguishable on purpose).' },
   MESSAGE_NOT_FOUND: { status: 404, title: 'Message not found', doc: 'No such message in a conversation you are a member of.' },
+  USER_NOT_FOUND: { status: 404, title: 'User not found', doc: 'No user you share a conversation with has that id (presence is visible to people who share a conversation only; the two cases are indistinguishable on purpose).' },
   MEMBER_NOT_FOUND: { status: 404, title: 'Member not found', doc: 'That user is not a member of the conversation.' },
   MEMBER_EXISTS: { status: 409, title: 'Already a member', doc: 'That user is already a member.' },
   LAST_OWNER: { status: 409, title: 'Last owner', doc: 'The last owner of a conversation cannot be removed.' },

@@ -42,7 +42,7 @@ export function buildServices(deps: Deps, log: Logger, options: Partial<ServiceO
   const batcher = new ReceiptBatcher(deps.receipts, o.receiptFlushMs, (err) => log.warn({ err }, 'receipt flush failed'));
   const receipts = new ReceiptService(deps, access, edits, deps.receipts, batcher, deps.fanout);
   const reactions = new ReactionService(edits, deps.reactions, deps.fanout);
-  const presence = new PresenceTracker(deps.presence, deps.fanout, o.nodeId, o.presenceTtlMs);
+  const presence = new PresenceTracker(deps.presence, deps.fanout, o.nodeId, o.presenceTtlMs, deps.store);
   return {
     access, conversations, ingest, history, edits, receipts, reactions, presence,
     /** Flushes what is still batched (receipts). */

@@ -29,6 +29,7 @@ const HTTP_ONLY: Record<string, string> = {
   UNSUPPORTED_MEDIA_TYPE: 'HTTP bodies',
   BAD_URL: 'HTTP request URLs',
   URI_TOO_LONG: 'HTTP request URLs',
+  USER_NOT_FOUND: 'presence lookups are REST only',
   MEMBER_NOT_FOUND: 'membership changes are REST only',
   MEMBER_EXISTS: 'membership changes are REST only',
   LAST_OWNER: 'membership changes are REST only',

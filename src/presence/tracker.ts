@@ -5,7 +5,9 @@
 // users expire from the store after the TTL (readable via GET /v1/users/{user}/presence) but
 // get no offline frame: nobody is left to send it.
 import { conversationTopic, type Fanout } from '../hot-tier/fanout.js';
-import type { PresenceStore } from '../hot-tier/presence-store.js';
+import { AppError } from '../errors.js';
+import type { PresenceInfo, PresenceStore } from '../hot-tier/presence-store.js';
+import type { ConversationStore } from '../store/store.js';
 
 export class PresenceTracker {
   constructor(
@@ -13,7 +15,16 @@ export class PresenceTracker {
     private fanout: Fanout,
     readonly node: string,
     private ttlMs: number,
+    private members: Pick<ConversationStore, 'shareConversation'>,
   ) {}
+
+  /** A user's presence as `viewer` may see it: themself, or someone they share a conversation with (the rule of live presence frames). */
+  async of(viewer: string, user: string): Promise<PresenceInfo> {
+    if (viewer !== user && !(await this.members.shareConversation(viewer, user))) {
+      throw new AppError('USER_NOT_FOUND', `no user ${user} among the people you share a conversation with`);
+    }
+    return this.store.get(user);
+  }
 
   async online(user: string, conversations: Iterable<string>): Promise<void> {
     if (await this.store.connect(user, this.node, this.ttlMs)) await this.announce(user, true, conversations);

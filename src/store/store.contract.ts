@@ -47,6 +47,17 @@ export function storeContract(name: string, make: () => Promise<Store>) {
       expect(await store.getRole(id, 'carol')).toBeNull();
     });
 
+    it('tells whether two users share a conversation', async () => {
+      const id = await newConversation([{ user: 'sh-a', role: 'owner' }, { user: 'sh-b', role: 'member' }]);
+      await newConversation([{ user: 'sh-c', role: 'owner' }, { user: 'sh-d', role: 'member' }]);
+      expect(await store.shareConversation('sh-a', 'sh-b')).toBe(true);
+      expect(await store.shareConversation('sh-b', 'sh-a')).toBe(true);
+      expect(await store.shareConversation('sh-a', 'sh-c')).toBe(false);
+      expect(await store.shareConversation('sh-a', 'nobody')).toBe(false);
+      await store.removeMember(id, 'sh-b');
+      expect(await store.shareConversation('sh-a', 'sh-b')).toBe(false);
+    });
+
     it('inserts messages idempotently and advances last_seq', async () => {
       const id = await newConversation();
       const batch = [1, 2, 3].map((s) => msg(id, s));

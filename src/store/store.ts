@@ -51,6 +51,8 @@ export interface ConversationStore {
   getConversation(id: string): Promise<Conversation | null>;
   listConversations(user: string): Promise<ConversationSummary[]>;
   getRole(conversationId: string, user: string): Promise<Role | null>;
+  /** Whether two users are members of at least one common conversation (who may see whose presence). */
+  shareConversation(a: string, b: string): Promise<boolean>;
   /** Throws AppError MEMBER_EXISTS if already a member. */
   addMember(conversationId: string, member: Member): Promise<void>;
   /** False if the user was not a member. */

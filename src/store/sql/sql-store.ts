@@ -96,6 +96,15 @@ export class SqlStore implements Store {
     });
   }
 
+  shareConversation(a: string, b: string): Promise<boolean> {
+    return guard(async () => {
+      const row = await this.db.selectFrom('members as ma')
+        .innerJoin('members as mb', 'mb.conversation_id', 'ma.conversation_id')
+        .select('ma.conversation_id').where('ma.user_id', '=', a).where('mb.user_id', '=', b).limit(1).executeTakeFirst();
+      return row !== undefined;
+    });
+  }
+
   addMember(conversationId: string, member: Member): Promise<void> {
     return guard(async () => {
       const res = await this.db.insertInto('members')
