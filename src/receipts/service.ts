@@ -69,6 +69,9 @@ export class ReceiptService {
     const recent = (await this.deps.hot.readRecent(conversationId, range))?.messages.map((j) => (JSON.parse(j) as { sender: string }).sender)
       ?? (await this.deps.store.listMessages(conversationId, range)).map((m) => m.sender);
     const frame = JSON.stringify({ type: 'receipt', conversation_id: conversationId, user: reader, read_seq: read });
-    await Promise.all([...new Set(recent)].filter((s) => s !== reader).map((s) => this.fanout.publish(userTopic(s), frame)));
+    const senders = [...new Set(recent)].filter((s) => s !== reader);
+    // Nothing of a conversation reaches a non-member: a sender who left gets no receipts.
+    const roles = await Promise.all(senders.map((s) => this.access.role(conversationId, s)));
+    await Promise.all(senders.filter((_, i) => roles[i]).map((s) => this.fanout.publish(userTopic(s), frame)));
   }
 }
