@@ -12,6 +12,7 @@ import type { Deps } from './deps.js';
 import { AppError } from './errors.js';
 import { asyncApiRoute, ASYNCAPI_PATH } from './http/asyncapi.js';
 import { frameworkErrors, installProblemHandlers, sendProblem } from './http/problem.js';
+import { installStrictQueryNumbers } from './http/strict-query.js';
 import { installValidation } from './http/validation.js';
 import { messageRoutes } from './messages/routes.js';
 import { resumeHandler, sendHandler } from './messages/ws-handlers.js';
@@ -82,6 +83,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<{ a
   app.server.headersTimeout = Math.min(config.headersTimeoutS, config.requestTimeoutS) * 1000;
   installProblemHandlers(app);
   installValidation(app);
+  installStrictQueryNumbers(app);
 
   await app.register(swagger, {
     openapi: {

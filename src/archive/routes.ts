@@ -5,6 +5,7 @@
 // marked deprecated: it moves messages to the archive, it does not export a file — that is
 // `strata export`).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { SeqT } from '../model/seq.js';
 import { Type, type Static } from '@sinclair/typebox';
 import type { Config } from '../config.js';
 import type { ArchiveSource } from '../store/archive-source.js';
@@ -17,7 +18,7 @@ import { ArchiveJobs } from './archive-jobs.js';
 
 const ExportBody = Type.Object({
   conversation_id: Type.Optional(Type.String({ format: 'uuid' })),
-  up_to_seq: Type.Optional(Type.Integer({ minimum: 1 })),
+  up_to_seq: Type.Optional(SeqT(1)),
 }, { additionalProperties: false });
 type ExportBody = Static<typeof ExportBody>;
 

@@ -1,4 +1,5 @@
 // Request/response schemas of the message routes (TypeBox → JSON Schema → OpenAPI).
+import { SeqT } from '../model/seq.js';
 import { Type, type Static } from '@sinclair/typebox';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
@@ -32,8 +33,8 @@ export function editBody(maxTextChars: number) {
 }
 
 export const HistoryQuery = Type.Object({
-  before: Type.Optional(Type.Integer({ minimum: 1 })),
-  after: Type.Optional(Type.Integer({ minimum: 0 })),
+  before: Type.Optional(SeqT(1)),
+  after: Type.Optional(SeqT(0)),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
 }, { additionalProperties: false });
 export type HistoryQuery = Static<typeof HistoryQuery>;

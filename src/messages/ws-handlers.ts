@@ -4,6 +4,7 @@
 // Resume never presents a partial replay as complete: more than `resumeMax` missing → error
 // RESUME_TOO_FAR before anything is written. While a conversation replays on a socket, its live
 // frames are held and released afterwards without the seqs already replayed: in order, once.
+import { SeqT } from '../model/seq.js';
 import { Type } from '@sinclair/typebox';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
@@ -38,7 +39,7 @@ export function resumeHandler(
   delivered: (conversationId: string, user: string, seq: number) => void,
 ): FrameHandler<{ conversation_id: string; after_seq: number }> {
   return {
-    schema: Type.Object({ type: Type.Literal('resume'), ref: RefT, conversation_id: Uuid, after_seq: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }),
+    schema: Type.Object({ type: Type.Literal('resume'), ref: RefT, conversation_id: Uuid, after_seq: SeqT(0) }, { additionalProperties: false }),
     async handle(f, { conn, user, ref, reply }) {
       const conv = f.conversation_id;
       if (conn.holds.has(conv)) throw new AppError('VALIDATION_FAILED', 'a resume of this conversation is already running on this socket');
@@ -61,7 +62,9 @@ export function resumeHandler(
           if (!page.has_more || cursor >= lastSeq) break;
           page = await history.page(user, conv, { after: cursor, limit: 200 });
         }
-        reply(`{"type":"resumed",${refJson(ref)}"conversation_id":"${conv}","last_seq":${cursor}}`);
+        // the real last position: what was replayed, else where the conversation stands
+        const reported = cursor > f.after_seq ? cursor : Math.min(f.after_seq, lastSeq);
+        reply(`{"type":"resumed",${refJson(ref)}"conversation_id":"${conv}","last_seq":${reported}}`);
         if (cursor > f.after_seq) delivered(conv, user, cursor);
       } finally {
         if (holding && conn.holds.get(conv) === held) {

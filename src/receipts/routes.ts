@@ -1,4 +1,5 @@
 // HTTP routes and the `read` frame of receipts.
+import { SeqT } from '../model/seq.js';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { ConversationParams } from '../conversations/schemas.js';
@@ -7,7 +8,7 @@ import type { FrameHandler } from '../ws/frames.js';
 import { RefT } from '../ws/frames.js';
 import type { ReceiptService } from './service.js';
 
-const ReadBody = Type.Object({ seq: Type.Integer({ minimum: 0 }) }, { additionalProperties: false });
+const ReadBody = Type.Object({ seq: SeqT(0) }, { additionalProperties: false });
 const ReceiptT = Type.Object({ user: Type.String(), delivered: Type.Boolean(), read: Type.Boolean(), delivered_seq: Type.Integer(), read_seq: Type.Integer() });
 
 export function receiptRoutes(app: FastifyInstance, svc: ReceiptService) {
@@ -32,7 +33,7 @@ export function receiptRoutes(app: FastifyInstance, svc: ReceiptService) {
 
 export function readHandler(svc: ReceiptService): FrameHandler<{ conversation_id: string; seq: number }> {
   return {
-    schema: Type.Object({ type: Type.Literal('read'), ref: RefT, conversation_id: Type.String({ format: 'uuid' }), seq: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }),
+    schema: Type.Object({ type: Type.Literal('read'), ref: RefT, conversation_id: Type.String({ format: 'uuid' }), seq: SeqT(0) }, { additionalProperties: false }),
     async handle(f, ctx) {
       await svc.markRead(ctx.user, f.conversation_id, f.seq, false);
     },
