@@ -1,7 +1,8 @@
 // One client socket: an outbound queue written once per event-loop tick, corked, so N frames
 // cost one syscall (the 5× of notes/libraries.md), and a bound on what may wait for a slow
-// reader: queue + ws.bufferedAmount over maxBufferBytes closes the socket with SLOW_CONSUMER
-// (4001) and drops what was queued — memory per socket stays bounded.
+// reader: bytes written on earlier ticks and still unread (ws.bufferedAmount) over
+// maxBufferBytes close the socket with SLOW_CONSUMER (4001) and drop what was queued; one
+// tick's queue is capped at 4 × maxBufferBytes — memory per socket stays bounded.
 // Frames arrive as Buffers already serialized by the hub (once per node, not per socket).
 import type { WebSocket } from 'ws';
 import { CloseCode } from './close-codes.js';
@@ -25,6 +26,9 @@ export class FlushScheduler {
 }
 
 let nextId = 1;
+
+/** A socket's queue of one tick may hold this many times the buffer bound before it is cut off. */
+const QUEUE_LIMIT_FACTOR = 4;
 
 export class Conn {
   readonly id = nextId++;
@@ -54,7 +58,12 @@ export class Conn {
     const buf = typeof frame === 'string' ? Buffer.from(frame) : frame;
     this.queue.push(buf);
     this.queuedBytes += buf.length;
-    if (this.queuedBytes + this.ws.bufferedAmount > this.maxBufferBytes) return this.close(CloseCode.SLOW_CONSUMER, 'slow consumer');
+    // Slow = what was written on EARLIER ticks is still unread (bufferedAmount). What this tick
+    // queued says nothing about the reader: a burst (a resume, a busy room) is fine for a fast
+    // one. The queue still has a hard bound, so memory per socket stays bounded either way.
+    if (this.ws.bufferedAmount > this.maxBufferBytes || this.queuedBytes > QUEUE_LIMIT_FACTOR * this.maxBufferBytes) {
+      return this.close(CloseCode.SLOW_CONSUMER, 'slow consumer');
+    }
     this.scheduler.mark(this);
   }
 
@@ -102,7 +111,7 @@ export class Conn {
     socket?.uncork();
     this.queue = [];
     this.queuedBytes = 0;
-    if (this.ws.bufferedAmount > this.maxBufferBytes) this.close(CloseCode.SLOW_CONSUMER, 'slow consumer');
+    // what the kernel did not take now is judged on the next send (a fast reader drains it first)
   }
 
   close(code: number, reason: string): void {
