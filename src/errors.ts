@@ -4,7 +4,7 @@
 
 export const errorCodes = {
   BAD_JSON: { status: 400, title: 'Malformed JSON', doc: 'The body is not valid JSON (or not valid UTF-8).' },
-  VALIDATION_FAILED: { status: 400, title: 'Validation failed', doc: 'A field is missing, has the wrong type or is out of range; `detail` names it.' },
+  VALIDATION_FAILED: { status: 400, title: 'Validation failed', doc: 'A field is missing, has the wrong type or is out of range; `detail` names it. Also any string of a body, path, query or WebSocket frame (keys included) that is not well-formed UTF-16 (a lone surrogate, e.g. `"\\ud800"` in JSON) or contains NUL (U+0000): no tier could store it as sent (PostgreSQL refuses NUL). Nothing was stored.' },
   INVALID_ID: { status: 400, title: 'Invalid id', doc: 'An id in the path or body is not a UUID.' },
   BAD_URL: { status: 400, title: 'Malformed URL', doc: 'The request URL cannot be decoded (e.g. a broken `%` escape).' },
   URI_TOO_LONG: { status: 414, title: 'URL too long', doc: 'A path segment is longer than the server accepts (100 characters).' },
@@ -12,7 +12,7 @@ export const errorCodes = {
   REPLY_TO_INVALID: { status: 400, title: 'Invalid reply_to', doc: '`reply_to` names no message of this conversation.' },
   BODY_TOO_LARGE: { status: 413, title: 'Body too large', doc: 'The body exceeds BODY_LIMIT_BYTES.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', doc: 'Send bodies as application/json.' },
-  UNAUTHENTICATED: { status: 401, title: 'Unauthenticated', doc: 'The token is missing, malformed, expired, unsigned (`alg: none`) or signed with the wrong key. The token goes in `Authorization: Bearer …` (scheme case-insensitive); `?access_token=` is accepted on the WebSocket upgrade only.' },
+  UNAUTHENTICATED: { status: 401, title: 'Unauthenticated', doc: 'The token is missing, malformed, expired, unsigned (`alg: none`) or signed with the wrong key, or its `sub` is not a valid user id (1–128 characters, no whitespace or control characters, well-formed UTF-16). The token goes in `Authorization: Bearer …` (scheme case-insensitive); `?access_token=` is accepted on the WebSocket upgrade only.' },
   FORBIDDEN: { status: 403, title: 'Forbidden', doc: 'Authenticated, but not allowed: not the sender, not an owner/admin, not an operator.' },
   NOT_FOUND: { status: 404, title: 'Not found', doc: 'No such route.' },
   CONVERSATION_NOT_FOUND: { status: 404, title: 'Conversation not found', doc: 'No such conversation, or you are not a member of it (the two are indistinguishable on purpose).' },

@@ -23,6 +23,15 @@ describe('tokens', () => {
     await expect(verifier.verify('garbage')).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 
+  it('refuses a sub that is no storable user id (lone surrogate, NUL, whitespace, too long): 401, not 400', async () => {
+    const sign = (sub: string) => new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setExpirationTime('1h').sign(new TextEncoder().encode(secret));
+    for (const sub of ['x\ud800y', '\udc00', 'a\ud83d', 'a\u0000b', 'a b', 'x'.repeat(129), '']) {
+      await expect(verifier.verify(await sign(sub)), JSON.stringify(sub)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    }
+    expect(await verifier.verify(await sign('👩‍👩‍👧‍👦🇫🇷'))).toMatchObject({ user: '👩‍👩‍👧‍👦🇫🇷' });
+    await expect(mintToken(secret, 'x\ud800')).rejects.toThrow(/invalid user id/);
+  });
+
   it('parses ttls', () => {
     expect(parseTtl('1h')).toBe(3600);
     expect(parseTtl('15m')).toBe(900);

@@ -3,6 +3,7 @@
 // `sub` is the user id; `admin: true` marks an operator.
 import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
 import { AppError } from '../errors.js';
+import { badString } from '../model/text.js';
 
 export interface Principal {
   user: string;
@@ -17,8 +18,13 @@ export interface TokenVerifier {
 
 const USER_ID = /^[^\s\u0000-\u001f]{1,128}$/u;
 
+/**
+ * A user id as the UserId schema allows it, and storable (model/text.ts: well-formed UTF-16,
+ * which the regex alone lets through: a lone surrogate is a code point to it). A token whose
+ * `sub` is not one is refused as a credential: 401 UNAUTHENTICATED, never VALIDATION_FAILED.
+ */
 export function isValidUserId(id: unknown): id is string {
-  return typeof id === 'string' && USER_ID.test(id);
+  return typeof id === 'string' && USER_ID.test(id) && badString(id) === undefined;
 }
 
 function principal(payload: { sub?: unknown; admin?: unknown; exp?: unknown }): Principal {

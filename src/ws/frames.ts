@@ -1,5 +1,6 @@
-// Inbound frames: size check, strict UTF-8, JSON, `type` dispatch to the domain handlers, and
-// schema validation (TypeBox → ajv, the same rules as REST bodies: no coercion). Every failure
+// Inbound frames: size check, strict UTF-8, JSON, every string storable (well-formed UTF-16, no
+// NUL: model/text.ts, as for REST), `type` dispatch to the domain handlers, and schema
+// validation (TypeBox → ajv, the same rules as REST bodies: no coercion). Every failure
 // becomes an error frame with a stable code from src/errors.ts, echoing `ref`; the socket stays
 // open, except for a frame over the size limit (FRAME_TOO_LARGE, then close 4413).
 // This and gateway.ts are where AppError meets the socket.
@@ -8,6 +9,7 @@ import AjvModule, { type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { AppError, isAppError } from '../errors.js';
 import { toAppError } from '../http/problem.js';
+import { badString, findBadString } from '../model/text.js';
 import { CloseCode } from './close-codes.js';
 import type { Conn } from './connection.js';
 
@@ -76,9 +78,11 @@ export class FrameRouter {
       }
       if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) throw new AppError('BAD_JSON', 'a frame is a JSON object');
       const f = frame as Record<string, unknown>;
-      if (typeof f.ref === 'string' || typeof f.ref === 'number') ref = f.ref;
+      if ((typeof f.ref === 'string' && !badString(f.ref)) || typeof f.ref === 'number') ref = f.ref;
+      const bad = findBadString(f);
+      if (bad) throw toAppError(Object.assign(new Error('invalid frame'), { validation: [bad], validationContext: 'frame' }) as never);
       const entry = typeof f.type === 'string' ? this.handlers.get(f.type) : undefined;
-      if (!entry) throw new AppError('UNKNOWN_FRAME_TYPE', typeof f.type === 'string' ? `unknown frame type "${f.type.slice(0, 40)}"` : 'frame has no string `type`');
+      if (!entry) throw new AppError('UNKNOWN_FRAME_TYPE', typeof f.type === 'string' ? `unknown frame type "${[...f.type].slice(0, 40).join('')}"` : 'frame has no string `type`');
       if (!entry.validate(f)) {
         throw toAppError(Object.assign(new Error('invalid frame'), { validation: entry.validate.errors ?? [], validationContext: 'frame' }) as never);
       }
