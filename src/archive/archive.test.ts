@@ -70,6 +70,17 @@ describe('archive rules (local directory, SQLite)', () => {
     expect(await archive.archivedThrough('d')).toBe(0);
   });
 
+  it('keeps every code point of a text, a leading U+FEFF too (the Parquet reader would drop it)', async () => {
+    const texts = ['\ufeff', '\ufeffhello', '\ufeff\ufeff', 'a\ufeff', '\ufffe\uffff\u{10ffff}', '\u200f\u0001\u2028\ud83d\udc4d'];
+    const msgs = makeMessages('bom', texts.length).map((m, i) => ({ ...m, text: texts[i], deleted_at: null }));
+    await seedConversation(store, 'bom', 0);
+    await store.insertMessages(msgs);
+    await archive.archiveConversation(source, 'bom', texts.length);
+    const back = await archive.readRange('bom', { afterSeq: 0, limit: 10 });
+    expect(back.map((m) => m.text)).toEqual(texts);
+    expect(back.map(messageJson)).toEqual(msgs.map(messageJson));
+  });
+
   it('reads ZSTD files too (whatever the default codec), byte-identical, mixed with files of the default codec', async () => {
     const msgs = await seedConversation(store, 'z', 3000);
     const zstd = new Archive(archive.objects, { codec: new ParquetCodec('zstd') });

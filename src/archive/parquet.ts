@@ -98,6 +98,11 @@ export class ParquetCodec {
   }
 }
 
+// Strings as they were written: hyparquet's default decoder (a plain TextDecoder) drops a
+// leading U+FEFF, so a text starting with one read back one character short from the archive.
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+const parsers = { stringFromBytes: (bytes: Uint8Array | undefined) => bytes && utf8.decode(bytes) };
+
 /** Reads only what it is asked for through the adapter's readRange (so its counters see it). */
 function rangeBuffer(store: ObjectStore, key: string, byteLength: number): AsyncBuffer {
   return {
@@ -126,7 +131,7 @@ async function footer(file: AsyncBuffer, cacheKey: string): Promise<FileMetaData
 /** The `id` column of a whole archive file, in row order (row i holds seq first_seq + i). */
 export async function readIds(store: ObjectStore, key: string, byteLength: number, cacheKey = `${store.location}|${key}|${byteLength}`): Promise<string[]> {
   const file = rangeBuffer(store, key, byteLength);
-  const rows = await parquetReadObjects({ file, metadata: await footer(file, cacheKey), columns: ['id'], compressors });
+  const rows = await parquetReadObjects({ file, metadata: await footer(file, cacheKey), columns: ['id'], compressors, parsers });
   return rows.map((r) => r.id as string);
 }
 
@@ -139,7 +144,7 @@ export async function readRows(
 ): Promise<Message[]> {
   const file = rangeBuffer(store, key, byteLength);
   const metadata = await footer(file, cacheKey);
-  const rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd, columns: [...COLUMNS], compressors });
+  const rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd, columns: [...COLUMNS], compressors, parsers });
   return rows.map((r) => ({
     id: r.id as string,
     conversation_id: r.conversation_id as string,
