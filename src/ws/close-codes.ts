@@ -19,6 +19,8 @@ export const CloseCode = {
   UNAUTHENTICATED: 4401,
   /** A frame over the frame size limit: a client bug, not fixed by reconnecting. */
   FRAME_TOO_LARGE: 4413,
+  /** More than BAD_FRAME_LIMIT malformed frames within BAD_FRAME_WINDOW_MS: a broken or abusive client. */
+  TOO_MANY_BAD_FRAMES: 4429,
 } as const;
 
 export type CloseCodeName = keyof typeof CloseCode;

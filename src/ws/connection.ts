@@ -27,6 +27,15 @@ export class FlushScheduler {
 
 let nextId = 1;
 
+/**
+ * Malformed frames (not JSON, unknown type, failing the schema) a socket may send within
+ * BAD_FRAME_WINDOW_MS; each is answered with its error frame, the next one closes the socket with
+ * 4429 (terminal: a client that keeps doing this is broken and must not reconnect in a loop).
+ * Errors of valid frames (rate limited, not a member…) do not count.
+ */
+export const BAD_FRAME_LIMIT = 100;
+export const BAD_FRAME_WINDOW_MS = 10_000;
+
 /** A socket's queue of one tick may hold this many times the buffer bound before it is cut off. */
 const QUEUE_LIMIT_FACTOR = 4;
 
@@ -38,6 +47,7 @@ export class Conn {
   readonly holds = new Map<string, { seq: number; buf: Buffer }[]>();
   lastHeard = Date.now();
   closed = false;
+  private badFrames = { count: 0, since: 0 };
   /** The token's expiry (ms since epoch): the heartbeat closes the socket then (4004). */
   expiresAt: number | undefined;
   private queue: Buffer[] = [];
@@ -84,6 +94,12 @@ export class Conn {
       return;
     }
     this.send(buf);
+  }
+
+  /** Counts a malformed frame in the current window (frames.ts BAD_FRAME_WINDOW_MS); returns the count. */
+  countBadFrame(now: number): number {
+    if (now - this.badFrames.since > BAD_FRAME_WINDOW_MS) this.badFrames = { count: 0, since: now };
+    return ++this.badFrames.count;
   }
 
   /**

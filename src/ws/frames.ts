@@ -11,7 +11,7 @@ import { AppError, isAppError } from '../errors.js';
 import { toAppError } from '../http/problem.js';
 import { badString, findBadString } from '../model/text.js';
 import { CloseCode } from './close-codes.js';
-import type { Conn } from './connection.js';
+import { BAD_FRAME_LIMIT, type Conn } from './connection.js';
 
 const Ajv = (AjvModule as unknown as { default?: typeof AjvModule }).default ?? AjvModule;
 const addFormats = (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
@@ -56,7 +56,9 @@ export class FrameRouter {
   }
 
   async dispatch(conn: Conn, data: Buffer, reply: (frame: string) => void): Promise<void> {
+    if (conn.closed) return; // frames still queued behind a close are not worth parsing
     let ref: Ref;
+    let malformed = true; // until a handler runs, a failure is the frame's own fault
     try {
       if (data.length > this.maxFrameBytes) {
         reply(errorFrame(undefined, new AppError('FRAME_TOO_LARGE', `frame of ${data.length} bytes is over the limit of ${this.maxFrameBytes}`)));
@@ -86,11 +88,16 @@ export class FrameRouter {
       if (!entry.validate(f)) {
         throw toAppError(Object.assign(new Error('invalid frame'), { validation: entry.validate.errors ?? [], validationContext: 'frame' }) as never);
       }
+      malformed = false;
       await entry.handler.handle(f, { conn, user: conn.user, ref, reply });
     } catch (e) {
       const err = isAppError(e) ? e : new AppError('INTERNAL', 'internal error', { cause: e });
       if (err.status >= 500 && err.code !== 'UNAVAILABLE' && err.code !== 'BACKPRESSURE') this.onError(e, conn);
       reply(errorFrame(ref, err));
+      if (malformed && conn.countBadFrame(Date.now()) > BAD_FRAME_LIMIT) {
+        conn.flush();
+        conn.close(CloseCode.TOO_MANY_BAD_FRAMES, 'too many bad frames');
+      }
     }
   }
 }
