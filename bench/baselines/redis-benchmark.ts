@@ -29,8 +29,8 @@ export async function redisBenchmarkIngest(redisUrl: string, prefix: string, req
     id: '0190a5b4-0000-7000-8000-000000000001', conversation_id: conv, sender: 'u0001', text: 'lunch at noon see you at the build review please',
     reply_to: null, client_id: 'c-1', created_at: new Date().toISOString(), edited_at: null, deleted_at: null,
   });
-  const args = ['EVALSHA', sha, '5', keys.seq(0, conv), keys.ring(0, conv), keys.log(0), keys.dedup(0, conv, 'u-__rand_int__'), keys.channel(0, conv),
-    head, tail, '1', '60000', '500', '1000000000'];
+  const args = ['EVALSHA', sha, '6', keys.seq(0, conv), keys.ring(0, conv), keys.log(0), keys.dedup(0, conv, 'u-__rand_int__'), keys.channel(0, conv),
+    keys.inFlight(0, 'm-__rand_int__'), head, tail, '1', '60000', '500', '1000000000', '60000', conv];
   const r = spawnSync(redisBin('redis-server').replace(/redis-server$/, 'redis-benchmark').replace(/valkey-server$/, 'valkey-benchmark'),
     ['-h', u.hostname, '-p', u.port, '-c', '50', '-n', String(requests), '-P', '32', '-r', '1000000000', '--csv', ...args],
     { encoding: 'utf8', timeout: 120_000 });
