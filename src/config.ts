@@ -66,6 +66,9 @@ export const schema = {
     return raw;
   }, 'HS256 secret for tokens. Unset in development → generated into DATA_DIR/dev-secret on first start.'),
   authJwksUrl: key<string | undefined>('AUTH_JWKS_URL', undefined, 'http(s) URL', url('http', 'https'), 'JWKS endpoint for RS256/ES256 tokens (takes precedence over AUTH_JWT_SECRET).'),
+  authIssuer: key<string | undefined>('AUTH_ISSUER', undefined, 'string', str, 'When set, tokens must carry this `iss` (and `strata token` mints it).'),
+  authAudience: key<string | undefined>('AUTH_AUDIENCE', undefined, 'string', str, 'When set, tokens must carry this `aud` (and `strata token` mints it).'),
+  authMaxTokenAgeS: key('AUTH_MAX_TOKEN_AGE_S', 86_400, 'integer 60..31536000', int(60, 31_536_000), 'A token without `exp` is accepted this long after its `iat` (and refused without `iat`); sockets opened with it close then.'),
   recentLimit: key('RECENT_LIMIT', 500, 'integer 1..100000', int(1, 100_000), 'Messages kept per conversation in the hot ring.'),
   partitions: key('PARTITIONS', 16, 'integer 1..4096', int(1, 4096), 'Persist-log partitions; fixed per deployment (changing it re-maps conversations).'),
   rateLimit: key('RATE_LIMIT', 30, 'integer 0..1000000 (0 = off)', int(0, 1_000_000), 'Messages one user may send per window.'),

@@ -82,3 +82,29 @@ describe('cachedVerifier', () => {
     await expect(v.verify(expired)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 });
+
+describe('token lifetime, issuer and audience', () => {
+  const key = new TextEncoder().encode(secret);
+  const now = () => Math.floor(Date.now() / 1000);
+  const rules = { maxAgeS: 3600, issuer: 'https://idp.example', audience: 'strata' };
+  const strict = hs256Verifier(secret, rules);
+
+  it('a token without exp lives AUTH_MAX_TOKEN_AGE_S after its iat, and is refused without iat', async () => {
+    const lax = hs256Verifier(secret, { maxAgeS: 3600 });
+    const fresh = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setIssuedAt(now() - 60).sign(key);
+    expect(await lax.verify(fresh)).toMatchObject({ user: 'alice', expiresAt: (now() - 60 + 3600) * 1000 });
+    const old = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setIssuedAt(now() - 3601).sign(key);
+    await expect(lax.verify(old)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    const forever = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').sign(key);
+    await expect(lax.verify(forever)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    // with exp, exp decides (as before)
+    expect(await lax.verify(await mintToken(secret, 'alice', { ttlS: 7 * 86_400 }))).toMatchObject({ user: 'alice' });
+  });
+
+  it('checks iss and aud when configured; mintToken sets them', async () => {
+    expect(await strict.verify(await mintToken(secret, 'alice', { issuer: rules.issuer, audience: rules.audience }))).toMatchObject({ user: 'alice' });
+    await expect(strict.verify(await mintToken(secret, 'alice'))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(strict.verify(await mintToken(secret, 'alice', { issuer: 'https://other', audience: rules.audience }))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(strict.verify(await mintToken(secret, 'alice', { issuer: rules.issuer, audience: 'other' }))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+});

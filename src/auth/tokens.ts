@@ -27,20 +27,42 @@ export function isValidUserId(id: unknown): id is string {
   return typeof id === 'string' && USER_ID.test(id) && badString(id) === undefined;
 }
 
-function principal(payload: { sub?: unknown; admin?: unknown; exp?: unknown }): Principal {
+/** What every accepted token must satisfy besides its signature. */
+export interface TokenRules {
+  /** Required `iss`, when set. */
+  issuer?: string;
+  /** Required `aud`, when set. */
+  audience?: string;
+  /** A token without `exp` lives this long after its `iat`; without either it is refused. */
+  maxAgeS: number;
+}
+
+export const DEFAULT_TOKEN_RULES: TokenRules = { maxAgeS: 86_400 };
+
+function principal(payload: { sub?: unknown; admin?: unknown; exp?: unknown; iat?: unknown }, rules: TokenRules): Principal {
   if (!isValidUserId(payload.sub)) throw new AppError('UNAUTHENTICATED', 'token has no valid `sub`');
   const p: Principal = { user: payload.sub, admin: payload.admin === true };
   if (typeof payload.exp === 'number') p.expiresAt = payload.exp * 1000;
+  else {
+    // never accepted forever: a token without exp expires maxAgeS after it was issued
+    if (typeof payload.iat !== 'number') throw new AppError('UNAUTHENTICATED', 'token has neither `exp` nor `iat`');
+    p.expiresAt = (payload.iat + rules.maxAgeS) * 1000;
+    if (p.expiresAt <= Date.now()) throw new AppError('UNAUTHENTICATED', `token has no \`exp\` and was issued more than ${rules.maxAgeS} s ago`);
+  }
   return p;
 }
 
-export function hs256Verifier(secret: string): TokenVerifier {
+function verifyOptions(algorithms: string[], rules: TokenRules) {
+  return { algorithms, ...(rules.issuer ? { issuer: rules.issuer } : {}), ...(rules.audience ? { audience: rules.audience } : {}) };
+}
+
+export function hs256Verifier(secret: string, rules: TokenRules = DEFAULT_TOKEN_RULES): TokenVerifier {
   const key = new TextEncoder().encode(secret);
   return {
     async verify(token) {
       try {
-        const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'] });
-        return principal(payload);
+        const { payload } = await jwtVerify(token, key, verifyOptions(['HS256'], rules));
+        return principal(payload, rules);
       } catch (e) {
         if (e instanceof AppError) throw e;
         throw new AppError('UNAUTHENTICATED', `invalid token: ${(e as Error).message}`);
@@ -49,13 +71,13 @@ export function hs256Verifier(secret: string): TokenVerifier {
   };
 }
 
-export function jwksVerifier(url: string): TokenVerifier {
+export function jwksVerifier(url: string, rules: TokenRules = DEFAULT_TOKEN_RULES): TokenVerifier {
   const jwks: JWTVerifyGetKey = createRemoteJWKSet(new URL(url));
   return {
     async verify(token) {
       try {
-        const { payload } = await jwtVerify(token, jwks, { algorithms: ['RS256', 'ES256'] });
-        return principal(payload);
+        const { payload } = await jwtVerify(token, jwks, verifyOptions(['RS256', 'ES256'], rules));
+        return principal(payload, rules);
       } catch (e) {
         if (e instanceof AppError) throw e;
         throw new AppError('UNAUTHENTICATED', `invalid token: ${(e as Error).message}`);
@@ -71,13 +93,15 @@ export function parseTtl(ttl: string): number {
   return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2] as 's' | 'm' | 'h' | 'd'];
 }
 
-export async function mintToken(secret: string, user: string, opts: { admin?: boolean; ttlS?: number } = {}): Promise<string> {
+export async function mintToken(secret: string, user: string, opts: { admin?: boolean; ttlS?: number; issuer?: string; audience?: string } = {}): Promise<string> {
   if (!isValidUserId(user)) throw new Error(`invalid user id "${user}"`);
   const jwt = new SignJWT(opts.admin ? { admin: true } : {})
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(user)
     .setIssuedAt()
     .setExpirationTime(`${opts.ttlS ?? 3600}s`);
+  if (opts.issuer) jwt.setIssuer(opts.issuer);
+  if (opts.audience) jwt.setAudience(opts.audience);
   return jwt.sign(new TextEncoder().encode(secret));
 }
 

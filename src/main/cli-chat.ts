@@ -23,7 +23,7 @@ export async function resolveTarget(config: Config, o: { url?: string; token?: s
   if (!o.as) throw new CliUsageError('no token: pass --token, set STRATA_TOKEN, or --as <user> to mint one from the dev secret');
   const s = resolveSecret(config, false);
   if (!s) throw new Error(`no AUTH_JWT_SECRET and no dev secret in ${config.dataDir}: pass --token or set STRATA_TOKEN`);
-  return { url, token: await mintToken(s.secret, o.as, { ttlS: 12 * 3600 }) };
+  return { url, token: await mintToken(s.secret, o.as, { ttlS: 12 * 3600, issuer: config.authIssuer, audience: config.authAudience }) };
 }
 
 /** One line per message: `#seq created_at sender: text` (newlines escaped). */

@@ -125,7 +125,7 @@ export async function main(argv: string[]): Promise<void> {
         if (!user) throw new UsageError('usage: strata token <user> [--admin] [--ttl 1h]');
         const s = resolveSecret(config, config.nodeEnv !== 'production');
         if (!s) throw new Error('no AUTH_JWT_SECRET set and no dev secret in DATA_DIR');
-        process.stdout.write(`${await mintToken(s.secret, user, { admin, ttlS: parseTtl(ttl) })}\n`);
+        process.stdout.write(`${await mintToken(s.secret, user, { admin, ttlS: parseTtl(ttl), issuer: config.authIssuer, audience: config.authAudience })}\n`);
         return;
       }
       case 'archive': {

@@ -88,11 +88,12 @@ export async function createStore(url: string, opts: SqlStoreOptions = {}, migra
 }
 
 export function createVerifier(config: Config, createDevSecret: boolean): { verifier: TokenVerifier; describe: string } {
-  if (config.authJwksUrl) return { verifier: cachedVerifier(jwksVerifier(config.authJwksUrl)), describe: `JWKS ${config.authJwksUrl}` };
+  const rules = { issuer: config.authIssuer, audience: config.authAudience, maxAgeS: config.authMaxTokenAgeS };
+  if (config.authJwksUrl) return { verifier: cachedVerifier(jwksVerifier(config.authJwksUrl, rules)), describe: `JWKS ${config.authJwksUrl}` };
   const s = resolveSecret(config, createDevSecret);
   if (!s) throw new Error('no AUTH_JWT_SECRET and no dev secret yet: start the server once, or set AUTH_JWT_SECRET');
   const describe = s.file ? `HS256 dev secret ${s.file}${s.generated ? ' (generated now)' : ''}` : 'HS256 AUTH_JWT_SECRET';
-  return { verifier: cachedVerifier(hs256Verifier(s.secret)), describe };
+  return { verifier: cachedVerifier(hs256Verifier(s.secret, rules)), describe };
 }
 
 /** The cold tier from ARCHIVE_URL; S3 credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. */

@@ -17,5 +17,5 @@ export function devTokenRoute(app: FastifyInstance, config: Config) {
   if (!secret) return;
   app.post<{ Body: { user: string } }>('/dev/token', {
     schema: { hide: true, body: DevTokenBody, response: { 200: Type.Object({ token: Type.String() }) } },
-  }, async (req) => ({ token: await mintToken(secret, req.body.user, { ttlS: 12 * 3600 }) }));
+  }, async (req) => ({ token: await mintToken(secret, req.body.user, { ttlS: 12 * 3600, issuer: config.authIssuer, audience: config.authAudience }) }));
 }
