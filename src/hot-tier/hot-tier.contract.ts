@@ -100,6 +100,23 @@ export function hotTierContract(name: string, make: () => Promise<HotTierUnderTe
       expect(await hot.ingest(input(c, { clientId: 'k1' }))).toMatchObject({ status: 'created', seq: 1 });
     });
 
+    it('restores lost dedup entries: a retried client key then answers its original; an existing entry is kept', async () => {
+      const c = await seeded(7);
+      const original = `{"id":"o","conversation_id":"${c}","seq":3,"text":"original"}`;
+      await hot.ingest(input(c, { clientId: 'live', text: 'live' }));
+      await hot.restoreDedup(c, [
+        { clientKey: 'alice\nk-old', json: original, ttlMs: 60_000 },
+        { clientKey: 'alice\nlive', json: '{"not":"this"}', ttlMs: 60_000 },
+        { clientKey: 'alice\nk-expired', json: '{"expired":true}', ttlMs: 0 },
+      ]);
+      expect(await hot.ingest(input(c, { clientId: 'k-old', text: 'retry' }))).toEqual({ status: 'duplicate', json: original });
+      const live = await hot.ingest(input(c, { clientId: 'live', text: 'again' }));
+      expect(live.status).toBe('duplicate');
+      expect(JSON.parse((live as { json: string }).json)).toMatchObject({ seq: 8, text: 'live' });
+      expect(await hot.ingest(input(c, { clientId: 'k-expired' }))).toMatchObject({ status: 'created', seq: 9 });
+      expect(await hot.lastSeqs([c])).toEqual([9]);
+    });
+
     it('is gap-free under 200 concurrent ingests; the log holds them in seq order', async () => {
       const c = await seeded();
       const results = await Promise.all(Array.from({ length: 200 }, (_, i) => hot.ingest(input(c, { text: `p${i}` }))));

@@ -63,6 +63,13 @@ export interface HotTier {
    */
   seed(conversationId: string, lastSeq: number, recent: string[], recentLimit: number): Promise<number>;
 
+  /**
+   * Writes dedup entries the hot tier lost (restart without persistence, flush), from the warm
+   * store, each for what is left of its TTL. Never overwrites an entry that exists. Called
+   * before seed(): once the counter exists again, a retried client key finds its original.
+   */
+  restoreDedup(conversationId: string, entries: { clientKey: string; json: string; ttlMs: number }[]): Promise<void>;
+
   /** Current counter per conversation (null where unseeded). */
   lastSeqs(conversationIds: string[]): Promise<(number | null)[]>;
 

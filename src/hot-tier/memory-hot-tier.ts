@@ -99,6 +99,16 @@ export class MemoryHotTier implements HotTier, RateLimiter, PersistLog {
     return hit && hit.expires > Date.now() ? { conversationId: hit.conversationId, seq: hit.seq } : null;
   }
 
+  async restoreDedup(conversationId: string, entries: { clientKey: string; json: string; ttlMs: number }[]): Promise<void> {
+    const now = Date.now();
+    for (const e of entries) {
+      if (e.ttlMs <= 0) continue;
+      const key = `${conversationId}\n${e.clientKey}`;
+      const seen = this.dedup.get(key);
+      if (!seen || seen.expires <= now) this.dedup.set(key, { json: e.json, expires: now + e.ttlMs });
+    }
+  }
+
   async seed(conversationId: string, lastSeq: number, recent: string[], recentLimit: number): Promise<number> {
     const existing = this.convs.get(conversationId);
     if (existing) return existing.seq;

@@ -83,9 +83,18 @@ export class IngestService {
     throw new AppError('UNAVAILABLE', 'hot tier could not be seeded', { retryable: true });
   }
 
-  /** Re-creates the hot counter and ring from the warm store (never through the persist log). */
+  /**
+   * Re-creates the hot counter and ring from the warm store (never through the persist log),
+   * after the dedup entries of the last DEDUP_TTL_S: a retry of a send acked before the hot tier
+   * lost its data finds its original even when another member's send re-seeded the counter first.
+   */
   async seed(conversationId: string): Promise<void> {
     const { store, hot, config } = this.deps;
+    const now = Date.now();
+    const prior = await store.listWithClientIdSince(conversationId, new Date(now - config.dedupTtlS * 1000).toISOString());
+    await hot.restoreDedup(conversationId, prior.map((m) => ({
+      clientKey: `${m.sender}\n${m.client_id}`, json: messageJson(m), ttlMs: Date.parse(m.created_at) + config.dedupTtlS * 1000 - now,
+    })));
     const [lastSeq, recent] = await Promise.all([
       store.maxSeq(conversationId),
       store.listMessages(conversationId, { limit: Math.min(config.recentLimit, 1000) }),

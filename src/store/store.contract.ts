@@ -96,6 +96,17 @@ export function storeContract(name: string, make: () => Promise<Store>) {
       expect(await store.updateMessage(uuidv7(), { text: 'x' })).toBeNull();
     });
 
+    it('lists the messages sent with a client_id since a time, ascending by seq', async () => {
+      const id = await newConversation();
+      await store.insertMessages([
+        msg(id, 1, { client_id: 'a' }), msg(id, 2), msg(id, 3, { client_id: 'b', sender: 'bob' }), msg(id, 4, { client_id: 'c' }),
+      ]);
+      const since = new Date(Date.UTC(2026, 0, 1, 0, 0, 3)).toISOString();
+      expect((await store.listWithClientIdSince(id, since)).map((m) => [m.seq, m.sender, m.client_id])).toEqual([[3, 'bob', 'b'], [4, 'alice', 'c']]);
+      expect((await store.listWithClientIdSince(id, '2025-01-01T00:00:00.000Z')).map((m) => m.seq)).toEqual([1, 3, 4]);
+      expect(await store.listWithClientIdSince(uuidv7(), since)).toEqual([]);
+    });
+
     it('lists my conversations newest activity first', async () => {
       const user = `u-${uuidv7()}`;
       const a = await newConversation([{ user, role: 'owner' }]);

@@ -70,6 +70,8 @@ export interface MessageStore {
   getMessage(id: string): Promise<Message | null>;
   getMessageBySeq(conversationId: string, seq: number): Promise<Message | null>;
   findByClientId(conversationId: string, sender: string, clientId: string): Promise<Message | null>;
+  /** Messages of the conversation sent with a client_id at or after `since` (ISO-8601), ascending by seq. */
+  listWithClientIdSince(conversationId: string, since: string): Promise<Message[]>;
   /** Highest seq ever persisted for the conversation (0 if none), archived ones included. */
   maxSeq(conversationId: string): Promise<number>;
   /** Applies an edit or a delete; returns the updated message, null if absent. */

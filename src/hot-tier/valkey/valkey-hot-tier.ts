@@ -131,6 +131,14 @@ export class ValkeyHotTier implements HotTier, RateLimiter, PersistLog, ValkeyCo
     });
   }
 
+  restoreDedup(conversationId: string, entries: { clientKey: string; json: string; ttlMs: number }[]): Promise<void> {
+    return this.call('restoreDedup', async () => {
+      const p = this.partitionOf(conversationId);
+      // auto-pipelined; NX: an entry written meanwhile (a newer send) is never replaced
+      await Promise.all(entries.filter((e) => e.ttlMs > 0).map((e) => this.client.set(this.keys.dedup(p, conversationId, e.clientKey), e.json, 'PX', Math.round(e.ttlMs), 'NX')));
+    });
+  }
+
   seed(conversationId: string, lastSeq: number, recent: string[], recentLimit: number): Promise<number> {
     return this.call('seed', async () => {
       const p = this.partitionOf(conversationId);

@@ -196,6 +196,15 @@ export class SqlStore implements Store {
     });
   }
 
+  listWithClientIdSince(conversationId: string, since: string): Promise<Message[]> {
+    return guard(async () => {
+      const rows = await this.db.selectFrom('messages').selectAll()
+        .where('conversation_id', '=', conversationId).where('client_id', 'is not', null).where('created_at', '>=', since)
+        .orderBy('seq').execute();
+      return rows.map(toMessage);
+    });
+  }
+
   maxSeq(conversationId: string): Promise<number> {
     return guard(async () => {
       const conv = await this.db.selectFrom('conversations').select('last_seq').where('id', '=', conversationId).executeTakeFirst();
