@@ -1,5 +1,6 @@
 // Three tiers, each runnable alone (`npm run test:unit`, `test:integration`, `test:e2e`);
-// `npm test` runs all three.
+// `npm test` runs all three. A fourth, containers (test/containers/: the Dockerfile and the
+// compose deployment built and run with podman), runs only by name: `npm run test:containers`.
 // - unit: `*.test.ts` beside the code and test/*.test.ts — memory adapters, SQLite in memory,
 //   app.inject(); no server.
 // - integration: `*.int.test.ts` beside the adapters, test/integration/ and test/api/ — real
@@ -41,6 +42,14 @@ export default defineConfig({
           ...shared,
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+        },
+      },
+      {
+        // Not in `npm test` (test/run.js names the three above): `npm run test:containers`.
+        test: {
+          ...shared,
+          name: 'containers',
+          include: ['test/containers/**/*.test.ts'],
         },
       },
     ],

@@ -18,7 +18,7 @@ let pg: PostgresServer | undefined;
 let redis: RedisServer | undefined;
 
 /** Tiers that run without any server (vitest.config.ts). */
-const SERVERLESS = new Set(['unit']);
+const SERVERLESS = new Set(['unit', 'containers']);
 
 export async function setup(project: TestProject) {
   if (project.vitest.projects.every((p) => SERVERLESS.has(p.name))) return;

@@ -19,7 +19,14 @@ const needs = [
   { pkg: 'chromium', ok: () => fs.existsSync('/usr/bin/chromium') },
 ];
 
-const missing = needs.filter((n) => !n.ok()).map((n) => n.pkg);
+// No `--project`: the three tiers of `npm test`. The containers tier (podman, test/containers/)
+// runs only when named (`npm run test:containers`, by .ci/run) and needs none of these servers.
+const args = process.argv.slice(2);
+const named = args.flatMap((a, i) => (a === '--project' ? [args[i + 1]] : a.startsWith('--project=') ? [a.slice(10)] : []));
+const vitestArgs = named.length ? args : ['--project', 'unit', '--project', 'integration', '--project', 'e2e', ...args];
+const containersOnly = named.length > 0 && named.every((p) => p === 'containers');
+
+const missing = containersOnly ? [] : needs.filter((n) => !n.ok()).map((n) => n.pkg);
 if (missing.length) {
   const pkgs = missing.join(' ');
   const root = process.getuid?.() === 0;
@@ -35,8 +42,9 @@ if (missing.length) {
 }
 
 // The e2e tests run bin/strata.js, i.e. the compiled dist/: build it from the current sources.
-const build = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
+// (The containers tier builds its own, in the image.)
+const build = containersOnly ? { status: 0 } : spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
-const r = spawnSync('npx', ['vitest', 'run', ...process.argv.slice(2)], { stdio: 'inherit' });
+const r = spawnSync('npx', ['vitest', 'run', ...vitestArgs], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
