@@ -186,16 +186,21 @@ async function buildStandIn(tag: string, recipeDir: string, context: string, has
   say(`built stand-in ${tag} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
 
-/** The CA bundle this machine's Node trusts beyond its own (a TLS-inspecting proxy's), if any. */
-function hostExtraCa(): string | undefined {
-  const f = process.env.NODE_EXTRA_CA_CERTS;
-  return f && fs.existsSync(f) ? f : undefined;
+/** The CA bundle this machine's npm reaches the registry with (a TLS-inspecting proxy's CA, on
+ *  the machine this was written on): npm's `cafile` setting, else NODE_EXTRA_CA_CERTS; none on
+ *  a machine that needs neither. */
+async function hostCaBundle(): Promise<string | undefined> {
+  const npm = await run('npm', ['config', 'get', 'cafile'], { timeoutMs: 30_000, allowFail: true });
+  for (const f of [npm.stdout.trim(), process.env.NODE_EXTRA_CA_CERTS]) {
+    if (f && f !== 'null' && f !== 'undefined' && fs.existsSync(f)) return f;
+  }
+  return undefined;
 }
 
 /** The node:24-slim stand-in: the Node binary and headers and npm, from the npm registry. */
 async function ensureNodeStandIn(say: (s: string) => void): Promise<void> {
   const dir = path.join(STANDINS, 'node');
-  const ca = hostExtraCa();
+  const ca = await hostCaBundle();
   const hash = recipeHash(dir, ca ? fs.readFileSync(ca, 'utf8') : '');
   if (await imageExists(NODE_IMAGE)) {
     const label = await imageLabel(NODE_IMAGE, RECIPE_LABEL);
