@@ -1,6 +1,7 @@
 // Both ZSTD decoders of decompress.ts — node:zlib's (Node ≥ 22.15) and fzstd (everywhere) —
 // on a fixed two-frame buffer and on a Parquet file DuckDB writes with ZSTD pages, as
-// parquet.ts does. On Node 20 only fzstd runs; the native cases are skipped there.
+// parquet.ts does. Where the runtime has no native decoder (Node 20), the suite proves that and
+// that fzstd is used instead; CI runs it on Node 20, 22 and 24, so every decoder is exercised.
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,8 +35,15 @@ describe('ZSTD page decoders', () => {
     expect(compressors.ZSTD).toBe(hasNative ? zstdNative : zstdFzstd);
   });
 
-  for (const [name, decode] of decoders) {
-    describe.skipIf(!decode)(name, () => {
+  if (!hasNative) {
+    it('this runtime has no native ZSTD decoder (Node < 22.15), so only fzstd is exercised here', () => {
+      const [major, minor] = process.versions.node.split('.').map(Number);
+      expect(major < 22 || (major === 22 && minor < 15)).toBe(true);
+    });
+  }
+
+  for (const [name, decode] of decoders.filter(([, d]) => d !== undefined)) {
+    describe(name, () => {
       it('decodes a known two-frame buffer', () => {
         expect(Buffer.from(decode!(FRAMES, PLAIN.length))).toEqual(PLAIN);
       });
@@ -66,13 +74,13 @@ describe('ZSTD page decoders', () => {
     });
   }
 
-  it.skipIf(!hasNative)('the runtime decodes every frame, or only the first (Node 22), which zstdNative makes up for', () => {
+  if (hasNative) it('the runtime decodes every frame, or only the first (Node 22), which zstdNative makes up for', () => {
     const raw = (zlib as unknown as { zstdDecompressSync: (b: Uint8Array) => Buffer }).zstdDecompressSync(FRAMES);
     expect([PLAIN.length, 344]).toContain(raw.length);
     expect(raw.equals(PLAIN.subarray(0, raw.length))).toBe(true);
   });
 
-  it.skipIf(!hasNative)('fzstd decodes what node:zlib compresses (1 MiB, mixed content)', () => {
+  if (hasNative) it('fzstd decodes what node:zlib compresses (1 MiB, mixed content)', () => {
     const z = zlib as unknown as { zstdCompressSync: (b: Uint8Array) => Buffer };
     const plain = Buffer.alloc(1 << 20);
     for (let i = 0; i < plain.length; i++) plain[i] = i % 4096 < 2048 ? (i * 2654435761) >>> 27 : 97 + (i % 13);
