@@ -21,6 +21,7 @@ import { messageJson, type Message } from '../../src/model/message.js';
 import { makeStack, SECRET, type TestStack } from '../helpers/app.js';
 import { eventually } from '../helpers/eventually.js';
 import { WsClient } from '../helpers/ws-client.js';
+import { rng as mulberry32, type Rng } from '../../bench/lib/rng.js';
 
 const SEED = process.env.UNICODE_SEED ? Number(process.env.UNICODE_SEED) >>> 0 : (Date.now() ^ (process.pid << 16)) >>> 0;
 console.log(`unicode-tiers: seed ${SEED} (replay with UNICODE_SEED=${SEED} npx vitest run test/integration/unicode-tiers.test.ts)`);
@@ -30,19 +31,8 @@ const N = 200;
 /** Bad strings per stack, each tried on every entry point. */
 const BAD = 24;
 
-// ---- a seeded generator -------------------------------------------------------------------
+// ---- a seeded generator (the bench's mulberry32) ------------------------------------------
 
-type Rng = () => number;
-function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const int = (r: Rng, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
 const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 const cp = (n: number) => String.fromCodePoint(n);
