@@ -7,6 +7,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { archiveJobRoutes } from './archive/routes.js';
 import type { Principal } from './auth/tokens.js';
+import { changeRoutes } from './changes/routes.js';
 import { conversationRoutes } from './conversations/routes.js';
 import type { Deps } from './deps.js';
 import { AppError } from './errors.js';
@@ -141,6 +142,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<{ a
     reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()));
 
   conversationRoutes(app, services.conversations);
+  changeRoutes(app, { changes: services.changes, sync: services.sync, requireMember: (c, u) => services.access.requireMember(c, u) });
   messageRoutes(app, config, ingest, history, edits, (c, u, seq) => receipts.delivered(c, u, seq));
   receiptRoutes(app, receipts);
   reactionRoutes(app, reactions);
@@ -151,7 +153,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<{ a
   // The WebSocket: the same use-cases behind frames.
   const router = new FrameRouter(o.maxFrameBytes, (err, conn) => app.log.error({ err, user: conn.user }, 'frame handler failed'))
     .register('send', sendHandler(ingest, config.maxTextChars))
-    .register('resume', resumeHandler(deps, history, o.resumeMax, (c, u, s) => receipts.delivered(c, u, s)))
+    .register('resume', resumeHandler(deps, history, services.changes, (c, u) => services.access.requireMember(c, u), o.resumeMax, (c, u, s) => receipts.delivered(c, u, s)))
     .register('read', readHandler(receipts))
     .register('react', reactHandler(reactions))
     .register('typing', typingHandler(services.access, deps.fanout, { expiresMs: o.typingExpiresMs, minIntervalMs: o.typingMinIntervalMs }))

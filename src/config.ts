@@ -91,7 +91,10 @@ export const schema = {
   wsMaxFrameBytes: key('WS_MAX_FRAME_BYTES', 65_536, 'integer 1024..10485760', int(1024, 10_485_760), 'Largest accepted WebSocket frame; a larger one closes the socket (4413).'),
   wsMaxBufferBytes: key('WS_MAX_BUFFER_BYTES', 1_048_576, 'integer 65536..268435456', int(65_536, 268_435_456), 'Unsent bytes a socket may hold before it is closed as a slow consumer (4001).'),
   wsIdleTimeoutS: key('WS_IDLE_TIMEOUT_S', 60, 'integer 5..3600', int(5, 3600), 'A socket silent this long (no frame, no pong) is closed (4002).'),
-  resumeMax: key('RESUME_MAX', 1000, 'integer 1..100000', int(1, 100_000), 'Most messages one `resume` replays; beyond it the client is told to page with REST (RESUME_TOO_FAR).'),
+  resumeMax: key('RESUME_MAX', 1000, 'integer 1..100000', int(1, 100_000), 'Most messages (or changes) one `resume` replays; beyond it the client is told to page with REST (RESUME_TOO_FAR).'),
+  changeRingLimit: key('CHANGE_RING_LIMIT', 1000, 'integer 1..100000', int(1, 100_000), 'Changes kept per conversation in the hot tier\'s change ring (docs/changes.md); older ones are read from the warm store.'),
+  changeRetentionDays: key('CHANGE_RETENTION_DAYS', 30, 'integer 1..36500', int(1, 36_500), 'How long the warm store keeps changes for replay; a client behind that gets RELOAD_REQUIRED.'),
+  syncTokenTtlDays: key('SYNC_TOKEN_TTL_DAYS', 30, 'integer 1..36500', int(1, 36_500), 'How long a `GET /v1/sync` token stays valid.'),
   logLevel: key('LOG_LEVEL', 'info', 'fatal | error | warn | info | debug | trace | silent', oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), 'Log level of the JSON logs.'),
 } as const;
 

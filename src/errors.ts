@@ -29,7 +29,9 @@ export const errorCodes = {
   UNAVAILABLE: { status: 503, title: 'Service unavailable', doc: 'A tier the request needs is unreachable; retry later.' },
   UNKNOWN_FRAME_TYPE: { status: 400, title: 'Unknown frame type', doc: 'WebSocket: the frame has no string `type`, or one the server does not know (docs/websocket.md). The socket stays open.' },
   FRAME_TOO_LARGE: { status: 413, title: 'Frame too large', doc: 'WebSocket: the frame exceeds the frame size limit; the server answers this error, then closes with 4413 (do not reconnect unchanged).' },
-  RESUME_TOO_FAR: { status: 409, title: 'Resume too far', doc: 'WebSocket `resume`: more messages are missing than one resume replays (1,000); page them with `GET /v1/conversations/{id}/messages?after=`, then resume from the last one. Nothing was replayed.' },
+  RESUME_TOO_FAR: { status: 409, title: 'Resume too far', doc: 'WebSocket `resume`: more messages (`after_seq`) or changes (`after_cursor`) are missing than one resume replays (RESUME_MAX, 1,000); page them with `GET /v1/conversations/{id}/messages?after=` or `GET /v1/conversations/{id}/changes?after=`, then resume from the last one. Nothing was replayed.' },
+  RELOAD_REQUIRED: { status: 410, title: 'Reload required', doc: 'The change cursor (or sync token) is older than what the server keeps (CHANGE_RETENTION_DAYS, SYNC_TOKEN_TTL_DAYS) or unknown: drop that conversation\'s local state and load it again (history, then the current cursor); for a sync token, sync again without `since`. Nothing partial was returned (docs/changes.md).' },
+  EDIT_CONFLICT: { status: 409, title: 'Edit conflict', doc: 'Another change of the same message was accepted while this one was being made, three times in a row; read the message again and retry.' },
   INTERNAL: { status: 500, title: 'Internal error', doc: 'A bug; the log line with the same request id has the cause.' },
 } as const;
 

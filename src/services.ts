@@ -3,6 +3,8 @@
 // or an edit behaves the same whichever way it arrives.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { ChangeLog } from './changes/change-log.js';
+import { SyncService } from './changes/sync.js';
 import { Access } from './conversations/access.js';
 import { ConversationService } from './conversations/service.js';
 import type { Deps } from './deps.js';
@@ -35,16 +37,18 @@ export function buildServices(deps: Deps, log: Logger, options: Partial<ServiceO
   const o: ServiceOptions = { ...SERVICE_DEFAULTS, nodeId: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`, ...options };
   const announce = announcer(deps.fanout, (err, topic) => log.warn({ err, topic }, 'fan-out publish failed'));
   const access = new Access(deps.store);
-  const conversations = new ConversationService(deps.store, deps.hot, access, announce);
   const ingest = new IngestService(deps, access);
+  const changes = new ChangeLog(deps, (conversationId) => ingest.seed(conversationId));
+  const sync = new SyncService(deps, changes);
+  const conversations = new ConversationService(deps.store, deps.hot, access, announce, changes);
   const history = new HistoryService(deps, access, deps.archive);
-  const edits = new EditService(deps, access, ingest, announce);
+  const edits = new EditService(deps, access, ingest, changes);
   const batcher = new ReceiptBatcher(deps.receipts, o.receiptFlushMs, (err) => log.warn({ err }, 'receipt flush failed'));
   const receipts = new ReceiptService(deps, access, edits, deps.receipts, batcher, deps.fanout);
-  const reactions = new ReactionService(edits, deps.reactions, deps.fanout);
+  const reactions = new ReactionService(edits, deps.reactions, changes);
   const presence = new PresenceTracker(deps.presence, deps.fanout, o.nodeId, o.presenceTtlMs, deps.store);
   return {
-    access, conversations, ingest, history, edits, receipts, reactions, presence,
+    access, conversations, ingest, changes, sync, history, edits, receipts, reactions, presence,
     /** Flushes what is still batched (receipts). */
     close: () => batcher.close(),
   };

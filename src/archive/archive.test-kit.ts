@@ -20,7 +20,7 @@ export function makeMessages(conversationId: string, count: number, opts: { from
     const created = new Date(t0 + i * (opts.stepMs ?? 60_000) + (seq % 1000)).toISOString();
     const deleted = seq % 97 === 0;
     out.push({
-      id: v7(), conversation_id: conversationId, seq, sender: `user-${seq % 5}`,
+      id: v7(), conversation_id: conversationId, seq, version: seq, sender: `user-${seq % 5}`,
       text: deleted ? null : Array.from({ length: 1 + (seq % 9) }, (_, k) => WORDS[(seq + k * 7) % WORDS.length]).join(' '),
       reply_to: seq % 10 === 0 && out.length ? out[out.length - 1].id : null,
       client_id: seq % 3 === 0 ? null : `c-${seq}`,

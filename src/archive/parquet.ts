@@ -1,9 +1,11 @@
 // The archive's Parquet codec: one schema, written by DuckDB, read by hyparquet over byte ranges.
 //
-// Schema (strata message v1), one row per message, sorted by seq, one conversation per file:
+// Schema (strata message v2), one row per message, sorted by seq, one conversation per file:
 //   id              BYTE_ARRAY STRING (uuid text as stored: byte-exact round trip, any case)
 //   conversation_id BYTE_ARRAY STRING (constant per file → one dictionary entry)
 //   seq             INT64
+//   version         INT64 (the cursor of the message's latest change; v1 files have no such
+//                   column and read as 0, as the warm store's rows from before the change log)
 //   sender          BYTE_ARRAY STRING
 //   text            BYTE_ARRAY STRING, null for a deleted message
 //   reply_to        BYTE_ARRAY STRING, nullable
@@ -33,7 +35,7 @@ import type { ObjectStore } from './object-store.js';
 export const ROW_GROUP_ROWS = 2048;
 export type Compression = 'zstd' | 'gzip' | 'snappy';
 export const DEFAULT_COMPRESSION: Compression = 'zstd';
-const COLUMNS = ['id', 'conversation_id', 'seq', 'sender', 'text', 'reply_to', 'client_id', 'created_at', 'edited_at', 'deleted_at'] as const;
+const COLUMNS = ['id', 'conversation_id', 'seq', 'version', 'sender', 'text', 'reply_to', 'client_id', 'created_at', 'edited_at', 'deleted_at'] as const;
 
 function canonicalTime(m: Message, v: string | null): void {
   if (v !== null && (Number.isNaN(Date.parse(v)) || new Date(v).toISOString() !== v)) {
@@ -69,19 +71,19 @@ export class ParquetCodec {
     const con = await this.connection();
     const table = `m_${randomBytes(6).toString('hex')}`;
     const file = path.join(os.tmpdir(), `strata-archive-${table}.parquet`);
-    await con.run(`create table ${table} (id varchar, conversation_id varchar, seq bigint, sender varchar, text varchar,
+    await con.run(`create table ${table} (id varchar, conversation_id varchar, seq bigint, version bigint, sender varchar, text varchar,
       reply_to varchar, client_id varchar, created_at varchar, edited_at varchar, deleted_at varchar)`);
     try {
       const app = await con.createAppender(table);
       const str = (v: string | null) => (v === null ? app.appendNull() : app.appendVarchar(v));
       for (const m of messages) {
-        str(m.id); str(m.conversation_id); app.appendBigInt(BigInt(m.seq)); str(m.sender); str(m.text);
+        str(m.id); str(m.conversation_id); app.appendBigInt(BigInt(m.seq)); app.appendBigInt(BigInt(m.version)); str(m.sender); str(m.text);
         str(m.reply_to); str(m.client_id); str(m.created_at); str(m.edited_at); str(m.deleted_at);
         app.endRow();
       }
       app.closeSync();
       const ts = (c: string) => `${c}::timestamptz as ${c}`;
-      await con.run(`copy (select id, conversation_id, seq, sender, text, reply_to, client_id, ${ts('created_at')}, ${ts('edited_at')},
+      await con.run(`copy (select id, conversation_id, seq, version, sender, text, reply_to, client_id, ${ts('created_at')}, ${ts('edited_at')},
         ${ts('deleted_at')} from ${table} order by seq)
         to '${file}' (format parquet, compression ${this.compression}, row_group_size ${this.rowGroupRows})`);
       const buf = await fs.readFile(file);
@@ -144,11 +146,13 @@ export async function readRows(
 ): Promise<Message[]> {
   const file = rangeBuffer(store, key, byteLength);
   const metadata = await footer(file, cacheKey);
-  const rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd, columns: [...COLUMNS], compressors, parsers });
+  const present = new Set(metadata.schema.map((e) => e.name));
+  const rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd, columns: COLUMNS.filter((c) => present.has(c)), compressors, parsers });
   return rows.map((r) => ({
     id: r.id as string,
     conversation_id: r.conversation_id as string,
     seq: Number(r.seq as bigint),
+    version: r.version === undefined ? 0 : Number(r.version as bigint),
     sender: r.sender as string,
     text: (r.text ?? null) as string | null,
     reply_to: (r.reply_to ?? null) as string | null,

@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { ConversationService } from './service.js';
 import {
-  AddMemberBody, ConversationParams, ConversationSummaryT, ConversationT, CreateConversationBody, MemberParams, MemberT,
+  AddMemberBody, ConversationParams, ConversationSummaryT, ConversationT, CreateConversationBody, MemberParams, MemberT, SetRoleBody,
+  UpdateConversationBody,
 } from './schemas.js';
 
 export function conversationRoutes(app: FastifyInstance, svc: ConversationService) {
@@ -21,6 +22,14 @@ export function conversationRoutes(app: FastifyInstance, svc: ConversationServic
   app.get<{ Params: { id: string } }>('/v1/conversations/:id', {
     schema: { tags, security, summary: 'One conversation with its members', params: ConversationParams, response: { 200: ConversationT } },
   }, async (req) => svc.get(req.user.user, req.params.id));
+
+  app.patch<{ Params: { id: string }; Body: UpdateConversationBody }>('/v1/conversations/:id', {
+    schema: { tags, security, summary: 'Rename a conversation (owner/admin); a `conversation` change', params: ConversationParams, body: UpdateConversationBody, response: { 200: ConversationT } },
+  }, async (req) => svc.update(req.user.user, req.params.id, req.body));
+
+  app.patch<{ Params: { id: string; user: string }; Body: SetRoleBody }>('/v1/conversations/:id/members/:user', {
+    schema: { tags, security, summary: 'Change a member\'s role (owner/admin; owner role: owners only); a `member` change', params: MemberParams, body: SetRoleBody, response: { 200: MemberT } },
+  }, async (req) => svc.setRole(req.user.user, req.params.id, req.params.user, req.body.role));
 
   app.post<{ Params: { id: string }; Body: AddMemberBody }>('/v1/conversations/:id/members', {
     schema: { tags, security, summary: 'Add a member (owner/admin)', params: ConversationParams, body: AddMemberBody, response: { 201: MemberT } },

@@ -40,3 +40,8 @@ export const ConversationParams = Type.Object({ id: Uuid });
 export const MemberParams = Type.Object({ id: Uuid, user: UserId });
 export const AddMemberBody = Type.Object({ user: UserId, role: Type.Optional(RoleT) }, { additionalProperties: false });
 export type AddMemberBody = Static<typeof AddMemberBody>;
+
+export const UpdateConversationBody = Type.Object({ title: Type.Union([Type.String({ maxLength: 200 }), Type.Null()]) }, { additionalProperties: false });
+export type UpdateConversationBody = Static<typeof UpdateConversationBody>;
+export const SetRoleBody = Type.Object({ role: RoleT }, { additionalProperties: false });
+export type SetRoleBody = Static<typeof SetRoleBody>;

@@ -1,12 +1,16 @@
-// Conversation use-cases: create, list mine, read one, add/remove members. Owners and admins
-// manage members; only an owner grants `owner`; the last owner cannot leave; anyone may leave.
+// Conversation use-cases: create, list mine, read one, rename, add/remove/re-role members.
+// Owners and admins manage members and the title; only an owner grants or takes `owner`; the
+// last owner cannot leave or be demoted; anyone may leave. Each change after the creation is
+// stored, then accepted into the conversation's change log (`member` / `conversation` changes,
+// docs/changes.md); the member's own sockets also get a `membership` frame on their user topic.
 import { v7 as uuidv7 } from 'uuid';
+import type { ChangeLog } from '../changes/change-log.js';
 import { AppError } from '../errors.js';
 import { userTopic, type Announce } from '../hot-tier/fanout.js';
 import type { HotTier } from '../hot-tier/hot-tier.js';
 import type { Conversation, ConversationStore, Kind, Member, Role } from '../store/store.js';
 import type { Access } from './access.js';
-import type { AddMemberBody, CreateConversationBody } from './schemas.js';
+import type { AddMemberBody, CreateConversationBody, UpdateConversationBody } from './schemas.js';
 
 export interface MembershipEvent {
   conversationId: string;
@@ -20,7 +24,13 @@ export function membershipFrame(e: MembershipEvent): string {
 }
 
 export class ConversationService {
-  constructor(private store: ConversationStore, private hot: HotTier, private access: Access, private announce: Announce) {}
+  constructor(private store: ConversationStore, private hot: HotTier, private access: Access, private announce: Announce, private changes: ChangeLog) {}
+
+  /** Accepts a `member` or `conversation` change into the conversation's change log. */
+  private record(conversationId: string, type: 'member' | 'conversation', fields: object): Promise<unknown> {
+    const body = JSON.stringify({ conversation_id: conversationId, ...fields, at: new Date().toISOString() });
+    return this.changes.record(conversationId, { type, body: `,${body.slice(1)}` });
+  }
 
   /** Tells every node; resolves once published (a REST answer after it can be relied on). */
   private membership(e: MembershipEvent): Promise<void> {
@@ -66,7 +76,38 @@ export class ConversationService {
     await this.store.addMember(id, { user: body.user, role });
     this.access.invalidate(id, body.user);
     await this.membership({ conversationId: id, user: body.user, change: 'added' });
+    await this.record(id, 'member', { user: body.user, role, change: 'added', by: user });
     return { user: body.user, role };
+  }
+
+  async setRole(user: string, id: string, target: string, role: Role): Promise<Member> {
+    const mine = await this.access.requireMember(id, user);
+    if (mine === 'member') throw new AppError('FORBIDDEN', 'only owners and admins change roles');
+    const theirs = await this.store.getRole(id, target);
+    if (!theirs) throw new AppError('MEMBER_NOT_FOUND', `${target} is not a member`);
+    if ((role === 'owner' || theirs === 'owner') && mine !== 'owner') throw new AppError('FORBIDDEN', 'only an owner grants or takes the owner role');
+    if (theirs === role) return { user: target, role };
+    if (theirs === 'owner') await this.refuseLastOwner(id);
+    await this.store.setRole(id, target, role);
+    this.access.invalidate(id, target);
+    await this.record(id, 'member', { user: target, role, change: 'role', by: user });
+    return { user: target, role };
+  }
+
+  async update(user: string, id: string, body: UpdateConversationBody): Promise<Conversation> {
+    const mine = await this.access.requireMember(id, user);
+    if (mine === 'member') throw new AppError('FORBIDDEN', 'only owners and admins rename a conversation');
+    const before = await this.store.getConversation(id);
+    if (!before) throw new AppError('CONVERSATION_NOT_FOUND', `conversation ${id} not found`);
+    if (before.title === body.title) return before;
+    await this.store.setTitle(id, body.title);
+    await this.record(id, 'conversation', { title: body.title, by: user });
+    return { ...before, title: body.title };
+  }
+
+  private async refuseLastOwner(id: string): Promise<void> {
+    const c = await this.store.getConversation(id);
+    if (c && c.members.filter((m) => m.role === 'owner').length <= 1) throw new AppError('LAST_OWNER', 'the last owner cannot be removed or demoted');
   }
 
   async removeMember(user: string, id: string, target: string): Promise<void> {
@@ -77,12 +118,10 @@ export class ConversationService {
       if (mine === 'member') throw new AppError('FORBIDDEN', 'only owners and admins remove members');
       if (theirs === 'owner' && mine !== 'owner') throw new AppError('FORBIDDEN', 'only an owner removes an owner');
     }
-    if (theirs === 'owner') {
-      const c = await this.store.getConversation(id);
-      if (c && c.members.filter((m) => m.role === 'owner').length <= 1) throw new AppError('LAST_OWNER', 'the last owner cannot be removed');
-    }
+    if (theirs === 'owner') await this.refuseLastOwner(id);
     await this.store.removeMember(id, target);
     this.access.invalidate(id, target);
+    await this.record(id, 'member', { user: target, role: null, change: 'removed', by: user });
     await this.membership({ conversationId: id, user: target, change: 'removed' });
   }
 }

@@ -49,10 +49,10 @@ export function fanoutContract(name: string, make: () => Promise<FanoutNodes>) {
     async function ingest(conversationId: string): Promise<string> {
       await n.hot.seed(conversationId, 0, [], 10);
       const t = template(conversationId, 'hello');
-      const input = { conversationId, messageId: t.id, ...messageTemplate(t), dedupTtlS: 60, recentLimit: 10, maxBacklog: 100 };
+      const input = { conversationId, messageId: t.id, ...messageTemplate(t), dedupTtlS: 60, recentLimit: 10, changeRingLimit: 10, maxBacklog: 100 };
       const r = await n.hot.ingest(input);
       if (r.status !== 'created') throw new Error(`ingest: ${r.status}`);
-      return `{"type":"message","message":${r.json}}`;
+      return `{"type":"message","cursor":${r.cursor},"message":${r.json}}`;
     }
 
     it("delivers ingest's message frame, then published frames, to another node, in order", async () => {

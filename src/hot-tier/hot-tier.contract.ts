@@ -6,9 +6,9 @@
 // (`eventually`), and proves "nothing more" with a later event or an unconditional query.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
-import { messageTemplate } from '../model/message.js';
-import type { HotTier, IngestInput, LogEntry } from './hot-tier.js';
-import { eventually, seqOf, stored, template, type HotBundle, type HotTierUnderTest } from './hot-tier.test-kit.js';
+import { messageTemplate, parseMessage, versionTemplate } from '../model/message.js';
+import { changeJson, type ChangeInput, type HotTier, type IngestInput, type LogEntry } from './hot-tier.js';
+import { createdChange, eventually, seqOf, stored, template, type HotBundle, type HotTierUnderTest } from './hot-tier.test-kit.js';
 import { partitionOf } from './partition.js';
 
 export type { HotBundle, HotTierUnderTest } from './hot-tier.test-kit.js';
@@ -28,7 +28,7 @@ export function hotTierContract(name: string, make: () => Promise<HotTierUnderTe
       const t = messageTemplate(template(conversationId, text, clientId ?? null));
       return {
         conversationId, head: t.head, tail: t.tail, clientKey: clientId === undefined ? undefined : `alice\n${clientId}`,
-        dedupTtlS: 60, recentLimit: 500, maxBacklog: 100_000, ...rest,
+        dedupTtlS: 60, recentLimit: 500, changeRingLimit: 1000, maxBacklog: 100_000, ...rest,
       };
     }
 
@@ -60,7 +60,7 @@ export function hotTierContract(name: string, make: () => Promise<HotTierUnderTe
       const c = await seeded();
       const i1 = input(c, { text: 'one' });
       const r1 = await hot.ingest(i1);
-      expect(r1).toEqual({ status: 'created', seq: 1, json: i1.head + 1 + i1.tail });
+      expect(r1).toEqual({ status: 'created', seq: 1, cursor: 1, json: `${i1.head}1,"version":1${i1.tail}` });
       expect(JSON.parse((r1 as { json: string }).json)).toMatchObject({ conversation_id: c, seq: 1, text: 'one' });
       expect(await hot.ingest(input(c))).toMatchObject({ status: 'created', seq: 2 });
       const other = uuidv7();
@@ -211,17 +211,71 @@ export function hotTierContract(name: string, make: () => Promise<HotTierUnderTe
       expect(await hot.readRecent(cold, { afterSeq: 100, limit: 5 })).toEqual({ messages: [], lastSeq: 100, lowestSeq: 101 });
     });
 
-    it("replaces a message's copy in the ring, if the ring holds it", async () => {
+    function messageChange(c: string, json: string, kind: 'edit' | 'delete', text: string | null, basedOn?: number): ChangeInput {
+      const m = parseMessage(json);
+      const { head, tail } = versionTemplate({ ...m, text, edited_at: kind === 'edit' ? new Date().toISOString() : null });
+      return { conversationId: c, type: kind, message: { seq: m.seq, head, tail, basedOn: basedOn ?? m.version }, changeRingLimit: 1000, maxBacklog: 100_000 };
+    }
+
+    it('accepts a change: the next cursor after the messages, the ring copy replaced at its new version, the change logged and published', async () => {
       const c = await seeded();
-      const j = await ingestN(c, 5, { recentLimit: 3 });
-      const edited = JSON.stringify({ ...JSON.parse(j[3]), text: 'edited' });
-      await hot.replaceRecent(c, 4, edited);
-      expect((await hot.readRecent(c, { limit: 3 }))?.messages).toEqual([j[2], edited, j[4]]);
-      await hot.replaceRecent(c, 1, stored(c, 1)); // trimmed: not resurrected
-      await hot.replaceRecent(c, 99, stored(c, 99)); // never existed
-      expect(await hot.readRecent(c, { limit: 4 })).toBeNull();
-      expect(await hot.readRecent(c, { limit: 3 })).toEqual({ messages: [j[2], edited, j[4]], lastSeq: 5, lowestSeq: 3 });
-      await hot.replaceRecent(uuidv7(), 1, stored(c, 1)); // unknown conversation: no-op
+      const j = await ingestN(c, 3);
+      const seen = await sut.observe(c);
+      const edit = messageChange(c, j[1], 'edit', 'edited');
+      const r = await hot.change(edit);
+      expect(r).toEqual({ status: 'changed', cursor: 4, json: changeJson(edit, 4) });
+      const json = (r as { json: string }).json;
+      expect(JSON.parse(json)).toMatchObject({ type: 'edit', cursor: 4, message: { seq: 2, version: 4, text: 'edited' } });
+      expect((await hot.readRecent(c, { limit: 3 }))?.messages).toEqual([j[0], JSON.stringify(JSON.parse(json).message), j[2]]);
+      const body = `,${JSON.stringify({ conversation_id: c, title: 'x' }).slice(1)}`;
+      const title = await hot.change({ conversationId: c, type: 'conversation', body, changeRingLimit: 1000, maxBacklog: 100_000 });
+      expect(title).toEqual({ status: 'changed', cursor: 5, json: `{"type":"conversation","cursor":5${body}` });
+      const more = await hot.ingest(input(c));
+      expect(more).toMatchObject({ status: 'created', seq: 4, cursor: 6 });
+      const entries = await hot.read(hot.partitionOf(c), 'w1', 100, 0);
+      expect(entries.map((e) => e.payload)).toEqual([...j.map(createdChange), json, (title as { json: string }).json, createdChange((more as { json: string }).json)]);
+      await eventually('the last frame', () => seen.frames.length >= 3);
+      expect(seen.frames).toEqual([json, (title as { json: string }).json, createdChange((more as { json: string }).json)]);
+      await seen.stop();
+    });
+
+    it('refuses a message change built on another version than the ring holds, writing nothing', async () => {
+      const c = await seeded();
+      const [m] = await ingestN(c, 1);
+      expect(await hot.change(messageChange(c, m, 'edit', 'first'))).toMatchObject({ status: 'changed', cursor: 2 });
+      expect(await hot.change(messageChange(c, m, 'delete', null))).toEqual({ status: 'conflict', version: 2 }); // built on version 1
+      expect(await hot.lastCursors([c])).toEqual([2]);
+      expect(await hot.backlog(hot.partitionOf(c))).toBe(2);
+      // not in the ring (trimmed, or never there): accepted, the warm store decides by version
+      const cold = await seeded(10);
+      expect(await hot.change(messageChange(cold, stored(cold, 3), 'edit', 'old one', 1))).toMatchObject({ status: 'changed', cursor: 1 });
+      expect(await hot.readRecent(cold, { limit: 1 })).toBeNull();
+    });
+
+    it('reads changes from the change ring, and answers null where the ring does not hold them all', async () => {
+      const c = await seeded();
+      const j = await ingestN(c, 5, { changeRingLimit: 3 });
+      const all = j.map(createdChange);
+      expect(await hot.readChanges(c, 2, 10)).toEqual({ changes: all.slice(2), lastCursor: 5 });
+      expect(await hot.readChanges(c, 3, 1)).toEqual({ changes: [all[3]], lastCursor: 5 });
+      expect(await hot.readChanges(c, 5, 10)).toEqual({ changes: [], lastCursor: 5 });
+      expect(await hot.readChanges(c, 1, 10)).toBeNull(); // cursor 2 was trimmed
+      expect(await hot.readChanges(uuidv7(), 0, 10)).toBeNull(); // unseeded
+      expect(await hot.lastCursors([c, uuidv7()])).toEqual([5, null]);
+    });
+
+    it('seeds the cursor from the warm store; a seq counter without a cursor (before the change log) is unseeded until seed adds one', async () => {
+      const c = uuidv7();
+      expect(await hot.seed(c, 7, [], 500, 40)).toBe(7);
+      expect(await hot.lastCursors([c])).toEqual([40]);
+      expect(await hot.ingest(input(c))).toMatchObject({ status: 'created', seq: 8, cursor: 41 });
+      expect(await hot.seed(c, 99, [], 500, 99)).toBe(8); // both exist: no-op
+      expect(await hot.lastCursors([c])).toEqual([41]);
+      await sut.dropCursor(c); // what a deployment from before the change log has
+      expect(await hot.ingest(input(c))).toEqual({ status: 'unseeded' });
+      expect(await hot.change({ conversationId: c, type: 'conversation', body: '}', changeRingLimit: 10, maxBacklog: 100 })).toEqual({ status: 'unseeded' });
+      expect(await hot.seed(c, 0, [], 500, 41)).toBe(8); // seq kept, cursor added
+      expect(await hot.ingest(input(c))).toMatchObject({ status: 'created', seq: 9, cursor: 42 });
     });
 
     it('rate-limits per user: `limit` hits, then the ms until the window resets', async () => {
@@ -242,7 +296,7 @@ export function hotTierContract(name: string, make: () => Promise<HotTierUnderTe
       const j = await ingestN(c, 3);
       const entries = await hot.read(p, 'w1', 10, 0);
       expect(entries.map((e) => ({ partition: e.partition, payload: e.payload, deliveries: e.deliveries }))).toEqual(
-        j.map((payload) => ({ partition: p, payload, deliveries: 1 })));
+        j.map((json) => ({ partition: p, payload: createdChange(json), deliveries: 1 })));
       expect(new Set(entries.map((e) => e.id)).size).toBe(3);
       expect(await hot.read(p, 'w2', 10, 0)).toEqual([]);
       expect(await hot.backlog(p)).toBe(3);
@@ -262,7 +316,7 @@ export function hotTierContract(name: string, make: () => Promise<HotTierUnderTe
       const reading = hot.read(p, 'w1', 10, 120_000);
       const [json] = await ingestN(c, 1);
       const got = await reading;
-      expect(got.map((e) => e.payload)).toEqual([json]);
+      expect(got.map((e) => e.payload)).toEqual([createdChange(json)]);
     });
 
     it('persist log: claimStale hands over entries idle for minIdleMs, counting deliveries', async () => {
@@ -274,7 +328,7 @@ export function hotTierContract(name: string, make: () => Promise<HotTierUnderTe
       // both were read at once: they turn idle together
       let claimed: LogEntry[] = [];
       await eventually('entries idle for 50 ms', async () => (claimed = await hot.claimStale(p, 'w2', 50, 10)).length > 0);
-      expect(claimed.map((e) => [e.payload, e.deliveries, e.partition])).toEqual(j.map((x) => [x, 2, p]));
+      expect(claimed.map((e) => [e.payload, e.deliveries, e.partition])).toEqual(j.map((x) => [createdChange(x), 2, p]));
       expect(await hot.claimStale(p, 'w3', 50, 10)).toEqual([]); // just claimed: not idle
       let one: LogEntry[] = [];
       await eventually('a claimed entry idle for 50 ms', async () => (one = await hot.claimStale(p, 'w3', 50, 1)).length > 0);
@@ -287,7 +341,7 @@ export function hotTierContract(name: string, make: () => Promise<HotTierUnderTe
     it('persist log: dead letters are listed, acked, and replayed onto their partition', async () => {
       const c = await seeded();
       const p = hot.partitionOf(c);
-      const [json] = await ingestN(c, 1);
+      const json = createdChange((await ingestN(c, 1))[0]);
       const [entry] = await hot.read(p, 'w1', 10, 0);
       await hot.deadLetter(entry, 'boom: constraint');
       expect(await hot.backlog(p)).toBe(0);
@@ -304,7 +358,7 @@ export function hotTierContract(name: string, make: () => Promise<HotTierUnderTe
       expect(again.map((e) => [e.payload, e.deliveries])).toEqual([[json, 1]]);
     });
 
-    it('publishes {"type":"message","message":<json>} per created message, to its conversation only', async () => {
+    it('publishes the change {"type":"message","cursor":C,"message":<json>} per created message, to its conversation only', async () => {
       const c = await seeded();
       const other = await seeded();
       const mine = await sut.observe(c);
@@ -314,7 +368,7 @@ export function hotTierContract(name: string, make: () => Promise<HotTierUnderTe
       const second = await hot.ingest(input(c));
       // sentinel: frames of a conversation arrive in order, so a frame of the duplicate would come before it
       const sentinel = await hot.ingest(input(c));
-      const frame = (r: typeof first) => `{"type":"message","message":${(r as { json: string }).json}}`;
+      const frame = (r: typeof first) => createdChange((r as { json: string }).json);
       await eventually('the sentinel frame', () => mine.frames.includes(frame(sentinel)));
       expect(mine.frames).toEqual([frame(first), frame(second), frame(sentinel)]);
       expect(JSON.parse(mine.frames[0])).toMatchObject({ type: 'message', message: { seq: 1, conversation_id: c } });

@@ -9,6 +9,8 @@ export interface HotTierUnderTest {
   tier: HotBundle;
   /** Starts collecting the fan-out frames of one conversation; resolves once listening. */
   observe(conversationId: string): Promise<{ frames: string[]; stop(): Promise<void> }>;
+  /** Removes the conversation's change cursor, keeping its seq counter (a hot tier from before the change log). */
+  dropCursor(conversationId: string): Promise<void>;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -24,8 +26,15 @@ export async function eventually(what: string, check: () => boolean | Promise<bo
 /** A stored message's JSON (as the warm store would hand it to seed). */
 export function stored(conversationId: string, seq: number): string {
   const t = messageTemplate(template(conversationId, `stored ${seq}`));
-  return t.head + seq + t.tail;
+  return `${t.head}${seq},"version":${seq}${t.tail}`;
 }
+
+/** The change (log entry, live frame) of a created message: {"type":"message","cursor":<version>,"message":<json>}. */
+export function createdChange(json: string): string {
+  return `{"type":"message","cursor":${(JSON.parse(json) as { version: number }).version},"message":${json}}`;
+}
+
+/** seq of a message's JSON, or of the message inside a change's JSON. */
 
 export function template(conversationId: string, text: string, clientId: string | null = null) {
   return {
@@ -34,4 +43,7 @@ export function template(conversationId: string, text: string, clientId: string 
   };
 }
 
-export const seqOf = (json: string) => (JSON.parse(json) as { seq: number }).seq;
+export const seqOf = (json: string) => {
+  const v = JSON.parse(json) as { seq?: number; message?: { seq: number } };
+  return v.seq ?? v.message!.seq;
+};

@@ -13,24 +13,55 @@ export interface IngestInput {
   conversationId: string;
   /** The message's id: remembered as in flight for IN_FLIGHT_TTL_MS (locateInFlight); always given by IngestService. */
   messageId?: string;
-  /** The message's canonical JSON split around its seq (messages/message.ts messageTemplate). */
+  /** The message's canonical JSON split around its seq and version (model/message.ts messageTemplate). */
   head: string;
   tail: string;
   /** Dedup scope: `${sender}\n${client_id}`; undefined when the client sent no client_id. */
   clientKey?: string;
   dedupTtlS: number;
   recentLimit: number;
+  /** Changes the change ring keeps per conversation. */
+  changeRingLimit: number;
   /** Unpersisted entries in the partition's log beyond which ingest refuses (backpressure). */
   maxBacklog: number;
 }
 
 export type IngestOutcome =
-  | { status: 'created'; seq: number; json: string }
+  /** `json` is the message (version = cursor); its change and live frame is {"type":"message","cursor":C,"message":json}. */
+  | { status: 'created'; seq: number; cursor: number; json: string }
   /** Same clientKey seen before: the ORIGINAL message, nothing new written. */
   | { status: 'duplicate'; json: string }
   /** The conversation's counter is absent (new conversation, or hot data lost): call seed() then retry. */
   | { status: 'unseeded' }
   | { status: 'backlogged'; backlog: number };
+
+/** A change other than a new message (docs/changes.md); the hot tier assigns its cursor. */
+export interface ChangeInput {
+  conversationId: string;
+  type: 'edit' | 'delete' | 'reaction' | 'member' | 'conversation';
+  /**
+   * For edit/delete: the message after the change, split around its version
+   * (model/message.ts versionTemplate), and the version it was built from: if the ring holds
+   * the message at another version, nothing is written ('conflict').
+   */
+  message?: { seq: number; head: string; tail: string; basedOn: number };
+  /** Otherwise: the change JSON after its cursor, from the comma to the closing brace. */
+  body?: string;
+  changeRingLimit: number;
+  maxBacklog: number;
+}
+
+export type ChangeOutcome =
+  | { status: 'changed'; cursor: number; json: string }
+  | { status: 'unseeded' }
+  | { status: 'backlogged'; backlog: number }
+  | { status: 'conflict'; version: number };
+
+/** Builds a change's JSON exactly as the hot tier does (adapters share it; so do tests). */
+export function changeJson(input: Pick<ChangeInput, 'type' | 'message' | 'body'>, cursor: number): string {
+  const head = `{"type":"${input.type}","cursor":${cursor}`;
+  return input.message ? `${head},"message":${input.message.head}${cursor}${input.message.tail}}` : head + input.body;
+}
 
 export interface RecentRange {
   /** Exclusive bounds; neither → the latest `limit`. */
@@ -56,12 +87,30 @@ export interface HotTier {
   locateInFlight(messageId: string): Promise<{ conversationId: string; seq: number } | null>;
 
   /**
-   * Creates the conversation's counter if it is absent: counter = max(lastSeq, highest seq in
-   * the ring), and puts `recent` (the latest messages from the warm store, ascending) into the
-   * ring without touching the persist log. No-op if the counter already exists (another node
-   * seeded first). Returns the counter's value afterwards.
+   * Atomically: refuse if unseeded or backlogged → for a message change, refuse if the ring
+   * holds the message at another version than `basedOn` → cursor = INCR → replace the ring's
+   * copy of the message (if held) → append to the change ring (capped) → append the change to
+   * the partition's persist log → publish the change (its own live frame).
    */
-  seed(conversationId: string, lastSeq: number, recent: string[], recentLimit: number): Promise<number>;
+  change(input: ChangeInput): Promise<ChangeOutcome>;
+
+  /**
+   * The changes after `afterCursor` (at most `limit`, ascending) from the change ring, or null
+   * when unseeded or when the ring does not hold all of them (the caller asks the warm store).
+   */
+  readChanges(conversationId: string, afterCursor: number, limit: number): Promise<{ changes: string[]; lastCursor: number } | null>;
+
+  /** Current change cursor per conversation (null where unseeded). */
+  lastCursors(conversationIds: string[]): Promise<(number | null)[]>;
+
+  /**
+   * Creates the conversation's counters where absent: seq = max(lastSeq, highest seq in the
+   * ring), cursor = max(lastCursor, highest cursor in the change ring), and puts `recent` (the
+   * latest messages from the warm store, ascending) into the ring without touching the persist
+   * log. An existing counter is left as it is (another node seeded first). Returns the seq
+   * counter's value afterwards.
+   */
+  seed(conversationId: string, lastSeq: number, recent: string[], recentLimit: number, lastCursor?: number): Promise<number>;
 
   /**
    * Writes dedup entries the hot tier lost (restart without persistence, flush), from the warm
@@ -78,9 +127,6 @@ export interface HotTier {
    * whole range (the caller then asks the warm store). `covered` is the lowest seq held.
    */
   readRecent(conversationId: string, range: RecentRange): Promise<{ messages: string[]; lastSeq: number; lowestSeq: number } | null>;
-
-  /** Replaces the ring's copy of a message (edit/delete), if the ring holds it. */
-  replaceRecent(conversationId: string, seq: number, json: string): Promise<void>;
 
   /** Throws when the hot tier is unreachable (readiness). */
   ping(): Promise<void>;

@@ -12,6 +12,11 @@ hotTierContract('memory', async () => {
       tier.events.on(conversationId, handler);
       return { frames, stop: async () => void tier.events.off(conversationId, handler) };
     },
+    // what a hot tier seeded before the change log holds: a seq counter, no cursor (test-only reach into the adapter)
+    dropCursor: async (conversationId) => {
+      const conv = (tier as unknown as { convs: Map<string, { cursor?: number }> }).convs.get(conversationId);
+      if (conv) conv.cursor = undefined;
+    },
   };
 });
 
@@ -23,7 +28,7 @@ describe('memory hot tier: bounded memory', () => {
     const conv = '0190a0b4-0000-7000-8000-0000000000aa';
     await tier.seed(conv, 0, [], 10);
     for (let i = 0; i < 5; i++) {
-      await tier.ingest({ conversationId: conv, head: `{"id":"x${i}","conversation_id":"${conv}","seq":`, tail: '}', clientKey: `u\nk${i}`, dedupTtlS: 60, recentLimit: 10, maxBacklog: 100 });
+      await tier.ingest({ conversationId: conv, head: `{"id":"x${i}","conversation_id":"${conv}","seq":`, tail: '}', clientKey: `u\nk${i}`, dedupTtlS: 60, recentLimit: 10, changeRingLimit: 10, maxBacklog: 100 });
       await tier.hit(`user${i}`, 10, 1);
     }
     expect(tier.sizes).toEqual({ dedup: 5, windows: 5 });

@@ -4,7 +4,7 @@
 // an embedded deployment that wants durable acks runs with ACK_AFTER=store.
 import { EventEmitter } from 'node:events';
 import {
-  IN_FLIGHT_TTL_MS, type DeadLetter, type HotTier, type IngestInput, type IngestOutcome, type LogEntry, type PersistLog, type RateLimiter, type RecentRange,
+  IN_FLIGHT_TTL_MS, changeJson, type ChangeInput, type ChangeOutcome, type DeadLetter, type HotTier, type IngestInput, type IngestOutcome, type LogEntry, type PersistLog, type RateLimiter, type RecentRange,
 } from './hot-tier.js';
 import { partitionOf } from './partition.js';
 
@@ -12,6 +12,10 @@ interface Conv {
   seq: number;
   /** Ring entries ascending by seq. */
   ring: { seq: number; json: string }[];
+  /** The change cursor; undefined until seeded (a conversation seeded before the change log). */
+  cursor?: number;
+  /** Change ring entries ascending by cursor (the `seq` field holds the cursor). */
+  changes: { seq: number; json: string }[];
 }
 
 interface PendingEntry {
@@ -78,20 +82,55 @@ export class MemoryHotTier implements HotTier, RateLimiter, PersistLog {
       if (seen && seen.expires > now) return { status: 'duplicate', json: seen.json };
     }
     const conv = this.convs.get(input.conversationId);
-    if (!conv) return { status: 'unseeded' };
+    if (!conv || conv.cursor === undefined) return { status: 'unseeded' };
     const part = this.parts[this.partitionOf(input.conversationId)];
     const backlog = part.fresh.length + part.pending.size;
     if (backlog >= input.maxBacklog) return { status: 'backlogged', backlog };
 
     const seq = ++conv.seq;
-    const json = input.head + seq + input.tail;
+    const cursor = ++conv.cursor;
+    const json = `${input.head}${seq},"version":${cursor}${input.tail}`;
+    const change = `{"type":"message","cursor":${cursor},"message":${json}}`;
     conv.ring.push({ seq, json });
     if (conv.ring.length > input.recentLimit) conv.ring.splice(0, conv.ring.length - input.recentLimit);
+    pushCapped(conv.changes, cursor, change, input.changeRingLimit);
     if (dedupKey) this.dedup.set(dedupKey, { json, expires: now + input.dedupTtlS * 1000 });
-    this.append(part, this.partitionOf(input.conversationId), json);
+    this.append(part, this.partitionOf(input.conversationId), change);
     if (input.messageId) this.inFlight.set(input.messageId, { conversationId: input.conversationId, seq, expires: now + IN_FLIGHT_TTL_MS });
-    this.events.emit(input.conversationId, `{"type":"message","message":${json}}`);
-    return { status: 'created', seq, json };
+    this.events.emit(input.conversationId, change);
+    return { status: 'created', seq, cursor, json };
+  }
+
+  async change(input: ChangeInput): Promise<ChangeOutcome> {
+    const conv = this.convs.get(input.conversationId);
+    if (!conv || conv.cursor === undefined) return { status: 'unseeded' };
+    const partition = this.partitionOf(input.conversationId);
+    const part = this.parts[partition];
+    const backlog = part.fresh.length + part.pending.size;
+    if (backlog >= input.maxBacklog) return { status: 'backlogged', backlog };
+    const held = input.message ? conv.ring.find((e) => e.seq === input.message!.seq) : undefined;
+    if (held && input.message) {
+      const v = Number(/,"version":(\d+),/.exec(held.json)?.[1] ?? 0);
+      if (v !== input.message.basedOn) return { status: 'conflict', version: v };
+    }
+    const cursor = ++conv.cursor;
+    if (held && input.message) held.json = input.message.head + cursor + input.message.tail;
+    const change = changeJson(input, cursor);
+    pushCapped(conv.changes, cursor, change, input.changeRingLimit);
+    this.append(part, partition, change);
+    this.events.emit(input.conversationId, change);
+    return { status: 'changed', cursor, json: change };
+  }
+
+  async readChanges(conversationId: string, afterCursor: number, limit: number) {
+    const conv = this.convs.get(conversationId);
+    if (!conv || conv.cursor === undefined) return null;
+    const r = sliceRing(conv.changes, conv.cursor, { afterSeq: afterCursor, limit });
+    return r && { changes: r.messages, lastCursor: conv.cursor };
+  }
+
+  async lastCursors(conversationIds: string[]): Promise<(number | null)[]> {
+    return conversationIds.map((id) => this.convs.get(id)?.cursor ?? null);
   }
 
   async locateInFlight(messageId: string): Promise<{ conversationId: string; seq: number } | null> {
@@ -109,12 +148,15 @@ export class MemoryHotTier implements HotTier, RateLimiter, PersistLog {
     }
   }
 
-  async seed(conversationId: string, lastSeq: number, recent: string[], recentLimit: number): Promise<number> {
+  async seed(conversationId: string, lastSeq: number, recent: string[], recentLimit: number, lastCursor = 0): Promise<number> {
     const existing = this.convs.get(conversationId);
-    if (existing) return existing.seq;
+    if (existing) {
+      existing.cursor ??= Math.max(lastCursor, existing.changes.at(-1)?.seq ?? 0);
+      return existing.seq;
+    }
     const ring = recent.slice(-recentLimit).map((json) => ({ seq: (JSON.parse(json) as { seq: number }).seq, json }));
     const ringMax = ring.length ? ring[ring.length - 1].seq : 0;
-    const conv = { seq: Math.max(lastSeq, ringMax), ring };
+    const conv: Conv = { seq: Math.max(lastSeq, ringMax), ring, cursor: lastCursor, changes: [] };
     this.convs.set(conversationId, conv);
     return conv.seq;
   }
@@ -127,12 +169,6 @@ export class MemoryHotTier implements HotTier, RateLimiter, PersistLog {
     const conv = this.convs.get(conversationId);
     if (!conv) return null;
     return sliceRing(conv.ring, conv.seq, range);
-  }
-
-  async replaceRecent(conversationId: string, seq: number, json: string): Promise<void> {
-    const conv = this.convs.get(conversationId);
-    const item = conv?.ring.find((e) => e.seq === seq);
-    if (item) item.json = json;
   }
 
   async hit(user: string, limit: number, windowS: number): Promise<number> {
@@ -228,6 +264,11 @@ export class MemoryHotTier implements HotTier, RateLimiter, PersistLog {
     for (const part of this.parts) for (const wake of part.waiters) wake();
     this.events.removeAllListeners();
   }
+}
+
+function pushCapped(ring: { seq: number; json: string }[], seq: number, json: string, cap: number): void {
+  ring.push({ seq, json });
+  if (ring.length > cap) ring.splice(0, ring.length - cap);
 }
 
 /** Shared by adapters that hold the ring in memory: answers a range or null if not covered. */

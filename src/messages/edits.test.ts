@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import { makeStack, type TestStack } from '../../test/helpers/app.js';
-import { announceCommitted } from './persist-wait.js';
+import { announceCommitted } from '../changes/persist-wait.js';
 import type { Message } from '../model/message.js';
 
 let stack: TestStack | undefined;

@@ -1,61 +1,75 @@
-// Edit (sender only) and delete (sender, or a conversation owner/admin) of a message. Both
-// write the warm store, then refresh the hot ring's copy, then announce the change. A message
-// the hot tier reports in flight (accepted on any node, not yet persisted) is waited for with a
-// deadline (persist-wait.ts); an unknown id costs one lookup and answers 404 at once. The
-// persist worker's insert never overwrites an edit (it inserts only what is absent).
+// Edit (sender only) and delete (sender, or a conversation owner/admin) of a message: each is
+// a change of the conversation's change log (changes/change-log.ts), accepted in ONE hot-tier
+// call that assigns its cursor (the message's new version), replaces the ring's copy, appends
+// it to the persist log and publishes it. The persist worker applies it to the warm store in
+// log order, over an older version only; nothing here waits for a row.
+// Finding the message: the warm store, else the hot tier's in-flight mark (a message accepted
+// moments ago, on any node). The ring's copy, when it holds one, is the latest version: the
+// change is built on it and refused by the hot tier if another change got there first
+// (then it is rebuilt on the new version, up to three times).
 // Archived messages are immutable (docs/archive.md): seq ≤ the conversation's archive watermark
-// → 409 MESSAGE_ARCHIVED, whether the warm row is gone (found through the archive, among the
-// user's conversations) or still there (an archiver between its manifest commit and its delete).
-// Known window: an edit landing between the archiver's read of that row and its delete is lost
-// (the archive keeps the text it read); messages old enough to archive are rarely edited.
+// → 409 MESSAGE_ARCHIVED. With an archive, a change is accepted under the conversation's
+// archive lease and the lease is held until the warm store has it, so an archiver run (which
+// takes the same lease, reads rows, writes Parquet, then deletes them) never drops a change.
+import type { ChangeLog } from '../changes/change-log.js';
 import type { Access } from '../conversations/access.js';
 import type { Deps } from '../deps.js';
-import { conversationTopic, type Announce } from '../hot-tier/fanout.js';
 import { AppError } from '../errors.js';
 import { newHolder } from '../store/leases.js';
 import type { IngestService } from './ingest.js';
-import { messageJson, type Message } from '../model/message.js';
+import { parseMessage, versionTemplate, type Message } from '../model/message.js';
 
 export class EditService {
-  constructor(private deps: Deps, private access: Access, private ingest: IngestService, private announce: Announce) {}
+  constructor(private deps: Deps, private access: Access, private ingest: IngestService, private changes: ChangeLog) {}
 
-  async edit(user: string, id: string, text: string): Promise<Message> {
-    const m = await this.load(user, id);
-    if (m.sender !== user) throw new AppError('FORBIDDEN', 'only the sender edits a message');
-    if (m.deleted_at) throw new AppError('MESSAGE_DELETED', 'a deleted message cannot be edited');
-    return this.apply('edit', m, { text, edited_at: new Date().toISOString() });
+  edit(user: string, id: string, text: string): Promise<Message> {
+    return this.change(user, id, (m) => {
+      if (m.sender !== user) throw new AppError('FORBIDDEN', 'only the sender edits a message');
+      if (m.deleted_at) throw new AppError('MESSAGE_DELETED', 'a deleted message cannot be edited');
+      return { kind: 'edit', next: { ...m, text, edited_at: new Date().toISOString() } };
+    });
   }
 
-  async remove(user: string, id: string): Promise<Message> {
-    const m = await this.load(user, id);
-    if (m.sender !== user) {
-      const role = await this.access.requireMember(m.conversation_id, user);
-      if (role === 'member') throw new AppError('FORBIDDEN', 'only the sender or a conversation admin deletes a message');
+  remove(user: string, id: string): Promise<Message> {
+    return this.change(user, id, async (m) => {
+      if (m.sender !== user) {
+        const role = await this.access.requireMember(m.conversation_id, user);
+        if (role === 'member') throw new AppError('FORBIDDEN', 'only the sender or a conversation admin deletes a message');
+      }
+      if (m.deleted_at) return null; // deleting twice is deleting once
+      return { kind: 'delete', next: { ...m, text: null, deleted_at: new Date().toISOString() } };
+    });
+  }
+
+  private async change(
+    user: string, id: string, decide: (m: Message) => Promise<{ kind: 'edit' | 'delete'; next: Message } | null> | { kind: 'edit' | 'delete'; next: Message } | null,
+  ): Promise<Message> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const m = await this.load(user, id);
+      const d = await decide(m);
+      if (!d) return m;
+      const done = await this.apply(d.kind, m, d.next);
+      if (done) return done;
     }
-    if (m.deleted_at) return m;
-    return this.apply('delete', m, { text: null, deleted_at: new Date().toISOString() });
+    throw new AppError('EDIT_CONFLICT', `message ${id} kept changing while this change was made; read it again and retry`);
   }
 
-  /** The message, if it exists in a conversation the user belongs to. */
+  /** The message, at its latest version, if it exists in a conversation the user belongs to. */
   async load(user: string, id: string): Promise<Message> {
     let m = await this.deps.store.getMessage(id);
-    // Not in the warm store: accepted moments ago (by this node, or by any node as far as the
-    // hot tier knows) and still on its way? Only then is it worth waiting for its row.
-    const inflight = m ? undefined : this.ingest.recentIds.get(id) ?? (await this.deps.hot.locateInFlight(id)) ?? undefined;
-    if (inflight) {
-      if (!(await this.access.role(inflight.conversationId, user))) throw new AppError('MESSAGE_NOT_FOUND', `message ${id} not found`);
-      // Sent through this node long ago and archived since: not in flight, gone from the warm store.
-      if (this.deps.archive && inflight.seq <= (await this.deps.archive.archivedThrough(inflight.conversationId))) throw archived(id);
-      await this.ingest.waitPersisted({ conversation_id: inflight.conversationId, seq: inflight.seq }, 5000);
-      m = await this.deps.store.getMessage(id);
-    }
-    if (!m) {
+    const where = m ? { conversationId: m.conversation_id, seq: m.seq } : this.ingest.recentIds.get(id) ?? (await this.deps.hot.locateInFlight(id));
+    if (!where) {
       await this.refuseIfArchived(user, id);
       throw new AppError('MESSAGE_NOT_FOUND', `message ${id} not found`);
     }
-    const role = await this.access.role(m.conversation_id, user);
-    if (!role) throw new AppError('MESSAGE_NOT_FOUND', `message ${id} not found`);
-    if (this.deps.archive && m.seq <= (await this.deps.archive.archivedThrough(m.conversation_id))) throw archived(id);
+    if (!(await this.access.role(where.conversationId, user))) throw new AppError('MESSAGE_NOT_FOUND', `message ${id} not found`);
+    if (this.deps.archive && where.seq <= (await this.deps.archive.archivedThrough(where.conversationId))) throw archived(id);
+    const ring = await this.deps.hot.readRecent(where.conversationId, { afterSeq: where.seq - 1, limit: 1 });
+    const held = ring?.messages[0] ? parseMessage(ring.messages[0]) : undefined;
+    if (held?.id === id) m = held;
+    // In flight (the hot tier assigned it) but neither in the ring nor stored yet: a burst larger
+    // than the ring; its row is moments away.
+    if (!m) throw new AppError('UNAVAILABLE', `message ${id} was accepted moments ago and is still being stored; retry shortly`, { retryable: true, retryAfterS: 1 });
     return m;
   }
 
@@ -66,31 +80,24 @@ export class EditService {
     if (await this.deps.archive.findMessage(mine, id)) throw archived(id);
   }
 
-  /**
-   * Writes the change under the conversation's archive lease, so an archiver run (which reads
-   * rows, writes Parquet, then deletes them) can never interleave with it and drop the edit:
-   * while one runs the edit answers 503 + Retry-After; once it ran, MESSAGE_ARCHIVED.
-   */
-  private async apply(kind: 'edit' | 'delete', m: Message, patch: { text: string | null; edited_at?: string; deleted_at?: string }) {
+  /** The change accepted (the message at its new version), or null on a conflict (rebuild it). */
+  private async apply(kind: 'edit' | 'delete', m: Message, next: Message): Promise<Message | null> {
     const leases = this.deps.archiving?.leases;
     const lease = `archive:${m.conversation_id}`;
     const holder = newHolder();
-    if (leases && !(await leases.acquire(lease, holder, 10_000))) {
+    if (leases && !(await leases.acquire(lease, holder, 40_000))) {
       throw new AppError('UNAVAILABLE', 'this conversation is being archived right now; retry shortly', { retryable: true, retryAfterS: 2 });
     }
-    let updated: Message | null = null;
     try {
       if (leases && this.deps.archive && m.seq <= (await this.deps.archive.archivedThrough(m.conversation_id))) throw archived(m.id);
-      updated = await this.deps.store.updateMessage(m.id, patch);
-      if (!updated) throw new AppError('MESSAGE_NOT_FOUND', `message ${m.id} not found`);
-      await this.deps.hot.replaceRecent(updated.conversation_id, updated.seq, messageJson(updated));
+      const { head, tail } = versionTemplate(next);
+      const out = await this.changes.record(m.conversation_id, { type: kind, message: { seq: m.seq, head, tail, basedOn: m.version } });
+      if (out.status === 'conflict') return null;
+      if (leases && this.deps.config.ackAfter !== 'store') await this.changes.waitStored(m.conversation_id, out.cursor);
+      return parseMessage(head + out.cursor + tail);
     } finally {
       await leases?.release(lease, holder);
     }
-    // the answer waits for the publish: a client that sees the 2xx can rely on every node knowing
-    const done = updated as Message; // the try above either set it or threw
-    await this.announce(conversationTopic(done.conversation_id), `{"type":"${kind}","message":${messageJson(done)}}`);
-    return done;
   }
 }
 

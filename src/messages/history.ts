@@ -6,7 +6,7 @@ import type { Access } from '../conversations/access.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { messageJson, type Message } from '../model/message.js';
-import { PersistWait } from './persist-wait.js';
+import { PersistWait } from '../changes/persist-wait.js';
 import type { HistoryQuery } from './schemas.js';
 
 export interface Page {

@@ -9,7 +9,7 @@ import type { Access } from '../conversations/access.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { messageJson, messageTemplate, parseMessage, type Message } from '../model/message.js';
-import { PersistWait } from './persist-wait.js';
+import { PersistWait } from '../changes/persist-wait.js';
 import type { SendBody } from './schemas.js';
 
 export interface Ack {
@@ -41,7 +41,7 @@ export class IngestService {
       throw new AppError('RATE_LIMITED', `more than ${config.rateLimit} messages in ${config.rateWindowS} s`, { retryAfterS: waitMs / 1000 });
     }
 
-    const draft: Omit<Message, 'seq'> = {
+    const draft: Omit<Message, 'seq' | 'version'> = {
       id: uuidv7(), conversation_id: conversationId, sender: user, text: body.text, reply_to: body.reply_to ?? null,
       client_id: body.client_id ?? null, created_at: new Date().toISOString(), edited_at: null, deleted_at: null,
     };
@@ -50,7 +50,8 @@ export class IngestService {
 
     for (let attempt = 0; attempt < 3; attempt++) {
       const out = await hot.ingest({
-        conversationId, messageId: draft.id, head, tail, clientKey, dedupTtlS: config.dedupTtlS, recentLimit: config.recentLimit, maxBacklog: config.persistMaxBacklog,
+        conversationId, messageId: draft.id, head, tail, clientKey, dedupTtlS: config.dedupTtlS, recentLimit: config.recentLimit,
+        changeRingLimit: config.changeRingLimit, maxBacklog: config.persistMaxBacklog,
       });
       switch (out.status) {
         case 'created': {
@@ -84,7 +85,7 @@ export class IngestService {
   }
 
   /**
-   * Re-creates the hot counter and ring from the warm store (never through the persist log),
+   * Re-creates the hot counters (seq and change cursor) and the ring from the warm store (never through the persist log),
    * after the dedup entries of the last DEDUP_TTL_S: a retry of a send acked before the hot tier
    * lost its data finds its original even when another member's send re-seeded the counter first.
    */
@@ -95,11 +96,12 @@ export class IngestService {
     await hot.restoreDedup(conversationId, prior.map((m) => ({
       clientKey: `${m.sender}\n${m.client_id}`, json: messageJson(m), ttlMs: Date.parse(m.created_at) + config.dedupTtlS * 1000 - now,
     })));
-    const [lastSeq, recent] = await Promise.all([
+    const [lastSeq, recent, [bounds]] = await Promise.all([
       store.maxSeq(conversationId),
       store.listMessages(conversationId, { limit: Math.min(config.recentLimit, 1000) }),
+      store.changeBounds([conversationId]),
     ]);
-    await hot.seed(conversationId, lastSeq, recent.map(messageJson), config.recentLimit);
+    await hot.seed(conversationId, lastSeq, recent.map(messageJson), config.recentLimit, bounds.last);
   }
 
   private async checkReplyTo(conversationId: string, replyTo: string) {

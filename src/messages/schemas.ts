@@ -8,6 +8,7 @@ export const MessageT = Type.Object({
   id: Type.String({ format: 'uuid' }),
   conversation_id: Type.String({ format: 'uuid' }),
   seq: Type.Integer({ minimum: 1 }),
+  version: Type.Integer({ minimum: 0, description: 'the cursor of the message\'s latest change (docs/changes.md)' }),
   sender: Type.String(),
   text: Nullable(Type.String()),
   reply_to: Nullable(Type.String({ format: 'uuid' })),

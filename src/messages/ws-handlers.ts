@@ -1,17 +1,24 @@
 // WebSocket handlers of the message domain: `send` (exactly the REST ingest path: same
-// membership check, rate limit, idempotency and ack) and `resume` (replay of what a socket
-// missed, from the hot ring or the warm store via HistoryService, then `resumed`).
+// membership check, rate limit, idempotency and ack) and `resume`, in two forms:
+// - `after_cursor`: replay of every change the socket missed (messages, edits, deletes,
+//   reactions, members, title) from the change log (changes/change-log.ts), then `resumed`
+//   with the last cursor; a cursor older than the server keeps → RELOAD_REQUIRED;
+// - `after_seq` (the older form): replay of the missed messages only, via HistoryService.
 // Resume never presents a partial replay as complete: more than `resumeMax` missing → error
 // RESUME_TOO_FAR before anything is written. While a conversation replays on a socket, its live
-// frames are held and released afterwards without the seqs already replayed: in order, once.
+// frames are held and released afterwards without the ones already replayed: in order, once.
 import { SeqT } from '../model/seq.js';
 import { Type } from '@sinclair/typebox';
+import type { ChangeLog } from '../changes/change-log.js';
 import type { Deps } from '../deps.js';
+import type { Held } from '../ws/connection.js';
 import { AppError } from '../errors.js';
 import { RefT, refJson, type FrameHandler } from '../ws/frames.js';
 import type { HistoryService } from './history.js';
 import type { IngestService } from './ingest.js';
 import { sendBody, type SendBody } from './schemas.js';
+import { cursorOf } from '../changes/change-log.js';
+
 
 const Uuid = Type.String({ format: 'uuid' });
 
@@ -35,41 +42,73 @@ export function sendHandler(ingest: IngestService, maxTextChars: number): FrameH
 export function resumeHandler(
   deps: Pick<Deps, 'hot' | 'store'>,
   history: HistoryService,
+  changes: ChangeLog,
+  requireMember: (conversationId: string, user: string) => Promise<unknown>,
   resumeMax: number,
   delivered: (conversationId: string, user: string, seq: number) => void,
-): FrameHandler<{ conversation_id: string; after_seq: number }> {
+): FrameHandler<{ conversation_id: string; after_seq?: number; after_cursor?: number }> {
   return {
-    schema: Type.Object({ type: Type.Literal('resume'), ref: RefT, conversation_id: Uuid, after_seq: SeqT(0) }, { additionalProperties: false }),
+    schema: Type.Object({ type: Type.Literal('resume'), ref: RefT, conversation_id: Uuid, after_seq: Type.Optional(SeqT(0)), after_cursor: Type.Optional(SeqT(0)) }, { additionalProperties: false }),
     async handle(f, { conn, user, ref, reply }) {
       const conv = f.conversation_id;
       if (conn.holds.has(conv)) throw new AppError('VALIDATION_FAILED', 'a resume of this conversation is already running on this socket');
+      if ((f.after_seq === undefined) === (f.after_cursor === undefined)) throw new AppError('VALIDATION_FAILED', 'resume takes exactly one of `after_cursor` and `after_seq`');
+      if (f.after_cursor !== undefined) {
+        await requireMember(conv, user); // a non-member learns nothing, not even the cursor
+        const after = f.after_cursor;
+        const held: Held[] = [];
+        const holding = conn.conversations.has(conv);
+        if (holding) conn.holds.set(conv, held); // from before the first read: nothing live slips between
+        let cursor = after;
+        try {
+          let page = await changes.read(conv, after, Math.min(200, resumeMax));
+          if (page.cursor - after > resumeMax) {
+            throw new AppError('RESUME_TOO_FAR', `${page.cursor - after} changes missing, more than ${resumeMax}: page GET /v1/conversations/${conv}/changes?after=${after}`);
+          }
+          for (;;) {
+            for (const c of page.changes) reply(c);
+            if (page.changes.length) cursor = cursorOf(page.changes[page.changes.length - 1]);
+            if (!page.has_more || page.changes.length === 0) break;
+            page = await changes.read(conv, cursor, 200);
+          }
+          reply(`{"type":"resumed",${refJson(ref)}"conversation_id":"${conv}","cursor":${cursor}}`);
+        } finally {
+          if (holding && conn.holds.get(conv) === held) {
+            conn.holds.delete(conv);
+            for (const h of held) if (h.cursor === undefined || h.cursor > cursor) conn.send(h.buf);
+          }
+        }
+        return;
+      }
+      const afterSeq = f.after_seq as number;
       // membership first: a non-member learns nothing, not even the last seq
-      const first = await history.page(user, conv, { after: f.after_seq, limit: 1 });
+      const first = await history.page(user, conv, { after: afterSeq, limit: 1 });
       const [hotLast] = await deps.hot.lastSeqs([conv]);
       const lastSeq = hotLast ?? (await deps.store.maxSeq(conv));
-      if (lastSeq - f.after_seq > resumeMax) {
-        throw new AppError('RESUME_TOO_FAR', `${lastSeq - f.after_seq} messages missing, more than ${resumeMax}: page GET /v1/conversations/${conv}/messages?after=${f.after_seq}`);
+      if (lastSeq - afterSeq > resumeMax) {
+        throw new AppError('RESUME_TOO_FAR', `${lastSeq - afterSeq} messages missing, more than ${resumeMax}: page GET /v1/conversations/${conv}/messages?after=${afterSeq}`);
       }
-      const held: { seq: number; buf: Buffer }[] = [];
+      const held: Held[] = [];
       const holding = conn.conversations.has(conv);
       if (holding) conn.holds.set(conv, held);
-      let cursor = f.after_seq;
+      let cursor = afterSeq;
       try {
         let page = first;
         for (let guard = 0; page.messages.length > 0 && guard < resumeMax; guard++) {
+          // the older form replays messages at their current version, outside the change log: no cursor
           for (const m of page.messages) reply(`{"type":"message","message":${m}}`);
           cursor = page.lastSeq;
           if (!page.has_more || cursor >= lastSeq) break;
           page = await history.page(user, conv, { after: cursor, limit: 200 });
         }
         // the real last position: what was replayed, else where the conversation stands
-        const reported = cursor > f.after_seq ? cursor : Math.min(f.after_seq, lastSeq);
+        const reported = cursor > afterSeq ? cursor : Math.min(afterSeq, lastSeq);
         reply(`{"type":"resumed",${refJson(ref)}"conversation_id":"${conv}","last_seq":${reported}}`);
-        if (cursor > f.after_seq) delivered(conv, user, cursor);
+        if (cursor > afterSeq) delivered(conv, user, cursor);
       } finally {
         if (holding && conn.holds.get(conv) === held) {
           conn.holds.delete(conv);
-          for (const h of held) if (h.seq > cursor) conn.send(h.buf);
+          for (const h of held) if (h.seq === undefined || h.seq > cursor) conn.send(h.buf);
         }
       }
     },

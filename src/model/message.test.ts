@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { messageJson, messageTemplate, parseMessage } from './message.js';
+import { messageJson, messageTemplate, parseMessage, versionTemplate } from './message.js';
 
 describe('message serialization', () => {
   const base = {
@@ -14,13 +14,20 @@ describe('message serialization', () => {
     deleted_at: null,
   };
 
-  it('template + seq gives the same bytes as the canonical serializer', () => {
+  it('template + seq + version gives the same bytes as the canonical serializer', () => {
     const { head, tail } = messageTemplate(base);
-    for (const seq of [1, 42, 1234567]) {
-      const json = head + seq + tail;
-      expect(json).toBe(messageJson({ ...base, seq }));
+    for (const [seq, version] of [[1, 1], [42, 57], [1234567, 9007199254740991]]) {
+      const json = `${head}${seq},"version":${version}${tail}`;
+      expect(json).toBe(messageJson({ ...base, seq, version }));
       expect(parseMessage(json).seq).toBe(seq);
+      expect(parseMessage(json).version).toBe(version);
       expect(parseMessage(json).text).toBe(base.text);
     }
+  });
+
+  it('the version template rebuilds a changed message with its new version, text that looks like the key included', () => {
+    const m = { ...base, seq: 7, version: 3, text: 'x ,"version":0, y' };
+    const { head, tail } = versionTemplate(m);
+    expect(head + 12 + tail).toBe(messageJson({ ...m, version: 12 }));
   });
 });

@@ -6,6 +6,8 @@ export interface Message {
   id: string;
   conversation_id: string;
   seq: number;
+  /** The cursor of the message's latest change in its conversation's change log (docs/changes.md). */
+  version: number;
   sender: string;
   text: string | null;
   reply_to: string | null;
@@ -21,6 +23,7 @@ export function messageJson(m: Message): string {
     id: m.id,
     conversation_id: m.conversation_id,
     seq: m.seq,
+    version: m.version,
     sender: m.sender,
     text: m.text,
     reply_to: m.reply_to,
@@ -32,13 +35,25 @@ export function messageJson(m: Message): string {
 }
 
 /**
- * Splits a message's canonical JSON around its seq so the hot tier can assign the seq inside
- * its atomic ingest call without parsing JSON: json = head + seq + tail.
+ * Splits a new message's canonical JSON around its seq and version so the hot tier can assign
+ * both inside its atomic ingest call without parsing JSON:
+ * json = head + seq + ',"version":' + cursor + tail.
  */
-export function messageTemplate(m: Omit<Message, 'seq'>): { head: string; tail: string } {
-  const json = messageJson({ ...m, seq: 0 });
-  const marker = ',"seq":0,';
-  const at = json.indexOf(marker); // the first occurrence is the key: quotes inside values are escaped
+export function messageTemplate(m: Omit<Message, 'seq' | 'version'>): { head: string; tail: string } {
+  const json = messageJson({ ...m, seq: 0, version: 0 });
+  const marker = ',"seq":0,"version":0,';
+  const at = json.indexOf(marker); // the first occurrence is the keys: quotes inside values are escaped
+  return { head: json.slice(0, at + 7), tail: json.slice(at + marker.length - 1) };
+}
+
+/**
+ * Splits a changed message's canonical JSON around its version, for a change the hot tier
+ * assigns a cursor to: json = head + cursor + tail.
+ */
+export function versionTemplate(m: Message): { head: string; tail: string } {
+  const json = messageJson({ ...m, version: 0 });
+  const marker = ',"version":0,';
+  const at = json.indexOf(marker);
   return { head: json.slice(0, at + marker.length - 2), tail: json.slice(at + marker.length - 1) };
 }
 

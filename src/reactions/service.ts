@@ -1,14 +1,15 @@
 // Reactions: per message, a set of (user, reaction). Adding twice is adding once; removing what
-// is absent is a no-op. A change is stored, then fanned out to the conversation as
-// {type:"reaction", message_id, conversation_id, user, reaction, removed}. Members only; a
-// deleted message takes no reactions.
+// is absent is a no-op. A change of the set is stored, then accepted into the conversation's
+// change log (cursor, change ring, persist log, live frame in one hot-tier call):
+// {type:"reaction", cursor, conversation_id, message_id, user, reaction, removed, at}.
+// Members only; a deleted message takes no reactions.
+import type { ChangeLog } from '../changes/change-log.js';
 import { AppError } from '../errors.js';
-import { conversationTopic, type Fanout } from '../hot-tier/fanout.js';
 import type { EditService } from '../messages/edits.js';
 import type { ReactionStore } from '../store/reaction-store.js';
 
 export class ReactionService {
-  constructor(private edits: EditService, private store: ReactionStore, private fanout: Fanout) {}
+  constructor(private edits: EditService, private store: ReactionStore, private changes: ChangeLog) {}
 
   async set(user: string, messageId: string, reaction: string, on: boolean): Promise<void> {
     const m = await this.edits.load(user, messageId);
@@ -17,7 +18,7 @@ export class ReactionService {
       ? await this.store.addReaction(m.id, m.conversation_id, user, reaction)
       : await this.store.removeReaction(m.id, user, reaction);
     if (!changed) return;
-    const frame = JSON.stringify({ type: 'reaction', message_id: m.id, conversation_id: m.conversation_id, user, reaction, removed: !on });
-    await this.fanout.publish(conversationTopic(m.conversation_id), frame);
+    const body = JSON.stringify({ conversation_id: m.conversation_id, message_id: m.id, user, reaction, removed: !on, at: new Date().toISOString() });
+    await this.changes.record(m.conversation_id, { type: 'reaction', body: `,${body.slice(1)}` });
   }
 }

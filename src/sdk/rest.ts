@@ -1,6 +1,6 @@
 // REST half of the SDK: one method per route of DESIGN.md's API. Works in browsers and Node 20
 // (global fetch). Errors are thrown as StrataError carrying the problem+json `code`.
-import type { Conversation, ConversationSummary, CreateConversation, HistoryPage, Member, Message, Problem } from './types.js';
+import type { ChangesPage, Conversation, ConversationSummary, CreateConversation, HistoryPage, Member, Message, Problem, SyncResponse } from './types.js';
 
 export class StrataError extends Error {
   constructor(readonly status: number, readonly code: string, detail: string, readonly retryAfterS?: number) {
@@ -65,6 +65,14 @@ export class StrataRest {
   addMember(id: string, user: string, role?: Member['role']) {
     return this.request<Member>('POST', `/v1/conversations/${id}/members`, { user, ...(role ? { role } : {}) });
   }
+  /** Renames a conversation (owner/admin): a `conversation` change. */
+  updateConversation(id: string, body: { title: string | null }) {
+    return this.request<Conversation>('PATCH', `/v1/conversations/${id}`, body);
+  }
+  /** Changes a member's role (owner/admin; `owner` by owners only): a `member` change. */
+  setRole(id: string, user: string, role: Member['role']) {
+    return this.request<Member>('PATCH', `/v1/conversations/${id}/members/${encodeURIComponent(user)}`, { role });
+  }
   removeMember(id: string, user: string) {
     return this.request<void>('DELETE', `/v1/conversations/${id}/members/${encodeURIComponent(user)}`);
   }
@@ -94,5 +102,22 @@ export class StrataRest {
   }
   unreact(messageId: string, reaction: string) {
     return this.request<unknown>('DELETE', `/v1/messages/${messageId}/reactions/${encodeURIComponent(reaction)}`);
+  }
+  /** The changes after `after`, ascending, at most `limit` (1..1000, server default 100), and
+   *  the conversation's current `cursor`; with `has_more`, ask again after the last one's cursor.
+   *  A cursor older than the server keeps: StrataError 410 RELOAD_REQUIRED. */
+  changes(conversationId: string, after: number, limit?: number) {
+    const qs = new URLSearchParams({ after: String(after) });
+    if (limit !== undefined) qs.set('limit', String(limit));
+    return this.request<ChangesPage>('GET', `/v1/conversations/${conversationId}/changes?${qs}`);
+  }
+  /** One call for a client coming back online (docs/changes.md): without `since`, every
+   *  conversation as `joined`; pass the answer's `token` as `since` next time. */
+  sync(since?: string, limit?: number) {
+    const qs = new URLSearchParams();
+    if (since !== undefined) qs.set('since', since);
+    if (limit !== undefined) qs.set('limit', String(limit));
+    const s = qs.toString();
+    return this.request<SyncResponse>('GET', `/v1/sync${s ? `?${s}` : ''}`);
   }
 }

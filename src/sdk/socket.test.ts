@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StrataRest } from './rest.js';
 import { StrataSocket } from './socket.js';
-import type { Message } from './types.js';
+import type { Change, Message } from './types.js';
 
 class FakeWs {
   static last: FakeWs;
@@ -36,7 +36,7 @@ class FakeWs {
 
 const conv = '0190a0b4-0000-7000-8000-00000000000c';
 const msg = (seq: number): Message => ({
-  id: `0190a0b4-0000-7000-8000-${String(seq).padStart(12, '0')}`, conversation_id: conv, seq, sender: 'bob', text: `m${seq}`,
+  id: `0190a0b4-0000-7000-8000-${String(seq).padStart(12, '0')}`, conversation_id: conv, seq, version: seq, sender: 'bob', text: `m${seq}`,
   reply_to: null, client_id: null, created_at: new Date().toISOString(), edited_at: null, deleted_at: null,
 });
 
@@ -143,3 +143,234 @@ describe('StrataSocket', () => {
   });
 });
 
+// The change log (docs/changes.md): positions by cursor, every kind of change replayed.
+const at = '2026-01-01T00:00:00.000Z';
+const ch = {
+  message: (cursor: number, seq: number): Change => ({ type: 'message', cursor, message: { ...msg(seq), version: cursor } }),
+  edit: (cursor: number, seq: number, text: string): Change => ({ type: 'edit', cursor, message: { ...msg(seq), version: cursor, text, edited_at: at } }),
+  delete: (cursor: number, seq: number): Change => ({ type: 'delete', cursor, message: { ...msg(seq), version: cursor, text: null, deleted_at: at } }),
+  reaction: (cursor: number, seq: number, reaction: string, removed = false): Change =>
+    ({ type: 'reaction', cursor, conversation_id: conv, message_id: msg(seq).id, user: 'carol', reaction, removed, at }),
+  member: (cursor: number, user: string): Change => ({ type: 'member', cursor, conversation_id: conv, user, role: 'member', change: 'added', by: 'alice', at }),
+  title: (cursor: number, title: string): Change => ({ type: 'conversation', cursor, conversation_id: conv, title, by: 'alice', at }),
+};
+
+/** A socket whose REST half answers from `routes` (path+query → JSON body, or a status). */
+function makeWithRest(routes: (url: URL) => { status: number; body: unknown }) {
+  const calls: string[] = [];
+  const fetch = (async (input: string) => {
+    const url = new URL(input);
+    calls.push(`${url.pathname}${url.search}`);
+    const { status, body } = routes(url);
+    return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  }) as unknown as typeof globalThis.fetch;
+  const rest = new StrataRest({ baseUrl: 'http://127.0.0.1:1', token: 'tok', fetch });
+  const socket = new StrataSocket({ rest, WebSocket: FakeWs as never, minBackoffMs: 1, maxBackoffMs: 5, ackTimeoutMs: 50 });
+  return { socket, calls, ...record(socket) };
+}
+
+/** Everything the socket emits about changes, in order. */
+function record(socket: StrataSocket) {
+  const log: string[] = [];
+  const cursors: number[] = [];
+  socket.on('change', (c) => cursors.push(c.cursor));
+  socket.on('message', (m) => log.push(`message ${m.seq}`));
+  socket.on('edit', (c) => log.push(`edit ${c.message.seq} ${c.message.text}`));
+  socket.on('delete', (c) => log.push(`delete ${c.message.seq} ${c.message.text}`));
+  socket.on('reaction', (c) => log.push(`reaction ${c.reaction} ${c.removed ? 'off' : 'on'}`));
+  socket.on('member', (c) => log.push(`member ${c.user} ${c.change}`));
+  socket.on('conversation', (c) => log.push(`title ${c.title}`));
+  const reloads: string[] = [];
+  socket.on('reload', (r) => reloads.push(`${r.conversation_id} ${r.code}`));
+  return { log, cursors, reloads };
+}
+
+const resumes = (ws: FakeWs) => ws.sent.filter((f) => f.type === 'resume');
+
+describe('StrataSocket by cursor', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('resumes by cursor after a reconnect and replays every kind of change as typed events, once, in order', async () => {
+    const { socket, log, cursors } = makeWithRest(() => ({ status: 500, body: {} }));
+    socket.track(conv, 2, 5);
+    await connected(socket);
+    let ws = FakeWs.last;
+    expect(resumes(ws)).toEqual([{ type: 'resume', ref: expect.any(String), conversation_id: conv, after_cursor: 5 }]);
+    ws.push(ch.edit(6, 1, 'm1 edited'));
+    ws.push(ch.delete(7, 2));
+    ws.push(ch.reaction(8, 1, '👍'));
+    ws.push(ch.member(9, 'carol'));
+    ws.push(ch.title(10, 'lunch'));
+    ws.push(ch.message(11, 3));
+    ws.push({ type: 'resumed', ref: resumes(ws)[0].ref, conversation_id: conv, cursor: 11 });
+    ws.push(ch.title(10, 'lunch')); // a duplicate: dropped
+    expect(cursors).toEqual([6, 7, 8, 9, 10, 11]);
+    expect(log).toEqual(['edit 1 m1 edited', 'delete 2 null', 'reaction 👍 on', 'member carol added', 'title lunch', 'message 3']);
+    expect(socket.cursor(conv)).toBe(11);
+
+    ws.close(1006, 'network');
+    await vi.advanceTimersByTimeAsync(50); // past the backoff (≤ 5 ms) and the new socket's open
+    expect(FakeWs.last).not.toBe(ws);
+    ws = FakeWs.last;
+    expect(resumes(ws)).toEqual([expect.objectContaining({ conversation_id: conv, after_cursor: 11 })]);
+    expect(resumes(ws)[0]).not.toHaveProperty('after_seq');
+    socket.close();
+  });
+
+  it('a live cursor gap resumes from the last change; what was held is released in order without duplicates', async () => {
+    const { socket, log, cursors } = makeWithRest(() => ({ status: 500, body: {} }));
+    socket.track(conv, 0, 0);
+    await connected(socket);
+    const ws = FakeWs.last;
+    ws.push({ type: 'resumed', ref: resumes(ws)[0].ref, conversation_id: conv, cursor: 0 });
+    ws.push(ch.message(1, 1));
+    ws.push(ch.reaction(3, 1, '🎉')); // 2 missing
+    expect(cursors).toEqual([1]);
+    expect(resumes(ws).at(-1)).toMatchObject({ conversation_id: conv, after_cursor: 1 });
+    ws.push(ch.reaction(4, 1, '🎉', true)); // still behind the gap: held, no second resume
+    expect(resumes(ws)).toHaveLength(2);
+    ws.push(ch.edit(2, 1, 'one'));
+    ws.push(ch.reaction(3, 1, '🎉'));
+    ws.push({ type: 'resumed', ref: resumes(ws)[1].ref, conversation_id: conv, cursor: 3 });
+    expect(cursors).toEqual([1, 2, 3, 4]);
+    expect(log).toEqual(['message 1', 'edit 1 one', 'reaction 🎉 on', 'reaction 🎉 off']);
+    expect(resumes(ws)).toHaveLength(2);
+    socket.close();
+  });
+
+  it('seen live first, an untracked conversation starts from that change', async () => {
+    const { socket, cursors } = makeWithRest(() => ({ status: 500, body: {} }));
+    await connected(socket);
+    const ws = FakeWs.last;
+    ws.push(ch.member(41, 'dave'));
+    ws.push(ch.message(42, 9));
+    expect(cursors).toEqual([41, 42]);
+    expect(resumes(ws)).toEqual([]);
+    expect(socket.lastSeq(conv)).toBe(9);
+    socket.close();
+  });
+
+  it('an acked send takes its turn at its version: after the changes before it, once, with no resume', async () => {
+    const { socket, log, cursors } = makeWithRest(() => ({ status: 500, body: {} }));
+    socket.track(conv, 0, 0);
+    await connected(socket);
+    const ws = FakeWs.last;
+    ws.push({ type: 'resumed', ref: resumes(ws)[0].ref, conversation_id: conv, cursor: 0 });
+    const sent = socket.send(conv, 'mine');
+    const frame = ws.sent.find((f) => f.type === 'send');
+    const stored = { ...msg(2), text: 'mine', sender: 'alice', client_id: frame.client_id, version: 3 };
+    ws.push({ type: 'ack', ref: frame.ref, message: stored });
+    expect((await sent).seq).toBe(2);
+    expect(log).toEqual([]); // cursors 1 and 2 come first
+    ws.push(ch.message(1, 1));
+    ws.push(ch.reaction(2, 1, '👍'));
+    expect(log).toEqual(['message 1', 'reaction 👍 on', 'message 2']);
+    ws.push({ type: 'message', cursor: 3, message: stored }); // its live frame, after the ack
+    expect(cursors).toEqual([1, 2, 3]);
+    expect(log).toHaveLength(3);
+    expect(resumes(ws)).toHaveLength(1);
+    socket.close();
+  });
+
+  it('RELOAD_REQUIRED emits reload; live changes wait for reset(), which resumes after the new cursor', async () => {
+    const { socket, log, cursors, reloads } = makeWithRest(() => ({ status: 500, body: {} }));
+    socket.track(conv, 5, 10);
+    await connected(socket);
+    const ws = FakeWs.last;
+    ws.push({ type: 'error', ref: resumes(ws)[0].ref, code: 'RELOAD_REQUIRED', detail: 'cursor 10 is older than the server keeps' });
+    expect(reloads).toEqual([`${conv} RELOAD_REQUIRED`]);
+    expect(socket.cursor(conv)).toBeUndefined();
+    ws.push(ch.title(40, 'kept'));
+    ws.push(ch.title(41, 'newer'));
+    expect(cursors).toEqual([]); // nothing is applied to a conversation being reloaded
+    socket.reset(conv, 40, 20); // the app loaded it again at cursor 40: 41, held meanwhile, applies
+    expect(cursors).toEqual([41]);
+    expect(log).toEqual(['title newer']);
+    expect(resumes(ws).at(-1)).toMatchObject({ conversation_id: conv, after_cursor: 41 });
+    ws.push(ch.title(41, 'newer')); // a duplicate
+    ws.push(ch.message(42, 21));
+    expect(cursors).toEqual([41, 42]);
+    expect(log).toEqual(['title newer', 'message 21']);
+    socket.close();
+  });
+
+  it('RESUME_TOO_FAR pages GET …/changes, then resumes by cursor', async () => {
+    const { socket, calls, cursors, log } = makeWithRest((url) => {
+      const after = Number(url.searchParams.get('after'));
+      if (after === 0) return { status: 200, body: { changes: [ch.message(1, 1), ch.edit(2, 1, 'x')], cursor: 3, has_more: true } };
+      if (after === 2) return { status: 200, body: { changes: [ch.delete(3, 1)], cursor: 3, has_more: false } };
+      return { status: 500, body: {} };
+    });
+    socket.track(conv, 0, 0);
+    await connected(socket);
+    const ws = FakeWs.last;
+    ws.push({ type: 'error', ref: resumes(ws)[0].ref, code: 'RESUME_TOO_FAR', detail: '1,200 changes missing' });
+    await vi.waitFor(() => expect(resumes(ws)).toHaveLength(2));
+    expect(calls).toEqual([`/v1/conversations/${conv}/changes?after=0&limit=1000`, `/v1/conversations/${conv}/changes?after=2&limit=1000`]);
+    expect(resumes(ws)[1]).toMatchObject({ conversation_id: conv, after_cursor: 3 });
+    expect(cursors).toEqual([1, 2, 3]);
+    expect(log).toEqual(['message 1', 'edit 1 x', 'delete 1 null']);
+    socket.close();
+  });
+
+  it('RESUME_TOO_FAR whose REST paging answers 410 RELOAD_REQUIRED emits reload', async () => {
+    const { socket, reloads } = makeWithRest(() => ({ status: 410, body: { type: 'about:blank', title: 'Gone', status: 410, code: 'RELOAD_REQUIRED', detail: 'too old' } }));
+    socket.track(conv, 0, 3);
+    await connected(socket);
+    const ws = FakeWs.last;
+    ws.push({ type: 'error', ref: resumes(ws)[0].ref, code: 'RESUME_TOO_FAR', detail: 'too many' });
+    await vi.waitFor(() => expect(reloads).toEqual([`${conv} RELOAD_REQUIRED`]));
+    expect(socket.state).toBe('open');
+    socket.close();
+  });
+
+  it('offline() drops the socket and waits for online(), which reconnects at once and resumes by cursor', async () => {
+    const { socket } = makeWithRest(() => ({ status: 500, body: {} }));
+    const states: string[] = [];
+    socket.on('state', (s) => states.push(s));
+    socket.track(conv, 0, 7);
+    await connected(socket);
+    const first = FakeWs.last;
+    socket.offline();
+    expect(socket.state).toBe('offline');
+    const queued = socket.send(conv, 'written once online');
+    await vi.advanceTimersByTimeAsync(1000); // far past any backoff: no reconnect while offline
+    expect(FakeWs.last).toBe(first);
+    first.push(ch.title(8, 'from a socket left behind')); // a late frame of the dropped socket: ignored
+    expect(socket.cursor(conv)).toBe(7);
+    socket.online();
+    await vi.advanceTimersByTimeAsync(0);
+    const second = FakeWs.last;
+    expect(second).not.toBe(first);
+    expect(socket.state).toBe('open');
+    expect(resumes(second)).toEqual([expect.objectContaining({ after_cursor: 7 })]);
+    const send = second.sent.find((f) => f.type === 'send');
+    expect(send).toMatchObject({ text: 'written once online' });
+    second.push({ type: 'ack', ref: send.ref, message: { ...msg(1), version: 8 } });
+    expect((await queued).seq).toBe(1);
+    expect(states).toEqual(['connecting', 'open', 'offline', 'connecting', 'open']);
+    socket.close();
+  });
+
+  it('a conversation tracked by seq only keeps resuming by seq', async () => {
+    const { socket, log } = makeWithRest(() => ({ status: 500, body: {} }));
+    socket.track(conv, 4);
+    await connected(socket);
+    const ws = FakeWs.last;
+    expect(resumes(ws)[0]).toMatchObject({ after_seq: 4 });
+    ws.push(ch.message(9, 5)); // a change frame: its message still ordered by seq
+    ws.push(ch.edit(10, 5, 'e'));
+    expect(log).toEqual(['message 5', 'edit 5 e']);
+    expect(socket.cursor(conv)).toBeUndefined();
+    socket.track(conv, 5, 10); // the app learnt its cursor: from now on by cursor
+    ws.close(1006, 'network');
+    await vi.advanceTimersByTimeAsync(50);
+    expect(resumes(FakeWs.last)[0]).toMatchObject({ after_cursor: 10 });
+    socket.close();
+  });
+});

@@ -1,13 +1,18 @@
 // Real-time half of the SDK. Guarantees to the application:
-// - per conversation, `message` events arrive exactly once and in seq order: duplicates are
-//   dropped, a gap triggers a resume (or REST paging when the gap is too large);
-// - after a reconnect (backoff with jitter), every tracked conversation resumes from its last
-//   seen seq, on whichever node the socket lands;
+// - per conversation positioned by cursor (track(id, lastSeq, cursor), reset(), or first seen
+//   live), every change (docs/changes.md: message, edit, delete, reaction, member,
+//   conversation) is emitted once and in cursor order: duplicates are dropped, a cursor gap
+//   triggers a resume by cursor, RESUME_TOO_FAR pages GET …/changes then resumes, and
+//   RELOAD_REQUIRED emits `reload` (the app loads that conversation again, then reset());
+// - a conversation positioned by seq only (track(id, lastSeq)) keeps the older contract:
+//   `message` events once and in seq order, a gap or a reconnect resumes by seq;
+// - after a reconnect (backoff with jitter, or at once after online()), every tracked
+//   conversation resumes from its position, on whichever node the socket lands;
 // - sends queue while offline and are retried with the same client_id until acked, so a send
 //   retried across a reconnect is stored once.
-// One file on purpose (~330 lines): connection state, the ordering buffer and the pending sends
-// change together on every open/close/frame, and splitting them would spread one state machine.
-import type { Message, SocketEvents, SocketState } from './types.js';
+// One file on purpose: connection state, the ordering buffers and the pending sends change
+// together on every open/close/frame, and splitting them would spread one state machine.
+import type { Change, Message, SocketEvents, SocketState } from './types.js';
 import type { StrataRest } from './rest.js';
 
 export type { SocketEvents, SocketState } from './types.js';
@@ -50,9 +55,27 @@ interface PendingSend {
 
 interface Track {
   lastSeq: number;
-  /** Out-of-order live frames waiting for the gap before them to fill. */
+  /** The last change applied; undefined: positioned by seq only, or waiting for reset() after
+   *  RELOAD_REQUIRED (`reloading`). */
+  cursor: number | undefined;
+  reloading: boolean;
+  /** By seq: out-of-order live messages waiting for the gap before them to fill. */
   buffer: Map<number, Message>;
+  /** By cursor: changes waiting for the gap before them (`acked`: made from a send's ack, whose
+   *  live frame will come in order anyway, so it triggers no resume). */
+  held: Map<number, { change: Change; acked: boolean }>;
   resuming: boolean;
+}
+
+const newTrack = (lastSeq: number, cursor: number | undefined): Track =>
+  ({ lastSeq, cursor, reloading: false, buffer: new Map(), held: new Map(), resuming: false });
+
+const CHANGE_TYPES = new Set(['message', 'edit', 'delete', 'reaction', 'member', 'conversation']);
+/** Codes after which a conversation is no longer ours: stop tracking it. */
+const GONE = new Set(['CONVERSATION_NOT_FOUND', 'FORBIDDEN']);
+
+function conversationOf(c: Change): string {
+  return c.type === 'message' || c.type === 'edit' || c.type === 'delete' ? c.message.conversation_id : c.conversation_id;
 }
 
 /** Node 20 has no global WebSocket: the `ws` package (an optional peer dependency) stands in. */
@@ -80,6 +103,7 @@ export class StrataSocket {
   private ackTimer: ReturnType<typeof setInterval> | undefined;
   private endpoint = 0;
   private refused = false;
+  private suspended = false;
 
   constructor(private opts: SocketOptions) {}
 
@@ -103,15 +127,46 @@ export class StrataSocket {
     this.emit('state', s);
   }
 
-  /** Remember a conversation's position: after a reconnect it resumes from here. */
-  track(conversationId: string, lastSeq = 0) {
+  /** Remember a conversation's position: after a reconnect it resumes from here. With
+   *  `cursor` (the change log's, e.g. from GET /v1/sync or GET …/changes), it resumes by cursor
+   *  and replays every kind of change; without, by seq (messages only). A position already known
+   *  by cursor is never moved by track() (that would skip changes not yet replayed): reset()
+   *  moves it. A new conversation tracked by cursor while the socket is open resumes at once. */
+  track(conversationId: string, lastSeq = 0, cursor?: number) {
     const t = this.tracks.get(conversationId);
-    if (!t) this.tracks.set(conversationId, { lastSeq, buffer: new Map(), resuming: false });
-    else if (lastSeq > t.lastSeq) t.lastSeq = lastSeq;
+    if (!t) {
+      const n = newTrack(lastSeq, cursor);
+      this.tracks.set(conversationId, n);
+      if (cursor !== undefined && this.state === 'open') this.resume(conversationId, n);
+    } else if (t.cursor === undefined && !t.reloading) {
+      if (lastSeq > t.lastSeq) t.lastSeq = lastSeq;
+      if (cursor !== undefined) t.cursor = cursor;
+    }
+  }
+
+  /** Sets a conversation's position exactly (after reloading it, e.g. on `reload`): changes
+   *  after `cursor` are replayed (a resume by cursor at once when open), nothing at or before. */
+  reset(conversationId: string, cursor: number, lastSeq = 0) {
+    const old = this.tracks.get(conversationId);
+    const t = newTrack(lastSeq, cursor);
+    if (old?.reloading) for (const [c, h] of old.held) if (c > cursor) t.held.set(c, h); // live while reloading
+    this.tracks.set(conversationId, t);
+    this.drain(t);
+    if (this.state === 'open') this.resume(conversationId, t);
+  }
+
+  /** Stops tracking a conversation (left it, or closed its view for good). */
+  untrack(conversationId: string) {
+    this.tracks.delete(conversationId);
   }
 
   lastSeq(conversationId: string): number {
     return this.tracks.get(conversationId)?.lastSeq ?? 0;
+  }
+
+  /** The cursor of the last change emitted for a conversation (undefined: not positioned by cursor). */
+  cursor(conversationId: string): number | undefined {
+    return this.tracks.get(conversationId)?.cursor;
   }
 
   /** The node the socket is (or will next be) connected to. */
@@ -121,7 +176,7 @@ export class StrataSocket {
   }
 
   async connect(): Promise<void> {
-    if (this.state === 'open' || this.state === 'connecting' || this.ws) return;
+    if (this.state === 'open' || this.state === 'connecting' || this.ws || this.suspended) return;
     clearTimeout(this.timer);
     this.setState(this.attempt ? 'reconnecting' : 'connecting');
     let Ctor: WsCtor;
@@ -144,7 +199,9 @@ export class StrataSocket {
         if (this.ws !== ws || this.onReady !== ready) return;
         this.onReady = undefined;
         this.setState('open');
-        for (const [conv, t] of this.tracks) this.resume(conv, t);
+        this.resumeRefs.clear(); // answers to the last socket's resumes never come
+        for (const t of this.tracks.values()) t.resuming = false;
+        for (const [conv, t] of this.tracks) if (!t.reloading) this.resume(conv, t);
         for (const p of this.pending.values()) this.write(p.frame, p);
         resolve();
       };
@@ -153,7 +210,9 @@ export class StrataSocket {
         this.onReady = ready;
         fallback = setTimeout(ready, 5000); // a server that never says `ready`: go on regardless
       };
-      ws.onmessage = (ev) => this.onFrame(String(ev.data));
+      ws.onmessage = (ev) => {
+        if (this.ws === ws) this.onFrame(String(ev.data)); // not a socket left behind by offline()
+      };
       ws.onerror = (ev) => {
         // Node's `ws` names a refused upgrade ("Unexpected server response: 401"): a bad token
         // will not get better by retrying. Otherwise the close event schedules the reconnect.
@@ -183,6 +242,7 @@ export class StrataSocket {
   }
 
   private scheduleReconnect() {
+    if (this.suspended) return;
     this.setState('reconnecting');
     const min = this.opts.minBackoffMs ?? 250;
     const max = this.opts.maxBackoffMs ?? 10_000;
@@ -201,7 +261,36 @@ export class StrataSocket {
     else ws?.close(4000, 'client drop');
   }
 
+  /** The device went offline (the browser's `offline` event): the connection is dropped at once
+   *  and no reconnect is tried until online(); sends keep queueing. */
+  offline() {
+    if (this.state === 'closed') return;
+    this.suspended = true;
+    clearTimeout(this.timer);
+    const ws = this.ws;
+    this.ws = undefined; // its close event, whenever it comes, is a stale socket's
+    this.onReady = undefined;
+    if (ws) {
+      try {
+        ws.close(4000, 'offline');
+      } catch {
+        // already closing
+      }
+      this.emit('disconnect', { code: 4000, reason: 'offline' });
+    }
+    this.setState('offline');
+  }
+
+  /** Back online (the browser's `online` event): reconnects now, then resumes every conversation. */
+  online() {
+    if (!this.suspended) return;
+    this.suspended = false;
+    if (this.state === 'closed') return;
+    this.connect().catch(() => this.scheduleReconnect());
+  }
+
   close() {
+    this.suspended = false;
     this.setState('closed');
     clearTimeout(this.timer);
     clearInterval(this.ackTimer);
@@ -246,10 +335,12 @@ export class StrataSocket {
   }
 
   private resume(conversationId: string, t: Track) {
+    if (t.reloading) return;
     const ref = newId();
     t.resuming = true;
     this.resumeRefs.set(ref, conversationId);
-    this.write({ type: 'resume', ref, conversation_id: conversationId, after_seq: t.lastSeq });
+    const from = t.cursor === undefined ? { after_seq: t.lastSeq } : { after_cursor: t.cursor };
+    this.write({ type: 'resume', ref, conversation_id: conversationId, ...from });
   }
 
   private onFrame(raw: string) {
@@ -259,6 +350,7 @@ export class StrataSocket {
     } catch {
       return; // the server only sends JSON; ignore anything else
     }
+    if (CHANGE_TYPES.has(f.type) && typeof f.cursor === 'number') return this.onChange(f as Change);
     switch (f.type) {
       case 'ready':
         this.onReady?.();
@@ -269,10 +361,10 @@ export class StrataSocket {
         if (!p) return;
         this.pending.delete(f.ref);
         p.resolve(f.message);
-        this.deliver(f.message);
+        this.deliverAcked(f.message);
         return;
       }
-      case 'message':
+      case 'message': // a server without the change log: ordered by seq
         this.deliver(f.message);
         return;
       case 'resumed': {
@@ -281,9 +373,9 @@ export class StrataSocket {
         const t = this.tracks.get(conv);
         if (t) {
           t.resuming = false;
-          if (t.buffer.size) this.resume(conv, t);
+          if (t.cursor === undefined ? t.buffer.size > 0 : this.gapOpen(t)) this.resume(conv, t);
         }
-        this.emit('resumed', { conversation_id: conv, last_seq: f.last_seq });
+        this.emit('resumed', { conversation_id: conv, ...(typeof f.cursor === 'number' ? { cursor: f.cursor } : {}), ...(typeof f.last_seq === 'number' ? { last_seq: f.last_seq } : {}) });
         return;
       }
       case 'error': {
@@ -296,10 +388,7 @@ export class StrataSocket {
         const conv = f.ref ? this.resumeRefs.get(f.ref) : undefined;
         if (conv) {
           this.resumeRefs.delete(f.ref);
-          this.catchUpByRest(conv).catch(() => {
-            // REST unreachable too: the next reconnect resumes from the last delivered seq
-            this.drop();
-          });
+          this.onResumeError(conv, f.code);
         }
         this.emit('error', f);
         return;
@@ -309,7 +398,116 @@ export class StrataSocket {
     }
   }
 
-  /** Too much missed for a resume: page through REST, then resume the live tail. */
+  private onResumeError(conversationId: string, code: string) {
+    const t = this.tracks.get(conversationId);
+    if (!t) return;
+    t.resuming = false;
+    if (code === 'RELOAD_REQUIRED') return this.reload(conversationId, t, code);
+    if (GONE.has(code)) return void this.tracks.delete(conversationId);
+    // RESUME_TOO_FAR (or any other refusal): page through REST, then resume the live tail
+    const catchUp = t.cursor === undefined ? this.catchUpByRest(conversationId) : this.pageChanges(conversationId, t);
+    catchUp.catch(() => {
+      // REST unreachable too: the next reconnect resumes from the last position
+      this.drop();
+    });
+  }
+
+  /** The server no longer has what this conversation missed: the app must load it again. */
+  private reload(conversationId: string, t: Track, code: string) {
+    t.cursor = undefined;
+    t.reloading = true;
+    t.resuming = false;
+    t.buffer.clear();
+    t.held.clear();
+    this.emit('reload', { conversation_id: conversationId, code });
+  }
+
+  /** A change frame (live, replayed by a resume, or paged from REST). */
+  private onChange(c: Change, acked = false) {
+    const conv = conversationOf(c);
+    let t = this.tracks.get(conv);
+    if (!t) {
+      // first sight of a conversation: start from here
+      t = newTrack(c.type === 'message' ? c.message.seq - 1 : 0, c.cursor - 1);
+      this.tracks.set(conv, t);
+    }
+    if (t.reloading) {
+      t.held.set(c.cursor, { change: c, acked }); // reset() keeps what comes after its cursor
+      return;
+    }
+    if (t.cursor === undefined) return this.legacy(c); // positioned by seq only
+    if (c.cursor <= t.cursor) return; // duplicate
+    const held = t.held.get(c.cursor);
+    if (!held || held.acked) t.held.set(c.cursor, { change: c, acked });
+    this.drain(t);
+    if (!t.resuming && this.gapOpen(t)) this.resume(conv, t);
+  }
+
+  /** Whether a change that did not come from an ack waits for a gap before it. */
+  private gapOpen(t: Track): boolean {
+    for (const h of t.held.values()) if (!h.acked) return true;
+    return false;
+  }
+
+  private drain(t: Track) {
+    for (let next = t.held.get(t.cursor! + 1); next && t.cursor !== undefined; next = t.held.get(t.cursor + 1)) {
+      t.held.delete(next.change.cursor);
+      t.cursor = next.change.cursor;
+      this.apply(t, next.change);
+    }
+    if (t.cursor !== undefined) for (const c of t.held.keys()) if (c <= t.cursor) t.held.delete(c);
+  }
+
+  private apply(t: Track, c: Change) {
+    this.emit('change', c);
+    if (c.type === 'message') {
+      if (c.message.seq <= t.lastSeq) return; // shown already (an older seq-only position)
+      t.lastSeq = c.message.seq;
+      this.emit('message', c.message);
+      return;
+    }
+    this.emit(c.type, c);
+  }
+
+  /** A change for a conversation positioned by seq only: messages by seq, the rest as they come. */
+  private legacy(c: Change) {
+    if (c.type === 'message') this.deliver(c.message);
+    else this.emit(c.type, c);
+  }
+
+  /** A send's ack: by cursor, the message takes its turn at `version` (its live frame, which comes
+   *  after the ack, then is a duplicate); by seq, as before. */
+  private deliverAcked(m: Message) {
+    const t = this.tracks.get(m.conversation_id);
+    if (t?.reloading) return;
+    if (typeof m.version !== 'number' || (t && t.cursor === undefined)) return this.deliver(m);
+    if (t && (m.version <= t.cursor! || m.edited_at !== null || m.deleted_at !== null)) return; // applied already, or its changes come live
+    this.onChange({ type: 'message', cursor: m.version, message: m }, true);
+  }
+
+  /** Too much missed for a resume by cursor: page GET …/changes, then resume the live tail. */
+  private async pageChanges(conversationId: string, t: Track) {
+    t.resuming = true;
+    try {
+      for (;;) {
+        const from = t.cursor;
+        if (from === undefined || this.tracks.get(conversationId) !== t) return; // reset or reloading meanwhile
+        const page = await this.opts.rest.changes(conversationId, from, 1000);
+        for (const c of page.changes) this.onChange(c);
+        if (!page.has_more || t.cursor === from) break;
+      }
+    } catch (e) {
+      t.resuming = false;
+      const code = (e as { code?: string }).code ?? '';
+      if (code === 'RELOAD_REQUIRED') return this.reload(conversationId, t, code);
+      if (GONE.has(code)) return void this.tracks.delete(conversationId);
+      throw e;
+    }
+    t.resuming = false;
+    if (this.tracks.get(conversationId) === t && !t.reloading) this.resume(conversationId, t);
+  }
+
+  /** By seq: too much missed for a resume, page through REST history, then resume the live tail. */
   private async catchUpByRest(conversationId: string) {
     const t = this.tracks.get(conversationId);
     if (!t) return;
@@ -321,13 +519,15 @@ export class StrataSocket {
     this.resume(conversationId, t);
   }
 
+  /** By seq: a message, in seq order, once. */
   private deliver(m: Message) {
     let t = this.tracks.get(m.conversation_id);
     if (!t) {
       // first sight of a conversation: start from here
-      t = { lastSeq: m.seq - 1, buffer: new Map(), resuming: false };
+      t = newTrack(m.seq - 1, undefined);
       this.tracks.set(m.conversation_id, t);
     }
+    if (t.reloading) return;
     if (m.seq <= t.lastSeq) return; // duplicate
     if (m.seq > t.lastSeq + 1) {
       t.buffer.set(m.seq, m);

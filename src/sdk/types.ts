@@ -9,6 +9,8 @@ export interface Message {
   id: string;
   conversation_id: string;
   seq: number;
+  /** The cursor of the message's latest change: its creation, an edit or its delete. */
+  version: number;
   sender: string;
   text: string | null;
   reply_to: string | null;
@@ -65,26 +67,120 @@ export interface Problem {
   detail: string;
 }
 
-export type SocketState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
+export type SocketState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'offline' | 'closed';
 
-/** Server → client frames as the SDK surfaces them (DESIGN.md, WebSocket). */
-export interface ReactionEvent { type: 'reaction'; message_id: string; conversation_id?: string; user: string; reaction: string; removed?: boolean }
+// The change log (docs/changes.md): every change to a conversation is one of these, `type` and
+// `cursor` first. The live frame of a change IS the change (same bytes live, from a resume,
+// from GET …/changes and inside GET /v1/sync).
+
+/** A message was created (`message.version` = `cursor`). */
+export interface MessageChange { type: 'message'; cursor: number; message: Message }
+/** A message's text changed: `message` is the whole message after the edit. */
+export interface EditChange { type: 'edit'; cursor: number; message: Message }
+/** A message was deleted: `message` is the tombstone (`text: null`, `deleted_at` set). */
+export interface DeleteChange { type: 'delete'; cursor: number; message: Message }
+/** A reaction was added (`removed: false`) or removed. */
+export interface ReactionChange {
+  type: 'reaction';
+  cursor: number;
+  conversation_id: string;
+  message_id: string;
+  user: string;
+  reaction: string;
+  removed: boolean;
+  at: string;
+}
+/** `added`, `removed` (`role: null`) or `role` (the new role) of one member. */
+export interface MemberChange {
+  type: 'member';
+  cursor: number;
+  conversation_id: string;
+  user: string;
+  role: 'owner' | 'admin' | 'member' | null;
+  change: 'added' | 'removed' | 'role';
+  by: string;
+  at: string;
+}
+/** The conversation's title changed. */
+export interface ConversationChange {
+  type: 'conversation';
+  cursor: number;
+  conversation_id: string;
+  title: string | null;
+  by: string;
+  at: string;
+}
+export type Change = MessageChange | EditChange | DeleteChange | ReactionChange | MemberChange | ConversationChange;
+
+/** `GET /v1/conversations/{id}/changes?after=&limit=`: `cursor` is the conversation's current one. */
+export interface ChangesPage {
+  changes: Change[];
+  cursor: number;
+  has_more: boolean;
+}
+
+/** One member's receipt watermarks, as `GET /v1/sync` returns them. */
+export interface SyncWatermark {
+  user: string;
+  delivered_seq: number;
+  read_seq: number;
+}
+
+/** One conversation of `GET /v1/sync`: its list entry, where it stands, and what changed. */
+export interface SyncConversation {
+  id: string;
+  title: string | null;
+  kind: 'direct' | 'group';
+  created_by: string;
+  created_at: string;
+  last_activity_at: string;
+  last_seq: number;
+  read_seq: number;
+  delivered_seq: number;
+  unread: number;
+  cursor: number;
+  watermarks: SyncWatermark[];
+  status: 'joined' | 'changed' | 'unchanged' | 'reload';
+  changes: Change[];
+  has_more: boolean;
+}
+
+/** `GET /v1/sync?since=&limit=`: pass `token` as `since` next time. */
+export interface SyncResponse {
+  token: string;
+  conversations: SyncConversation[];
+  left: string[];
+}
+
+/** Server → client frames as the SDK surfaces them (docs/websocket.md, docs/changes.md). */
+export type ReactionEvent = ReactionChange;
 export interface ReceiptEvent { type: 'receipt'; conversation_id: string; user: string; delivered_seq?: number; read_seq?: number }
 export interface TypingEvent { type: 'typing'; conversation_id: string; user: string }
 export interface PresenceEvent { type: 'presence'; user: string; online: boolean }
+export interface MembershipEvent { type: 'membership'; conversation_id: string; user: string; change: 'added' | 'removed' }
 export interface ErrorEvent { type: 'error'; ref?: string; code: string; detail: string }
 
 export interface SocketEvents {
-  /** Each message exactly once, in seq order per conversation (live, resumed or acked). */
+  /** Each message exactly once, in order per conversation (live, resumed or acked). */
   message: Message;
-  edit: { type: 'edit'; message: Message };
-  delete: { type: 'delete'; message: Message };
-  reaction: ReactionEvent;
+  edit: EditChange;
+  delete: DeleteChange;
+  reaction: ReactionChange;
+  member: MemberChange;
+  conversation: ConversationChange;
+  /** Every change once, in cursor order per conversation (live, replayed by a resume, or paged
+   *  from REST), before its typed event (`message`, `edit`, …). */
+  change: Change;
+  /** The server no longer holds the changes after this conversation's cursor (RELOAD_REQUIRED):
+   *  drop its local state, load it again, then `socket.reset(id, cursor, lastSeq)`. */
+  reload: { conversation_id: string; code: string };
+  membership: MembershipEvent;
   receipt: ReceiptEvent;
   typing: TypingEvent;
   presence: PresenceEvent;
   error: ErrorEvent;
   state: SocketState;
   disconnect: { code: number; reason: string };
-  resumed: { conversation_id: string; last_seq: number };
+  /** A resume finished: `cursor` after a resume by cursor, `last_seq` after one by seq. */
+  resumed: { conversation_id: string; cursor?: number; last_seq?: number };
 }

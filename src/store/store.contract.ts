@@ -6,7 +6,7 @@ import type { Store } from './store.js';
 
 export function msg(conversationId: string, seq: number, over: Partial<Message> = {}): Message {
   return {
-    id: uuidv7(), conversation_id: conversationId, seq, sender: 'alice', text: `m${seq}`, reply_to: null, client_id: null,
+    id: uuidv7(), conversation_id: conversationId, seq, version: seq, sender: 'alice', text: `m${seq}`, reply_to: null, client_id: null,
     created_at: new Date(Date.UTC(2026, 0, 1, 0, 0, seq)).toISOString(), edited_at: null, deleted_at: null, ...over,
   };
 }
@@ -81,7 +81,7 @@ export function storeContract(name: string, make: () => Promise<Store>) {
       expect((await store.listMessages(id, { afterSeq: 29, limit: 3 })).map((m) => m.seq)).toEqual([30]);
     });
 
-    it('finds by id, seq and client_id; updates text and tombstones', async () => {
+    it('finds by id, seq and client_id', async () => {
       const id = await newConversation();
       const m = msg(id, 1, { client_id: 'c-1' });
       await store.insertMessages([m]);
@@ -89,11 +89,18 @@ export function storeContract(name: string, make: () => Promise<Store>) {
       expect(await store.getMessageBySeq(id, 1)).toEqual(m);
       expect(await store.findByClientId(id, 'alice', 'c-1')).toEqual(m);
       expect(await store.findByClientId(id, 'bob', 'c-1')).toBeNull();
-      const edited = await store.updateMessage(m.id, { text: 'new', edited_at: '2026-02-01T00:00:00.000Z' });
-      expect(edited).toMatchObject({ text: 'new', edited_at: '2026-02-01T00:00:00.000Z' });
-      const deleted = await store.updateMessage(m.id, { text: null, deleted_at: '2026-02-02T00:00:00.000Z' });
-      expect(deleted).toMatchObject({ text: null, deleted_at: '2026-02-02T00:00:00.000Z' });
-      expect(await store.updateMessage(uuidv7(), { text: 'x' })).toBeNull();
+    });
+
+    it('sets a member\'s role and the title; false where there is nothing to set', async () => {
+      const id = await newConversation();
+      expect(await store.setRole(id, 'bob', 'admin')).toBe(true);
+      expect(await store.getRole(id, 'bob')).toBe('admin');
+      expect(await store.setRole(id, 'carol', 'admin')).toBe(false);
+      expect(await store.setTitle(id, 'renamed')).toBe(true);
+      expect((await store.getConversation(id))?.title).toBe('renamed');
+      expect(await store.setTitle(id, null)).toBe(true);
+      expect((await store.getConversation(id))?.title).toBeNull();
+      expect(await store.setTitle(uuidv7(), 'x')).toBe(false);
     });
 
     it('lists the messages sent with a client_id since a time, ascending by seq', async () => {

@@ -3,6 +3,7 @@
 // store.contract.ts. Message writes are idempotent on (conversation_id, seq): a redelivered
 // persist-log entry never makes a second row.
 import type { Message } from '../model/message.js';
+import type { ChangeStore } from './change-store.js';
 
 export type Role = 'owner' | 'admin' | 'member';
 export type Kind = 'direct' | 'group';
@@ -40,12 +41,6 @@ export interface MessageRange {
   limit: number;
 }
 
-export interface MessagePatch {
-  text: string | null;
-  edited_at?: string | null;
-  deleted_at?: string | null;
-}
-
 export interface ConversationStore {
   createConversation(c: Conversation): Promise<void>;
   getConversation(id: string): Promise<Conversation | null>;
@@ -57,6 +52,10 @@ export interface ConversationStore {
   addMember(conversationId: string, member: Member): Promise<void>;
   /** False if the user was not a member. */
   removeMember(conversationId: string, user: string): Promise<boolean>;
+  /** False if the user is not a member. */
+  setRole(conversationId: string, user: string, role: Role): Promise<boolean>;
+  /** False if the conversation does not exist. */
+  setTitle(conversationId: string, title: string | null): Promise<boolean>;
 }
 
 export interface MessageStore {
@@ -74,11 +73,9 @@ export interface MessageStore {
   listWithClientIdSince(conversationId: string, since: string): Promise<Message[]>;
   /** Highest seq ever persisted for the conversation (0 if none), archived ones included. */
   maxSeq(conversationId: string): Promise<number>;
-  /** Applies an edit or a delete; returns the updated message, null if absent. */
-  updateMessage(id: string, patch: MessagePatch): Promise<Message | null>;
 }
 
-export interface Store extends ConversationStore, MessageStore {
+export interface Store extends ConversationStore, MessageStore, ChangeStore {
   readonly dialect: 'sqlite' | 'postgres';
   migrate(): Promise<void>;
   ping(): Promise<void>;

@@ -1,40 +1,55 @@
-// The persist worker's domain handler: log entries are messages' canonical JSON; one
-// idempotent multi-row insert per batch (keyed on conversation_id, seq) in one transaction.
-// An entry that is not a valid message is rejected (non-retryable) and ends as a dead letter.
+// The persist worker's domain handler: log entries are changes of the conversation change log
+// (docs/changes.md), applied to the warm store in one transaction per batch, idempotently and
+// whatever their order across batches (store/change-store.ts: a change already recorded
+// changes nothing; a message change lands only over an older version). Entries written before
+// the change log (a message's bare JSON) are still inserted as messages.
+// An entry that is neither is rejected (non-retryable) and ends as a dead letter.
 import { AppError } from '../errors.js';
 import type { LogEntry } from '../hot-tier/hot-tier.js';
+import { parseChange, type StoredChange } from '../model/change.js';
 import type { Message } from '../model/message.js';
 import type { Metrics } from '../http/metrics.js';
-import type { MessageStore } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import type { BatchHandler } from './stream-consumer.js';
 import type { EventEmitter } from 'node:events';
-import { announceCommitted } from '../messages/persist-wait.js';
+import { announceCommitted } from '../changes/persist-wait.js';
 
 export class PersistHandler implements BatchHandler {
-  /** `persisted` hears 'committed' (conversationId) after each batch: this process's waiters wake (messages/persist-wait.ts). */
-  constructor(private store: MessageStore, private metrics?: Metrics, private persisted?: EventEmitter) {}
+  /** `persisted` hears 'committed' (conversationId) after each batch: this process's waiters wake (changes/persist-wait.ts). */
+  constructor(private store: Pick<Store, 'applyChanges' | 'insertMessages'>, private metrics?: Metrics, private persisted?: EventEmitter) {}
 
   async handle(entries: LogEntry[]): Promise<void> {
-    const messages = entries.map(decode);
-    await this.store.insertMessages(messages);
-    announceCommitted(this.persisted, messages.map((m) => m.conversation_id));
+    const changes: StoredChange[] = [];
+    const legacy: Message[] = [];
+    for (const e of entries) {
+      const d = decode(e);
+      if ('cursor' in d) changes.push(d);
+      else legacy.push(d);
+    }
+    if (legacy.length) await this.store.insertMessages(legacy);
+    await this.store.applyChanges(changes);
+    announceCommitted(this.persisted, [...changes.map((c) => c.conversation_id), ...legacy.map((m) => m.conversation_id)]);
     if (this.metrics) {
       const now = Date.now();
-      this.metrics.persisted.inc(messages.length);
-      for (const m of messages) this.metrics.persistLag.observe((now - Date.parse(m.created_at)) / 1000);
+      const created = [...legacy, ...changes.filter((c) => c.type === 'message').map((c) => c.message!)];
+      this.metrics.persisted.inc(created.length);
+      for (const m of created) this.metrics.persistLag.observe((now - Date.parse(m.created_at)) / 1000);
     }
   }
 }
 
-function decode(e: LogEntry): Message {
-  let m: Message;
+function decode(e: LogEntry): StoredChange | Message {
+  let v: unknown;
   try {
-    m = JSON.parse(e.payload) as Message;
+    v = JSON.parse(e.payload);
   } catch {
     throw new AppError('VALIDATION_FAILED', `log entry ${e.id} is not JSON`, { retryable: false });
   }
+  const change = typeof v === 'object' && v !== null && 'type' in v ? parseChange(e.payload) : null;
+  if (change) return change;
+  const m = v as Message;
   if (typeof m?.conversation_id !== 'string' || !Number.isInteger(m.seq) || m.seq < 1 || typeof m.id !== 'string' || typeof m.sender !== 'string') {
-    throw new AppError('VALIDATION_FAILED', `log entry ${e.id} is not a message`, { retryable: false });
+    throw new AppError('VALIDATION_FAILED', `log entry ${e.id} is neither a change nor a message`, { retryable: false });
   }
-  return m;
+  return { ...m, version: m.version ?? 0 };
 }

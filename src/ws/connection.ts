@@ -39,12 +39,19 @@ export const BAD_FRAME_WINDOW_MS = 10_000;
 /** A socket's queue of one tick may hold this many times the buffer bound before it is cut off. */
 const QUEUE_LIMIT_FACTOR = 4;
 
+export interface Held {
+  seq?: number;
+  cursor?: number;
+  buf: Buffer;
+}
+
 export class Conn {
   readonly id = nextId++;
   /** Conversations this socket receives. */
   readonly conversations = new Set<string>();
   /** Live message frames held back while a `resume` of that conversation replays. */
-  readonly holds = new Map<string, { seq: number; buf: Buffer }[]>();
+  /** Live frames held while a conversation is resumed on this socket: a message frame with its seq and cursor, another change with its cursor, anything else with neither. */
+  readonly holds = new Map<string, Held[]>();
   lastHeard = Date.now();
   closed = false;
   private badFrames = { count: 0, since: 0 };
@@ -80,10 +87,10 @@ export class Conn {
   /** A live message: held while the conversation is being resumed on this socket, or while a
    * send of this socket to it awaits its ack (the protocol: a sender sees the ack of its send
    * before that message's live frame). */
-  deliverMessage(conversationId: string, seq: number, buf: Buffer): void {
+  deliverMessage(conversationId: string, seq: number, cursor: number, buf: Buffer): void {
     const held = this.holds.get(conversationId);
     if (held) {
-      held.push({ seq, buf });
+      held.push({ seq, cursor, buf });
       if (held.length > 10_000) this.close(CloseCode.SLOW_CONSUMER, 'slow consumer');
       return;
     }
@@ -94,6 +101,14 @@ export class Conn {
       return;
     }
     this.send(buf);
+  }
+
+  /** A live frame of the conversation other than a message: held, like messages, while the conversation is resumed. */
+  deliverOther(conversationId: string, cursor: number | undefined, buf: Buffer): void {
+    const held = this.holds.get(conversationId);
+    if (!held) return this.send(buf);
+    held.push({ cursor, buf });
+    if (held.length > 10_000) this.close(CloseCode.SLOW_CONSUMER, 'slow consumer');
   }
 
   /** Counts a malformed frame in the current window (frames.ts BAD_FRAME_WINDOW_MS); returns the count. */

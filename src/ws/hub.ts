@@ -93,9 +93,10 @@ export class Hub {
     const buf = Buffer.from(frame);
     if (frame.startsWith('{"type":"message"')) {
       const seq = seqOfFrame(frame);
+      const cursor = cursorOfFrame(frame) ?? 0;
       const users = new Set<string>();
       for (const conn of route.conns) {
-        conn.deliverMessage(conversationId, seq, buf);
+        conn.deliverMessage(conversationId, seq, cursor, buf);
         users.add(conn.user);
       }
       this.delivered += route.conns.size;
@@ -104,8 +105,19 @@ export class Hub {
     }
     // typing and presence go to the other members only
     const author = frame.startsWith('{"type":"typing"') || frame.startsWith('{"type":"presence"') ? authorOf(frame) : undefined;
-    for (const conn of route.conns) if (conn.user !== author) conn.send(buf);
+    const cursor = cursorOfFrame(frame);
+    for (const conn of route.conns) if (conn.user !== author) conn.deliverOther(conversationId, cursor, buf);
   }
+}
+
+/** The cursor of a change frame `{"type":"…","cursor":N,…}` without parsing; undefined for other frames. */
+export function cursorOfFrame(frame: string): number | undefined {
+  const q = frame.indexOf('"', 9); // the closing quote of the type's value
+  if (!frame.startsWith(',"cursor":', q + 1)) return undefined;
+  const at = q + 11;
+  let end = at;
+  while (end < frame.length && frame.charCodeAt(end) >= 48 && frame.charCodeAt(end) <= 57) end++;
+  return end > at ? Number(frame.slice(at, end)) : undefined;
 }
 
 /** seq of `{"type":"message","message":{"id":…,"conversation_id":…,"seq":N,…}}` without parsing. */

@@ -5,9 +5,11 @@
 //
 //   <prefix>:{p7}:c:<conv>:seq        string   the conversation's seq counter
 //   <prefix>:{p7}:c:<conv>:ring       zset     recent messages, score = seq, member = JSON
+//   <prefix>:{p7}:c:<conv>:cur        string   the conversation's change cursor
+//   <prefix>:{p7}:c:<conv>:chg        zset     recent changes, score = cursor, member = change JSON
 //   <prefix>:{p7}:c:<conv>:d:<client> string   dedup: the original JSON, with a TTL
 //   <prefix>:{p7}:c:<conv>:ch         channel  sharded pub/sub fan-out (SPUBLISH)
-//   <prefix>:{p7}:log                 stream   the partition's persist log (field m = JSON)
+//   <prefix>:{p7}:log                 stream   the partition's persist log (field m = change JSON)
 //   <prefix>:{p7}:m:<message id>      string   "<conv> <seq>" while in flight (expires)
 //   <prefix>:{u:<user>}:rl            string   the user's fixed rate-limit window
 //   <prefix>:{u:<user>}:uch           channel  the user's fan-out topic (receipts, membership)
@@ -38,6 +40,14 @@ export class Keys {
 
   ring(partition: number, conversationId: string): string {
     return `${this.conv(partition, conversationId)}:ring`;
+  }
+
+  cursor(partition: number, conversationId: string): string {
+    return `${this.conv(partition, conversationId)}:cur`;
+  }
+
+  changes(partition: number, conversationId: string): string {
+    return `${this.conv(partition, conversationId)}:chg`;
   }
 
   /** Dedup key; with no clientKey, a key of the same slot that the script never touches. */

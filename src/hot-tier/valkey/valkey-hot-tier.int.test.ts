@@ -47,7 +47,7 @@ describe('ValkeyHotTier (standalone specifics)', () => {
       const p = tier.partitionOf(c);
       await tier.seed(c, 0, [], 500);
       const t = messageTemplate({ id: uuidv7(), conversation_id: c, sender: 'a', text: 'x', reply_to: null, client_id: 'k', created_at: new Date().toISOString(), edited_at: null, deleted_at: null });
-      const ingest = () => tier.ingest({ conversationId: c, head: t.head, tail: t.tail, clientKey: 'a\nk', dedupTtlS: 60, recentLimit: 10, maxBacklog: 100 });
+      const ingest = () => tier.ingest({ conversationId: c, head: t.head, tail: t.tail, clientKey: 'a\nk', dedupTtlS: 60, recentLimit: 10, changeRingLimit: 10, maxBacklog: 100 });
       expect(await ingest()).toMatchObject({ status: 'created', seq: 1 });
       const keys = (await raw.keys(`${prefix}:*`)).sort();
       expect(keys.filter((k) => k.includes(c)).every((k) => k.startsWith(`${prefix}:{p${p}}:c:${c}:`))).toBe(true);
@@ -79,7 +79,7 @@ describe('ValkeyHotTier (standalone specifics)', () => {
       const jsons: string[] = [];
       for (let i = 0; i < 5; i++) {
         const t = messageTemplate({ id: uuidv7(), conversation_id: c, sender: 'a', text: `m${i}`, reply_to: null, client_id: null, created_at: new Date().toISOString(), edited_at: null, deleted_at: null });
-        const r = await tier.ingest({ conversationId: c, head: t.head, tail: t.tail, dedupTtlS: 60, recentLimit: 500, maxBacklog: 100 });
+        const r = await tier.ingest({ conversationId: c, head: t.head, tail: t.tail, dedupTtlS: 60, recentLimit: 500, changeRingLimit: 10, maxBacklog: 100 });
         if (r.status === 'created') jsons.push(r.json);
       }
       await raw.del(tier.keys.seq(p, c));

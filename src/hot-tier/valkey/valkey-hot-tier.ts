@@ -17,7 +17,7 @@
 // Shutdown: close() ends blocked reads (they return []), unsubscribes and quits every connection.
 // Errors: every native error becomes AppError('UNAVAILABLE', retryable) here.
 import {
-  IN_FLIGHT_TTL_MS, type DeadLetter, type HotTier, type IngestInput, type IngestOutcome, type LogEntry, type PersistLog, type RateLimiter, type RecentRange,
+  IN_FLIGHT_TTL_MS, type ChangeInput, type ChangeOutcome, type DeadLetter, type HotTier, type IngestInput, type IngestOutcome, type LogEntry, type PersistLog, type RateLimiter, type RecentRange,
 } from '../hot-tier.js';
 import { partitionOf } from '../partition.js';
 import { createClient, parseHotTierUrl, ready, unavailable, type Client, type ClientOptions, type ValkeyConnection } from './connection.js';
@@ -107,17 +107,52 @@ export class ValkeyHotTier implements HotTier, RateLimiter, PersistLog, ValkeyCo
       const k = this.keys;
       const r = (await this.run(
         'ingest',
-        [k.seq(p, c), k.ring(p, c), k.log(p), k.dedup(p, c, clientKey), k.channel(p, c), k.inFlight(p, input.messageId ?? '')],
-        [input.head, input.tail, clientKey === undefined ? '0' : '1', Math.max(1, Math.round(input.dedupTtlS * 1000)), input.recentLimit, input.maxBacklog, input.messageId ? IN_FLIGHT_TTL_MS : 0, c],
+        [k.seq(p, c), k.ring(p, c), k.log(p), k.dedup(p, c, clientKey), k.channel(p, c), k.inFlight(p, input.messageId ?? ''), k.cursor(p, c), k.changes(p, c)],
+        [input.head, input.tail, clientKey === undefined ? '0' : '1', Math.max(1, Math.round(input.dedupTtlS * 1000)), input.recentLimit, input.maxBacklog, input.messageId ? IN_FLIGHT_TTL_MS : 0, c, input.changeRingLimit],
       )) as [string, ...(string | number)[]];
       switch (r[0]) {
-        case 'created': return { status: 'created', seq: Number(r[1]), json: String(r[2]) };
+        case 'created': return { status: 'created', seq: Number(r[1]), json: String(r[2]), cursor: Number(r[3]) };
         case 'duplicate': return { status: 'duplicate', json: String(r[1]) };
         case 'unseeded': return { status: 'unseeded' };
         case 'backlogged': return { status: 'backlogged', backlog: Number(r[1]) };
-        default: throw new Error(`ingest-6.lua answered ${JSON.stringify(r)}`);
+        default: throw new Error(`ingest-8.lua answered ${JSON.stringify(r)}`);
       }
     });
+  }
+
+  change(input: ChangeInput): Promise<ChangeOutcome> {
+    return this.call('change', async () => {
+      const c = input.conversationId;
+      const p = this.partitionOf(c);
+      const k = this.keys;
+      const m = input.message;
+      const r = (await this.run('change', [k.cursor(p, c), k.changes(p, c), k.log(p), k.channel(p, c), k.ring(p, c)], [
+        input.type, m ? m.seq : '', m ? m.basedOn : '', m ? m.head : input.body ?? '}', m ? m.tail : '', input.changeRingLimit, input.maxBacklog,
+      ])) as [string, ...(string | number)[]];
+      switch (r[0]) {
+        case 'changed': return { status: 'changed', cursor: Number(r[1]), json: String(r[2]) };
+        case 'unseeded': return { status: 'unseeded' };
+        case 'backlogged': return { status: 'backlogged', backlog: Number(r[1]) };
+        case 'conflict': return { status: 'conflict', version: Number(r[1]) };
+        default: throw new Error(`change-5.lua answered ${JSON.stringify(r)}`);
+      }
+    });
+  }
+
+  readChanges(conversationId: string, afterCursor: number, limit: number) {
+    return this.call('readChanges', async () => {
+      const p = this.partitionOf(conversationId);
+      const r = (await this.run('read-changes', [this.keys.cursor(p, conversationId), this.keys.changes(p, conversationId)], [afterCursor, limit])) as (string | number)[] | null;
+      if (!r) return null;
+      return { lastCursor: Number(r[0]), changes: r.slice(2).map(String) };
+    });
+  }
+
+  lastCursors(conversationIds: string[]): Promise<(number | null)[]> {
+    return this.call('lastCursors', () => Promise.all(conversationIds.map(async (c) => {
+      const v = await this.client.get(this.keys.cursor(this.partitionOf(c), c));
+      return v === null ? null : Number(v);
+    })));
   }
 
   locateInFlight(messageId: string): Promise<{ conversationId: string; seq: number } | null> {
@@ -139,11 +174,12 @@ export class ValkeyHotTier implements HotTier, RateLimiter, PersistLog, ValkeyCo
     });
   }
 
-  seed(conversationId: string, lastSeq: number, recent: string[], recentLimit: number): Promise<number> {
+  seed(conversationId: string, lastSeq: number, recent: string[], recentLimit: number, lastCursor = 0): Promise<number> {
     return this.call('seed', async () => {
       const p = this.partitionOf(conversationId);
+      const k = this.keys;
       const pairs = recent.slice(-recentLimit).flatMap((json) => [(JSON.parse(json) as { seq: number }).seq, json]);
-      const r = await this.run('seed', [this.keys.seq(p, conversationId), this.keys.ring(p, conversationId)], [lastSeq, recentLimit, ...pairs]);
+      const r = await this.run('seed', [k.seq(p, conversationId), k.ring(p, conversationId), k.cursor(p, conversationId), k.changes(p, conversationId)], [lastSeq, recentLimit, lastCursor, ...pairs]);
       return Number(r);
     });
   }
@@ -164,12 +200,6 @@ export class ValkeyHotTier implements HotTier, RateLimiter, PersistLog, ValkeyCo
       ])) as (string | number)[] | null;
       if (!r) return null;
       return { lastSeq: Number(r[0]), lowestSeq: Number(r[1]), messages: r.slice(2).map(String) };
-    });
-  }
-
-  replaceRecent(conversationId: string, seq: number, json: string): Promise<void> {
-    return this.call('replaceRecent', async () => {
-      await this.run('replace-recent', [this.keys.ring(this.partitionOf(conversationId), conversationId)], [seq, json]);
     });
   }
 

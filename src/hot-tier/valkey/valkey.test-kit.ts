@@ -14,5 +14,8 @@ export async function valkeyUnderTest(url: string, partitions = 4): Promise<HotT
       await tier.subscribe(conversationId, handler);
       return { frames, stop: () => tier.unsubscribe(conversationId, handler) };
     },
+    dropCursor: async (conversationId) => {
+      await tier.client.del(tier.keys.cursor(tier.partitionOf(conversationId), conversationId));
+    },
   };
 }

@@ -78,5 +78,32 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0003_change_log': {
+      // The conversation change log (docs/changes.md): message versions, the changes kept for
+      // replay, and the sync positions behind GET /v1/sync tokens.
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('messages').addColumn('version', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema.alterTable('conversations').addColumn('last_cursor', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema.alterTable('conversations').addColumn('changes_floor', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema
+          .createTable('changes')
+          .addColumn('conversation_id', 'text', (c) => c.notNull().references('conversations.id').onDelete('cascade'))
+          .addColumn('cursor', 'bigint', (c) => c.notNull())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('json', 'text', (c) => c.notNull())
+          .addColumn('stored_at', sql.raw(t), (c) => c.notNull())
+          .addPrimaryKeyConstraint('changes_pk', ['conversation_id', 'cursor'])
+          .execute();
+        await db.schema.createIndex('changes_stored_idx').on('changes').column('stored_at').execute();
+        await db.schema
+          .createTable('sync_states')
+          .addColumn('token', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('created_at', sql.raw(t), (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('sync_states_user_idx').on('sync_states').columns(['user_id', 'created_at']).execute();
+      },
+    },
   };
 }

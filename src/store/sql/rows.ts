@@ -14,13 +14,14 @@ export function toRole(v: string): Role {
 }
 
 export function toMessage(r: {
-  id: string; conversation_id: string; seq: number | string; sender: string; text: string | null; reply_to: string | null;
+  id: string; conversation_id: string; seq: number | string; version: number | string; sender: string; text: string | null; reply_to: string | null;
   client_id: string | null; created_at: string | Date; edited_at: string | Date | null; deleted_at: string | Date | null;
 }): Message {
   return {
     id: r.id,
     conversation_id: r.conversation_id,
     seq: Number(r.seq),
+    version: Number(r.version),
     sender: r.sender,
     text: r.text,
     reply_to: r.reply_to,

@@ -8,6 +8,10 @@ export interface ConversationsTable {
   created_at: string | Date;
   last_seq: number | string;
   last_activity_at: string | Date;
+  /** Highest change cursor applied (migration 0003). */
+  last_cursor: number | string;
+  /** Changes at or below this cursor were pruned (migration 0003). */
+  changes_floor: number | string;
 }
 
 export interface MembersTable {
@@ -20,6 +24,8 @@ export interface MembersTable {
 export interface MessagesTable {
   conversation_id: string;
   seq: number | string;
+  /** The cursor of the message's latest change (migration 0003; 0 for rows from before it). */
+  version: number | string;
   id: string;
   sender: string;
   text: string | null;
@@ -52,7 +58,26 @@ export interface LeasesTable {
   expires_at: number | string;
 }
 
+export interface ChangesTable {
+  conversation_id: string;
+  cursor: number | string;
+  type: string;
+  /** The change's canonical JSON, verbatim. */
+  json: string;
+  stored_at: string | Date;
+}
+
+export interface SyncStatesTable {
+  token: string;
+  user_id: string;
+  /** JSON object: conversation id → cursor. */
+  state: string;
+  created_at: string | Date;
+}
+
 export interface DB {
+  changes: ChangesTable;
+  sync_states: SyncStatesTable;
   conversations: ConversationsTable;
   members: MembersTable;
   messages: MessagesTable;

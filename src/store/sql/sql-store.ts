@@ -5,8 +5,11 @@
 // Dialect bits (connection, pragmas, pool) live in dialect/.
 import { Migrator, sql, type Kysely } from 'kysely';
 import { AppError } from '../../errors.js';
+import { randomUUID } from 'node:crypto';
+import type { StoredChange } from '../../model/change.js';
 import type { Message } from '../../model/message.js';
-import type { Conversation, ConversationSummary, Member, MessagePatch, MessageRange, Role, Store } from '../store.js';
+import type { ChangeBounds } from '../change-store.js';
+import type { Conversation, ConversationSummary, Member, MessageRange, Role, Store } from '../store.js';
 import { postgresKysely, type PostgresOptions } from './dialect/postgres.js';
 import { sqliteKysely } from './dialect/sqlite.js';
 import { guard, translate } from './errors.js';
@@ -53,7 +56,7 @@ export class SqlStore implements Store {
     return guard(() =>
       this.db.transaction().execute(async (tx) => {
         await tx.insertInto('conversations')
-          .values({ id: c.id, title: c.title, kind: c.kind, created_by: c.created_by, created_at: c.created_at, last_seq: 0, last_activity_at: c.created_at })
+          .values({ id: c.id, title: c.title, kind: c.kind, created_by: c.created_by, created_at: c.created_at, last_seq: 0, last_activity_at: c.created_at, last_cursor: 0, changes_floor: 0 })
           .execute();
         if (c.members.length) {
           await tx.insertInto('members')
@@ -122,40 +125,118 @@ export class SqlStore implements Store {
     });
   }
 
+  setRole(conversationId: string, user: string, role: Role): Promise<boolean> {
+    return guard(async () => {
+      const res = await this.db.updateTable('members').set({ role }).where('conversation_id', '=', conversationId).where('user_id', '=', user).executeTakeFirst();
+      return Number(res.numUpdatedRows) > 0;
+    });
+  }
+
+  setTitle(conversationId: string, title: string | null): Promise<boolean> {
+    return guard(async () => {
+      const res = await this.db.updateTable('conversations').set({ title }).where('id', '=', conversationId).executeTakeFirst();
+      return Number(res.numUpdatedRows) > 0;
+    });
+  }
+
   // --- messages ----------------------------------------------------------------------------
 
   insertMessages(messages: Message[]): Promise<number> {
     if (messages.length === 0) return Promise.resolve(0);
+    return guard(() => this.db.transaction().execute((tx) => insertRows(tx, messages)));
+  }
+
+  // --- the change log (change-store.ts) -----------------------------------------------------
+
+  applyChanges(changes: StoredChange[]): Promise<number> {
+    if (changes.length === 0) return Promise.resolve(0);
     return guard(() =>
       this.db.transaction().execute(async (tx) => {
-        let inserted = 0;
-        // Chunks keep SQLite under its bound-parameter limit (10 columns × 3,000 rows < 32,766).
-        for (let i = 0; i < messages.length; i += 3000) {
-          const chunk = messages.slice(i, i + 3000);
-          const res = await tx.insertInto('messages')
-            .values(chunk.map((m) => ({
-              conversation_id: m.conversation_id, seq: m.seq, id: m.id, sender: m.sender, text: m.text, reply_to: m.reply_to,
-              client_id: m.client_id, created_at: m.created_at, edited_at: m.edited_at, deleted_at: m.deleted_at,
-            })))
+        const now = new Date().toISOString();
+        const fresh = new Set<string>();
+        // 5 columns × 5,000 rows stays under SQLite's bound-parameter limit
+        for (let i = 0; i < changes.length; i += 5000) {
+          const rows = await tx.insertInto('changes')
+            .values(changes.slice(i, i + 5000).map((c) => ({ conversation_id: c.conversation_id, cursor: c.cursor, type: c.type, json: c.json, stored_at: now })))
             .onConflict((oc) => oc.doNothing())
-            .executeTakeFirst();
-          inserted += Number(res.numInsertedOrUpdatedRows ?? 0);
+            .returning(['conversation_id', 'cursor'])
+            .execute();
+          for (const r of rows) fresh.add(`${r.conversation_id} ${Number(r.cursor)}`);
         }
-        const latest = new Map<string, Message>();
-        for (const m of messages) {
-          const cur = latest.get(m.conversation_id);
-          if (!cur || cur.seq < m.seq) latest.set(m.conversation_id, m);
-        }
-        for (const m of latest.values()) {
-          await tx.updateTable('conversations')
-            .set({ last_seq: m.seq, last_activity_at: m.created_at })
-            .where('id', '=', m.conversation_id)
-            .where('last_seq', '<', m.seq)
+        // a change recorded before (a redelivered entry) changes nothing
+        const apply = changes.filter((c) => fresh.delete(`${c.conversation_id} ${c.cursor}`)); // delete: a change twice in one batch applies once
+        await insertRows(tx, apply.filter((c) => c.type === 'message').map((c) => c.message!));
+        for (const c of apply) {
+          if (c.type !== 'edit' && c.type !== 'delete') continue;
+          const m = c.message!;
+          // The whole message, over an older version only: an edit that overtakes its message's
+          // insert (two workers) writes the row itself, and the insert then finds it there.
+          await tx.insertInto('messages').values(row(m))
+            .onConflict((oc) => oc.columns(['conversation_id', 'seq']).doUpdateSet({
+              text: m.text, edited_at: m.edited_at, deleted_at: m.deleted_at, version: m.version,
+            }).where('messages.version', '<', m.version))
             .execute();
         }
-        return inserted;
+        const top = new Map<string, number>();
+        for (const c of apply) top.set(c.conversation_id, Math.max(top.get(c.conversation_id) ?? 0, c.cursor));
+        for (const [id, cursor] of top) {
+          await tx.updateTable('conversations').set({ last_cursor: cursor }).where('id', '=', id).where('last_cursor', '<', cursor).execute();
+        }
+        return apply.length;
       }),
     );
+  }
+
+  listChanges(conversationId: string, afterCursor: number, limit: number): Promise<string[]> {
+    return guard(async () => {
+      const rows = await this.db.selectFrom('changes').select('json')
+        .where('conversation_id', '=', conversationId).where('cursor', '>', afterCursor)
+        .orderBy('cursor').limit(limit).execute();
+      return rows.map((r) => r.json);
+    });
+  }
+
+  changeBounds(conversationIds: string[]): Promise<ChangeBounds[]> {
+    if (conversationIds.length === 0) return Promise.resolve([]);
+    return guard(async () => {
+      const rows = await this.db.selectFrom('conversations').select(['id', 'last_cursor', 'changes_floor']).where('id', 'in', conversationIds).execute();
+      const byId = new Map(rows.map((r) => [r.id, { floor: Number(r.changes_floor), last: Number(r.last_cursor) }]));
+      return conversationIds.map((id) => byId.get(id) ?? { floor: 0, last: 0 });
+    });
+  }
+
+  pruneChanges(before: string): Promise<number> {
+    return guard(() =>
+      this.db.transaction().execute(async (tx) => {
+        const tops = await tx.selectFrom('changes').select(['conversation_id', (eb) => eb.fn.max('cursor').as('top')])
+          .where('stored_at', '<', before).groupBy('conversation_id').execute();
+        let pruned = 0;
+        for (const t of tops) {
+          const top = Number(t.top);
+          await tx.updateTable('conversations').set({ changes_floor: top }).where('id', '=', t.conversation_id).where('changes_floor', '<', top).execute();
+          const res = await tx.deleteFrom('changes').where('conversation_id', '=', t.conversation_id).where('cursor', '<=', top).executeTakeFirst();
+          pruned += Number(res.numDeletedRows);
+        }
+        return pruned;
+      }),
+    );
+  }
+
+  saveSyncState(user: string, cursors: Record<string, number>): Promise<string> {
+    return guard(async () => {
+      const token = randomUUID();
+      await this.db.insertInto('sync_states').values({ token, user_id: user, state: JSON.stringify(cursors), created_at: new Date().toISOString() }).execute();
+      return token;
+    });
+  }
+
+  loadSyncState(user: string, token: string, notBefore: string): Promise<Record<string, number> | null> {
+    return guard(async () => {
+      // expired positions of this user go as their next one is read: the table stays small
+      await this.db.deleteFrom('sync_states').where('user_id', '=', user).where('created_at', '<', notBefore).execute();
+      const row = await this.db.selectFrom('sync_states').select('state').where('token', '=', token).where('user_id', '=', user).executeTakeFirst();
+      return row ? (JSON.parse(row.state) as Record<string, number>) : null;
+    });
   }
 
   listMessages(conversationId: string, range: MessageRange): Promise<Message[]> {
@@ -213,13 +294,35 @@ export class SqlStore implements Store {
     });
   }
 
-  updateMessage(id: string, patch: MessagePatch): Promise<Message | null> {
-    return guard(async () => {
-      const set: Record<string, unknown> = { text: patch.text };
-      if (patch.edited_at !== undefined) set.edited_at = patch.edited_at;
-      if (patch.deleted_at !== undefined) set.deleted_at = patch.deleted_at;
-      await this.db.updateTable('messages').set(set).where('id', '=', id).execute();
-      return this.getMessage(id);
-    });
+}
+
+function row(m: Message) {
+  return {
+    conversation_id: m.conversation_id, seq: m.seq, version: m.version, id: m.id, sender: m.sender, text: m.text, reply_to: m.reply_to,
+    client_id: m.client_id, created_at: m.created_at, edited_at: m.edited_at, deleted_at: m.deleted_at,
+  };
+}
+
+/** Inserts what is absent (same conversation_id and seq: left as it is); advances last_seq. */
+async function insertRows(tx: Kysely<DB>, messages: Message[]): Promise<number> {
+  if (messages.length === 0) return 0;
+  let inserted = 0;
+  // Chunks keep SQLite under its bound-parameter limit (11 columns × 2,500 rows < 32,766).
+  for (let i = 0; i < messages.length; i += 2500) {
+    const res = await tx.insertInto('messages').values(messages.slice(i, i + 2500).map(row)).onConflict((oc) => oc.doNothing()).executeTakeFirst();
+    inserted += Number(res.numInsertedOrUpdatedRows ?? 0);
   }
+  const latest = new Map<string, Message>();
+  for (const m of messages) {
+    const cur = latest.get(m.conversation_id);
+    if (!cur || cur.seq < m.seq) latest.set(m.conversation_id, m);
+  }
+  for (const m of latest.values()) {
+    await tx.updateTable('conversations')
+      .set({ last_seq: m.seq, last_activity_at: m.created_at })
+      .where('id', '=', m.conversation_id)
+      .where('last_seq', '<', m.seq)
+      .execute();
+  }
+  return inserted;
 }

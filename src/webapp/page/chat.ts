@@ -1,7 +1,10 @@
 // The signed-in page: conversation list (unread counts, create), the open conversation, and
-// the one SDK socket whose events feed both. The socket resumes every listed conversation
-// from its last seq after a reconnect, so nothing shown is ever missing or doubled.
-import { Strata, type ConversationSummary, type Message } from '../../sdk/index.js';
+// the one SDK socket whose events feed both. Every listed conversation is tracked by its change
+// cursor (GET /v1/sync): after a reconnect the socket resumes each from its last change, so
+// edits, deletes, reactions, member and title changes made while offline are applied in place,
+// nothing shown is missing or doubled, and the page never reloads. A conversation whose missed
+// changes the server no longer keeps (`reload`) is loaded again, alone.
+import { Strata, type ConversationChange, type ConversationSummary, type DeleteChange, type EditChange, type MemberChange, type Message, type ReactionChange, type SyncResponse } from '../../sdk/index.js';
 import { clear, h, tokenUser } from './dom.js';
 import { ConversationView } from './conv-view.js';
 import { ConversationList } from './conv-list.js';
@@ -14,6 +17,11 @@ export class ChatApp {
   private view: ConversationView | undefined;
   private pane = h('div', { class: 'pane' }, h('p', { class: 'empty' }, 'Pick a conversation, or start one.'));
   private state = h('span', { class: 'conn', 'data-state': 'idle', role: 'status' }, 'offline');
+  /** The last GET /v1/sync answer's token: the next sync says what changed since. */
+  private syncToken: string | undefined;
+  private reloading = new Set<string>();
+  private goneOffline = () => this.client.socket.offline();
+  private backOnline = () => this.client.socket.online();
 
   constructor(private root: HTMLElement, token: string, private signOut: () => void) {
     this.me = tokenUser(token) ?? '?';
@@ -29,27 +37,65 @@ export class ChatApp {
       this.list.el, this.pane));
     this.list.set(conversations);
     const s = this.client.socket;
-    for (const c of conversations) s.track(c.id, c.last_seq);
+    this.track(conversations, await this.sync());
     s.on('state', (st: string) => {
       this.state.dataset.state = st;
       this.state.textContent = st === 'open' ? 'online' : st;
-      if (st === 'open') void this.refresh(); // catch up on conversations created while away
+      if (st === 'open') void this.refresh(); // catch up on conversations joined or left while away
     });
     s.on('message', (m: Message) => this.onMessage(m));
-    s.on('edit', (f: { message: Message }) => this.forView(f.message.conversation_id)?.onUpdate(f.message));
-    s.on('delete', (f: { message: Message }) => this.forView(f.message.conversation_id)?.onUpdate(f.message));
+    s.on('edit', (c: EditChange) => this.forView(c.message.conversation_id)?.onUpdate(c.message));
+    s.on('delete', (c: DeleteChange) => this.forView(c.message.conversation_id)?.onUpdate(c.message));
     s.on('typing', (f: { conversation_id: string; user: string }) => this.forView(f.conversation_id)?.onTyping(f.user));
     s.on('receipt', (f: { conversation_id: string; user?: string; delivered_seq?: number; read_seq?: number }) => this.forView(f.conversation_id)?.receipts.onFrame(f));
-    s.on('reaction', (f: { conversation_id?: string; message_id: string; user: string; reaction: string; removed?: boolean; remove?: boolean }) => {
+    s.on('reaction', (f: ReactionChange & { remove?: boolean }) => {
       const v = f.conversation_id ? this.forView(f.conversation_id) : this.view;
       v?.setReaction(f.message_id, f.user, f.reaction, !(f.removed ?? f.remove));
     });
+    s.on('member', (c: MemberChange) => this.onMember(c));
+    s.on('conversation', (c: ConversationChange) => this.onTitle(c.conversation_id, c.title));
+    s.on('membership', () => void this.refresh()); // added to (or removed from) a conversation
+    s.on('reload', (r: { conversation_id: string }) => void this.reload(r.conversation_id));
     s.on('presence', (f: { user: string; online: boolean }) => {
       this.presence.set(f.user, f.online);
       this.view?.renderPresence();
     });
     document.addEventListener('visibilitychange', () => this.view?.markRead());
+    // A lost network is seen at once (the browser knows before any socket times out); the
+    // socket reconnects the moment it is back, and resumes every conversation by cursor.
+    addEventListener('offline', this.goneOffline);
+    addEventListener('online', this.backOnline);
+    if (navigator.onLine === false) s.offline();
     void s.connect();
+  }
+
+  /** GET /v1/sync since the last one (undefined: the server has no change log, or offline). */
+  private async sync(): Promise<SyncResponse | undefined> {
+    const r = await this.client.rest.sync(this.syncToken).catch((e: { code?: string }) => {
+      if (e.code === 'RELOAD_REQUIRED' && this.syncToken) {
+        this.syncToken = undefined; // the token expired: start again
+        return this.client.rest.sync().catch(() => undefined);
+      }
+      return undefined;
+    });
+    if (r) this.syncToken = r.token;
+    return r;
+  }
+
+  /** Tracks each conversation from where its list entry is: by cursor when the sync knows it. */
+  private track(conversations: ConversationSummary[], sync: SyncResponse | undefined) {
+    const s = this.client.socket;
+    const bySync = new Map(sync?.conversations.map((c) => [c.id, c]));
+    for (const c of conversations) {
+      const known = bySync.get(c.id);
+      if (known) s.track(c.id, known.last_seq, known.cursor); // a position already held is kept
+      else if (!sync) s.track(c.id, c.last_seq);
+    }
+    for (const c of sync?.conversations ?? []) {
+      if (c.status === 'reload') void this.reload(c.id);
+      if (c.title !== (this.list.summary(c.id)?.title ?? c.title)) this.onTitle(c.id, c.title);
+    }
+    if (sync?.left.length) this.left(sync.left);
   }
 
   private forView(conversationId: string) {
@@ -63,10 +109,54 @@ export class ChatApp {
   }
 
   private async refresh() {
-    const conversations = await this.client.rest.listConversations().catch(() => undefined);
+    const [conversations, sync] = await Promise.all([this.client.rest.listConversations().catch(() => undefined), this.sync()]);
     if (!conversations) return; // offline: the next reconnect refreshes
-    for (const c of conversations) this.client.socket.track(c.id, c.last_seq);
     this.list.set(conversations, this.view?.id);
+    this.track(conversations, sync);
+  }
+
+  private onMember(c: MemberChange) {
+    if (c.user === this.me && c.change === 'removed') return this.left([c.conversation_id]);
+    this.forView(c.conversation_id)?.onMember(c);
+    if (c.change !== 'role') this.list.setTitle(c.conversation_id, this.list.summary(c.conversation_id)?.title ?? null); // untitled ones are named after their members
+  }
+
+  private onTitle(id: string, title: string | null) {
+    this.list.setTitle(id, title);
+    const c = this.list.summary(id);
+    if (c) this.forView(id)?.setTitle(this.list.title(c));
+  }
+
+  private left(ids: string[]) {
+    for (const id of ids) this.client.socket.untrack(id);
+    this.list.remove(ids);
+    if (this.view && ids.includes(this.view.id)) this.closeView();
+  }
+
+  /** The server no longer keeps what this conversation missed: load it again, alone (its
+   *  position first, from a full sync, then its history, so nothing between the two is lost). */
+  private async reload(id: string) {
+    if (this.reloading.has(id)) return;
+    this.reloading.add(id);
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const full = await this.client.rest.sync().catch(() => undefined);
+        const now = full?.conversations.find((c) => c.id === id);
+        if (full && !now) return this.left([id]);
+        if (now) {
+          this.syncToken = full!.token; // it knows every conversation as of now
+          this.onTitle(id, now.title);
+          const c = this.list.summary(id);
+          if (c && this.view?.id === id) await this.open({ ...c, last_seq: now.last_seq, read_seq: now.read_seq, unread: now.unread });
+          this.client.socket.reset(id, now.cursor, now.last_seq);
+          return;
+        }
+        if (attempt >= 5) return; // the server keeps refusing: the next reconnect's sync says `reload` again
+        await new Promise((r) => setTimeout(r, 500 * 2 ** attempt)); // a backoff between retries, not a synchronisation
+      }
+    } finally {
+      this.reloading.delete(id);
+    }
   }
 
   async open(c: ConversationSummary) {
@@ -97,6 +187,8 @@ export class ChatApp {
   }
 
   close() {
+    removeEventListener('offline', this.goneOffline);
+    removeEventListener('online', this.backOnline);
     this.view?.close();
     this.client.close();
   }

@@ -39,6 +39,10 @@ export class ConversationList {
     return c.title ?? this.names.get(c.id) ?? 'conversation';
   }
 
+  summary(id: string): ConversationSummary | undefined {
+    return this.items.get(id);
+  }
+
   set(list: ConversationSummary[], openId = this.openId) {
     this.items = new Map(list.map((c) => [c.id, c]));
     this.openId = openId;
@@ -65,6 +69,22 @@ export class ConversationList {
       this.render();
     }
     return true;
+  }
+
+  /** A `conversation` change (or a sync): the new title, shown at once. */
+  setTitle(id: string, title: string | null) {
+    const c = this.items.get(id);
+    if (!c || c.title === title) return;
+    c.title = title;
+    if (!title && !this.names.has(id)) void this.name(id);
+    this.render();
+  }
+
+  /** Drops conversations I am no longer a member of. */
+  remove(ids: string[]) {
+    let changed = false;
+    for (const id of ids) changed = this.items.delete(id) || changed;
+    if (changed) this.render();
   }
 
   markedRead(id: string, seq: number) {

@@ -1,7 +1,8 @@
 // The open conversation: history paged lazily backwards (REST, whichever tier answers), live
-// messages in seq order (a gap is filled from REST before anything after it is shown),
-// receipts as per-member watermarks, reactions, typing and presence, and the composer.
-import type { Message, Strata } from '../../sdk/index.js';
+// messages in seq order (a gap is filled from REST before anything after it is shown), the
+// other changes of the change log (edits, deletes, reactions, members, title) applied in
+// place, receipts as per-member watermarks, typing and presence, and the composer.
+import type { MemberChange, Message, Strata } from '../../sdk/index.js';
 import { clear, h } from './dom.js';
 import { Composer } from './composer.js';
 import { renderMessage, tickEl, type MessageCtx, type Tick } from './message-el.js';
@@ -26,12 +27,16 @@ export class ConversationView implements MessageCtx {
   private list = h('div', { class: 'messages', role: 'log', 'aria-label': 'Messages', tabindex: 0 });
   private top = h('div', { class: 'top' });
   private membersEl = h('span', { class: 'members' });
+  private titleEl: HTMLElement;
   private typingEl = h('div', { class: 'typing', 'aria-live': 'polite' });
   private composer: Composer;
   private msgs = new Map<string, Message>();
   private els = new Map<string, HTMLElement>();
   private pending = new Map<string, HTMLElement>();
   private reacts = new Map<string, Map<string, Set<string>>>();
+  /** Edits and deletes of messages not shown yet (older than the loaded pages, or in flight
+   *  while history loads): used when they are rendered. */
+  private early = new Map<string, Message>();
   private typers = new Map<string, ReturnType<typeof setTimeout>>();
   private members: string[] = [];
   private firstSeq = 0;
@@ -48,9 +53,10 @@ export class ConversationView implements MessageCtx {
     this.list.addEventListener('scroll', () => {
       if (this.list.scrollTop < 200) void this.loadOlder();
     });
+    this.titleEl = h('h2', {}, title);
     this.el = h('section', { class: 'conversation', 'aria-label': `Conversation ${title}`, 'data-id': id },
       h('header', { class: 'conv-header' }, h('button', { type: 'button', class: 'back', 'aria-label': 'Back to conversations', onclick: () => ctx.back() }, '←'),
-        h('h2', {}, title), this.membersEl),
+        this.titleEl, this.membersEl),
       this.list, this.typingEl, this.composer.el);
   }
 
@@ -111,15 +117,24 @@ export class ConversationView implements MessageCtx {
     });
   }
 
+  /** An edit, a delete, or a re-render (reactions); an older version than shown is ignored (a
+   *  change replayed after the history page that already holds its result). */
   onUpdate(m: Message) {
+    const known = this.msgs.get(m.id) ?? this.early.get(m.id);
+    if (known && known.version > m.version) return;
     const el = this.els.get(m.id);
-    if (!el) return;
+    if (!el) return void this.early.set(m.id, m);
     this.msgs.set(m.id, m);
     const next = this.render(m);
     el.replaceWith(next);
   }
 
   private render(m: Message): HTMLElement {
+    const early = this.early.get(m.id);
+    if (early) {
+      this.early.delete(m.id);
+      if (early.version > m.version) m = early;
+    }
     this.msgs.set(m.id, m);
     const el = renderMessage(m, this);
     this.els.set(m.id, el);
@@ -193,6 +208,20 @@ export class ConversationView implements MessageCtx {
     else users.delete(user);
     const m = this.msgs.get(messageId);
     if (m) this.onUpdate(m);
+  }
+
+  /** A `member` change: someone was added, removed or re-roled. */
+  onMember(c: MemberChange) {
+    if (c.change === 'added' && !this.members.includes(c.user)) this.members.push(c.user);
+    if (c.change === 'removed') this.members = this.members.filter((u) => u !== c.user);
+    this.receipts.setMembers(this.members);
+    this.renderPresence();
+    this.refreshTicks();
+  }
+
+  setTitle(title: string) {
+    this.titleEl.textContent = title;
+    this.el.setAttribute('aria-label', `Conversation ${title}`);
   }
 
   onTyping(user: string) {

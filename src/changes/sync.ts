@@ -1,0 +1,63 @@
+// GET /v1/sync: one call for a client coming back online (docs/changes.md). The token names a
+// sync position kept in the warm store (conversation → cursor at the previous sync), so it
+// stays short however many conversations a user has, and `left` can be told: a conversation
+// in the position the user is no longer a member of. Per conversation: `joined` (load it),
+// `changed` (the changes after the position, up to `limit`), `unchanged`, or `reload` (the
+// position is older than the changes kept). The new position is what the answer delivered:
+// where a conversation has more changes than `limit`, the next sync continues from the last
+// one returned.
+import type { Deps } from '../deps.js';
+import { AppError, isAppError } from '../errors.js';
+import type { ChangeLog } from './change-log.js';
+import { cursorOf } from './change-log.js';
+
+export class SyncService {
+  constructor(private deps: Pick<Deps, 'store' | 'receipts' | 'hot' | 'config'>, private changes: ChangeLog) {}
+
+  /** The sync answer's JSON (change bytes as every tier stores them). */
+  async sync(user: string, since: string | undefined, limit: number): Promise<string> {
+    const { store, receipts, hot, config } = this.deps;
+    const notBefore = new Date(Date.now() - config.syncTokenTtlDays * 86_400_000).toISOString();
+    const prev = since === undefined ? null : await store.loadSyncState(user, since, notBefore);
+    if (since !== undefined && !prev) throw new AppError('RELOAD_REQUIRED', 'this sync token is unknown or expired: sync again without `since` and reload');
+    const convs = await store.listConversations(user);
+    const ids = convs.map((c) => c.id);
+    const [cursors, hotSeqs, marks] = await Promise.all([this.changes.cursors(ids), hot.lastSeqs(ids), Promise.all(ids.map((id) => receipts.watermarks(id)))]);
+    const position: Record<string, number> = {};
+    const parts = await Promise.all(convs.map(async (c, i) => {
+      const cursor = cursors[i];
+      const known = prev?.[c.id];
+      let status: 'joined' | 'changed' | 'unchanged' | 'reload' = 'joined';
+      let changes: string[] = [];
+      let hasMore = false;
+      position[c.id] = cursor;
+      if (known !== undefined) {
+        if (known === cursor) status = 'unchanged';
+        else if (known > cursor) status = 'reload'; // the hot tier lost changes it had announced
+        else {
+          try {
+            const page = await this.changes.read(c.id, known, limit);
+            status = 'changed';
+            changes = page.changes;
+            hasMore = page.has_more;
+            position[c.id] = changes.length ? cursorOf(changes[changes.length - 1]) : known;
+          } catch (e) {
+            if (!(isAppError(e) && e.code === 'RELOAD_REQUIRED')) throw e;
+            status = 'reload';
+          }
+        }
+      }
+      const lastSeq = Math.max(c.last_seq, hotSeqs[i] ?? 0);
+      const mine = marks[i].find((w) => w.user === user);
+      const meta = JSON.stringify({
+        id: c.id, title: c.title, kind: c.kind, created_by: c.created_by, created_at: c.created_at, last_activity_at: c.last_activity_at,
+        last_seq: lastSeq, read_seq: c.read_seq, delivered_seq: mine?.delivered ?? 0, unread: Math.max(0, lastSeq - c.read_seq), cursor, status,
+        watermarks: marks[i].map((w) => ({ user: w.user, delivered_seq: w.delivered, read_seq: w.read })),
+      });
+      return `${meta.slice(0, -1)},"changes":[${changes.join(',')}],"has_more":${hasMore}}`;
+    }));
+    const left = prev ? Object.keys(prev).filter((id) => !(id in position)) : [];
+    const token = await store.saveSyncState(user, position);
+    return `{"token":${JSON.stringify(token)},"conversations":[${parts.join(',')}],"left":${JSON.stringify(left)}}`;
+  }
+}

@@ -1,0 +1,63 @@
+--[[
+  change: accept one change of a conversation (edit, delete, reaction, member, conversation
+  update) into the hot tier, atomically (one hash slot): refuse if unseeded -> refuse if
+  backlogged -> (for a message change) refuse if the ring's copy moved on -> cursor = INCR ->
+  replace the ring's copy of the message -> change ring ZADD + trim -> persist log XADD ->
+  SPUBLISH the change, which is its own live frame.
+
+  KEYS[1] change cursor  <prefix>:{pN}:c:<conv>:cur   (string, integer)
+  KEYS[2] change ring    <prefix>:{pN}:c:<conv>:chg   (zset, score = cursor, member = change JSON)
+  KEYS[3] persist log    <prefix>:{pN}:log            (stream, field m = change JSON)
+  KEYS[4] fan-out channel <prefix>:{pN}:c:<conv>:ch
+  KEYS[5] recent ring    <prefix>:{pN}:c:<conv>:ring  (zset, score = seq, member = message JSON)
+
+  ARGV[1] type: edit | delete | reaction | member | conversation
+  ARGV[2] the message's seq for edit/delete, "" otherwise
+  ARGV[3] the message version the change was built on, "" for no check
+  ARGV[4] with a seq: the message JSON up to its version (ends with "version":); else the
+          change JSON after its cursor (starts with a comma, ends with the closing brace)
+  ARGV[5] with a seq: the message JSON after its version; else ""
+  ARGV[6] change ring cap, entries (> 0)
+  ARGV[7] max backlog: unacknowledged log entries at which the change is refused
+
+  change = {"type":"<type>","cursor":C,"message":<head C tail>}   with a seq
+         = {"type":"<type>","cursor":C<ARGV[4]>                    without
+  Returns one of
+    {"changed", cursor, change JSON}
+    {"unseeded"}                   the cursor counter is absent: seed, then retry
+    {"backlogged", backlog}        nothing written
+    {"conflict", version}          the ring holds the message at another version than ARGV[3]:
+                                   another change came first; nothing written (reload, retry)
+]]
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'unseeded'} end
+local backlog = redis.call('XLEN', KEYS[3])
+if backlog >= tonumber(ARGV[7]) then return {'backlogged', backlog} end
+
+local held
+if ARGV[2] ~= '' then
+  held = redis.call('ZRANGE', KEYS[5], ARGV[2], ARGV[2], 'BYSCORE')
+  if #held > 0 and ARGV[3] ~= '' then
+    -- the key comes before any text, and a quote inside a value is escaped: the first match is it
+    local v = string.match(held[1], ',"version":(%d+),')
+    if v ~= ARGV[3] then return {'conflict', tonumber(v or '0')} end
+  end
+end
+
+local cursor = redis.call('INCR', KEYS[1])
+local c = string.format('%d', cursor)
+local change
+if ARGV[2] ~= '' then
+  local json = ARGV[4] .. c .. ARGV[5]
+  change = '{"type":"' .. ARGV[1] .. '","cursor":' .. c .. ',"message":' .. json .. '}'
+  if #held > 0 then
+    redis.call('ZREMRANGEBYSCORE', KEYS[5], ARGV[2], ARGV[2])
+    redis.call('ZADD', KEYS[5], ARGV[2], json)
+  end
+else
+  change = '{"type":"' .. ARGV[1] .. '","cursor":' .. c .. ARGV[4]
+end
+redis.call('ZADD', KEYS[2], cursor, change)
+redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[6]) + 1))
+redis.call('XADD', KEYS[3], '*', 'm', change)
+redis.call('SPUBLISH', KEYS[4], change)
+return {'changed', cursor, change}

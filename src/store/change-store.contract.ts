@@ -1,0 +1,91 @@
+// The ChangeStore contract (change-store.ts): every Store adapter (SQLite, PostgreSQL) passes it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { v7 as uuidv7 } from 'uuid';
+import type { StoredChange } from '../model/change.js';
+import { messageJson, type Message } from '../model/message.js';
+import type { Store } from './store.js';
+import { msg } from './store.contract.js';
+
+function created(m: Message): StoredChange {
+  return { conversation_id: m.conversation_id, cursor: m.version, type: 'message', json: `{"type":"message","cursor":${m.version},"message":${messageJson(m)}}`, message: m };
+}
+
+function changed(type: 'edit' | 'delete', m: Message): StoredChange {
+  return { conversation_id: m.conversation_id, cursor: m.version, type, json: `{"type":"${type}","cursor":${m.version},"message":${messageJson(m)}}`, message: m };
+}
+
+function other(conversationId: string, cursor: number): StoredChange {
+  return { conversation_id: conversationId, cursor, type: 'conversation', json: `{"type":"conversation","cursor":${cursor},"conversation_id":"${conversationId}","title":"t${cursor}"}` };
+}
+
+export function changeStoreContract(name: string, make: () => Promise<Store>) {
+  describe(`ChangeStore contract: ${name}`, () => {
+    let store: Store;
+    beforeAll(async () => {
+      store = await make();
+      await store.migrate();
+    });
+    afterAll(async () => store?.close());
+
+    async function conversation(): Promise<string> {
+      const id = uuidv7();
+      await store.createConversation({ id, title: null, kind: 'group', created_by: 'alice', created_at: new Date().toISOString(), members: [{ user: 'alice', role: 'owner' }] });
+      return id;
+    }
+
+    it('records changes and applies messages; lists them by cursor, byte for byte; bounds follow', async () => {
+      const c = await conversation();
+      const m1 = msg(c, 1, { version: 1 });
+      const m2 = msg(c, 2, { version: 2 });
+      const batch = [created(m1), created(m2), other(c, 3)];
+      expect(await store.applyChanges(batch)).toBe(3);
+      expect(await store.listChanges(c, 0, 10)).toEqual(batch.map((b) => b.json));
+      expect(await store.listChanges(c, 1, 1)).toEqual([batch[1].json]);
+      expect(await store.listChanges(c, 3, 10)).toEqual([]);
+      expect(await store.getMessage(m2.id)).toEqual(m2);
+      expect(await store.maxSeq(c)).toBe(2);
+      expect(await store.changeBounds([c, uuidv7()])).toEqual([{ floor: 0, last: 3 }, { floor: 0, last: 0 }]);
+    });
+
+    it('a redelivered change changes nothing; an edit lands over an older version only, in whatever order it arrives', async () => {
+      const c = await conversation();
+      const m = msg(c, 1, { version: 1 });
+      const edit = { ...m, text: 'edited', edited_at: '2026-03-01T00:00:00.000Z', version: 2 };
+      const del = { ...m, text: null, edited_at: edit.edited_at, deleted_at: '2026-03-02T00:00:00.000Z', version: 3 };
+      // the delete overtakes the edit, which overtakes the insert (three workers)
+      expect(await store.applyChanges([changed('delete', del)])).toBe(1);
+      expect(await store.applyChanges([changed('edit', edit)])).toBe(1);
+      expect(await store.applyChanges([created(m), created(m)])).toBe(1);
+      expect(await store.getMessage(m.id)).toEqual(del);
+      expect(await store.listChanges(c, 0, 10)).toHaveLength(3);
+      expect(await store.applyChanges([changed('edit', edit), created(m)])).toBe(0); // redelivered
+      expect(await store.getMessage(m.id)).toEqual(del);
+      expect(await store.changeBounds([c])).toEqual([{ floor: 0, last: 3 }]);
+    });
+
+    it('prunes changes stored before a time and raises the floor; what comes after stays', async () => {
+      const c = await conversation();
+      await store.applyChanges([other(c, 1), other(c, 2), other(c, 3)]);
+      expect(await store.pruneChanges('2000-01-01T00:00:00.000Z')).toBe(0);
+      expect(await store.changeBounds([c])).toEqual([{ floor: 0, last: 3 }]);
+      expect(await store.pruneChanges(new Date(Date.now() + 60_000).toISOString())).toBeGreaterThanOrEqual(3);
+      expect(await store.changeBounds([c])).toEqual([{ floor: 3, last: 3 }]);
+      expect(await store.listChanges(c, 0, 10)).toEqual([]);
+      await store.applyChanges([other(c, 4)]);
+      expect(await store.listChanges(c, 3, 10)).toEqual([other(c, 4).json]);
+      expect(await store.changeBounds([c])).toEqual([{ floor: 3, last: 4 }]);
+    });
+
+    it('keeps sync positions per user, by token, until they expire', async () => {
+      const user = `u-${uuidv7()}`;
+      const state = { [uuidv7()]: 4, [uuidv7()]: 0 };
+      const token = await store.saveSyncState(user, state);
+      expect(token).toMatch(/^[0-9a-f-]{36}$/);
+      expect(await store.loadSyncState(user, token, '2000-01-01T00:00:00.000Z')).toEqual(state);
+      expect(await store.loadSyncState('someone-else', token, '2000-01-01T00:00:00.000Z')).toBeNull();
+      expect(await store.loadSyncState(user, uuidv7(), '2000-01-01T00:00:00.000Z')).toBeNull();
+      expect(await store.loadSyncState(user, token, new Date(Date.now() + 60_000).toISOString())).toBeNull(); // expired, and gone
+      expect(await store.loadSyncState(user, token, '2000-01-01T00:00:00.000Z')).toBeNull();
+    });
+  });
+}

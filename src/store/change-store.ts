@@ -1,0 +1,30 @@
+// The ChangeStore port: the warm store's half of the conversation change log (docs/changes.md).
+// Changes arrive from the persist log in batches, possibly out of cursor order (two workers, a
+// claimed batch) and possibly twice (redelivery): applyChanges is idempotent and order-proof.
+// A change already recorded changes nothing; a message change is applied only over an older
+// version of the message (last writer by cursor wins, whatever the arrival order).
+// Reactions, members and titles are written by their use-cases before their change is
+// accepted; for those the log only records the change.
+import type { StoredChange } from '../model/change.js';
+
+export interface ChangeBounds {
+  /** Changes at or below this cursor are no longer kept (pruned): a reader behind it reloads. */
+  floor: number;
+  /** The highest cursor applied. */
+  last: number;
+}
+
+export interface ChangeStore {
+  /** Records the changes and applies the message ones, in one transaction. Returns how many were new. */
+  applyChanges(changes: StoredChange[]): Promise<number>;
+  /** Change JSON with cursor > afterCursor, ascending, at most `limit`. */
+  listChanges(conversationId: string, afterCursor: number, limit: number): Promise<string[]>;
+  /** Bounds per conversation, in the order asked (a conversation with no row: {0, 0}). */
+  changeBounds(conversationIds: string[]): Promise<ChangeBounds[]>;
+  /** Drops changes stored before `before` (ISO-8601) and raises each conversation's floor. Returns how many went. */
+  pruneChanges(before: string): Promise<number>;
+  /** Stores a sync position (conversation id → cursor) for a user; returns its opaque token. */
+  saveSyncState(user: string, cursors: Record<string, number>): Promise<string>;
+  /** A user's sync position by token, if stored at or after `notBefore` (ISO-8601); null otherwise. */
+  loadSyncState(user: string, token: string, notBefore: string): Promise<Record<string, number> | null>;
+}
