@@ -1,5 +1,6 @@
 // The SDK's REST half against a listening server on real Valkey + PostgreSQL: every route of
-// DESIGN.md's API through StrataRest, errors as StrataError with the problem's stable code.
+// DESIGN.md's API (and of the change log, docs/changes.md) through StrataRest, errors as
+// StrataError with the problem's stable code.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import { makeStack, type TestStack } from '../../test/helpers/app.js';
@@ -65,6 +66,46 @@ describe('StrataRest on Valkey + PostgreSQL', () => {
     await bob.react(m.id, '👍');
     await bob.react(m.id, '👍'); // a set: twice is once
     await bob.unreact(m.id, '👍');
+  });
+
+  it('reads the change log: every kind of change after a cursor, in pages, fields in order; sync with its token', async () => {
+    const alice = client('alice');
+    const bob = client('bob');
+    const c = await alice.createConversation({ members: ['bob'], title: 't1', kind: 'group' });
+    const m = await alice.send(c.id, 'hello'); // cursor 1
+    expect(m.version).toBe(1);
+    const first = await bob.sync();
+    expect(first.conversations.find((x) => x.id === c.id)).toMatchObject({ status: 'joined', cursor: 1, last_seq: 1, title: 't1', changes: [] });
+    await alice.edit(m.id, 'hello!'); // 2
+    await bob.react(m.id, '👍'); // 3
+    await alice.addMember(c.id, 'carol'); // 4
+    await alice.setRole(c.id, 'carol', 'admin'); // 5
+    await alice.updateConversation(c.id, { title: 't2' }); // 6
+    await alice.delete(m.id); // 7
+
+    const page1 = await bob.changes(c.id, 1, 3);
+    expect(page1).toMatchObject({ cursor: 7, has_more: true });
+    expect(page1.changes.map((x) => `${x.cursor} ${x.type}`)).toEqual(['2 edit', '3 reaction', '4 member']);
+    const [edit, reaction, added] = page1.changes;
+    expect(edit).toEqual({ type: 'edit', cursor: 2, message: { ...m, version: 2, text: 'hello!', edited_at: expect.any(String) } });
+    expect(Object.keys(reaction)).toEqual(['type', 'cursor', 'conversation_id', 'message_id', 'user', 'reaction', 'removed', 'at']);
+    expect(reaction).toMatchObject({ conversation_id: c.id, message_id: m.id, user: 'bob', reaction: '👍', removed: false });
+    expect(Object.keys(added)).toEqual(['type', 'cursor', 'conversation_id', 'user', 'role', 'change', 'by', 'at']);
+    expect(added).toMatchObject({ user: 'carol', role: 'member', change: 'added', by: 'alice' });
+    const page2 = await bob.changes(c.id, 4);
+    expect(page2).toMatchObject({ cursor: 7, has_more: false });
+    const [role, title, deleted] = page2.changes;
+    expect(role).toMatchObject({ type: 'member', cursor: 5, user: 'carol', role: 'admin', change: 'role', by: 'alice' });
+    expect(Object.keys(title)).toEqual(['type', 'cursor', 'conversation_id', 'title', 'by', 'at']);
+    expect(title).toMatchObject({ cursor: 6, conversation_id: c.id, title: 't2', by: 'alice' });
+    expect(deleted).toMatchObject({ type: 'delete', cursor: 7, message: { id: m.id, version: 7, text: null, deleted_at: expect.any(String) } });
+
+    const next = await bob.sync(first.token);
+    const entry = next.conversations.find((x) => x.id === c.id);
+    expect(entry).toMatchObject({ status: 'changed', cursor: 7, title: 't2', has_more: false });
+    expect(entry?.changes).toEqual([...page1.changes, ...page2.changes]);
+    expect((await bob.sync(next.token)).conversations.find((x) => x.id === c.id)).toMatchObject({ status: 'unchanged', changes: [] });
+    await expect(bob.sync('no-such-token')).rejects.toMatchObject({ status: 410, code: 'RELOAD_REQUIRED' });
   });
 
   it('turns a rejected token into StrataError UNAUTHENTICATED', async () => {

@@ -373,4 +373,24 @@ describe('StrataSocket by cursor', () => {
     expect(resumes(FakeWs.last)[0]).toMatchObject({ after_cursor: 10 });
     socket.close();
   });
+
+  it('a resume refused because another of the same conversation still runs is left to that one', async () => {
+    const { socket, calls, cursors, reloads } = makeWithRest(() => ({ status: 500, body: {} }));
+    socket.track(conv, 0, 3);
+    await connected(socket);
+    const ws = FakeWs.last;
+    socket.reset(conv, 5); // the app reloaded it meanwhile: a second resume, while the first runs
+    const [running, second] = resumes(ws);
+    expect(second).toMatchObject({ after_cursor: 5 });
+    ws.push({ type: 'error', ref: second.ref, code: 'VALIDATION_FAILED', detail: 'a resume of this conversation is already running on this socket' });
+    ws.push(ch.title(4, 'older')); // the running one replays from 3: at or before 5, dropped
+    ws.push(ch.title(5, 'old'));
+    ws.push(ch.title(6, 'new'));
+    ws.push({ type: 'resumed', ref: running.ref, conversation_id: conv, cursor: 6 });
+    expect(cursors).toEqual([6]);
+    expect(calls).toEqual([]); // no REST catch-up
+    expect(reloads).toEqual([]);
+    expect(resumes(ws)).toHaveLength(2);
+    socket.close();
+  });
 });

@@ -404,6 +404,9 @@ export class StrataSocket {
     t.resuming = false;
     if (code === 'RELOAD_REQUIRED') return this.reload(conversationId, t, code);
     if (GONE.has(code)) return void this.tracks.delete(conversationId);
+    // Another resume of it is still running on this socket (after a reset() or a REST catch-up):
+    // that one replays from an older position, and its `resumed` checks for what is still missing.
+    if (code === 'VALIDATION_FAILED') return;
     // RESUME_TOO_FAR (or any other refusal): page through REST, then resume the live tail
     const catchUp = t.cursor === undefined ? this.catchUpByRest(conversationId) : this.pageChanges(conversationId, t);
     catchUp.catch(() => {
