@@ -34,6 +34,7 @@ const HTTP_ONLY: Record<string, string> = {
   MEMBER_EXISTS: 'membership changes are REST only',
   LAST_OWNER: 'membership changes are REST only',
   EXPORT_NOT_FOUND: 'archive jobs are REST only',
+  EDIT_CONFLICT: 'edits and deletes are REST only (PATCH / DELETE /v1/messages/{id})',
 };
 
 type Json = Record<string, any>;
