@@ -233,6 +233,10 @@ describe('AsyncAPI (docs/asyncapi.yaml)', () => {
       await bob.waitFor((f) => f.type === 'delete');
       bob.send({ type: 'resume', ref: 'r', conversation_id: conv.id, after_seq: 0 });
       await bob.waitFor((f) => f.type === 'resumed' && f.ref === 'r');
+      await rest('alice', 'PATCH', `/v1/conversations/${conv.id}`, { title: 'launch' });
+      await bob.waitFor((f) => f.type === 'conversation');
+      bob.send({ type: 'resume', ref: 'rc', conversation_id: conv.id, after_cursor: 0 });
+      await bob.waitFor((f) => f.type === 'resumed' && f.ref === 'rc');
       alice.send({ type: 'hello' });
       await alice.waitFor((f) => f.type === 'error' && f.code === 'UNKNOWN_FRAME_TYPE');
       alice.send({ type: 'send', ref: 'x', conversation_id: '0191b2c4-5d6e-7f80-9a1b-2c3d4e5f6a7b', text: 'no' });

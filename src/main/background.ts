@@ -20,7 +20,7 @@ export function backgroundServices(deps: Deps, logger: Pick<FastifyBaseLogger, '
       logger.error({ entry: entry.id, partition: entry.partition, error }, 'persist entry moved to dead letters');
     },
   });
-  const services: Service[] = [persist, backlogGauge(deps)];
+  const services: Service[] = [persist, backlogGauge(deps), changePruner(deps, logger)];
   if (deps.archive && deps.archiving) {
     services.push(new ArchiverService(deps.archive, deps.archiving.source, deps.archiving.leases, {
       policy: { days: config.retentionDays, keepLast: config.retentionKeepLast },
@@ -29,6 +29,29 @@ export function backgroundServices(deps: Deps, logger: Pick<FastifyBaseLogger, '
     }));
   }
   return services;
+}
+
+/**
+ * Drops changes older than CHANGE_RETENTION_DAYS from the warm store, hourly (docs/changes.md):
+ * a client behind what is kept gets RELOAD_REQUIRED. Every process may run it: the delete is
+ * idempotent and the floor only ever rises.
+ */
+function changePruner(deps: Deps, logger: Pick<FastifyBaseLogger, 'warn' | 'info'>): Service {
+  return {
+    name: 'change-pruner',
+    async run(signal) {
+      while (!signal.aborted) {
+        const before = new Date(Date.now() - deps.config.changeRetentionDays * 86_400_000).toISOString();
+        try {
+          const n = await deps.store.pruneChanges(before);
+          if (n > 0) logger.info({ pruned: n, before }, 'change log pruned');
+        } catch (err) {
+          logger.warn({ err }, 'change log prune failed; retrying next hour');
+        }
+        await sleep(3_600_000, signal);
+      }
+    },
+  };
 }
 
 /** Samples each partition's backlog into the strata_persist_backlog gauge. */

@@ -19,6 +19,13 @@ export function reactionRoutes(app: FastifyInstance, svc: ReactionService) {
     return reply.code(204).send();
   });
 
+  app.get<{ Params: { id: string } }>('/v1/messages/:id/reactions', {
+    schema: {
+      tags, security, params: Type.Object({ id: Type.String({ format: 'uuid' }) }), summary: 'Every reaction on a message (members only)',
+      response: { 200: Type.Object({ reactions: Type.Array(Type.Object({ user: Type.String(), reaction: Type.String(), created_at: Type.String({ format: 'date-time' }) })) }) },
+    },
+  }, async (req) => ({ reactions: await svc.list(req.user.user, req.params.id) }));
+
   app.delete<{ Params: { id: string; reaction: string } }>('/v1/messages/:id/reactions/:reaction', { schema: schema('Remove my reaction') }, async (req, reply) => {
     await svc.set(req.user.user, req.params.id, req.params.reaction, false);
     return reply.code(204).send();

@@ -6,10 +6,17 @@
 import type { ChangeLog } from '../changes/change-log.js';
 import { AppError } from '../errors.js';
 import type { EditService } from '../messages/edits.js';
-import type { ReactionStore } from '../store/reaction-store.js';
+import type { ReactionRow, ReactionStore } from '../store/reaction-store.js';
 
 export class ReactionService {
   constructor(private edits: EditService, private store: ReactionStore, private changes: ChangeLog) {}
+
+  /** The message's reactions, ordered by time then user (a member's full load; changes keep it current). */
+  async list(user: string, messageId: string): Promise<ReactionRow[]> {
+    const m = await this.edits.load(user, messageId);
+    const rows = await this.store.reactions(m.id);
+    return rows.sort((a, b) => a.created_at.localeCompare(b.created_at) || a.user.localeCompare(b.user) || a.reaction.localeCompare(b.reaction));
+  }
 
   async set(user: string, messageId: string, reaction: string, on: boolean): Promise<void> {
     const m = await this.edits.load(user, messageId);
