@@ -60,13 +60,13 @@ export async function runArchive(archive: Archive, source: ArchiveSource, leases
         const counting: ArchiveSource = {
           listForArchive: (id, after, upTo, limit) => source.listForArchive(id, after, upTo, limit),
           conversationsToArchive: (p, now) => source.conversationsToArchive(p, now),
-          async deleteArchived(id, upTo) {
+          async deleteArchived(id, upTo, archived) {
             if (upTo > through) {
               progress.rows_archived += upTo - through;
               through = upTo;
               opts.onProgress?.({ ...progress });
             }
-            return source.deleteArchived(id, upTo);
+            return source.deleteArchived(id, upTo, archived);
           },
         };
         out.results.push(await archive.archiveConversation(counting, c.conversationId, c.upToSeq));

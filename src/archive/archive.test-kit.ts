@@ -68,10 +68,10 @@ export function crashMidDelete(inner: ArchiveSource, lowestWarmSeq: () => Promis
   return {
     listForArchive: (c, a, u, l) => inner.listForArchive(c, a, u, l),
     conversationsToArchive: (p, n) => inner.conversationsToArchive(p, n),
-    async deleteArchived(c, upTo) {
-      if (calls++ < passThrough) return inner.deleteArchived(c, upTo);
+    async deleteArchived(c, upTo, archived) {
+      if (calls++ < passThrough) return inner.deleteArchived(c, upTo, archived);
       const lo = await lowestWarmSeq();
-      await inner.deleteArchived(c, Math.floor((lo + upTo) / 2));
+      await inner.deleteArchived(c, Math.floor((lo + upTo) / 2), archived);
       throw new Crash(`crash mid-delete of ${c} ≤ ${upTo}`);
     },
   };

@@ -16,7 +16,9 @@
 // manifest; unlisted files are removed) and nothing is lost (warm rows go only after the commit).
 // Concurrency: one archiver per conversation at a time. Calls in one process are serialized per
 // conversation here; across processes the caller (retention worker) must hold a lease.
-// Archived messages are immutable: edits/deletes of seq ≤ archivedThrough() get MESSAGE_ARCHIVED.
+// Archived files are immutable: an edit/delete of an archived message is kept in the warm store
+// as an overlay (store/change-store.ts), applied over these rows on read (messages/history.ts);
+// a row changed between step 2 and step 5 becomes an overlay in step 5 (ArchiveSource.deleteArchived).
 import { createHash } from 'node:crypto';
 import type { Message } from '../model/message.js';
 import type { ArchiveSource, RetentionPolicy } from '../store/archive-source.js';
@@ -116,7 +118,8 @@ export class Archive {
       result.archived += run.length;
       result.archivedThrough = m.archived_through;
       for (const key of replaced) await this.objects.delete(key);
-      result.deleted += await source.deleteArchived(conversationId, m.archived_through);
+      // a row changed since it was read stays as an overlay (its version is not the archived one)
+      result.deleted += await source.deleteArchived(conversationId, m.archived_through, new Map(run.map((r) => [r.seq, r.version])));
       if (run.length < rows.length) break;
     }
     return result;

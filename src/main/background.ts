@@ -9,7 +9,7 @@ import type { FastifyBaseLogger } from 'fastify';
 
 export function backgroundServices(deps: Deps, logger: Pick<FastifyBaseLogger, 'warn' | 'error' | 'info'>): Service[] {
   const { config, log, store, metrics } = deps;
-  const persist = new StreamConsumer(log, new PersistHandler(store, metrics, deps.persisted), {
+  const persist = new StreamConsumer(log, new PersistHandler(store, metrics, deps.persisted, deps.archive && ((c) => deps.archive!.archivedThrough(c))), {
     batch: config.persistBatch,
     intervalMs: config.persistIntervalMs,
     claimIdleMs: config.persistClaimIdleMs,

@@ -77,7 +77,7 @@ export function sqlAdapters(store: SqlStore) {
     receipts: new SqlReceipts(store.db, store.dialect),
     reactions: new SqlReactions(store.db),
     leases: new SqlLeases(store.db),
-    archiveSource: new SqlArchiveSource(store.db),
+    archiveSource: new SqlArchiveSource(store.db, store.dialect),
   };
 }
 

@@ -7,20 +7,22 @@
 // moments ago, on any node). The ring's copy, when it holds one, is the latest version: the
 // change is built on it and refused by the hot tier if another change got there first
 // (then it is rebuilt on the new version, up to three times).
-// Archived messages are immutable (docs/archive.md): seq ≤ the conversation's archive watermark
-// → 409 MESSAGE_ARCHIVED. With an archive, a change is accepted under the conversation's
-// archive lease and the lease is held until the warm store has it, so an archiver run (which
-// takes the same lease, reads rows, writes Parquet, then deletes them) never drops a change.
+// Archived messages are changed like any other: the archive's Parquet files never change, the
+// persist worker keeps the new version as an overlay in the warm store (store/change-store.ts)
+// and history applies it on read (messages/history.ts withOverlays), so every tier answers the
+// same page. An archiver run needs no lease against edits: a row changed while it runs is kept
+// as an overlay by its delete step (store/archive-source.ts deleteArchived).
 import type { ChangeLog } from '../changes/change-log.js';
 import type { Access } from '../conversations/access.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { newHolder } from '../store/leases.js';
+import type { ColdReader } from './history.js';
 import type { IngestService } from './ingest.js';
 import { parseMessage, versionTemplate, type Message } from '../model/message.js';
 
 export class EditService {
-  constructor(private deps: Deps, private access: Access, private ingest: IngestService, private changes: ChangeLog) {}
+  /** `cold`: the archive with overlays applied (history.ts withOverlays), when one is wired. */
+  constructor(private deps: Deps, private access: Access, private ingest: IngestService, private changes: ChangeLog, private cold?: ColdReader) {}
 
   edit(user: string, id: string, text: string): Promise<Message> {
     return this.change(user, id, (m) => {
@@ -58,49 +60,39 @@ export class EditService {
   async load(user: string, id: string): Promise<Message> {
     let m = await this.deps.store.getMessage(id);
     const where = m ? { conversationId: m.conversation_id, seq: m.seq } : this.ingest.recentIds.get(id) ?? (await this.deps.hot.locateInFlight(id));
-    if (!where) {
-      await this.refuseIfArchived(user, id);
-      throw new AppError('MESSAGE_NOT_FOUND', `message ${id} not found`);
-    }
+    if (!where) return this.loadArchived(user, id);
     if (!(await this.access.role(where.conversationId, user))) throw new AppError('MESSAGE_NOT_FOUND', `message ${id} not found`);
-    if (this.deps.archive && where.seq <= (await this.deps.archive.archivedThrough(where.conversationId))) throw archived(id);
     const ring = await this.deps.hot.readRecent(where.conversationId, { afterSeq: where.seq - 1, limit: 1 });
     const held = ring?.messages[0] ? parseMessage(ring.messages[0]) : undefined;
     if (held?.id === id) m = held;
+    // Sent through this node (or in flight) long ago and archived since: the archive has it.
+    if (!m && this.cold && this.deps.archive && where.seq <= (await this.deps.archive.archivedThrough(where.conversationId))) {
+      const [cold] = await this.cold.readRange(where.conversationId, { afterSeq: where.seq - 1, limit: 1 });
+      if (cold?.id === id) m = cold;
+    }
     // In flight (the hot tier assigned it) but neither in the ring nor stored yet: a burst larger
     // than the ring; its row is moments away.
     if (!m) throw new AppError('UNAVAILABLE', `message ${id} was accepted moments ago and is still being stored; retry shortly`, { retryable: true, retryAfterS: 1 });
     return m;
   }
 
-  /** Throws MESSAGE_ARCHIVED if `id` is an archived message of one of the user's conversations. */
-  private async refuseIfArchived(user: string, id: string): Promise<void> {
-    if (!this.deps.archive) return;
+  /** An archived message of one of the user's conversations, at its latest version (overlay applied). */
+  private async loadArchived(user: string, id: string): Promise<Message> {
+    const notFound = new AppError('MESSAGE_NOT_FOUND', `message ${id} not found`);
+    if (!this.deps.archive || !this.cold) throw notFound;
     const mine = (await this.deps.store.listConversations(user)).map((c) => c.id);
-    if (await this.deps.archive.findMessage(mine, id)) throw archived(id);
+    const at = await this.deps.archive.findMessage(mine, id);
+    if (!at) throw notFound;
+    const [m] = await this.cold.readRange(at.conversationId, { afterSeq: at.seq - 1, limit: 1 });
+    if (m?.id !== id) throw notFound;
+    return m;
   }
 
   /** The change accepted (the message at its new version), or null on a conflict (rebuild it). */
   private async apply(kind: 'edit' | 'delete', m: Message, next: Message): Promise<Message | null> {
-    const leases = this.deps.archiving?.leases;
-    const lease = `archive:${m.conversation_id}`;
-    const holder = newHolder();
-    if (leases && !(await leases.acquire(lease, holder, 40_000))) {
-      throw new AppError('UNAVAILABLE', 'this conversation is being archived right now; retry shortly', { retryable: true, retryAfterS: 2 });
-    }
-    try {
-      if (leases && this.deps.archive && m.seq <= (await this.deps.archive.archivedThrough(m.conversation_id))) throw archived(m.id);
-      const { head, tail } = versionTemplate(next);
-      const out = await this.changes.record(m.conversation_id, { type: kind, message: { seq: m.seq, head, tail, basedOn: m.version } });
-      if (out.status === 'conflict') return null;
-      if (leases && this.deps.config.ackAfter !== 'store') await this.changes.waitStored(m.conversation_id, out.cursor);
-      return parseMessage(head + out.cursor + tail);
-    } finally {
-      await leases?.release(lease, holder);
-    }
+    const { head, tail } = versionTemplate(next);
+    const out = await this.changes.record(m.conversation_id, { type: kind, message: { seq: m.seq, head, tail, basedOn: m.version } });
+    if (out.status === 'conflict') return null;
+    return parseMessage(head + out.cursor + tail);
   }
-}
-
-function archived(id: string): AppError {
-  return new AppError('MESSAGE_ARCHIVED', `message ${id} is archived; archived messages cannot be edited or deleted`);
 }

@@ -8,6 +8,7 @@ import { AppError } from '../errors.js';
 import { messageJson, type Message } from '../model/message.js';
 import { PersistWait } from '../changes/persist-wait.js';
 import type { HistoryQuery } from './schemas.js';
+import type { ChangeStore } from '../store/change-store.js';
 
 export interface Page {
   /** Canonical JSON of each message, ascending by seq. */
@@ -21,6 +22,26 @@ export interface Page {
 /** Reads ranges below the warm store from the archive; wired in when the archive exists. */
 export interface ColdReader {
   readRange(conversationId: string, range: { beforeSeq?: number; afterSeq?: number; limit: number }): Promise<Message[]>;
+}
+
+/**
+ * The archive as history reads it: its rows with the overlays of the warm store applied (an
+ * archived message edited or deleted since, at a higher version), one indexed query per page.
+ */
+export function withOverlays(cold: ColdReader, store: Pick<ChangeStore, 'listOverlays'>): ColdReader {
+  return {
+    async readRange(conversationId, range) {
+      const rows = await cold.readRange(conversationId, range);
+      if (rows.length === 0) return rows;
+      const over = await store.listOverlays(conversationId, rows[0].seq, rows[rows.length - 1].seq);
+      if (over.length === 0) return rows;
+      const bySeq = new Map(over.map((o) => [o.seq, o]));
+      return rows.map((r) => {
+        const o = bySeq.get(r.seq);
+        return o && o.version > r.version ? o : r;
+      });
+    },
+  };
 }
 
 /** Longest a page waits for rows in flight before it is served as the stores have it. */

@@ -7,8 +7,13 @@ import type { Message } from '../model/message.js';
 export interface ArchiveSource {
   /** Warm rows with afterSeq < seq ≤ upToSeq, ascending by seq, at most `limit`. */
   listForArchive(conversationId: string, afterSeq: number, upToSeq: number, limit: number): Promise<Message[]>;
-  /** Deletes warm rows with seq ≤ upToSeq; returns how many. */
-  deleteArchived(conversationId: string, upToSeq: number): Promise<number>;
+  /**
+   * Deletes warm rows with seq ≤ upToSeq; returns how many. A row whose version is not the one
+   * `archived` says the archive holds (changed after it was read, or not in the map: a run
+   * converging after a crash) is kept as an overlay (change-store.ts listOverlays) first, in
+   * the same transaction, with the row locked: a change applied concurrently is never lost.
+   */
+  deleteArchived(conversationId: string, upToSeq: number, archived?: ReadonlyMap<number, number>): Promise<number>;
   /** Conversations with warm rows the policy moves, each with the highest seq to move. */
   conversationsToArchive(policy: RetentionPolicy, now?: Date): Promise<ArchiveCandidate[]>;
 }

@@ -15,8 +15,14 @@ export interface ChangeBounds {
 }
 
 export interface ChangeStore {
-  /** Records the changes and applies the message ones, in one transaction. Returns how many were new. */
-  applyChanges(changes: StoredChange[]): Promise<number>;
+  /**
+   * Records the changes and applies the message ones, in one transaction. Returns how many were
+   * new. A message change whose row is absent lands as an overlay when `archivedThrough` says
+   * its seq is archived, else as the row itself (it overtook its message's insert).
+   */
+  applyChanges(changes: StoredChange[], archivedThrough?: (conversationId: string) => Promise<number>): Promise<number>;
+  /** Overlays (archived messages changed since) with fromSeq ≤ seq ≤ toSeq, ascending. */
+  listOverlays(conversationId: string, fromSeq: number, toSeq: number): Promise<import('../model/message.js').Message[]>;
   /** Change JSON with cursor > afterCursor, ascending, at most `limit`. */
   listChanges(conversationId: string, afterCursor: number, limit: number): Promise<string[]>;
   /** Bounds per conversation, in the order asked (a conversation with no row: {0, 0}). */

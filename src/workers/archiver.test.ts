@@ -85,34 +85,67 @@ describe('archiver service', () => {
   });
 });
 
-describe('edits and a running archiver', () => {
-  it('an edit waits out the conversation\'s archive lease (503 + Retry-After), then applies; after archiving it is MESSAGE_ARCHIVED', async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'strata-edit-lease-'));
-    const s = await makeStack({ archive: new LocalObjectStore(dir) });
+describe('changes of archived messages: overlays', () => {
+  it('an edit accepted while an archiver run moves the message, and edits/deletes/reactions after it, read back from every tier', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'strata-overlay-'));
+    const s = await makeStack({ archive: new LocalObjectStore(dir), config: { recentLimit: 2 } }); // pages below seq 5 are not in the ring
     try {
-      const conv = (await s.services.conversations.create('alice', { members: ['bob'] })).id;
+      const conv = (await s.services.conversations.create('alice', { members: ['bob'], kind: 'group' })).id;
       const sent = [];
-      for (let i = 0; i < 5; i++) sent.push((await s.services.ingest.send('alice', conv, { text: `m${i}` })).message);
-      await eventually('5 rows in the warm store', async () => (await s.deps.store.maxSeq(conv)) >= 5);
+      for (let i = 0; i < 6; i++) sent.push((await s.services.ingest.send('alice', conv, { text: `m${i}` })).message);
+      await eventually('6 rows in the warm store', async () => (await s.deps.store.maxSeq(conv)) >= 6);
       const token = await s.token('alice');
-      const edit = (id: string) => s.app.inject({ method: 'PATCH', url: `/v1/messages/${id}`, headers: { authorization: `Bearer ${token}` }, payload: { text: 'edited' } });
+      const call = async (method: string, url: string, body?: object) => {
+        const r = await s.app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${token}` }, payload: body });
+        return { status: r.statusCode, body: r.body ? r.json() : undefined, tier: r.headers['x-strata-tier'] };
+      };
+      const stored = (cursor: number) => eventually(`change ${cursor} stored`, async () => (await s.deps.store.changeBounds([conv]))[0].last >= cursor);
 
-      // an archiver run holds the lease: the edit must not interleave with it
-      const leases = s.deps.archiving!.leases;
-      const archiver = newHolder();
-      expect(await leases.acquire(`archive:${conv}`, archiver, 60_000)).toBe(true);
-      const busy = await edit(sent[0].id);
-      expect(busy.statusCode).toBe(503);
-      expect(busy.headers['retry-after']).toBe('2');
-      expect((await s.deps.store.getMessage(sent[0].id))?.text).toBe('m0');
-      await leases.release(`archive:${conv}`, archiver);
+      // An archiver run: it reads rows 1..4, and while it writes Parquet an edit of seq 1 is
+      // accepted and stored; its delete step must keep that edit (an overlay), not drop it.
+      const inner = s.deps.archiving!.source;
+      let raced = false;
+      const racing = {
+        conversationsToArchive: inner.conversationsToArchive.bind(inner),
+        deleteArchived: inner.deleteArchived.bind(inner),
+        async listForArchive(c: string, a: number, u: number, l: number) {
+          const rows = await inner.listForArchive(c, a, u, l);
+          if (!raced) {
+            raced = true;
+            const r = await call('PATCH', `/v1/messages/${sent[0].id}`, { text: 'edited during the run' });
+            expect(r.status).toBe(200);
+            await stored(r.body.version);
+          }
+          return rows;
+        },
+      };
+      await s.deps.archive!.archiveConversation(racing, conv, 4);
+      expect(await s.deps.archive!.archivedThrough(conv)).toBe(4);
+      expect(await s.deps.store.getMessage(sent[0].id)).toBeNull(); // moved out of messages…
+      expect((await s.deps.store.listOverlays(conv, 1, 4)).map((m) => [m.seq, m.text])).toEqual([[1, 'edited during the run']]); // …kept as an overlay
 
-      expect((await edit(sent[0].id)).statusCode).toBe(200);
-      await s.deps.archive!.archiveConversation(s.deps.archiving!.source, conv, 3);
-      const late = await edit(sent[1].id);
-      expect(late.statusCode).toBe(409);
-      expect(late.json().code).toBe('MESSAGE_ARCHIVED');
-      expect((await s.services.history.page('alice', conv, {})).messages.map((j) => JSON.parse(j).text)).toEqual(['edited', 'm1', 'm2', 'm3', 'm4']);
+      // after the run: archived messages take edits, deletes and reactions like any other
+      const e2 = await call('PATCH', `/v1/messages/${sent[1].id}`, { text: 'edited after' });
+      expect(e2.status).toBe(200);
+      const d3 = await call('DELETE', `/v1/messages/${sent[2].id}`);
+      expect(d3.status).toBe(200);
+      expect((await call('PUT', `/v1/messages/${sent[3].id}/reactions/ok`)).status).toBe(204);
+      await stored(d3.body.version + 1);
+      expect((await call('GET', `/v1/messages/${sent[3].id}/reactions`)).body.reactions.map((r: { reaction: string }) => r.reaction)).toEqual(['ok']);
+
+      // every tier answers the same page: cold (archive + overlays) for seq 1..4, warm/hot above
+      const page = await call('GET', `/v1/conversations/${conv}/messages?limit=10`);
+      expect(page.body.messages.map((m: { text: string | null }) => m.text)).toEqual(['edited during the run', 'edited after', null, 'm3', 'm4', 'm5']);
+      expect(page.tier).toBe('mixed');
+      const changes = (await call('GET', `/v1/conversations/${conv}/changes?after=0&limit=100`)).body.changes as { type: string; cursor: number; message?: { id: string } }[];
+      const latest = new Map<string, unknown>();
+      for (const c of changes) if (c.message) latest.set(c.message.id, c.message);
+      expect(page.body.messages).toEqual(page.body.messages.map((m: { id: string }) => latest.get(m.id)));
+      // a second edit of an overlaid message lands over it
+      const again = await call('PATCH', `/v1/messages/${sent[0].id}`, { text: 'edited twice' });
+      expect(again.status).toBe(200);
+      await stored(again.body.version);
+      expect((await call('GET', `/v1/conversations/${conv}/messages?limit=1&after=0`)).body.messages[0]).toEqual(again.body);
     } finally {
       await s.close();
       await fs.rm(dir, { recursive: true, force: true });

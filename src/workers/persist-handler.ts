@@ -16,7 +16,11 @@ import { announceCommitted } from '../changes/persist-wait.js';
 
 export class PersistHandler implements BatchHandler {
   /** `persisted` hears 'committed' (conversationId) after each batch: this process's waiters wake (changes/persist-wait.ts). */
-  constructor(private store: Pick<Store, 'applyChanges' | 'insertMessages'>, private metrics?: Metrics, private persisted?: EventEmitter) {}
+  /** `archivedThrough`: the archive's watermark, for a change of an archived message (kept as an overlay). */
+  constructor(
+    private store: Pick<Store, 'applyChanges' | 'insertMessages'>, private metrics?: Metrics, private persisted?: EventEmitter,
+    private archivedThrough?: (conversationId: string) => Promise<number>,
+  ) {}
 
   async handle(entries: LogEntry[]): Promise<void> {
     const changes: StoredChange[] = [];
@@ -27,7 +31,7 @@ export class PersistHandler implements BatchHandler {
       else legacy.push(d);
     }
     if (legacy.length) await this.store.insertMessages(legacy);
-    await this.store.applyChanges(changes);
+    await this.store.applyChanges(changes, this.archivedThrough);
     announceCommitted(this.persisted, [...changes.map((c) => c.conversation_id), ...legacy.map((m) => m.conversation_id)]);
     if (this.metrics) {
       const now = Date.now();

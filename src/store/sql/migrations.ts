@@ -103,6 +103,23 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('created_at', sql.raw(t), (c) => c.notNull())
           .execute();
         await db.schema.createIndex('sync_states_user_idx').on('sync_states').columns(['user_id', 'created_at']).execute();
+        // The latest version of archived messages changed after they were archived (an edit, a
+        // delete): applied over the archive's rows on read (docs/changes.md).
+        await db.schema
+          .createTable('message_overlays')
+          .addColumn('conversation_id', 'text', (c) => c.notNull().references('conversations.id').onDelete('cascade'))
+          .addColumn('seq', 'bigint', (c) => c.notNull())
+          .addColumn('version', 'bigint', (c) => c.notNull())
+          .addColumn('id', 'text', (c) => c.notNull())
+          .addColumn('sender', 'text', (c) => c.notNull())
+          .addColumn('text', 'text')
+          .addColumn('reply_to', 'text')
+          .addColumn('client_id', 'text')
+          .addColumn('created_at', sql.raw(t), (c) => c.notNull())
+          .addColumn('edited_at', sql.raw(t))
+          .addColumn('deleted_at', sql.raw(t))
+          .addPrimaryKeyConstraint('message_overlays_pk', ['conversation_id', 'seq'])
+          .execute();
       },
     },
   };

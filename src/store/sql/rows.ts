@@ -47,3 +47,11 @@ export function toConversationSummary(r: {
     read_seq: Number(r.read_seq),
   };
 }
+
+/** A message as a row of `messages` (or `message_overlays`). */
+export function row(m: Message) {
+  return {
+    conversation_id: m.conversation_id, seq: m.seq, version: m.version, id: m.id, sender: m.sender, text: m.text, reply_to: m.reply_to,
+    client_id: m.client_id, created_at: m.created_at, edited_at: m.edited_at, deleted_at: m.deleted_at,
+  };
+}

@@ -76,6 +76,8 @@ export interface SyncStatesTable {
 }
 
 export interface DB {
+  /** Same columns as messages: archived messages changed after they were archived. */
+  message_overlays: MessagesTable;
   changes: ChangesTable;
   sync_states: SyncStatesTable;
   conversations: ConversationsTable;

@@ -4,14 +4,14 @@
 import type { Kysely } from 'kysely';
 import type { ArchiveCandidate, ArchiveSource, RetentionPolicy } from '../archive-source.js';
 import type { Message } from '../../model/message.js';
-import { toMessage } from './rows.js';
+import { row, toMessage } from './rows.js';
 import { guard } from './errors.js';
 import type { DB } from './schema.js';
 
 const DELETE_CHUNK = 5000;
 
 export class SqlArchiveSource implements ArchiveSource {
-  constructor(private readonly db: Kysely<DB>) {}
+  constructor(private readonly db: Kysely<DB>, private readonly dialect: 'sqlite' | 'postgres' = 'sqlite') {}
 
   listForArchive(conversationId: string, afterSeq: number, upToSeq: number, limit: number): Promise<Message[]> {
     return guard(async () => {
@@ -22,19 +22,34 @@ export class SqlArchiveSource implements ArchiveSource {
     });
   }
 
-  deleteArchived(conversationId: string, upToSeq: number): Promise<number> {
+  deleteArchived(conversationId: string, upToSeq: number, archived?: ReadonlyMap<number, number>): Promise<number> {
     return guard(async () => {
       let total = 0;
       for (;;) {
         // Lowest seqs first: a crash mid-way leaves a suffix, which the next run deletes.
-        const batch = await this.db.selectFrom('messages').select('seq')
-          .where('conversation_id', '=', conversationId).where('seq', '<=', upToSeq)
-          .orderBy('seq', 'asc').limit(DELETE_CHUNK).execute();
-        if (batch.length === 0) return total;
-        const res = await this.db.deleteFrom('messages')
-          .where('conversation_id', '=', conversationId).where('seq', '<=', Number(batch[batch.length - 1].seq))
-          .executeTakeFirst();
-        total += Number(res.numDeletedRows);
+        const n = await this.db.transaction().execute(async (tx) => {
+          let q = tx.selectFrom('messages').selectAll()
+            .where('conversation_id', '=', conversationId).where('seq', '<=', upToSeq)
+            .orderBy('seq', 'asc').limit(DELETE_CHUNK);
+          // locked: a persist worker's edit of one of these waits, then finds it gone (→ overlay)
+          if (this.dialect === 'postgres') q = q.forUpdate();
+          const batch = (await q.execute()).map(toMessage);
+          if (batch.length === 0) return 0;
+          const changed = batch.filter((m) => archived?.get(m.seq) !== m.version);
+          for (let i = 0; i < changed.length; i += 2500) {
+            await tx.insertInto('message_overlays').values(changed.slice(i, i + 2500).map(row))
+              .onConflict((oc) => oc.columns(['conversation_id', 'seq']).doUpdateSet((eb) => ({
+                version: eb.ref('excluded.version'), text: eb.ref('excluded.text'), edited_at: eb.ref('excluded.edited_at'), deleted_at: eb.ref('excluded.deleted_at'),
+              })).where('message_overlays.version', '<', (eb) => eb.ref('excluded.version')))
+              .execute();
+          }
+          const res = await tx.deleteFrom('messages')
+            .where('conversation_id', '=', conversationId).where('seq', '<=', batch[batch.length - 1].seq)
+            .executeTakeFirst();
+          return Number(res.numDeletedRows);
+        });
+        if (n === 0) return total;
+        total += n;
       }
     });
   }

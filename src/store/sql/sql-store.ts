@@ -14,7 +14,7 @@ import { postgresKysely, type PostgresOptions } from './dialect/postgres.js';
 import { sqliteKysely } from './dialect/sqlite.js';
 import { guard, translate } from './errors.js';
 import { migrations } from './migrations.js';
-import { toConversationSummary, toMessage, toRole } from './rows.js';
+import { row, toConversationSummary, toMessage, toRole } from './rows.js';
 import type { DB } from './schema.js';
 
 export type SqlStoreOptions = PostgresOptions;
@@ -148,7 +148,7 @@ export class SqlStore implements Store {
 
   // --- the change log (change-store.ts) -----------------------------------------------------
 
-  applyChanges(changes: StoredChange[]): Promise<number> {
+  applyChanges(changes: StoredChange[], archivedThrough?: (conversationId: string) => Promise<number>): Promise<number> {
     if (changes.length === 0) return Promise.resolve(0);
     return guard(() =>
       this.db.transaction().execute(async (tx) => {
@@ -169,12 +169,17 @@ export class SqlStore implements Store {
         for (const c of apply) {
           if (c.type !== 'edit' && c.type !== 'delete') continue;
           const m = c.message!;
-          // The whole message, over an older version only: an edit that overtakes its message's
-          // insert (two workers) writes the row itself, and the insert then finds it there.
-          await tx.insertInto('messages').values(row(m))
-            .onConflict((oc) => oc.columns(['conversation_id', 'seq']).doUpdateSet({
-              text: m.text, edited_at: m.edited_at, deleted_at: m.deleted_at, version: m.version,
-            }).where('messages.version', '<', m.version))
+          const set = { text: m.text, edited_at: m.edited_at, deleted_at: m.deleted_at, version: m.version };
+          const res = await tx.updateTable('messages').set(set)
+            .where('conversation_id', '=', m.conversation_id).where('seq', '=', m.seq).where('version', '<', m.version).executeTakeFirst();
+          if (Number(res.numUpdatedRows) > 0) continue;
+          const held = await tx.selectFrom('messages').select('version').where('conversation_id', '=', m.conversation_id).where('seq', '=', m.seq).executeTakeFirst();
+          if (held) continue; // a newer version is there already
+          // No row: archived (the archiver moved it out), or not inserted yet (this change
+          // overtook its message's insert on another worker: the insert will find the row).
+          const archived = archivedThrough ? m.seq <= (await archivedThrough(m.conversation_id)) : false;
+          await tx.insertInto(archived ? 'message_overlays' : 'messages').values(row(m))
+            .onConflict((oc) => oc.columns(['conversation_id', 'seq']).doUpdateSet(set).where(archived ? 'message_overlays.version' : 'messages.version', '<', m.version))
             .execute();
         }
         const top = new Map<string, number>();
@@ -185,6 +190,14 @@ export class SqlStore implements Store {
         return apply.length;
       }),
     );
+  }
+
+  listOverlays(conversationId: string, fromSeq: number, toSeq: number): Promise<Message[]> {
+    return guard(async () => {
+      const rows = await this.db.selectFrom('message_overlays').selectAll()
+        .where('conversation_id', '=', conversationId).where('seq', '>=', fromSeq).where('seq', '<=', toSeq).orderBy('seq').execute();
+      return rows.map(toMessage);
+    });
   }
 
   listChanges(conversationId: string, afterCursor: number, limit: number): Promise<string[]> {
@@ -294,13 +307,6 @@ export class SqlStore implements Store {
     });
   }
 
-}
-
-function row(m: Message) {
-  return {
-    conversation_id: m.conversation_id, seq: m.seq, version: m.version, id: m.id, sender: m.sender, text: m.text, reply_to: m.reply_to,
-    client_id: m.client_id, created_at: m.created_at, edited_at: m.edited_at, deleted_at: m.deleted_at,
-  };
 }
 
 /** Inserts what is absent (same conversation_id and seq: left as it is); advances last_seq. */
