@@ -347,7 +347,8 @@ export async function verify(store: SqlStore, convs: string[], acked: Iterable<A
     const m = byId.get(a.id);
     if (!m || m.seq !== a.seq || m.conversation_id !== a.send.conv || m.client_id !== a.send.clientId) {
       lost++;
-      note(`lost: ${a.send.user}/${a.send.clientId} acked as ${a.id} seq ${a.seq}, stored ${m ? `seq ${m.seq}` : 'nowhere'}`);
+      const holder = rows.get(a.send.conv)?.find((r) => r.seq === a.seq);
+      note(`lost: ${a.send.user}/${a.send.clientId} acked (${a.status}) as ${a.id} seq ${a.seq}; stored ${m ? `at seq ${m.seq}` : 'nowhere'}; seq ${a.seq} holds ${holder ? `${holder.id} (${holder.sender}/${holder.client_id})` : 'nothing'}`);
     }
   }
   let duplicated = 0;
