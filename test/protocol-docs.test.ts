@@ -22,6 +22,7 @@ const ASYNCAPI_FILE = 'docs/asyncapi.yaml';
 
 /** Codes no frame carries, each with the reason; every other code of src/errors.ts must be in the document. */
 const HTTP_ONLY: Record<string, string> = {
+  MESSAGE_ARCHIVED: 'retired with the change log: no answer carries it any more',
   UNAUTHENTICATED: 'a bad token is refused with HTTP 401 before the upgrade; no socket, no frame',
   FORBIDDEN: 'sender / owner / operator checks guard REST routes only (edit, delete, receipts, members, admin)',
   NOT_FOUND: 'no such HTTP route',

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LocalObjectStore } from '../archive/local-object-store.js';
 import { createSqlStore, type SqlStore } from '../store/sql/sql-store.js';
 import { SqlLeases } from '../store/sql/sql-leases.js';
+import type { Message } from '../model/message.js';
 import { makeStack } from '../../test/helpers/app.js';
 import { eventually } from '../../test/helpers/eventually.js';
 import { holderIsDead, newHolder } from '../store/leases.js';
@@ -91,7 +92,7 @@ describe('changes of archived messages: overlays', () => {
     const s = await makeStack({ archive: new LocalObjectStore(dir), config: { recentLimit: 2 } }); // pages below seq 5 are not in the ring
     try {
       const conv = (await s.services.conversations.create('alice', { members: ['bob'], kind: 'group' })).id;
-      const sent = [];
+      const sent: Message[] = [];
       for (let i = 0; i < 6; i++) sent.push((await s.services.ingest.send('alice', conv, { text: `m${i}` })).message);
       await eventually('6 rows in the warm store', async () => (await s.deps.store.maxSeq(conv)) >= 6);
       const token = await s.token('alice');
