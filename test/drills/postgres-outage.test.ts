@@ -56,6 +56,7 @@ describe('drill 3: PostgreSQL stopped for 20 s mid-burst', () => {
       let ackedAtStop = 0;
       let ackedAtStart = 0;
       let cold = 'not probed';
+      let readyDuringOutage = 'not probed';
       const phases = (async () => {
         const before = burst.acked.size + AROUND;
         if (!(await until(() => burst.acked.size >= before, 60_000))) throw new Error('no progress before the outage');
@@ -68,6 +69,8 @@ describe('drill 3: PostgreSQL stopped for 20 s mid-burst', () => {
           method: 'POST', headers: { authorization: `Bearer ${tokens.dave}`, 'content-type': 'application/json' },
           body: JSON.stringify({ text: 'cold', client_id: 'd3-cold' }), signal: AbortSignal.timeout(30_000),
         }).catch((e: Error) => e);
+        const ready = await fetch(`${urls[0]}/readyz`, { signal: AbortSignal.timeout(10_000) }).then(async (r) => `${r.status}_store_${((await r.json()) as { store?: string }).store}`, (e: Error) => `error_${e.message}`);
+        readyDuringOutage = ready;
         cold = res instanceof Error ? `error_${res.message}` : `${res.status}${res.headers.get('retry-after') ? `_retry-after_${res.headers.get('retry-after')}` : '_no_retry-after'}`;
         // the outage lasts OUTAGE_MS: its length is the drill's parameter, polled by the clock
         await until(() => Date.now() >= outageEnds, OUTAGE_MS + 1000, 50);
@@ -89,13 +92,14 @@ describe('drill 3: PostgreSQL stopped for 20 s mid-burst', () => {
       const badOutcomes = [...burst.outcomes.keys()].filter((k) => !['200', '201', '503'].includes(k));
       report(3, 'postgres outage 20s', v.counts, {
         acked_during_outage: ackedAtStart - ackedAtStop, retried: burst.retried, gave_up: burst.gaveUp.length, outcomes: burst.outcomeSummary(),
-        bad_outcomes: badOutcomes.length, cold_probe: cold, pages: v.tiers, drain_ms: drainMs, drained: String(isDrained), total_ms: Date.now() - t0,
+        bad_outcomes: badOutcomes.length, readyz_mid_outage: readyDuringOutage, cold_probe: cold, pages: v.tiers, drain_ms: drainMs, drained: String(isDrained), total_ms: Date.now() - t0,
       });
       if (v.examples.length) console.log(v.examples.join('\n'));
       if (burst.unexpected.length) console.log(`unexpected answers: ${burst.unexpected.join(' | ')}`);
       expect(badOutcomes).toEqual([]);
       expect(burst.gaveUp).toEqual([]);
       expect(ackedAtStart - ackedAtStop).toBeGreaterThan(0);
+      expect(readyDuringOutage).toBe('503_store_unreachable'); // the outage was real
       expect({ lost: v.counts.lost, duplicated: v.counts.duplicated, gaps: v.counts.gaps, tier_mismatches: v.counts.tier_mismatches })
         .toEqual({ lost: 0, duplicated: 0, gaps: 0, tier_mismatches: 0 });
     } finally {
