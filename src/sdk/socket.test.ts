@@ -393,4 +393,21 @@ describe('StrataSocket by cursor', () => {
     expect(resumes(ws)).toHaveLength(2);
     socket.close();
   });
+
+  it('RELOAD_REQUIRED for a position reset() has replaced meanwhile is not a reload: the new position resumes', async () => {
+    const { socket, reloads, cursors } = makeWithRest(() => ({ status: 500, body: {} }));
+    socket.track(conv, 0, 1);
+    await connected(socket);
+    const ws = FakeWs.last;
+    socket.reset(conv, 4, 3); // the app reloaded it (its sync said `reload`) before the socket heard
+    const [old, mine] = resumes(ws);
+    ws.push({ type: 'error', ref: mine.ref, code: 'VALIDATION_FAILED', detail: 'a resume of this conversation is already running on this socket' });
+    ws.push({ type: 'error', ref: old.ref, code: 'RELOAD_REQUIRED', detail: 'cursor 1 is older than the changes kept' });
+    expect(reloads).toEqual([]);
+    expect(socket.cursor(conv)).toBe(4);
+    expect(resumes(ws).map((r) => r.after_cursor)).toEqual([1, 4, 4]);
+    ws.push(ch.title(5, 'after the reload'));
+    expect(cursors).toEqual([5]);
+    socket.close();
+  });
 });

@@ -96,7 +96,8 @@ export class StrataSocket {
   private listeners = new Map<string, Set<Listener>>();
   private pending = new Map<string, PendingSend>();
   private tracks = new Map<string, Track>();
-  private resumeRefs = new Map<string, string>();
+  /** Resumes in flight: their conversation, and the position (track) each was sent for. */
+  private resumeRefs = new Map<string, { conv: string; track: Track }>();
   private attempt = 0;
   private onReady: (() => void) | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -338,7 +339,7 @@ export class StrataSocket {
     if (t.reloading) return;
     const ref = newId();
     t.resuming = true;
-    this.resumeRefs.set(ref, conversationId);
+    this.resumeRefs.set(ref, { conv: conversationId, track: t });
     const from = t.cursor === undefined ? { after_seq: t.lastSeq } : { after_cursor: t.cursor };
     this.write({ type: 'resume', ref, conversation_id: conversationId, ...from });
   }
@@ -368,7 +369,7 @@ export class StrataSocket {
         this.deliver(f.message);
         return;
       case 'resumed': {
-        const conv = this.resumeRefs.get(f.ref) ?? f.conversation_id;
+        const conv = this.resumeRefs.get(f.ref)?.conv ?? f.conversation_id;
         this.resumeRefs.delete(f.ref);
         const t = this.tracks.get(conv);
         if (t) {
@@ -385,10 +386,10 @@ export class StrataSocket {
           this.pending.delete(f.ref);
           p.reject(Object.assign(new Error(`${f.code}: ${f.detail}`), { code: f.code }));
         }
-        const conv = f.ref ? this.resumeRefs.get(f.ref) : undefined;
-        if (conv) {
+        const resume = f.ref ? this.resumeRefs.get(f.ref) : undefined;
+        if (resume) {
           this.resumeRefs.delete(f.ref);
-          this.onResumeError(conv, f.code);
+          this.onResumeError(resume.conv, resume.track, f.code);
         }
         this.emit('error', f);
         return;
@@ -398,10 +399,17 @@ export class StrataSocket {
     }
   }
 
-  private onResumeError(conversationId: string, code: string) {
+  private onResumeError(conversationId: string, sentFor: Track, code: string) {
     const t = this.tracks.get(conversationId);
     if (!t) return;
     t.resuming = false;
+    if (t !== sentFor) {
+      // a resume from a position reset() has replaced since (e.g. RELOAD_REQUIRED for a cursor the
+      // app has reloaded past): not this position's answer; resume this one (its own resume may
+      // have been refused while that one ran)
+      if (!t.reloading) this.resume(conversationId, t);
+      return;
+    }
     if (code === 'RELOAD_REQUIRED') return this.reload(conversationId, t, code);
     if (GONE.has(code)) return void this.tracks.delete(conversationId);
     // Another resume of it is still running on this socket (after a reset() or a REST catch-up):

@@ -192,21 +192,23 @@ describe('web page in Chromium', () => {
     const small = await startStrataServer({ DATABASE_URL: databaseUrl, CHANGE_RING_LIMIT: '2' });
     const db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
+    let bob: { page: Page; problems: string[] } | undefined;
     try {
       const alice = new StrataRest({ baseUrl: small.url, token: await small.token('alice') });
       const conv = await alice.createConversation({ members: ['bob'], title: 'old news' });
       const first = await alice.send(conv.id, 'first'); // cursor 1
 
-      const bob = await page(1100, 760, small.url);
-      const sockets = sentFrames(bob.page);
-      await signIn(bob.page, small.url, 'bob');
-      await bob.page.locator('.conn[data-state=open]').waitFor();
-      await bob.page.locator('.conv', { hasText: 'old news' }).click();
-      await bob.page.locator('.msg[data-seq="1"]').waitFor();
-      await bob.page.locator('.conversation').evaluate((el) => el.setAttribute('data-before-reload', ''));
-      const reloaded = await noReloadProbe(bob.page);
-      await bob.page.context().setOffline(true);
-      await bob.page.locator('.conn[data-state=offline]').waitFor();
+      const reader = await page(1100, 760, small.url);
+      bob = reader;
+      const sockets = sentFrames(reader.page);
+      await signIn(reader.page, small.url, 'bob');
+      await reader.page.locator('.conn[data-state=open]').waitFor();
+      await reader.page.locator('.conv', { hasText: 'old news' }).click();
+      await reader.page.locator('.msg[data-seq="1"]').waitFor();
+      await reader.page.locator('.conversation').evaluate((el) => el.setAttribute('data-before-reload', ''));
+      const reloaded = await noReloadProbe(reader.page);
+      await reader.page.context().setOffline(true);
+      await reader.page.locator('.conn[data-state=offline]').waitFor();
 
       await alice.edit(first.id, 'first, edited'); // cursor 2
       await alice.send(conv.id, 'second'); // 3
@@ -218,19 +220,20 @@ describe('web page in Chromium', () => {
       await db.query('DELETE FROM changes WHERE conversation_id = $1 AND cursor <= 3', [conv.id]);
       await expect(alice.changes(conv.id, 1)).rejects.toMatchObject({ status: 410, code: 'RELOAD_REQUIRED' });
 
-      await bob.page.context().setOffline(false);
-      await bob.page.locator('.conn[data-state=open]').waitFor({ timeout: 10_000 });
+      await reader.page.context().setOffline(false);
+      await reader.page.locator('.conn[data-state=open]').waitFor({ timeout: 10_000 });
       // resumed from cursor 1 → RELOAD_REQUIRED → the conversation (only) is loaded again
-      await expect.poll(() => bob.page.locator('.conversation[data-before-reload]').count(), { timeout: 10_000 }).toBe(0);
-      await expect.poll(() => bob.page.locator('.msg[data-seq="3"] .text').textContent()).toBe('third');
-      expect(await bob.page.locator('.msg[data-seq="1"] .text').textContent()).toBe('first, edited');
-      expect(await bob.page.locator('.msg[data-seq="2"] .text').textContent()).toBe('second');
-      expect(await bob.page.locator('.msg').count()).toBe(3);
+      await expect.poll(() => reader.page.locator('.conversation[data-before-reload]').count(), { timeout: 10_000 }).toBe(0);
+      await expect.poll(() => reader.page.locator('.msg[data-seq="3"] .text').textContent()).toBe('third');
+      expect(await reader.page.locator('.msg[data-seq="1"] .text').textContent()).toBe('first, edited');
+      expect(await reader.page.locator('.msg[data-seq="2"] .text').textContent()).toBe('second');
+      expect(await reader.page.locator('.msg').count()).toBe(3);
       await expect.poll(() => sockets[1]?.filter((f) => f.type === 'resume' && f.conversation_id === conv.id).map((f) => f.after_cursor))
         .toEqual([1, 4]); // the failed resume, then the one from where the reload left it
       expect(await reloaded()).toEqual({ marker: 'no reload', navigations: 0 });
-      expect(bob.problems).toEqual([]);
+      expect(reader.problems).toEqual([]);
     } finally {
+      await bob?.page.context().close(); // first: a page still reconnecting holds the server's shutdown up
       await db.end();
       await small.stop();
     }

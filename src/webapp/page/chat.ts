@@ -82,20 +82,21 @@ export class ChatApp {
     return r;
   }
 
-  /** Tracks each conversation from where its list entry is: by cursor when the sync knows it. */
+  /** Tracks each conversation by cursor where the sync knows it (else by seq). A position the
+   *  socket already holds is kept: its resume replays what was missed, or says RELOAD_REQUIRED
+   *  itself when the server no longer has it, so a sync's `reload` status needs nothing here
+   *  (the page does not apply the sync's changes: the socket replays them). */
   private track(conversations: ConversationSummary[], sync: SyncResponse | undefined) {
     const s = this.client.socket;
-    const bySync = new Map(sync?.conversations.map((c) => [c.id, c]));
-    for (const c of conversations) {
-      const known = bySync.get(c.id);
-      if (known) s.track(c.id, known.last_seq, known.cursor); // a position already held is kept
-      else if (!sync) s.track(c.id, c.last_seq);
+    if (!sync) {
+      for (const c of conversations) s.track(c.id, c.last_seq);
+      return;
     }
-    for (const c of sync?.conversations ?? []) {
-      if (c.status === 'reload') void this.reload(c.id);
+    for (const c of sync.conversations) {
+      s.track(c.id, c.last_seq, c.cursor);
       if (c.title !== (this.list.summary(c.id)?.title ?? c.title)) this.onTitle(c.id, c.title);
     }
-    if (sync?.left.length) this.left(sync.left);
+    if (sync.left.length) this.left(sync.left);
   }
 
   private forView(conversationId: string) {
