@@ -1,10 +1,12 @@
 // Scenarios run on the Valkey + PostgreSQL stack after ingest/persist/history, in this order
+// (changes and sync: scenarios/changes.ts)
 // (connections runs first of all, on the fresh process: see run.ts).
 import type { Ctx, StackWorld } from '../lib/context.js';
 import { ingestScenario } from './ingest.js';
 import { fanoutScenario } from './fanout.js';
 import { latencyScenario } from './latency.js';
 import { archiveScenario } from './archive.js';
+import { changesScenario, syncScenario } from './changes.js';
 import { gatewayAvailable } from '../lib/gateway.js';
 
 export interface Scenario {
@@ -23,5 +25,7 @@ export const extraScenarios: Scenario[] = [
   },
   { name: 'fan-out', run: fanoutScenario },
   { name: 'latency', run: latencyScenario },
+  { name: 'changes', run: changesScenario },
+  { name: 'sync', run: syncScenario },
   { name: 'archive', run: archiveScenario },
 ];

@@ -1,14 +1,15 @@
 // Scenario "ingest": acked messages/s and ack latency over REST and WebSockets, beside a bare
 // ioredis client calling the same ingest script (auto-pipelined) and redis-benchmark -P 32 of
-// it, all in the same run. Every acked seq is checked: per conversation exactly prev+1…prev+n
+// it, all in the same run; the same two baselines of the ingest before the change log give
+// what the change log costs the message path ("change log cost"). Every acked seq is checked: per conversation exactly prev+1…prev+n
 // (no gap, no duplicate), and the warm store ends with exactly the acked rows.
 import type { Ctx, StackWorld } from '../lib/context.js';
 import { runJob } from '../lib/proc.js';
-import { Samples, summarize, Timeline, type Summary } from '../lib/stats.js';
+import { Samples, Timeline, type Summary } from '../lib/stats.js';
 import { until } from '../lib/stack.js';
 import { warmView } from '../lib/warm.js';
 import type { IngestJob, IngestResult } from '../load/ingest-load.js';
-import type { LuaJob, LuaResult } from '../baselines/lua-ingest.js';
+import { SCRIPT_FILE, type LuaJob, type LuaResult, type LuaScript } from '../baselines/lua-ingest.js';
 import { redisBenchmarkIngest } from '../baselines/redis-benchmark.js';
 
 export interface LoadOutcome {
@@ -99,24 +100,55 @@ export async function driveIngest(ctx: Ctx, sw: StackWorld, o: {
   return { acked, errors, rate: acked / seconds, lat: lat.summary(), timeline, seconds, startMs, endMs, persistCurve: curve, drainedMs, ok };
 }
 
-/** The bare-client and redis-benchmark baselines, once per run. */
+/**
+ * The bare-client and redis-benchmark baselines, once per run: ingest-8.lua (the ceiling the
+ * ingest figures are compared with), the ingest before the change log (bench-only copy,
+ * ingest-before-change-log.lua) with the same load shape on the same redis-server, phases
+ * alternating, for what the change log costs the message path, and change-5.lua (edits and
+ * reactions) with the same shape.
+ */
 export async function ingestBaselines(ctx: Ctx): Promise<{ bare: number; bareLat: Summary; rb: number }> {
   if (ctx.shared.bareIngest) return { bare: ctx.shared.bareIngest, bareLat: JSON.parse(String(ctx.shared.bareLatJson)), rb: ctx.shared.rbIngest };
+  const phaseMs = ctx.q(5_000, 1_500);
   const lua = await runJob<LuaJob, LuaResult>('baselines/lua-ingest.ts', {
     redisUrl: ctx.redisUrl, prefix: `bench-lua-${process.pid}`, convs: 100, partitions: 16, concurrency: 128,
-    durationMs: ctx.q(10_000, 3_000), seed: ctx.seed,
-  }, 120_000);
-  if (lua.errors) ctx.res.check('ingest', 'bare client: every script call created a message', false, `${lua.errors} calls did not answer "created"`);
-  const bareLat = summarize(lua.latencyMs);
-  const rb = await redisBenchmarkIngest(ctx.redisUrl, `bench-rb-${process.pid}`, ctx.q(300_000, 60_000));
-  ctx.shared.bareIngest = lua.acked / lua.seconds;
+    durationMs: phaseMs, phases: ['ingest', 'before', 'before', 'ingest', 'change'], seed: ctx.seed,
+  }, 180_000);
+  const of = (script: LuaScript) => {
+    const ps = lua.phases.filter((p) => p.script === script);
+    const acked = ps.reduce((a, p) => a + p.acked, 0);
+    const lat = new Samples(1 << 16);
+    for (const p of ps) lat.addAll(p.latencyMs);
+    return { rate: acked / ps.reduce((a, p) => a + p.seconds, 0), acked, errors: ps.reduce((a, p) => a + p.errors, 0), lat: lat.summary() };
+  };
+  const now = of('ingest');
+  const before = of('before');
+  const change = of('change');
+  for (const [script, r] of [['ingest', now], ['before', before], ['change', change]] as const) {
+    if (r.errors) ctx.res.check('ingest', `bare client: every ${SCRIPT_FILE[script]} call ${script === 'change' ? 'answered "changed"' : 'created a message'}`, false, `${r.errors} of ${r.errors + r.acked} calls did not`);
+  }
+  const bareLat = now.lat;
+  const rb = await redisBenchmarkIngest(ctx.redisUrl, `bench-rb-${process.pid}`, ctx.q(300_000, 60_000), 'ingest');
+  const rbBefore = await redisBenchmarkIngest(ctx.redisUrl, `bench-rb-${process.pid}`, ctx.q(300_000, 60_000), 'before');
+  ctx.shared.bareIngest = now.rate;
+  ctx.shared.bareChange = change.rate;
   ctx.shared.bareLatJson = JSON.stringify(bareLat);
   ctx.shared.rbIngest = rb.rps;
-  ctx.res.add({ scenario: 'ingest', subject: 'baseline bare ioredis → ingest-6.lua', metric: 'calls/s', value: ctx.shared.bareIngest, unit: '/s', note: 'auto-pipelining, 128 in flight' });
-  ctx.res.add({ scenario: 'ingest', subject: 'baseline bare ioredis → ingest-6.lua', metric: 'p99 latency', value: bareLat.p99, unit: 'ms', note: `p50 ${bareLat.p50.toFixed(2)} ms` });
+  const shape = `auto-pipelining, 128 in flight, 100 conversations; ${Math.round((2 * phaseMs) / 1000)} s in 2 phases alternating with the other script`;
+  ctx.res.add({ scenario: 'ingest', subject: 'baseline bare ioredis → ingest-8.lua', metric: 'calls/s', value: now.rate, unit: '/s', note: shape });
+  ctx.res.add({ scenario: 'ingest', subject: 'baseline bare ioredis → ingest-8.lua', metric: 'p99 latency', value: bareLat.p99, unit: 'ms', note: `p50 ${bareLat.p50.toFixed(2)} ms` });
   ctx.res.latency.push({ scenario: 'ingest', subject: 'bare ioredis script call', p50: bareLat.p50, p99: bareLat.p99, p999: bareLat.p999 });
   ctx.res.add({ scenario: 'ingest', subject: 'baseline redis-benchmark -P 32', metric: 'calls/s', value: rb.rps, unit: '/s', note: rb.command });
-  return { bare: ctx.shared.bareIngest, bareLat, rb: rb.rps };
+  // What the change log costs the message path: the same load through the ingest before it.
+  ctx.res.add({ scenario: 'change log cost', subject: 'bare ioredis → ingest-before-change-log.lua', metric: 'acked msgs/s', value: before.rate, unit: '/s', note: shape });
+  ctx.res.add({ scenario: 'change log cost', subject: 'bare ioredis → ingest-8.lua', metric: 'acked msgs/s vs before', value: now.rate, unit: '/s', baseline: { subject: 'ingest-before-change-log.lua', value: before.rate } });
+  ctx.res.add({ scenario: 'change log cost', subject: 'bare ioredis → ingest-before-change-log.lua', metric: 'p99 latency', value: before.lat.p99, unit: 'ms', note: `p50 ${before.lat.p50.toFixed(2)} ms` });
+  ctx.res.add({ scenario: 'change log cost', subject: 'bare ioredis → ingest-8.lua', metric: 'p99 latency vs before', value: bareLat.p99, unit: 'ms', baseline: { subject: 'ingest-before-change-log.lua p99', value: before.lat.p99 }, note: `p50 ${bareLat.p50.toFixed(2)} ms` });
+  ctx.res.add({ scenario: 'change log cost', subject: 'redis-benchmark -P 32 → ingest-before-change-log.lua', metric: 'acked msgs/s', value: rbBefore.rps, unit: '/s', note: rbBefore.command });
+  ctx.res.add({ scenario: 'change log cost', subject: 'redis-benchmark -P 32 → ingest-8.lua', metric: 'acked msgs/s vs before', value: rb.rps, unit: '/s', baseline: { subject: 'ingest-before-change-log.lua', value: rbBefore.rps } });
+  ctx.res.latency.push({ scenario: 'change log cost', subject: 'bare ioredis ingest before change log', p50: before.lat.p50, p99: before.lat.p99, p999: before.lat.p999 });
+  ctx.res.add({ scenario: 'changes', subject: 'baseline bare ioredis → change-5.lua', metric: 'edits+reactions/s', value: change.rate, unit: '/s', baseline: { subject: 'bare ioredis → ingest-8.lua msgs', value: now.rate }, note: `half edits of ring messages, half reactions; ${shape.split(';')[0]}; ${Math.round(phaseMs / 1000)} s` });
+  return { bare: now.rate, bareLat, rb: rb.rps };
 }
 
 export async function ingestScenario(ctx: Ctx, sw: StackWorld, transport: 'rest' | 'ws', o: { poll?: boolean } = {}): Promise<LoadOutcome> {
@@ -135,5 +167,6 @@ export async function ingestScenario(ctx: Ctx, sw: StackWorld, transport: 'rest'
   ctx.res.add({ scenario: 'ingest', subject, metric: 'p99 ack latency', value: out.lat.p99, unit: 'ms', ...(base ? { baseline: { subject: 'bare ioredis p99', value: base.bareLat.p99 } } : {}) });
   ctx.res.latency.push({ scenario: 'ingest', subject: `${sw.label} ${transport} ack`, p50: out.lat.p50, p99: out.lat.p99, p999: out.lat.p999 });
   if (transport === 'ws' && sw.stack.kind === 'valkey-pg') ctx.shared.maxWsIngest = out.rate;
+  if (transport === 'rest' && sw.stack.kind === 'valkey-pg') ctx.shared.restIngest = out.rate;
   return out;
 }
