@@ -60,6 +60,8 @@ export async function runArchive(archive: Archive, source: ArchiveSource, leases
         const counting: ArchiveSource = {
           listForArchive: (id, after, upTo, limit) => source.listForArchive(id, after, upTo, limit),
           conversationsToArchive: (p, now) => source.conversationsToArchive(p, now),
+          listOverlays: (id, from, to) => source.listOverlays(id, from, to),
+          dropOverlays: (id, folded) => source.dropOverlays(id, folded),
           async deleteArchived(id, upTo, archived) {
             if (upTo > through) {
               progress.rows_archived += upTo - through;

@@ -61,13 +61,16 @@ export function crashAfterPut(inner: ObjectStore, match: (key: string) => boolea
 
 /**
  * An ArchiveSource whose delete stops half-way (rows up to the middle go) and then "crashes";
- * the first `passThrough` delete calls (the converge step of a run) complete normally.
+ * the first `passThrough` delete calls complete normally (the converge step of a run calls
+ * delete only when an interrupted run left rows at or below the watermark).
  */
 export function crashMidDelete(inner: ArchiveSource, lowestWarmSeq: () => Promise<number>, passThrough = 0): ArchiveSource {
   let calls = 0;
   return {
     listForArchive: (c, a, u, l) => inner.listForArchive(c, a, u, l),
     conversationsToArchive: (p, n) => inner.conversationsToArchive(p, n),
+    listOverlays: (c, f, t) => inner.listOverlays(c, f, t),
+    dropOverlays: (c, f) => inner.dropOverlays(c, f),
     async deleteArchived(c, upTo, archived) {
       if (calls++ < passThrough) return inner.deleteArchived(c, upTo, archived);
       const lo = await lowestWarmSeq();

@@ -16,9 +16,11 @@
 // manifest; unlisted files are removed) and nothing is lost (warm rows go only after the commit).
 // Concurrency: one archiver per conversation at a time. Calls in one process are serialized per
 // conversation here; across processes the caller (retention worker) must hold a lease.
-// Archived files are immutable: an edit/delete of an archived message is kept in the warm store
-// as an overlay (store/change-store.ts), applied over these rows on read (messages/history.ts);
-// a row changed between step 2 and step 5 becomes an overlay in step 5 (ArchiveSource.deleteArchived).
+// An edit/delete of an archived message is kept in the warm store as an overlay
+// (store/change-store.ts), applied over these rows on read (messages/history.ts); a row changed
+// between step 2 and step 5 becomes an overlay in step 5 (ArchiveSource.deleteArchived). When
+// step 3 rewrites a small last file, the overlays of its rows are folded into it and dropped
+// after the manifest commit.
 import { createHash } from 'node:crypto';
 import type { Message } from '../model/message.js';
 import type { ArchiveSource, RetentionPolicy } from '../store/archive-source.js';
@@ -103,7 +105,7 @@ export class Archive {
   private async archiveNow(source: ArchiveSource, conversationId: string, upToSeq: number): Promise<ArchiveResult> {
     const m = await this.manifest(conversationId);
     const result: ArchiveResult = { conversationId, archived: 0, deleted: 0, archivedThrough: m.archived_through, files: [] };
-    if (m.archived_through > 0) result.deleted += await source.deleteArchived(conversationId, m.archived_through);
+    if (m.archived_through > 0) result.deleted += await this.converge(source, m);
     await this.removeUnlisted(m);
     while (m.archived_through < upToSeq) {
       const rows = await source.listForArchive(conversationId, m.archived_through, upToSeq, this.batchRows);
@@ -111,10 +113,13 @@ export class Archive {
       const run = contiguousRun(rows, m.archived_through);
       if (run.length < rows.length) result.stalledAt = (run.length ? run[run.length - 1].seq : m.archived_through) + 1;
       if (run.length === 0) break;
-      const replaced = await this.writeFiles(m, run, result);
+      const { replaced, folded } = await this.writeFiles(source, m, run, result);
       m.archived_through = run[run.length - 1].seq;
       m.updated_at = new Date().toISOString();
       await saveManifest(this.objects, m);
+      // the rewritten file holds these overlays' versions now (a crash before this leaves
+      // overlays at the archived version: harmless on read, dropped by the next fold)
+      if (folded.length) await source.dropOverlays(conversationId, folded);
       result.archived += run.length;
       result.archivedThrough = m.archived_through;
       for (const key of replaced) await this.objects.delete(key);
@@ -125,9 +130,29 @@ export class Archive {
     return result;
   }
 
-  /** Uploads the run as one file per partition; returns keys of files merged away. */
-  private async writeFiles(m: Manifest, run: Message[], result: ArchiveResult): Promise<string[]> {
+  /**
+   * Deletes warm rows an interrupted run left at or below the watermark, keeping as overlays
+   * only those whose version differs from the archived copy (changed since).
+   */
+  private async converge(source: ArchiveSource, m: Manifest): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const left = await source.listForArchive(m.conversation_id, 0, m.archived_through, this.batchRows);
+      if (left.length === 0) return deleted;
+      const lo = left[0].seq;
+      const hi = left[left.length - 1].seq;
+      const archived = new Map((await this.readFrom(m, { afterSeq: lo - 1, beforeSeq: hi + 1, limit: hi - lo + 1 })).map((r) => [r.seq, r.version]));
+      deleted += await source.deleteArchived(m.conversation_id, hi, archived);
+    }
+  }
+
+  /**
+   * Uploads the run as one file per partition; returns keys of files merged away, and the
+   * overlays folded into a rewritten file (its rows at their latest version).
+   */
+  private async writeFiles(source: ArchiveSource, m: Manifest, run: Message[], result: ArchiveResult): Promise<{ replaced: string[]; folded: { seq: number; version: number }[] }> {
     const replaced: string[] = [];
+    const folded: { seq: number; version: number }[] = [];
     const groups: Message[][] = [];
     for (const msg of run) {
       const g = groups[groups.length - 1];
@@ -137,7 +162,15 @@ export class Archive {
     const last = m.files[m.files.length - 1];
     if (last && last.rows < this.mergeBelowRows && last.last_seq === run[0].seq - 1
       && last.key.includes(`/${partitionOf(run[0].created_at, this.partitioning)}/`) && last.rows + groups[0].length <= this.batchRows) {
-      groups[0] = [...(await readRows(this.objects, last.key, last.bytes, 0, last.rows, last.sha256)), ...groups[0]];
+      const old = await readRows(this.objects, last.key, last.bytes, 0, last.rows, last.sha256);
+      const overlays = new Map((await source.listOverlays(m.conversation_id, last.first_seq, last.last_seq)).map((o) => [o.seq, o]));
+      const merged = old.map((r) => {
+        const o = overlays.get(r.seq);
+        if (!o || o.version <= r.version) return r;
+        folded.push({ seq: o.seq, version: o.version });
+        return o;
+      });
+      groups[0] = [...merged, ...groups[0]];
       m.files.pop();
       replaced.push(last.key);
     }
@@ -155,7 +188,7 @@ export class Archive {
       m.files.push(entry);
       result.files.push(key);
     }
-    return replaced.filter((k) => !m.files.some((f) => f.key === k));
+    return { replaced: replaced.filter((k) => !m.files.some((f) => f.key === k)), folded };
   }
 
   /** Deletes .parquet files of the conversation the manifest does not list (interrupted runs). */

@@ -285,10 +285,13 @@ describe('StrataSocket by cursor', () => {
     ws.push({ type: 'error', ref: resumes(ws)[0].ref, code: 'RELOAD_REQUIRED', detail: 'cursor 10 is older than the server keeps' });
     expect(reloads).toEqual([`${conv} RELOAD_REQUIRED`]);
     expect(socket.cursor(conv)).toBeUndefined();
+    expect(socket.awaitingReload(conv)).toBe(true);
+    socket.track(conv, 30, 50); // only reset() ends a reload: the app must have loaded it again
     ws.push(ch.title(40, 'kept'));
     ws.push(ch.title(41, 'newer'));
     expect(cursors).toEqual([]); // nothing is applied to a conversation being reloaded
     socket.reset(conv, 40, 20); // the app loaded it again at cursor 40: 41, held meanwhile, applies
+    expect(socket.awaitingReload(conv)).toBe(false);
     expect(cursors).toEqual([41]);
     expect(log).toEqual(['title newer']);
     expect(resumes(ws).at(-1)).toMatchObject({ conversation_id: conv, after_cursor: 41 });

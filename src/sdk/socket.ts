@@ -165,6 +165,11 @@ export class StrataSocket {
     return this.tracks.get(conversationId)?.lastSeq ?? 0;
   }
 
+  /** Whether a conversation waits for the app to load it again and reset() it (after `reload`). */
+  awaitingReload(conversationId: string): boolean {
+    return this.tracks.get(conversationId)?.reloading ?? false;
+  }
+
   /** The cursor of the last change emitted for a conversation (undefined: not positioned by cursor). */
   cursor(conversationId: string): number | undefined {
     return this.tracks.get(conversationId)?.cursor;

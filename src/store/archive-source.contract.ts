@@ -3,7 +3,9 @@
 //   - listForArchive returns whole messages with afterSeq < seq ≤ upToSeq of one conversation,
 //     ascending by seq, at most `limit`, holes in the seqs simply absent;
 //   - deleteArchived removes every row with seq ≤ upToSeq of that conversation only, however
-//     many (the SQL adapter deletes in chunks of 5000), and returns how many it removed;
+//     many (the SQL adapter deletes in chunks of 5000), and returns how many it removed; a row
+//     whose version is not the one `archived` names (or every row, without a map) is kept as
+//     an overlay first; listOverlays reads them, dropOverlays drops those folded (version ≤);
 //   - conversationsToArchive names, sorted by id, each conversation with warm rows the policy
 //     moves and the highest seq to move: keepLast keeps the last keepLast seqs, days keeps
 //     rows created at or after now − days; with both, a row moves only if both select it;
@@ -72,6 +74,21 @@ export function archiveSourceContract(name: string, make: () => Promise<ArchiveS
       expect(await src.deleteArchived(c.id, 0)).toBe(0);
       expect(await src.deleteArchived(`no-${c.id}`, 100)).toBe(0);
       expect(seqs(await src.listForArchive(other.id, 0, 100, 100))).toEqual(range(1, 10));
+    });
+
+    it('keeps a row changed since it was archived as an overlay; folded overlays are dropped', async () => {
+      const c = await conv(range(1, 5));
+      const rows = await src.listForArchive(c.id, 0, 5, 10);
+      const archived = new Map(rows.map((r) => [r.seq, r.version]));
+      archived.set(2, rows[1].version - 1); // seq 2 changed after the archiver read it
+      expect(await src.deleteArchived(c.id, 3, archived)).toBe(3);
+      expect(await src.listOverlays(c.id, 1, 5)).toEqual([rows[1]]);
+      expect(await src.deleteArchived(c.id, 5)).toBe(2); // no map (a run converging after a crash): every row kept
+      expect(seqs(await src.listOverlays(c.id, 1, 5))).toEqual([2, 4, 5]);
+      expect(seqs(await src.listOverlays(c.id, 3, 4))).toEqual([4]);
+      await src.dropOverlays(c.id, [{ seq: 2, version: rows[1].version - 1 }, { seq: 4, version: rows[3].version }]);
+      expect(seqs(await src.listOverlays(c.id, 1, 5))).toEqual([2, 5]); // seq 2's overlay is newer than what was folded
+      expect(await src.listForArchive(c.id, 0, 5, 10)).toEqual([]);
     });
 
     it('deletes more than 5000 rows in one call', async () => {

@@ -14,6 +14,10 @@ export interface ArchiveSource {
    * the same transaction, with the row locked: a change applied concurrently is never lost.
    */
   deleteArchived(conversationId: string, upToSeq: number, archived?: ReadonlyMap<number, number>): Promise<number>;
+  /** Overlays (archived messages changed since) with fromSeq ≤ seq ≤ toSeq, ascending: folded into a file the archiver rewrites. */
+  listOverlays(conversationId: string, fromSeq: number, toSeq: number): Promise<Message[]>;
+  /** Drops overlays now folded into the archive: each (seq, version) given, if its version is still at most that. */
+  dropOverlays(conversationId: string, folded: { seq: number; version: number }[]): Promise<void>;
   /** Conversations with warm rows the policy moves, each with the highest seq to move. */
   conversationsToArchive(policy: RetentionPolicy, now?: Date): Promise<ArchiveCandidate[]>;
 }

@@ -109,6 +109,8 @@ describe('changes of archived messages: overlays', () => {
       const racing = {
         conversationsToArchive: inner.conversationsToArchive.bind(inner),
         deleteArchived: inner.deleteArchived.bind(inner),
+        listOverlays: inner.listOverlays.bind(inner),
+        dropOverlays: inner.dropOverlays.bind(inner),
         async listForArchive(c: string, a: number, u: number, l: number) {
           const rows = await inner.listForArchive(c, a, u, l);
           if (!raced) {
@@ -147,6 +149,17 @@ describe('changes of archived messages: overlays', () => {
       expect(again.status).toBe(200);
       await stored(again.body.version);
       expect((await call('GET', `/v1/conversations/${conv}/messages?limit=1&after=0`)).body.messages[0]).toEqual(again.body);
+
+      // the next run rewrites the small last file with seq 5..6: the overlays are folded into it
+      const before = (await call('GET', `/v1/conversations/${conv}/messages?limit=10`)).body;
+      expect(await s.deps.store.listOverlays(conv, 1, 6)).toHaveLength(3);
+      await s.deps.archive!.archiveConversation(inner, conv, 6);
+      expect(await s.deps.store.listOverlays(conv, 1, 6)).toEqual([]);
+      const files = (await s.deps.archive!.manifest(conv)).files;
+      expect(files.map((f) => [f.first_seq, f.last_seq])).toEqual([[1, 6]]);
+      const after = await call('GET', `/v1/conversations/${conv}/messages?limit=10`);
+      expect(after.tier).toBe('cold');
+      expect(after.body).toEqual(before);
     } finally {
       await s.close();
       await fs.rm(dir, { recursive: true, force: true });

@@ -106,9 +106,19 @@ export class Conn {
   /** A live frame of the conversation other than a message: held, like messages, while the conversation is resumed. */
   deliverOther(conversationId: string, cursor: number | undefined, buf: Buffer): void {
     const held = this.holds.get(conversationId);
-    if (!held) return this.send(buf);
-    held.push({ cursor, buf });
-    if (held.length > 10_000) this.close(CloseCode.SLOW_CONSUMER, 'slow consumer');
+    if (held) {
+      held.push({ cursor, buf });
+      if (held.length > 10_000) this.close(CloseCode.SLOW_CONSUMER, 'slow consumer');
+      return;
+    }
+    // behind a message frame held for its ack: a change never overtakes an earlier one
+    const waiting = this.acking.get(conversationId);
+    if (waiting?.held.length) {
+      waiting.held.push(buf);
+      if (waiting.held.length > 10_000) this.close(CloseCode.SLOW_CONSUMER, 'slow consumer');
+      return;
+    }
+    this.send(buf);
   }
 
   /** Counts a malformed frame in the current window (frames.ts BAD_FRAME_WINDOW_MS); returns the count. */

@@ -54,6 +54,24 @@ export class SqlArchiveSource implements ArchiveSource {
     });
   }
 
+  listOverlays(conversationId: string, fromSeq: number, toSeq: number): Promise<Message[]> {
+    return guard(async () => {
+      const rows = await this.db.selectFrom('message_overlays').selectAll()
+        .where('conversation_id', '=', conversationId).where('seq', '>=', fromSeq).where('seq', '<=', toSeq).orderBy('seq').execute();
+      return rows.map(toMessage);
+    });
+  }
+
+  dropOverlays(conversationId: string, folded: { seq: number; version: number }[]): Promise<void> {
+    return guard(async () => {
+      // one statement per overlay: folds are rare and small (the overlays of one rewritten file)
+      for (const f of folded) {
+        await this.db.deleteFrom('message_overlays')
+          .where('conversation_id', '=', conversationId).where('seq', '=', f.seq).where('version', '<=', f.version).execute();
+      }
+    });
+  }
+
   conversationsToArchive(policy: RetentionPolicy, now = new Date()): Promise<ArchiveCandidate[]> {
     return guard(async () => {
       if (policy.days <= 0 && policy.keepLast <= 0) return [];

@@ -94,6 +94,7 @@ export class ChatApp {
     }
     for (const c of sync.conversations) {
       s.track(c.id, c.last_seq, c.cursor);
+      if (s.awaitingReload(c.id)) void this.reload(c.id); // an earlier reload gave up (offline): again
       if (c.title !== (this.list.summary(c.id)?.title ?? c.title)) this.onTitle(c.id, c.title);
     }
     if (sync.left.length) this.left(sync.left);
