@@ -297,12 +297,16 @@ async function allRows(store: SqlStore, conv: string): Promise<Message[]> {
   return out;
 }
 
-/** Every message of a conversation through GET …/messages pages (latest, then `before`), by seq; tiers counted. */
+/**
+ * Every message of a conversation through GET …/messages pages, by seq; tiers counted. The
+ * latest page is small (40: inside any ring of the drills, served hot), the older ones big
+ * (200, `before`: below a small ring, served warm).
+ */
 async function allPages(url: string, token: string, conv: string, tiers: Map<string, number>): Promise<Map<number, string>> {
   const out = new Map<number, string>();
   let before: number | undefined;
   for (let i = 0; i < 1000; i++) {
-    const q = before === undefined ? '?limit=200' : `?limit=200&before=${before}`;
+    const q = before === undefined ? '?limit=40' : `?limit=200&before=${before}`;
     const res = await fetch(`${url}/v1/conversations/${conv}/messages${q}`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(30_000) });
     if (res.status !== 200) throw new Error(`GET history via ${url}: ${res.status} ${await res.text()}`);
     const tier = res.headers.get('x-strata-tier') ?? '?';
@@ -320,7 +324,12 @@ export interface Counts { acked: number; stored: number; lost: number; duplicate
 
 export async function verify(store: SqlStore, convs: string[], acked: Iterable<Acked>, readers: { url: string; token: string }[]): Promise<{ counts: Counts; tiers: string; examples: string[] }> {
   const examples: string[] = [];
-  const note = (s: string) => examples.length < 10 && examples.push(s);
+  const perKind = new Map<string, number>();
+  const note = (s: string) => {
+    const kind = s.slice(0, s.indexOf(' '));
+    if ((perKind.get(kind) ?? 0) < 6) examples.push(s);
+    perKind.set(kind, (perKind.get(kind) ?? 0) + 1);
+  };
   const rows = new Map<string, Message[]>();
   for (const c of convs) rows.set(c, await allRows(store, c));
   const byId = new Map<string, Message>();
@@ -354,7 +363,9 @@ export async function verify(store: SqlStore, convs: string[], acked: Iterable<A
   let duplicated = 0;
   for (const [k, n] of byClient) if (n > 1) {
     duplicated++;
-    note(`duplicated ×${n}: ${k.replace('\n', '/')}`);
+    const [sender, clientId] = k.split('\n');
+    const copies = [...rows.values()].flat().filter((m) => m.sender === sender && m.client_id === clientId);
+    note(`duplicated ×${n}: ${sender}/${clientId} stored as ${copies.map((m) => `${m.id} seq ${m.seq}`).join(', ')}`);
   }
   let tierMismatches = 0;
   const tiers = new Map<string, number>();
