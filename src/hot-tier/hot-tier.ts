@@ -44,7 +44,7 @@ export interface ChangeInput {
    * (model/message.ts versionTemplate), and the version it was built from: if the ring holds
    * the message at another version, nothing is written ('conflict').
    */
-  message?: { seq: number; head: string; tail: string; basedOn: number };
+  message?: { seq: number; head: string; tail: string; basedOn?: number };
   /** Otherwise: the change JSON after its cursor, from the comma to the closing brace. */
   body?: string;
   changeRingLimit: number;
@@ -99,6 +99,12 @@ export interface HotTier {
    * when unseeded or when the ring does not hold all of them (the caller asks the warm store).
    */
   readChanges(conversationId: string, afterCursor: number, limit: number): Promise<{ changes: string[]; lastCursor: number } | null>;
+
+  /**
+   * Raises the conversation's counters to at least minSeq / minCursor, never lowering them; an
+   * absent counter stays absent. For a hot tier that came back behind the warm store.
+   */
+  advance(conversationId: string, minSeq: number, minCursor: number): Promise<void>;
 
   /** Current change cursor per conversation (null where unseeded). */
   lastCursors(conversationIds: string[]): Promise<(number | null)[]>;

@@ -109,7 +109,7 @@ export class MemoryHotTier implements HotTier, RateLimiter, PersistLog {
     const backlog = part.fresh.length + part.pending.size;
     if (backlog >= input.maxBacklog) return { status: 'backlogged', backlog };
     const held = input.message ? conv.ring.find((e) => e.seq === input.message!.seq) : undefined;
-    if (held && input.message) {
+    if (held && input.message && input.message.basedOn !== undefined) {
       const v = Number(/,"version":(\d+),/.exec(held.json)?.[1] ?? 0);
       if (v !== input.message.basedOn) return { status: 'conflict', version: v };
     }
@@ -127,6 +127,13 @@ export class MemoryHotTier implements HotTier, RateLimiter, PersistLog {
     if (!conv || conv.cursor === undefined) return null;
     const r = sliceRing(conv.changes, conv.cursor, { afterSeq: afterCursor, limit });
     return r && { changes: r.messages, lastCursor: conv.cursor };
+  }
+
+  async advance(conversationId: string, minSeq: number, minCursor: number): Promise<void> {
+    const conv = this.convs.get(conversationId);
+    if (!conv) return;
+    conv.seq = Math.max(conv.seq, minSeq);
+    if (conv.cursor !== undefined) conv.cursor = Math.max(conv.cursor, minCursor);
   }
 
   async lastCursors(conversationIds: string[]): Promise<(number | null)[]> {

@@ -1,6 +1,8 @@
 // Builds the background services a process runs: persist workers, the backlog gauge and, when
 // the archive is wired, the archiver (idle unless a retention policy is set).
 import type { Deps } from '../deps.js';
+import { reacceptCollisions } from '../changes/repair.js';
+import { seedFromStore } from '../messages/ingest.js';
 import { ArchiverService } from '../workers/archiver.js';
 import { PersistHandler } from '../workers/persist-handler.js';
 import { sleep, type Service } from '../workers/service.js';
@@ -9,7 +11,8 @@ import type { FastifyBaseLogger } from 'fastify';
 
 export function backgroundServices(deps: Deps, logger: Pick<FastifyBaseLogger, 'warn' | 'error' | 'info'>): Service[] {
   const { config, log, store, metrics } = deps;
-  const persist = new StreamConsumer(log, new PersistHandler(store, metrics, deps.persisted, deps.archive && ((c) => deps.archive!.archivedThrough(c))), {
+  const persist = new StreamConsumer(log, new PersistHandler(store, metrics, deps.persisted, deps.archive && ((c) => deps.archive!.archivedThrough(c)),
+    (collisions) => reacceptCollisions(deps, (c) => seedFromStore(deps, c), collisions, logger)), {
     batch: config.persistBatch,
     intervalMs: config.persistIntervalMs,
     claimIdleMs: config.persistClaimIdleMs,

@@ -89,19 +89,8 @@ export class IngestService {
    * after the dedup entries of the last DEDUP_TTL_S: a retry of a send acked before the hot tier
    * lost its data finds its original even when another member's send re-seeded the counter first.
    */
-  async seed(conversationId: string): Promise<void> {
-    const { store, hot, config } = this.deps;
-    const now = Date.now();
-    const prior = await store.listWithClientIdSince(conversationId, new Date(now - config.dedupTtlS * 1000).toISOString());
-    await hot.restoreDedup(conversationId, prior.map((m) => ({
-      clientKey: `${m.sender}\n${m.client_id}`, json: messageJson(m), ttlMs: Date.parse(m.created_at) + config.dedupTtlS * 1000 - now,
-    })));
-    const [lastSeq, recent, [bounds]] = await Promise.all([
-      store.maxSeq(conversationId),
-      store.listMessages(conversationId, { limit: Math.min(config.recentLimit, 1000) }),
-      store.changeBounds([conversationId]),
-    ]);
-    await hot.seed(conversationId, lastSeq, recent.map(messageJson), config.recentLimit, bounds.last);
+  seed(conversationId: string): Promise<void> {
+    return seedFromStore(this.deps, conversationId);
   }
 
   private async checkReplyTo(conversationId: string, replyTo: string) {
@@ -124,4 +113,25 @@ export class IngestService {
     const stored = await this.waits.until(m.conversation_id, async () => (await this.deps.store.getMessageBySeq(m.conversation_id, m.seq)) !== null, timeoutMs);
     if (!stored) throw new AppError('UNAVAILABLE', 'message accepted but not yet stored; retry with the same client_id', { retryable: true });
   }
+}
+
+/**
+ * Re-creates a conversation's hot counters (seq and change cursor) and ring from the warm store
+ * (never through the persist log), after the dedup entries of the last DEDUP_TTL_S: a retry of
+ * a send acked before the hot tier lost its data finds its original even when another member's
+ * send re-seeded the counter first.
+ */
+export async function seedFromStore(deps: Pick<Deps, 'store' | 'hot' | 'config'>, conversationId: string): Promise<void> {
+  const { store, hot, config } = deps;
+  const now = Date.now();
+  const prior = await store.listWithClientIdSince(conversationId, new Date(now - config.dedupTtlS * 1000).toISOString());
+  await hot.restoreDedup(conversationId, prior.map((m) => ({
+    clientKey: `${m.sender}\n${m.client_id}`, json: messageJson(m), ttlMs: Date.parse(m.created_at) + config.dedupTtlS * 1000 - now,
+  })));
+  const [lastSeq, recent, [bounds]] = await Promise.all([
+    store.maxSeq(conversationId),
+    store.listMessages(conversationId, { limit: Math.min(config.recentLimit, 1000) }),
+    store.changeBounds([conversationId]),
+  ]);
+  await hot.seed(conversationId, lastSeq, recent.map(messageJson), config.recentLimit, bounds.last);
 }

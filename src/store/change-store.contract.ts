@@ -38,7 +38,7 @@ export function changeStoreContract(name: string, make: () => Promise<Store>) {
       const m1 = msg(c, 1, { version: 1 });
       const m2 = msg(c, 2, { version: 2 });
       const batch = [created(m1), created(m2), other(c, 3)];
-      expect(await store.applyChanges(batch)).toBe(3);
+      expect(await store.applyChanges(batch)).toEqual({ applied: 3, collisions: [] });
       expect(await store.listChanges(c, 0, 10)).toEqual(batch.map((b) => b.json));
       expect(await store.listChanges(c, 1, 1)).toEqual([batch[1].json]);
       expect(await store.listChanges(c, 3, 10)).toEqual([]);
@@ -53,14 +53,28 @@ export function changeStoreContract(name: string, make: () => Promise<Store>) {
       const edit = { ...m, text: 'edited', edited_at: '2026-03-01T00:00:00.000Z', version: 2 };
       const del = { ...m, text: null, edited_at: edit.edited_at, deleted_at: '2026-03-02T00:00:00.000Z', version: 3 };
       // the delete overtakes the edit, which overtakes the insert (three workers)
-      expect(await store.applyChanges([changed('delete', del)])).toBe(1);
-      expect(await store.applyChanges([changed('edit', edit)])).toBe(1);
-      expect(await store.applyChanges([created(m), created(m)])).toBe(1);
+      expect(await store.applyChanges([changed('delete', del)])).toEqual({ applied: 1, collisions: [] });
+      expect(await store.applyChanges([changed('edit', edit)])).toEqual({ applied: 1, collisions: [] });
+      expect(await store.applyChanges([created(m), created(m)])).toEqual({ applied: 1, collisions: [] });
       expect(await store.getMessage(m.id)).toEqual(del);
       expect(await store.listChanges(c, 0, 10)).toHaveLength(3);
-      expect(await store.applyChanges([changed('edit', edit), created(m)])).toBe(0); // redelivered
+      expect(await store.applyChanges([changed('edit', edit), created(m)])).toEqual({ applied: 0, collisions: [] }); // redelivered
       expect(await store.getMessage(m.id)).toEqual(del);
       expect(await store.changeBounds([c])).toEqual([{ floor: 0, last: 3 }]);
+    });
+
+    it('reports a change whose cursor another one holds, or a message whose seq another holds (a hot tier behind), storing neither', async () => {
+      const c = await conversation();
+      const m1 = msg(c, 1, { version: 1 });
+      const t2 = other(c, 2);
+      await store.applyChanges([created(m1), t2]);
+      const clash = msg(c, 1, { version: 3, text: 'same seq, other message' }); // seq 1 taken
+      const t2b = { ...other(c, 2), json: other(c, 2).json.replace('"t2"', '"other title"') }; // cursor 2 taken
+      const r = await store.applyChanges([created(clash), t2b, t2]); // t2 again: a redelivery, not a collision
+      expect(r).toEqual({ applied: 0, collisions: [t2b, created(clash)] });
+      expect(await store.getMessage(clash.id)).toBeNull();
+      // the message's change keeps its (free) cursor: the log stays gap-free; its message is not stored
+      expect(await store.listChanges(c, 0, 10)).toEqual([created(m1).json, t2.json, created(clash).json]);
     });
 
     it('prunes changes stored before a time and raises the floor; what comes after stays', async () => {

@@ -14,13 +14,26 @@ export interface ChangeBounds {
   last: number;
 }
 
+export interface ApplyResult {
+  /** Changes recorded now (a redelivered one is not). */
+  applied: number;
+  /**
+   * Changes that found their place taken by ANOTHER change or message: the hot tier handed out
+   * a cursor or seq the warm store already had (it came back behind: a lagging replica
+   * promoted, an AOF missing its last second). A change whose cursor was taken is not stored;
+   * a message whose seq was taken is not stored (its change keeps its free cursor). The caller
+   * accepts them again under new positions (changes/repair.ts).
+   */
+  collisions: StoredChange[];
+}
+
 export interface ChangeStore {
   /**
-   * Records the changes and applies the message ones, in one transaction. Returns how many were
-   * new. A message change whose row is absent lands as an overlay when `archivedThrough` says
-   * its seq is archived, else as the row itself (it overtook its message's insert).
+   * Records the changes and applies the message ones, in one transaction. A message change
+   * whose row is absent lands as an overlay when `archivedThrough` says its seq is archived,
+   * else as the row itself (it overtook its message's insert).
    */
-  applyChanges(changes: StoredChange[], archivedThrough?: (conversationId: string) => Promise<number>): Promise<number>;
+  applyChanges(changes: StoredChange[], archivedThrough?: (conversationId: string) => Promise<number>): Promise<ApplyResult>;
   /** Overlays (archived messages changed since) with fromSeq ≤ seq ≤ toSeq, ascending. */
   listOverlays(conversationId: string, fromSeq: number, toSeq: number): Promise<import('../model/message.js').Message[]>;
   /** Change JSON with cursor > afterCursor, ascending, at most `limit`. */

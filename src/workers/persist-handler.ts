@@ -20,6 +20,8 @@ export class PersistHandler implements BatchHandler {
   constructor(
     private store: Pick<Store, 'applyChanges' | 'insertMessages'>, private metrics?: Metrics, private persisted?: EventEmitter,
     private archivedThrough?: (conversationId: string) => Promise<number>,
+    /** Accepts again the changes that collided (changes/repair.ts); without it a collision is a dead letter. */
+    private repair?: (collisions: StoredChange[]) => Promise<void>,
   ) {}
 
   async handle(entries: LogEntry[]): Promise<void> {
@@ -31,7 +33,12 @@ export class PersistHandler implements BatchHandler {
       else legacy.push(d);
     }
     if (legacy.length) await this.store.insertMessages(legacy);
-    await this.store.applyChanges(changes, this.archivedThrough);
+    const { collisions } = await this.store.applyChanges(changes, this.archivedThrough);
+    if (collisions.length) {
+      // never dropped: accepted again under new positions, or (no repair wired) refused loudly
+      if (!this.repair) throw new AppError('INTERNAL', `${collisions.length} changes collided with stored ones (hot tier behind the warm store)`, { retryable: false });
+      await this.repair(collisions);
+    }
     announceCommitted(this.persisted, [...changes.map((c) => c.conversation_id), ...legacy.map((m) => m.conversation_id)]);
     if (this.metrics) {
       const now = Date.now();

@@ -208,6 +208,48 @@ export function changeLogSuite(name: string, opts: StackOptions) {
       expect((await call('GET', `/v1/sync?since=${first.body.token}`, alice)).status).toBe(410); // another user's token
     });
 
+    /** Puts a conversation's hot counters back (a lagging replica promoted): test-only reach into the adapter. */
+    async function rewind(conv: string, seq: number, cursor: number) {
+      const hot = s.deps.hot as unknown as { client?: { set(k: string, v: number): Promise<unknown> }; keys?: { seq(p: number, c: string): string; cursor(p: number, c: string): string }; convs?: Map<string, { seq: number; cursor?: number }> };
+      if (hot.client && hot.keys) {
+        const p = s.deps.log.partitionOf(conv);
+        await hot.client.set(hot.keys.seq(p, conv), seq);
+        await hot.client.set(hot.keys.cursor(p, conv), cursor);
+      } else {
+        const c = hot.convs!.get(conv)!;
+        c.seq = seq;
+        c.cursor = cursor;
+      }
+    }
+
+    it('a hot tier that came back behind the warm store: the messages and changes it handed colliding positions are accepted again, none lost', async () => {
+      const conv = (await call('POST', '/v1/conversations', alice, { members: ['bob'], kind: 'group' })).body.id as string;
+      const first: string[] = [];
+      for (let i = 1; i <= 3; i++) first.push((await call('POST', `/v1/conversations/${conv}/messages`, alice, { text: `before ${i}` })).body.id);
+      await eventually('3 messages stored', async () => (await s.deps.store.changeBounds([conv]))[0].last === 3);
+      await rewind(conv, 1, 1); // the hot tier forgot seqs 2..3 and cursors 2..3
+      const late = (await call('POST', `/v1/conversations/${conv}/messages`, bob, { text: 'after', client_id: 'late-1' })).body;
+      expect(late).toMatchObject({ seq: 2, version: 2 }); // acked at a position the warm store holds
+      const edit = (await call('PATCH', `/v1/messages/${first[0]}`, alice, { text: 'before 1 (edited)' })).body;
+      expect(edit.version).toBe(3); // a cursor the warm store holds too
+      // the persist worker finds both collisions and accepts them again past the warm store
+      await eventually('the late message stored', async () => (await s.deps.store.getMessage(late.id)) !== null);
+      const stored = await s.deps.store.getMessage(late.id);
+      expect(stored).toMatchObject({ id: late.id, text: 'after', client_id: 'late-1', sender: 'bob' });
+      expect(stored!.seq).toBeGreaterThan(3);
+      await eventually('the edit stored', async () => (await s.deps.store.getMessage(first[0]))?.text === 'before 1 (edited)');
+      const page = (await call('GET', `/v1/conversations/${conv}/messages?after=0&limit=10`, alice)).body.messages as { id: string; seq: number }[];
+      expect(page.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
+      expect(new Set(page.map((m) => m.id))).toEqual(new Set([...first, late.id]));
+      const { raw } = await allChanges(conv, alice);
+      const changes = raw.map((r) => JSON.parse(r) as Change);
+      expect(changes.map((c) => c.cursor)).toEqual(changes.map((_, i) => i + 1)); // gap-free
+      expect(changes.filter((c) => c.message?.id === late.id).at(-1)!.message.seq).toBe(stored!.seq);
+      // later sends continue past everything stored
+      const next = (await call('POST', `/v1/conversations/${conv}/messages`, alice, { text: 'next' })).body;
+      expect(next.seq).toBe(5);
+    });
+
     it('a cursor older than the changes kept is RELOAD_REQUIRED (REST, WS and sync); a current one still reads', async () => {
       const conv = (await call('POST', '/v1/conversations', alice, { members: ['bob'] })).body.id as string;
       for (let i = 0; i < 8; i++) await call('POST', `/v1/conversations/${conv}/messages`, alice, { text: `p${i}` }); // 8 > CHANGE_RING_LIMIT

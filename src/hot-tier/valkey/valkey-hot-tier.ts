@@ -127,7 +127,7 @@ export class ValkeyHotTier implements HotTier, RateLimiter, PersistLog, ValkeyCo
       const k = this.keys;
       const m = input.message;
       const r = (await this.run('change', [k.cursor(p, c), k.changes(p, c), k.log(p), k.channel(p, c), k.ring(p, c)], [
-        input.type, m ? m.seq : '', m ? m.basedOn : '', m ? m.head : input.body ?? '}', m ? m.tail : '', input.changeRingLimit, input.maxBacklog,
+        input.type, m ? m.seq : '', m?.basedOn ?? '', m ? m.head : input.body ?? '}', m ? m.tail : '', input.changeRingLimit, input.maxBacklog,
       ])) as [string, ...(string | number)[]];
       switch (r[0]) {
         case 'changed': return { status: 'changed', cursor: Number(r[1]), json: String(r[2]) };
@@ -145,6 +145,13 @@ export class ValkeyHotTier implements HotTier, RateLimiter, PersistLog, ValkeyCo
       const r = (await this.run('read-changes', [this.keys.cursor(p, conversationId), this.keys.changes(p, conversationId)], [afterCursor, limit])) as (string | number)[] | null;
       if (!r) return null;
       return { lastCursor: Number(r[0]), changes: r.slice(2).map(String) };
+    });
+  }
+
+  advance(conversationId: string, minSeq: number, minCursor: number): Promise<void> {
+    return this.call('advance', async () => {
+      const p = this.partitionOf(conversationId);
+      await this.run('advance', [this.keys.seq(p, conversationId), this.keys.cursor(p, conversationId)], [minSeq, minCursor]);
     });
   }
 

@@ -8,7 +8,7 @@ import { AppError } from '../../errors.js';
 import { randomUUID } from 'node:crypto';
 import type { StoredChange } from '../../model/change.js';
 import type { Message } from '../../model/message.js';
-import type { ChangeBounds } from '../change-store.js';
+import type { ApplyResult, ChangeBounds } from '../change-store.js';
 import type { Conversation, ConversationSummary, Member, MessageRange, Role, Store } from '../store.js';
 import { postgresKysely, type PostgresOptions } from './dialect/postgres.js';
 import { sqliteKysely } from './dialect/sqlite.js';
@@ -148,8 +148,8 @@ export class SqlStore implements Store {
 
   // --- the change log (change-store.ts) -----------------------------------------------------
 
-  applyChanges(changes: StoredChange[], archivedThrough?: (conversationId: string) => Promise<number>): Promise<number> {
-    if (changes.length === 0) return Promise.resolve(0);
+  applyChanges(changes: StoredChange[], archivedThrough?: (conversationId: string) => Promise<number>): Promise<ApplyResult> {
+    if (changes.length === 0) return Promise.resolve({ applied: 0, collisions: [] });
     return guard(() =>
       this.db.transaction().execute(async (tx) => {
         const now = new Date().toISOString();
@@ -163,9 +163,21 @@ export class SqlStore implements Store {
             .execute();
           for (const r of rows) fresh.add(`${r.conversation_id} ${Number(r.cursor)}`);
         }
-        // a change recorded before (a redelivered entry) changes nothing
+        // a change recorded before (a redelivered entry) changes nothing; another change at its
+        // cursor is a collision (the hot tier handed the cursor out twice)
+        const known = new Set(fresh);
         const apply = changes.filter((c) => fresh.delete(`${c.conversation_id} ${c.cursor}`)); // delete: a change twice in one batch applies once
-        await insertRows(tx, apply.filter((c) => c.type === 'message').map((c) => c.message!));
+        const collisions = await this.collided(tx, changes.filter((c) => !known.has(`${c.conversation_id} ${c.cursor}`)));
+        const creates = apply.filter((c) => c.type === 'message');
+        const inserted = await insertRows(tx, creates.map((c) => c.message!));
+        if (inserted < creates.length) {
+          // a seq taken by another message: that message was not stored. Its change stays
+          // recorded (the log stays gap-free); accepted again, it moves the message to a new seq.
+          for (const c of creates) {
+            const at = await tx.selectFrom('messages').select('id').where('conversation_id', '=', c.conversation_id).where('seq', '=', c.message!.seq).executeTakeFirst();
+            if (at && at.id !== c.message!.id) collisions.push(c);
+          }
+        }
         for (const c of apply) {
           if (c.type !== 'edit' && c.type !== 'delete') continue;
           const m = c.message!;
@@ -187,9 +199,19 @@ export class SqlStore implements Store {
         for (const [id, cursor] of top) {
           await tx.updateTable('conversations').set({ last_cursor: cursor }).where('id', '=', id).where('last_cursor', '<', cursor).execute();
         }
-        return apply.length;
+        return { applied: apply.length - collisions.filter((c) => c.type === 'message' && apply.includes(c)).length, collisions };
       }),
     );
+  }
+
+  /** Of changes whose cursor was already recorded, those recorded with other bytes (not a redelivery). */
+  private async collided(tx: Kysely<DB>, seen: StoredChange[]): Promise<StoredChange[]> {
+    const out: StoredChange[] = [];
+    for (const c of seen) {
+      const row = await tx.selectFrom('changes').select('json').where('conversation_id', '=', c.conversation_id).where('cursor', '=', c.cursor).executeTakeFirst();
+      if (row && row.json !== c.json) out.push(c);
+    }
+    return out;
   }
 
   listOverlays(conversationId: string, fromSeq: number, toSeq: number): Promise<Message[]> {

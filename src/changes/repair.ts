@@ -1,0 +1,59 @@
+// Collisions: the hot tier handed out a seq or cursor the warm store already holds — it came
+// back BEHIND the warm store (a lagging replica promoted, an AOF missing its last second), so a
+// counter that exists but is too low was never re-seeded. The persist worker finds them
+// (store/change-store.ts ApplyResult.collisions) instead of dropping them by the idempotent
+// insert, and accepts each one again here: the counters are raised past the warm store, then
+// the change goes through the hot tier once more under a new cursor (a message under a new seq
+// too, keeping its id: a client that replaces messages by id moves it). An acked message is
+// never lost; its seq may change, and the change log says so.
+// A repair retried after a failure does not accept a message twice: each goes in with the
+// dedup key `repair:<message id>`.
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import type { StoredChange } from '../model/change.js';
+import { messageTemplate, versionTemplate } from '../model/message.js';
+
+export interface RepairLogger {
+  warn(obj: object, msg: string): void;
+}
+
+export async function reacceptCollisions(
+  deps: Pick<Deps, 'hot' | 'store' | 'config'>, seed: (conversationId: string) => Promise<void>, collisions: StoredChange[], logger: RepairLogger,
+): Promise<void> {
+  const { hot, store, config } = deps;
+  const byConversation = new Map<string, StoredChange[]>();
+  for (const c of collisions) byConversation.set(c.conversation_id, [...(byConversation.get(c.conversation_id) ?? []), c]);
+  for (const [conversationId, list] of byConversation) {
+    const [[bounds], maxSeq] = await Promise.all([store.changeBounds([conversationId]), store.maxSeq(conversationId)]);
+    await hot.advance(conversationId, maxSeq, bounds.last);
+    logger.warn({ conversationId, collisions: list.length, seq: maxSeq, cursor: bounds.last }, 'hot tier was behind the warm store: counters raised, colliding changes accepted again');
+    for (const c of list.sort((a, b) => a.cursor - b.cursor)) {
+      for (let attempt = 0; ; attempt++) {
+        if (attempt === 3) throw new AppError('UNAVAILABLE', `could not accept change ${conversationId}/${c.cursor} again`, { retryable: true });
+        const status = await again(c);
+        if (status === 'unseeded') await seed(conversationId);
+        else break;
+      }
+    }
+  }
+
+  async function again(c: StoredChange): Promise<string> {
+    const limits = { changeRingLimit: config.changeRingLimit, maxBacklog: Number.MAX_SAFE_INTEGER };
+    if (c.type === 'message') {
+      const { seq: _seq, version: _version, ...draft } = c.message!;
+      const { head, tail } = messageTemplate(draft);
+      const out = await hot.ingest({
+        conversationId: c.conversation_id, messageId: draft.id, head, tail, clientKey: `repair:${draft.id}`, dedupTtlS: config.dedupTtlS, recentLimit: config.recentLimit, ...limits,
+      });
+      return out.status;
+    }
+    if (c.type === 'edit' || c.type === 'delete') {
+      const { head, tail } = versionTemplate(c.message!);
+      return (await hot.change({ conversationId: c.conversation_id, type: c.type, message: { seq: c.message!.seq, head, tail }, ...limits })).status;
+    }
+    const at = c.json.indexOf(',"cursor":') + 10;
+    let end = at;
+    while (end < c.json.length && c.json.charCodeAt(end) >= 48 && c.json.charCodeAt(end) <= 57) end++;
+    return (await hot.change({ conversationId: c.conversation_id, type: c.type, body: c.json.slice(end), ...limits })).status;
+  }
+}
