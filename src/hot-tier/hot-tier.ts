@@ -89,7 +89,7 @@ export interface HotTier {
   /**
    * Atomically: refuse if unseeded or backlogged → for a message change, refuse if the ring
    * holds the message at another version than `basedOn` → cursor = INCR → replace the ring's
-   * copy of the message (if held) → append to the change ring (capped) → append the change to
+   * copy of the message (if held) and note the cursor as the latest message change → append to the change ring (capped) → append the change to
    * the partition's persist log → publish the change (its own live frame).
    */
   change(input: ChangeInput): Promise<ChangeOutcome>;
@@ -99,6 +99,13 @@ export interface HotTier {
    * when unseeded or when the ring does not hold all of them (the caller asks the warm store).
    */
   readChanges(conversationId: string, afterCursor: number, limit: number): Promise<{ changes: string[]; lastCursor: number } | null>;
+
+  /**
+   * The cursor of the conversation's latest edit or delete accepted (0: none known): a history
+   * page read from the warm store or the archive waits until that change is stored, so an
+   * answered edit is never read back at its old version (messages/history.ts).
+   */
+  lastMessageChange(conversationId: string): Promise<number>;
 
   /**
    * Raises the conversation's counters to at least minSeq / minCursor, never lowering them; an

@@ -16,6 +16,8 @@ interface Conv {
   cursor?: number;
   /** Change ring entries ascending by cursor (the `seq` field holds the cursor). */
   changes: { seq: number; json: string }[];
+  /** The cursor of the latest edit or delete (0: none). */
+  lastMessageChange?: number;
 }
 
 interface PendingEntry {
@@ -115,6 +117,7 @@ export class MemoryHotTier implements HotTier, RateLimiter, PersistLog {
     }
     const cursor = ++conv.cursor;
     if (held && input.message) held.json = input.message.head + cursor + input.message.tail;
+    if (input.message) conv.lastMessageChange = cursor;
     const change = changeJson(input, cursor);
     pushCapped(conv.changes, cursor, change, input.changeRingLimit);
     this.append(part, partition, change);
@@ -127,6 +130,10 @@ export class MemoryHotTier implements HotTier, RateLimiter, PersistLog {
     if (!conv || conv.cursor === undefined) return null;
     const r = sliceRing(conv.changes, conv.cursor, { afterSeq: afterCursor, limit });
     return r && { changes: r.messages, lastCursor: conv.cursor };
+  }
+
+  async lastMessageChange(conversationId: string): Promise<number> {
+    return this.convs.get(conversationId)?.lastMessageChange ?? 0;
   }
 
   async advance(conversationId: string, minSeq: number, minCursor: number): Promise<void> {

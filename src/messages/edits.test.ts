@@ -8,6 +8,8 @@ import { v7 as uuidv7 } from 'uuid';
 import { makeStack, type TestStack } from '../../test/helpers/app.js';
 import type { Message } from '../model/message.js';
 import { PersistHandler } from '../workers/persist-handler.js';
+import { COMMITTED } from '../changes/persist-wait.js';
+import { eventually } from '../../test/helpers/eventually.js';
 
 let stack: TestStack | undefined;
 afterEach(async () => {
@@ -45,6 +47,26 @@ describe('edits of messages in flight', () => {
     expect(await s.deps.store.getMessage(m.id)).toEqual(res.body);
     await handler.handle(entries); // redelivered: changes nothing
     expect(await s.deps.store.getMessage(m.id)).toEqual(res.body);
+  });
+
+  it('an answered edit of a message outside the ring is never read back at its old version: a page from the warm store waits for it', async () => {
+    const s = (stack = await makeStack({ workers: false, config: { recentLimit: 2 } }));
+    const conv = (await call(s, 'alice', 'POST', '/v1/conversations', { members: ['bob'] })).body;
+    const sent: Message[] = [];
+    for (let i = 0; i < 4; i++) sent.push((await call(s, 'alice', 'POST', `/v1/conversations/${conv.id}/messages`, { text: `m${i}` })).body);
+    const p = s.deps.log.partitionOf(conv.id);
+    const handler = new PersistHandler(s.deps.store, undefined, s.deps.persisted);
+    await handler.handle(await s.deps.log.read(p, 'w', 100, 0)); // the 4 messages are stored
+    const edited = (await call(s, 'alice', 'PATCH', `/v1/messages/${sent[0].id}`, { text: 'edited' })).body as Message;
+    expect(edited.version).toBe(5);
+    let served: Message | undefined;
+    const page = call(s, 'bob', 'GET', `/v1/conversations/${conv.id}/messages?after=0&limit=1`).then((r) => (served = r.body.messages[0]));
+    // the page is waiting for the edit's commit (persist-wait.ts listens for it), not served stale
+    await eventually('the page waits for the commit', () => s.deps.persisted!.listenerCount(COMMITTED) > 0);
+    expect(served).toBeUndefined();
+    await handler.handle(await s.deps.log.read(p, 'w', 100, 0)); // the worker stores the edit (and says so)
+    await page;
+    expect(served).toEqual(edited);
   });
 
   it('in flight but neither in the ring nor stored (a burst larger than the ring): 503 at once, retryable', async () => {

@@ -70,13 +70,17 @@ export class HistoryService {
     }
     // A range below the ring may still be in flight to the warm store (a burst larger than the
     // ring): wait briefly (persist-wait.ts) for a contiguous answer rather than serve a page
-    // with holes. Only seqs the hot tier assigned are waited for, at most PAGE_WAIT_MS.
-    const [hotLast] = await this.deps.hot.lastSeqs([conversationId]);
+    // with holes. Likewise the latest edit/delete accepted: once answered, it is never read back
+    // at the old version from the warm store or the archive. Only what the hot tier assigned is
+    // waited for, at most PAGE_WAIT_MS.
+    const [[hotLast], lastChange] = await Promise.all([this.deps.hot.lastSeqs([conversationId]), this.deps.hot.lastMessageChange(conversationId)]);
+    const changeStored = async () => lastChange === 0 || (await this.deps.store.listChanges(conversationId, lastChange - 1, 1)).length === 1;
     let page = await this.fromStores(conversationId, range);
-    if (hotLast === null || complete(page, range, hotLast)) return page;
+    if ((hotLast === null || complete(page, range, hotLast)) && (await changeStored())) return page;
     await this.waits.until(conversationId, async () => {
+      if (!(await changeStored())) return false;
       page = await this.fromStores(conversationId, range);
-      return complete(page, range, hotLast);
+      return hotLast === null || complete(page, range, hotLast);
     }, PAGE_WAIT_MS);
     return page;
   }

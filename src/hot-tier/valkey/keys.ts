@@ -7,6 +7,7 @@
 //   <prefix>:{p7}:c:<conv>:ring       zset     recent messages, score = seq, member = JSON
 //   <prefix>:{p7}:c:<conv>:cur        string   the conversation's change cursor
 //   <prefix>:{p7}:c:<conv>:chg        zset     recent changes, score = cursor, member = change JSON
+//   <prefix>:{p7}:c:<conv>:mut        string   the cursor of the latest edit or delete
 //   <prefix>:{p7}:c:<conv>:d:<client> string   dedup: the original JSON, with a TTL
 //   <prefix>:{p7}:c:<conv>:ch         channel  sharded pub/sub fan-out (SPUBLISH)
 //   <prefix>:{p7}:log                 stream   the partition's persist log (field m = change JSON)
@@ -48,6 +49,10 @@ export class Keys {
 
   changes(partition: number, conversationId: string): string {
     return `${this.conv(partition, conversationId)}:chg`;
+  }
+
+  lastMessageChange(partition: number, conversationId: string): string {
+    return `${this.conv(partition, conversationId)}:mut`;
   }
 
   /** Dedup key; with no clientKey, a key of the same slot that the script never touches. */

@@ -126,7 +126,7 @@ export class ValkeyHotTier implements HotTier, RateLimiter, PersistLog, ValkeyCo
       const p = this.partitionOf(c);
       const k = this.keys;
       const m = input.message;
-      const r = (await this.run('change', [k.cursor(p, c), k.changes(p, c), k.log(p), k.channel(p, c), k.ring(p, c)], [
+      const r = (await this.run('change', [k.cursor(p, c), k.changes(p, c), k.log(p), k.channel(p, c), k.ring(p, c), k.lastMessageChange(p, c)], [
         input.type, m ? m.seq : '', m?.basedOn ?? '', m ? m.head : input.body ?? '}', m ? m.tail : '', input.changeRingLimit, input.maxBacklog,
       ])) as [string, ...(string | number)[]];
       switch (r[0]) {
@@ -134,7 +134,7 @@ export class ValkeyHotTier implements HotTier, RateLimiter, PersistLog, ValkeyCo
         case 'unseeded': return { status: 'unseeded' };
         case 'backlogged': return { status: 'backlogged', backlog: Number(r[1]) };
         case 'conflict': return { status: 'conflict', version: Number(r[1]) };
-        default: throw new Error(`change-5.lua answered ${JSON.stringify(r)}`);
+        default: throw new Error(`change-6.lua answered ${JSON.stringify(r)}`);
       }
     });
   }
@@ -146,6 +146,10 @@ export class ValkeyHotTier implements HotTier, RateLimiter, PersistLog, ValkeyCo
       if (!r) return null;
       return { lastCursor: Number(r[0]), changes: r.slice(2).map(String) };
     });
+  }
+
+  lastMessageChange(conversationId: string): Promise<number> {
+    return this.call('lastMessageChange', async () => Number((await this.client.get(this.keys.lastMessageChange(this.partitionOf(conversationId), conversationId))) ?? 0));
   }
 
   advance(conversationId: string, minSeq: number, minCursor: number): Promise<void> {

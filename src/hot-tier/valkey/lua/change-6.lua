@@ -10,6 +10,8 @@
   KEYS[3] persist log    <prefix>:{pN}:log            (stream, field m = change JSON)
   KEYS[4] fan-out channel <prefix>:{pN}:c:<conv>:ch
   KEYS[5] recent ring    <prefix>:{pN}:c:<conv>:ring  (zset, score = seq, member = message JSON)
+  KEYS[6] last message change <prefix>:{pN}:c:<conv>:mut (string: the cursor of the latest edit or
+          delete; a history page served from the warm store or the archive waits for it)
 
   ARGV[1] type: edit | delete | reaction | member | conversation
   ARGV[2] the message's seq for edit/delete, "" otherwise
@@ -53,6 +55,7 @@ if ARGV[2] ~= '' then
     redis.call('ZREMRANGEBYSCORE', KEYS[5], ARGV[2], ARGV[2])
     redis.call('ZADD', KEYS[5], ARGV[2], json)
   end
+  redis.call('SET', KEYS[6], cursor)
 else
   change = '{"type":"' .. ARGV[1] .. '","cursor":' .. c .. ARGV[4]
 end
