@@ -228,8 +228,11 @@ export function hotTierContract(name: string, make: () => Promise<HotTierUnderTe
       expect(JSON.parse(json)).toMatchObject({ type: 'edit', cursor: 4, message: { seq: 2, version: 4, text: 'edited' } });
       expect((await hot.readRecent(c, { limit: 3 }))?.messages).toEqual([j[0], JSON.stringify(JSON.parse(json).message), j[2]]);
       const body = `,${JSON.stringify({ conversation_id: c, title: 'x' }).slice(1)}`;
+      expect(await hot.lastMessageChange(c)).toBe(4);
       const title = await hot.change({ conversationId: c, type: 'conversation', body, changeRingLimit: 1000, maxBacklog: 100_000 });
       expect(title).toEqual({ status: 'changed', cursor: 5, json: `{"type":"conversation","cursor":5${body}` });
+      expect(await hot.lastMessageChange(c)).toBe(4); // only edits and deletes count
+      expect(await hot.lastMessageChange(uuidv7())).toBe(0);
       const more = await hot.ingest(input(c));
       expect(more).toMatchObject({ status: 'created', seq: 4, cursor: 6 });
       const entries = await hot.read(hot.partitionOf(c), 'w1', 100, 0);
@@ -250,6 +253,19 @@ export function hotTierContract(name: string, make: () => Promise<HotTierUnderTe
       const cold = await seeded(10);
       expect(await hot.change(messageChange(cold, stored(cold, 3), 'edit', 'old one', 1))).toMatchObject({ status: 'changed', cursor: 1 });
       expect(await hot.readRecent(cold, { limit: 1 })).toBeNull();
+    });
+
+    it('advance raises counters that fell behind, never lowers them, and leaves absent ones absent', async () => {
+      const c = await seeded(3);
+      await hot.advance(c, 10, 7);
+      expect(await hot.lastSeqs([c])).toEqual([10]);
+      expect(await hot.lastCursors([c])).toEqual([7]);
+      await hot.advance(c, 2, 1);
+      expect(await hot.ingest(input(c))).toMatchObject({ status: 'created', seq: 11, cursor: 8 });
+      const absent = uuidv7();
+      await hot.advance(absent, 5, 5);
+      expect(await hot.lastSeqs([absent])).toEqual([null]);
+      expect(await hot.ingest(input(absent))).toEqual({ status: 'unseeded' });
     });
 
     it('reads changes from the change ring, and answers null where the ring does not hold them all', async () => {
