@@ -332,6 +332,8 @@ export async function verify(store: SqlStore, convs: string[], acked: Iterable<A
   };
   const rows = new Map<string, Message[]>();
   for (const c of convs) rows.set(c, await allRows(store, c));
+  const ackedList = [...acked];
+  const claims = (conv: string, seq: number) => ackedList.filter((a) => a.send.conv === conv && a.seq === seq).map((a) => `${a.send.user}/${a.send.clientId} ${a.id}`).join(', ') || 'no ack';
   const byId = new Map<string, Message>();
   const byClient = new Map<string, number>();
   let stored = 0;
@@ -342,7 +344,7 @@ export async function verify(store: SqlStore, convs: string[], acked: Iterable<A
     const max = Math.max(0, ...seqs);
     for (let s = 1; s <= max; s++) if (!seqs.has(s)) {
       gaps++;
-      note(`gap: ${c} seq ${s}`);
+      note(`gap: ${c} seq ${s} (acked with that seq: ${claims(c, s)})`);
     }
     for (const m of list) {
       byId.set(m.id, m);
@@ -351,7 +353,7 @@ export async function verify(store: SqlStore, convs: string[], acked: Iterable<A
   }
   let nAcked = 0;
   let lost = 0;
-  for (const a of acked) {
+  for (const a of ackedList) {
     nAcked++;
     const m = byId.get(a.id);
     if (!m || m.seq !== a.seq || m.conversation_id !== a.send.conv || m.client_id !== a.send.clientId) {
