@@ -22,6 +22,7 @@ export const ConversationT = Type.Object({
   created_by: Type.String(),
   created_at: Type.String({ format: 'date-time' }),
   members: Type.Array(MemberT),
+  cursor: Type.Optional(Type.Integer({ minimum: 0, description: "the conversation's current change cursor (docs/changes.md): load history, then resume after it" })),
 });
 
 export const ConversationSummaryT = Type.Object({

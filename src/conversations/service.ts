@@ -59,11 +59,13 @@ export class ConversationService {
     });
   }
 
-  async get(user: string, id: string): Promise<Conversation> {
+  /** The conversation with its members and its current change cursor (taken first: what follows it is replayable). */
+  async get(user: string, id: string): Promise<Conversation & { cursor: number }> {
     await this.access.requireMember(id, user);
+    const [cursor] = await this.changes.cursors([id]);
     const c = await this.store.getConversation(id);
     if (!c) throw new AppError('CONVERSATION_NOT_FOUND', `conversation ${id} not found`);
-    return c;
+    return { ...c, cursor };
   }
 
   async addMember(user: string, id: string, body: AddMemberBody): Promise<Member> {

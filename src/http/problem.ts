@@ -8,8 +8,15 @@ export function problemBody(code: ErrorCode, detail: string) {
   return { type: `https://strata.dev/errors/${code.toLowerCase().replace(/_/g, '-')}`, title: e.title, status: e.status, code, detail };
 }
 
+/** Seconds to wait before a retry: the error's own, else 1 for every 503 (a tier is briefly unreachable). */
+export function retryAfterOf(err: AppError): number | undefined {
+  const s = err.retryAfterS ?? (err.status === 503 ? 1 : undefined);
+  return s === undefined ? undefined : Math.max(1, Math.ceil(s));
+}
+
 export function sendProblem(reply: FastifyReply, err: AppError) {
-  if (err.retryAfterS !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(err.retryAfterS))));
+  const retryAfter = retryAfterOf(err);
+  if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
   return reply.code(err.status).type('application/problem+json').send(problemBody(err.code, err.message));
 }
 

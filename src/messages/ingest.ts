@@ -55,18 +55,18 @@ export class IngestService {
       });
       switch (out.status) {
         case 'created': {
-          const message = parseMessage(out.json);
+          let message = parseMessage(out.json);
           this.remember(message);
-          if (config.ackAfter === 'store') await this.waitPersisted(message);
+          if (config.ackAfter === 'store') message = await this.waitPersisted(message);
           metrics.ingested.inc({ via });
           metrics.ingestSeconds.observe((performance.now() - started) / 1000);
-          return { created: true, message, json: out.json };
+          return { created: true, message, json: config.ackAfter === 'store' ? messageJson(message) : out.json };
         }
         case 'duplicate': {
           metrics.duplicates.inc();
-          const message = parseMessage(out.json);
-          if (config.ackAfter === 'store') await this.waitPersisted(message);
-          return { created: false, message, json: out.json };
+          let message = parseMessage(out.json);
+          if (config.ackAfter === 'store') message = await this.waitPersisted(message);
+          return { created: false, message, json: config.ackAfter === 'store' ? messageJson(message) : out.json };
         }
         case 'backlogged':
           metrics.backpressure.inc();
@@ -108,10 +108,17 @@ export class IngestService {
     this.recentIds.set(m.id, { conversationId: m.conversation_id, seq: m.seq });
   }
 
-  /** Resolves once the warm store has the row of a seq the hot tier assigned (ACK_AFTER=store, edits in flight). */
-  async waitPersisted(m: Pick<Message, 'conversation_id' | 'seq'>, timeoutMs = 30_000): Promise<void> {
-    const stored = await this.waits.until(m.conversation_id, async () => (await this.deps.store.getMessageBySeq(m.conversation_id, m.seq)) !== null, timeoutMs);
-    if (!stored) throw new AppError('UNAVAILABLE', 'message accepted but not yet stored; retry with the same client_id', { retryable: true });
+  /**
+   * ACK_AFTER=store: resolves with the message as the warm store holds it — by id, never by seq
+   * alone (another message at that seq is not this one's commit: after hot data loss a new
+   * message can take the seq of one whose log entry was lost; a collision moves a message to a
+   * new seq, changes/repair.ts). At the deadline: UNAVAILABLE, retry with the same client_id.
+   */
+  async waitPersisted(m: Pick<Message, 'conversation_id' | 'id'>, timeoutMs = 30_000): Promise<Message> {
+    let row: Message | null = null;
+    await this.waits.until(m.conversation_id, async () => (row = await this.deps.store.getMessage(m.id)) !== null, timeoutMs);
+    if (!row) throw new AppError('UNAVAILABLE', 'message accepted but not yet stored; retry with the same client_id', { retryable: true, retryAfterS: 1 });
+    return row;
   }
 }
 

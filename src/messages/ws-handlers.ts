@@ -12,6 +12,7 @@ import { Type } from '@sinclair/typebox';
 import type { ChangeLog } from '../changes/change-log.js';
 import type { Deps } from '../deps.js';
 import type { Held } from '../ws/connection.js';
+import { seqOfFrame } from '../ws/hub.js';
 import { AppError } from '../errors.js';
 import { RefT, refJson, type FrameHandler } from '../ws/frames.js';
 import type { HistoryService } from './history.js';
@@ -65,13 +66,18 @@ export function resumeHandler(
           if (page.cursor - after > resumeMax) {
             throw new AppError('RESUME_TOO_FAR', `${page.cursor - after} changes missing, more than ${resumeMax}: page GET /v1/conversations/${conv}/changes?after=${after}`);
           }
+          let deliveredSeq = 0;
           for (;;) {
-            for (const c of page.changes) reply(c);
+            for (const c of page.changes) {
+              reply(c);
+              if (c.startsWith('{"type":"message"')) deliveredSeq = Math.max(deliveredSeq, seqOfFrame(c));
+            }
             if (page.changes.length) cursor = cursorOf(page.changes[page.changes.length - 1]);
             if (!page.has_more || page.changes.length === 0) break;
             page = await changes.read(conv, cursor, 200);
           }
           reply(`{"type":"resumed",${refJson(ref)}"conversation_id":"${conv}","cursor":${cursor}}`);
+          if (deliveredSeq > 0) delivered(conv, user, deliveredSeq); // replayed messages count as delivered, as live ones do
         } finally {
           if (holding && conn.holds.get(conv) === held) {
             conn.holds.delete(conv);

@@ -32,6 +32,8 @@ export interface Conversation {
   created_by: string;
   created_at: string;
   members: Member[];
+  /** The current change cursor (`GET /v1/conversations/{id}` only): load history, then resume after it. */
+  cursor?: number;
 }
 
 /** One entry of `GET /v1/conversations`: mine, newest activity first. */

@@ -8,7 +8,7 @@ import { Type, type TSchema } from '@sinclair/typebox';
 import AjvModule, { type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { AppError, isAppError } from '../errors.js';
-import { toAppError } from '../http/problem.js';
+import { retryAfterOf, toAppError } from '../http/problem.js';
 import { badString, findBadString } from '../model/text.js';
 import { CloseCode } from './close-codes.js';
 import { BAD_FRAME_LIMIT, type Conn } from './connection.js';
@@ -34,10 +34,8 @@ export interface FrameHandler<F = any> {
 }
 
 export function errorFrame(ref: Ref, err: AppError): string {
-  return JSON.stringify({
-    type: 'error', ref, code: err.code, detail: err.message, retryable: err.retryable,
-    ...(err.retryAfterS !== undefined ? { retry_after: Math.max(1, Math.ceil(err.retryAfterS)) } : {}),
-  });
+  const retryAfter = retryAfterOf(err);
+  return JSON.stringify({ type: 'error', ref, code: err.code, detail: err.message, retryable: err.retryable, ...(retryAfter !== undefined ? { retry_after: retryAfter } : {}) });
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });

