@@ -44,6 +44,9 @@ export function withOverlays(cold: ColdReader, store: Pick<ChangeStore, 'listOve
   };
 }
 
+/** How far below the latest edit/delete a page checks that every change is stored (more than persist batches in flight). */
+const CHANGE_WINDOW = 2000;
+
 /** Longest a page waits for rows in flight before it is served as the stores have it. */
 const PAGE_WAIT_MS = 2000;
 
@@ -74,7 +77,13 @@ export class HistoryService {
     // at the old version from the warm store or the archive. Only what the hot tier assigned is
     // waited for, at most PAGE_WAIT_MS.
     const [[hotLast], lastChange] = await Promise.all([this.deps.hot.lastSeqs([conversationId]), this.deps.hot.lastMessageChange(conversationId)]);
-    const changeStored = async () => lastChange === 0 || (await this.deps.store.listChanges(conversationId, lastChange - 1, 1)).length === 1;
+    // every change up to it, not only it: two workers may commit an earlier edit after a later one
+    let from: number | undefined;
+    const changeStored = async () => {
+      if (lastChange === 0) return true;
+      from ??= Math.min(lastChange, Math.max((await this.deps.store.changeBounds([conversationId]))[0].floor, lastChange - CHANGE_WINDOW));
+      return (await this.deps.store.countChanges(conversationId, from, lastChange)) === lastChange - from;
+    };
     let page = await this.fromStores(conversationId, range);
     if ((hotLast === null || complete(page, range, hotLast)) && (await changeStored())) return page;
     await this.waits.until(conversationId, async () => {

@@ -45,6 +45,7 @@ export function changeStoreContract(name: string, make: () => Promise<Store>) {
       expect(await store.getMessage(m2.id)).toEqual(m2);
       expect(await store.maxSeq(c)).toBe(2);
       expect(await store.changeBounds([c, uuidv7()])).toEqual([{ floor: 0, last: 3 }, { floor: 0, last: 0 }]);
+      expect([await store.countChanges(c, 0, 3), await store.countChanges(c, 1, 2), await store.countChanges(c, 2, 9), await store.countChanges(uuidv7(), 0, 9)]).toEqual([3, 1, 1, 0]);
     });
 
     it('a redelivered change changes nothing; an edit lands over an older version only, in whatever order it arrives', async () => {

@@ -38,6 +38,8 @@ export interface ChangeStore {
   listOverlays(conversationId: string, fromSeq: number, toSeq: number): Promise<import('../model/message.js').Message[]>;
   /** Change JSON with cursor > afterCursor, ascending, at most `limit`. */
   listChanges(conversationId: string, afterCursor: number, limit: number): Promise<string[]>;
+  /** How many changes with afterCursor < cursor ≤ upTo are stored (all of them: upTo − afterCursor). */
+  countChanges(conversationId: string, afterCursor: number, upTo: number): Promise<number>;
   /** Bounds per conversation, in the order asked (a conversation with no row: {0, 0}). */
   changeBounds(conversationIds: string[]): Promise<ChangeBounds[]>;
   /** Drops changes stored before `before` (ISO-8601) and raises each conversation's floor. Returns how many went. */

@@ -231,6 +231,14 @@ export class SqlStore implements Store {
     });
   }
 
+  countChanges(conversationId: string, afterCursor: number, upTo: number): Promise<number> {
+    return guard(async () => {
+      const r = await this.db.selectFrom('changes').select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('conversation_id', '=', conversationId).where('cursor', '>', afterCursor).where('cursor', '<=', upTo).executeTakeFirst();
+      return Number(r?.n ?? 0);
+    });
+  }
+
   changeBounds(conversationIds: string[]): Promise<ChangeBounds[]> {
     if (conversationIds.length === 0) return Promise.resolve([]);
     return guard(async () => {
