@@ -6,9 +6,10 @@
 //             scenario is compared with);
 // - 'before'  bench/baselines/ingest-before-change-log.lua, a bench-only copy of ingest-6.lua,
 //             the ingest before the change log: what the change log costs the message path;
-// - 'change'  src/hot-tier/valkey/lua/change-5.lua, edits (of messages in the ring) and
+// - 'change'  src/hot-tier/valkey/lua/change-6.lua, edits (of messages in the ring) and
 //             reactions alternately: the hot tier's ceiling for changes.
-// Phases alternate (e.g. ingest, before, before, ingest) so drift of a shared machine hits both.
+// Phases alternate (e.g. ingest, before, before, ingest) so drift of a shared machine hits both,
+// after an uncounted warm-up of each script.
 import fs from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -21,13 +22,13 @@ import { Samples } from '../lib/stats.js';
 
 export const INGEST_LUA = path.join(ROOT, 'src/hot-tier/valkey/lua/ingest-8.lua');
 export const INGEST_BEFORE_LUA = path.join(BENCH_DIR, 'baselines/ingest-before-change-log.lua');
-export const CHANGE_LUA = path.join(ROOT, 'src/hot-tier/valkey/lua/change-5.lua');
+export const CHANGE_LUA = path.join(ROOT, 'src/hot-tier/valkey/lua/change-6.lua');
 /** Strata's defaults (src/config.ts): RECENT_LIMIT, CHANGE_RING_LIMIT. */
 export const RECENT_LIMIT = 500;
 export const CHANGE_RING_LIMIT = 1000;
 
 export type LuaScript = 'ingest' | 'before' | 'change';
-export const SCRIPT_FILE: Record<LuaScript, string> = { ingest: 'ingest-8.lua', before: 'ingest-before-change-log.lua', change: 'change-5.lua' };
+export const SCRIPT_FILE: Record<LuaScript, string> = { ingest: 'ingest-8.lua', before: 'ingest-before-change-log.lua', change: 'change-6.lua' };
 
 export interface LuaJob {
   redisUrl: string;
@@ -39,6 +40,8 @@ export interface LuaJob {
   durationMs: number;
   /** The phases, in order (default: one 'ingest' phase). */
   phases?: LuaScript[];
+  /** Before the phases, each script of them runs this long uncounted (connection, script cache, JIT). */
+  warmupMs?: number;
   seed: number;
 }
 
@@ -65,11 +68,11 @@ async function run(job: LuaJob): Promise<LuaResult> {
   const client = new Redis(job.redisUrl, { enableAutoPipelining: true });
   client.defineCommand('ingest8', { numberOfKeys: 8, lua: fs.readFileSync(INGEST_LUA, 'utf8') });
   client.defineCommand('ingest6', { numberOfKeys: 6, lua: fs.readFileSync(INGEST_BEFORE_LUA, 'utf8') });
-  client.defineCommand('change5', { numberOfKeys: 5, lua: fs.readFileSync(CHANGE_LUA, 'utf8') });
+  client.defineCommand('change6', { numberOfKeys: 6, lua: fs.readFileSync(CHANGE_LUA, 'utf8') });
   const cmd = (name: string) => (client as unknown as Record<string, Call>)[name].bind(client);
   const ingest8 = cmd('ingest8');
   const ingest6 = cmd('ingest6');
-  const change5 = cmd('change5');
+  const change6 = cmd('change6');
   const keys = new Keys(job.prefix);
   const convs = Array.from({ length: job.convs }, (_, i) => {
     const id = `00000000-0000-7000-8000-${String(i).padStart(12, '0')}`;
@@ -79,14 +82,14 @@ async function run(job: LuaJob): Promise<LuaResult> {
   await Promise.all(convs.flatMap((c) => [client.set(keys.seq(c.p, c.id), '0'), client.set(keys.cursor(c.p, c.id), '0')]));
   let n = 0;
 
-  const phase = async (script: LuaScript, phaseNo: number): Promise<LuaPhase> => {
+  const phase = async (script: LuaScript, phaseNo: number, durationMs = job.durationMs): Promise<LuaPhase> => {
     const lat = new Samples(1 << 16);
     let acked = 0;
     let errors = 0;
     // change: edit messages the ring holds (at most its newest RECENT_LIMIT seqs).
     const top = script === 'change' ? (await Promise.all(convs.map((c) => client.get(keys.seq(c.p, c.id))))).map(Number) : [];
     const t0 = performance.now();
-    const deadline = Date.now() + job.durationMs;
+    const deadline = Date.now() + durationMs;
     await Promise.all(Array.from({ length: job.concurrency }, async (_, w) => {
       const wr = rng(job.seed * 31 + w + phaseNo * 7919);
       let k = 0;
@@ -106,12 +109,12 @@ async function run(job: LuaJob): Promise<LuaResult> {
               client_id: null, created_at: now, edited_at: now, deleted_at: null,
             });
             s = performance.now();
-            out = await change5(keys.cursor(c.p, c.id), keys.changes(c.p, c.id), keys.log(c.p), keys.channel(c.p, c.id), keys.ring(c.p, c.id),
+            out = await change6(keys.cursor(c.p, c.id), keys.changes(c.p, c.id), keys.log(c.p), keys.channel(c.p, c.id), keys.ring(c.p, c.id), keys.lastMessageChange(c.p, c.id),
               'edit', seq, '', head, tail, CHANGE_RING_LIMIT, 1_000_000_000);
           } else {
             const body = `,"conversation_id":"${c.id}","message_id":"${id}","user":"u${w}","reaction":"+1","removed":${k % 4 === 1},"at":"${now}"}`;
             s = performance.now();
-            out = await change5(keys.cursor(c.p, c.id), keys.changes(c.p, c.id), keys.log(c.p), keys.channel(c.p, c.id), keys.ring(c.p, c.id),
+            out = await change6(keys.cursor(c.p, c.id), keys.changes(c.p, c.id), keys.log(c.p), keys.channel(c.p, c.id), keys.ring(c.p, c.id), keys.lastMessageChange(c.p, c.id),
               'reaction', '', '', body, '', CHANGE_RING_LIMIT, 1_000_000_000);
           }
           if (out[0] === 'changed') {
@@ -142,8 +145,10 @@ async function run(job: LuaJob): Promise<LuaResult> {
     return { script, acked, errors, latencyMs: lat.toArray(), seconds: (performance.now() - t0) / 1000 };
   };
 
+  const order = job.phases ?? ['ingest'];
+  if (job.warmupMs) for (const script of new Set(order)) await phase(script, -1, job.warmupMs);
   const phases: LuaPhase[] = [];
-  for (const [i, script] of (job.phases ?? ['ingest']).entries()) phases.push(await phase(script, i));
+  for (const [i, script] of order.entries()) phases.push(await phase(script, i));
 
   // Clean up this baseline's keys (its own prefix) so later scenarios start from the same state.
   const doomed: string[] = [];
