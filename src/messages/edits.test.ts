@@ -69,6 +69,20 @@ describe('edits of messages in flight', () => {
     expect(served).toEqual(edited);
   });
 
+  it('a warm store further behind than the page waits: the edits it lacks come from the change ring', async () => {
+    const s = (stack = await makeStack({ workers: false, config: { recentLimit: 2 } }));
+    const conv = (await call(s, 'alice', 'POST', '/v1/conversations', { members: ['bob'] })).body;
+    const sent: Message[] = [];
+    for (let i = 0; i < 4; i++) sent.push((await call(s, 'alice', 'POST', `/v1/conversations/${conv.id}/messages`, { text: `m${i}` })).body);
+    await new PersistHandler(s.deps.store).handle(await s.deps.log.read(s.deps.log.partitionOf(conv.id), 'w', 100, 0));
+    const edited = (await call(s, 'alice', 'PATCH', `/v1/messages/${sent[0].id}`, { text: 'edited' })).body as Message;
+    const deleted = (await call(s, 'alice', 'DELETE', `/v1/messages/${sent[1].id}`)).body as Message;
+    // no worker stores them: after PAGE_WAIT_MS the page applies them from the hot tier
+    const page = await call(s, 'bob', 'GET', `/v1/conversations/${conv.id}/messages?after=0&limit=3`);
+    expect(page.body.messages).toEqual([edited, deleted, sent[2]]);
+    expect(page.headers['x-strata-tier']).toBe('warm');
+  });
+
   it('in flight but neither in the ring nor stored (a burst larger than the ring): 503 at once, retryable', async () => {
     const s = (stack = await makeStack({ workers: false, config: { recentLimit: 1 } }));
     const conv = (await call(s, 'alice', 'POST', '/v1/conversations', { members: ['bob'] })).body;

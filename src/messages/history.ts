@@ -5,7 +5,7 @@
 import type { Access } from '../conversations/access.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { messageJson, type Message } from '../model/message.js';
+import { messageJson, parseMessage, type Message } from '../model/message.js';
 import { PersistWait } from '../changes/persist-wait.js';
 import type { HistoryQuery } from './schemas.js';
 import type { ChangeStore } from '../store/change-store.js';
@@ -91,7 +91,28 @@ export class HistoryService {
       page = await this.fromStores(conversationId, range);
       return hotLast === null || complete(page, range, hotLast);
     }, PAGE_WAIT_MS);
+    // The warm store is further behind than the wait (a backlog under load): the edits and
+    // deletes it lacks are in the hot tier's change ring; apply them over the page.
+    if (lastChange > 0 && from !== undefined && !(await changeStored())) page = await this.withPending(conversationId, page, from, lastChange);
     return page;
+  }
+
+  /** The page with the edits/deletes of cursors (from, upTo] from the change ring over older versions; as it was when the ring no longer holds them. */
+  private async withPending(conversationId: string, page: Page, from: number, upTo: number): Promise<Page> {
+    const ring = await this.deps.hot.readChanges(conversationId, from, upTo - from);
+    if (!ring) return page;
+    const latest = new Map<number, Message>();
+    for (const c of ring.changes) {
+      if (!c.startsWith('{"type":"edit"') && !c.startsWith('{"type":"delete"')) continue;
+      const m = (JSON.parse(c) as { message: Message }).message;
+      if ((latest.get(m.seq)?.version ?? -1) < m.version) latest.set(m.seq, m);
+    }
+    if (latest.size === 0) return page;
+    const messages = page.messages.map((json) => {
+      const m = latest.get(seqOf(json));
+      return m && m.version > (parseMessage(json).version) ? messageJson(m) : json;
+    });
+    return { ...page, messages };
   }
 
   /** Warm store first; the archive fills what lies below the warm store's lowest row. */
