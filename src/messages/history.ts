@@ -84,16 +84,20 @@ export class HistoryService {
       from ??= Math.min(lastChange, Math.max((await this.deps.store.changeBounds([conversationId]))[0].floor, lastChange - CHANGE_WINDOW));
       return (await this.deps.store.countChanges(conversationId, from, lastChange)) === lastChange - from;
     };
+    // stored BEFORE the page is read: a commit between the read and the check would pass a stale page
+    const stored = await changeStored();
     let page = await this.fromStores(conversationId, range);
-    if ((hotLast === null || complete(page, range, hotLast)) && (await changeStored())) return page;
+    if ((hotLast === null || complete(page, range, hotLast)) && stored) return page;
+    let current = stored; // the page was read after every change up to lastChange was stored
     await this.waits.until(conversationId, async () => {
-      if (!(await changeStored())) return false;
+      if (!current && !(await changeStored())) return false;
+      current = true;
       page = await this.fromStores(conversationId, range);
       return hotLast === null || complete(page, range, hotLast);
     }, PAGE_WAIT_MS);
     // The warm store is further behind than the wait (a backlog under load): the edits and
     // deletes it lacks are in the hot tier's change ring; apply them over the page.
-    if (lastChange > 0 && from !== undefined && !(await changeStored())) page = await this.withPending(conversationId, page, from, lastChange);
+    if (!current && from !== undefined) page = await this.withPending(conversationId, page, from, lastChange);
     return page;
   }
 
