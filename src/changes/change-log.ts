@@ -57,7 +57,8 @@ export class ChangeLog {
 
   /** Resolves once the warm store holds the change (ACK_AFTER=store; edits under an archive lease). */
   async waitStored(conversationId: string, cursor: number, timeoutMs = 30_000): Promise<void> {
-    const stored = await this.waits.until(conversationId, async () => (await this.deps.store.listChanges(conversationId, cursor - 1, 1)).length === 1, timeoutMs);
+    // exactly this cursor (a later one committed first by another worker is not it)
+    const stored = await this.waits.until(conversationId, async () => (await this.deps.store.countChanges(conversationId, cursor - 1, cursor)) === 1, timeoutMs);
     if (!stored) throw new AppError('UNAVAILABLE', 'change accepted but not yet stored', { retryable: true });
   }
 

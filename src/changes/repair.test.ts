@@ -60,3 +60,64 @@ it('collisions are reported, then accepted again past the warm store: nothing lo
   await repairing.handle(await s.deps.log.read(p, 'w', 100, 0));
   expect((await s.deps.store.listMessages(conv, { afterSeq: 0, limit: 10 })).map((m) => m.id)).toEqual([...first.map((m) => m.id), late.id]);
 });
+
+function rewind(s: TestStack, conv: string, seq: number, cursor: number) {
+  const c = (s.deps.hot as unknown as { convs: Map<string, { seq: number; cursor?: number }> }).convs.get(conv)!;
+  c.seq = seq;
+  c.cursor = cursor;
+}
+
+it('a message whose cursor was taken but whose seq was free keeps its seq (no gap); a repair that failed is reported again on redelivery', async () => {
+  const s = (stack = await makeStack({ workers: false }));
+  const conv = (await call(s, 'alice', 'POST', '/v1/conversations', { members: ['bob'], kind: 'group' })).body.id as string;
+  const m1 = (await call(s, 'alice', 'POST', `/v1/conversations/${conv}/messages`, { text: 'm1' })).body as Message;
+  expect((await call(s, 'bob', 'PUT', `/v1/messages/${m1.id}/reactions/ok`)).status).toBe(204); // cursor 2
+  const p = s.deps.log.partitionOf(conv);
+  await new PersistHandler(s.deps.store).handle(await s.deps.log.read(p, 'w', 100, 0));
+  rewind(s, conv, 1, 1); // the replica missed the reaction only: seq 1, cursor 1
+  const late = (await call(s, 'bob', 'POST', `/v1/conversations/${conv}/messages`, { text: 'late' })).body as Message;
+  expect([late.seq, late.version]).toEqual([2, 2]); // seq 2 free, cursor 2 taken by the reaction
+  const entries = await s.deps.log.read(p, 'w', 100, 0);
+  let fail = true;
+  const logger = { warn: () => undefined };
+  const flaky = new PersistHandler(s.deps.store, undefined, undefined, undefined, async (collisions) => {
+    if (fail) {
+      fail = false;
+      throw new Error('Valkey briefly unreachable');
+    }
+    await reacceptCollisions(s.deps, (id) => seedFromStore(s.deps, id), collisions, logger);
+  });
+  await expect(flaky.handle(entries)).rejects.toThrow('briefly');
+  await flaky.handle(entries); // redelivered: reported again, repaired
+  await flaky.handle(await s.deps.log.read(p, 'w', 100, 0));
+  expect((await s.deps.store.listMessages(conv, { afterSeq: 0, limit: 10 })).map((m) => [m.seq, m.id])).toEqual([[1, m1.id], [2, late.id]]);
+  const changes = (await call(s, 'alice', 'GET', `/v1/conversations/${conv}/changes?after=0&limit=100`)).body.changes as { cursor: number; type: string; message?: Message }[];
+  expect(changes.map((x) => [x.cursor, x.type])).toEqual([[1, 'message'], [2, 'reaction'], [3, 'edit']]);
+  expect(changes[2].message).toEqual({ ...late, version: 3 });
+  expect(await s.deps.store.getMessage(late.id)).toEqual({ ...late, version: 3 });
+});
+
+it('a message handed a seq another holds moves to a new seq; its edit follows it there, the other message is untouched', async () => {
+  const s = (stack = await makeStack({ workers: false }));
+  const conv = (await call(s, 'alice', 'POST', '/v1/conversations', { members: ['bob'], kind: 'group' })).body.id as string;
+  const a: Message[] = [];
+  for (let i = 1; i <= 2; i++) a.push((await call(s, 'alice', 'POST', `/v1/conversations/${conv}/messages`, { text: `a${i}` })).body);
+  const p = s.deps.log.partitionOf(conv);
+  const logger = { warn: () => undefined };
+  const handler = new PersistHandler(s.deps.store, undefined, undefined, undefined, (cs) => reacceptCollisions(s.deps, (id) => seedFromStore(s.deps, id), cs, logger));
+  await handler.handle(await s.deps.log.read(p, 'w', 100, 0));
+  rewind(s, conv, 1, 2); // seq behind, cursor not: bob's message takes seq 2 with a free cursor
+  const bob = (await call(s, 'bob', 'POST', `/v1/conversations/${conv}/messages`, { text: 'b' })).body as Message;
+  expect(bob.seq).toBe(2);
+  // the ring holds two messages at seq 2: the edit cannot tell which one is bob's yet (retryable)
+  expect((await call(s, 'bob', 'PATCH', `/v1/messages/${bob.id}`, { text: 'b edited' })).status).toBe(503);
+  await handler.handle(await s.deps.log.read(p, 'w', 100, 0)); // bob's message collides, moves to seq 3
+  await handler.handle(await s.deps.log.read(p, 'w', 100, 0));
+  const edit = await call(s, 'bob', 'PATCH', `/v1/messages/${bob.id}`, { text: 'b edited' });
+  expect(edit.body).toMatchObject({ seq: 3, text: 'b edited' });
+  await handler.handle(await s.deps.log.read(p, 'w', 100, 0));
+  expect(await s.deps.store.getMessage(a[1].id)).toEqual(a[1]); // alice's message untouched
+  const moved = await s.deps.store.getMessage(bob.id);
+  expect(moved).toMatchObject({ text: 'b edited', sender: 'bob' });
+  expect(moved!.seq).toBe(3);
+});

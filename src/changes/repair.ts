@@ -5,7 +5,9 @@
 // insert, and accepts each one again here: the counters are raised past the warm store, then
 // the change goes through the hot tier once more under a new cursor (a message under a new seq
 // too, keeping its id: a client that replaces messages by id moves it). An acked message is
-// never lost; its seq may change, and the change log says so.
+// never lost; its seq may change, and the change log says so. A message whose cursor was taken
+// but whose seq was free keeps its seq (stored there by the worker: no gap) and is announced by
+// an `edit` change carrying it whole.
 // A repair retried after a failure does not accept a message twice: each goes in with the
 // dedup key `repair:<message id>`.
 import type { Deps } from '../deps.js';
@@ -40,6 +42,12 @@ export async function reacceptCollisions(
   async function again(c: StoredChange): Promise<string> {
     const limits = { changeRingLimit: config.changeRingLimit, maxBacklog: Number.MAX_SAFE_INTEGER };
     if (c.type === 'message') {
+      // its cursor was taken but its seq was free: stored at its own seq, it needs a change of its own
+      const kept = await store.getMessage(c.message!.id);
+      if (kept) {
+        const { head, tail } = versionTemplate(kept);
+        return (await hot.change({ conversationId: c.conversation_id, type: 'edit', message: { seq: kept.seq, head, tail }, ...limits })).status;
+      }
       const { seq: _seq, version: _version, ...draft } = c.message!;
       const { head, tail } = messageTemplate(draft);
       const out = await hot.ingest({
@@ -48,8 +56,11 @@ export async function reacceptCollisions(
       return out.status;
     }
     if (c.type === 'edit' || c.type === 'delete') {
-      const { head, tail } = versionTemplate(c.message!);
-      return (await hot.change({ conversationId: c.conversation_id, type: c.type, message: { seq: c.message!.seq, head, tail }, ...limits })).status;
+      // at the message's seq as it is now: its creation may have collided too and moved
+      const id = c.message!.id;
+      const seq = (await store.getMessage(id))?.seq ?? (await hot.locateInFlight(id))?.seq ?? c.message!.seq;
+      const { head, tail } = versionTemplate({ ...c.message!, seq });
+      return (await hot.change({ conversationId: c.conversation_id, type: c.type, message: { seq, head, tail }, ...limits })).status;
     }
     const at = c.json.indexOf(',"cursor":') + 10;
     let end = at;

@@ -78,6 +78,17 @@ export function changeStoreContract(name: string, make: () => Promise<Store>) {
       expect(await store.listChanges(c, 0, 10)).toEqual([created(m1).json, t2.json, created(clash).json]);
     });
 
+    it('an edit of a message whose seq another message holds is a collision: the other message is never touched', async () => {
+      const c = await conversation();
+      const held = msg(c, 1, { version: 1 });
+      await store.applyChanges([created(held)]);
+      const stranger = { ...msg(c, 1, { version: 2 }), text: 'someone else at seq 1' };
+      const r = await store.applyChanges([changed('edit', stranger)]);
+      expect(r).toEqual({ applied: 1, collisions: [changed('edit', stranger)] });
+      expect(await store.getMessage(held.id)).toEqual(held);
+      expect(await store.getMessage(stranger.id)).toBeNull();
+    });
+
     it('prunes changes stored before a time and raises the floor; what comes after stays', async () => {
       const c = await conversation();
       await store.applyChanges([other(c, 1), other(c, 2), other(c, 3)]);

@@ -167,7 +167,7 @@ export class SqlStore implements Store {
         // cursor is a collision (the hot tier handed the cursor out twice)
         const known = new Set(fresh);
         const apply = changes.filter((c) => fresh.delete(`${c.conversation_id} ${c.cursor}`)); // delete: a change twice in one batch applies once
-        const collisions = await this.collided(tx, changes.filter((c) => !known.has(`${c.conversation_id} ${c.cursor}`)));
+        const collisions = await this.collided(tx, changes.filter((c) => !known.has(`${c.conversation_id} ${c.cursor}`)), archivedThrough);
         const creates = apply.filter((c) => c.type === 'message');
         const inserted = await insertRows(tx, creates.map((c) => c.message!));
         if (inserted < creates.length) {
@@ -183,9 +183,14 @@ export class SqlStore implements Store {
           const m = c.message!;
           const set = { text: m.text, edited_at: m.edited_at, deleted_at: m.deleted_at, version: m.version };
           const res = await tx.updateTable('messages').set(set)
-            .where('conversation_id', '=', m.conversation_id).where('seq', '=', m.seq).where('version', '<', m.version).executeTakeFirst();
+            .where('conversation_id', '=', m.conversation_id).where('seq', '=', m.seq).where('id', '=', m.id).where('version', '<', m.version).executeTakeFirst();
           if (Number(res.numUpdatedRows) > 0) continue;
-          const held = await tx.selectFrom('messages').select('version').where('conversation_id', '=', m.conversation_id).where('seq', '=', m.seq).executeTakeFirst();
+          const held = await tx.selectFrom('messages').select(['id', 'version']).where('conversation_id', '=', m.conversation_id).where('seq', '=', m.seq).executeTakeFirst();
+          if (held && held.id !== m.id) {
+            // another message holds this seq (the hot tier came back behind): never overwrite it
+            collisions.push(c);
+            continue;
+          }
           if (held) continue; // a newer version is there already
           // No row: archived (the archiver moved it out), or not inserted yet (this change
           // overtook its message's insert on another worker: the insert will find the row).
@@ -204,12 +209,25 @@ export class SqlStore implements Store {
     );
   }
 
-  /** Of changes whose cursor was already recorded, those recorded with other bytes (not a redelivery). */
-  private async collided(tx: Kysely<DB>, seen: StoredChange[]): Promise<StoredChange[]> {
+  /**
+   * Of changes whose cursor was already recorded: those recorded with other bytes (another
+   * change took the cursor), and redelivered creations whose message is not stored (it
+   * collided on its seq and its repair did not happen: the redelivery reports it again).
+   */
+  private async collided(tx: Kysely<DB>, seen: StoredChange[], archivedThrough?: (conversationId: string) => Promise<number>): Promise<StoredChange[]> {
     const out: StoredChange[] = [];
+    const archived = async (m: Message) => (archivedThrough ? m.seq <= (await archivedThrough(m.conversation_id)) : false);
     for (const c of seen) {
       const row = await tx.selectFrom('changes').select('json').where('conversation_id', '=', c.conversation_id).where('cursor', '=', c.cursor).executeTakeFirst();
       if (row && row.json !== c.json) out.push(c);
+      else if (row && c.type === 'message' && !(await stored(tx, c.message!)) && !(await archived(c.message!))) out.push(c);
+    }
+    // a message whose cursor was taken but whose seq is free keeps its seq (no gap): stored
+    // here at its own place, its change is accepted again under a new cursor (changes/repair.ts)
+    for (const c of out) {
+      if (c.type !== 'message' || (await stored(tx, c.message!))) continue;
+      const atSeq = await tx.selectFrom('messages').select('id').where('conversation_id', '=', c.conversation_id).where('seq', '=', c.message!.seq).executeTakeFirst();
+      if (!atSeq) await insertRows(tx, [c.message!]);
     }
     return out;
   }
@@ -337,6 +355,13 @@ export class SqlStore implements Store {
     });
   }
 
+}
+
+/** Whether the message is stored (as a row or an overlay), by id. */
+async function stored(tx: Kysely<DB>, m: Message): Promise<boolean> {
+  const row = await tx.selectFrom('messages').select('id').where('id', '=', m.id).executeTakeFirst()
+    ?? await tx.selectFrom('message_overlays').select('id').where('conversation_id', '=', m.conversation_id).where('id', '=', m.id).executeTakeFirst();
+  return row !== undefined;
 }
 
 /** Inserts what is absent (same conversation_id and seq: left as it is); advances last_seq. */
