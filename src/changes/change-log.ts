@@ -98,8 +98,12 @@ export class ChangeLog {
     }
     // Still missing some (a worker is behind): serve the gap-free prefix, never a hole.
     const n = prefixLength(rows, after);
-    if (n === 0) throw new AppError('UNAVAILABLE', 'the changes after this cursor are still being stored; retry shortly', { retryable: true, retryAfterS: 1 });
-    return page(rows.slice(0, n), current, after);
+    if (n > 0) return page(rows.slice(0, n), current, after);
+    // The very next change is neither in the ring nor stored after the wait, while later ones
+    // are: far behind under load, or never coming (a dead-lettered entry). Either way this
+    // position cannot be caught up by changes now: reload, rather than answer 503 for ever.
+    if (rows.length > 0) throw new AppError('RELOAD_REQUIRED', `change ${after + 1} of this conversation is not available: reload it`);
+    throw new AppError('UNAVAILABLE', 'the changes after this cursor are still being stored; retry shortly', { retryable: true, retryAfterS: 1 });
   }
 }
 

@@ -11,6 +11,21 @@ import { AppError, isAppError } from '../errors.js';
 import type { ChangeLog } from './change-log.js';
 import { cursorOf } from './change-log.js';
 
+/** Conversations whose changes one sync reads at a time (a user in thousands of them is not thousands of concurrent reads). */
+const SYNC_CONCURRENCY = 16;
+
+async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i], i);
+    }
+  }));
+  return out;
+}
+
 export class SyncService {
   constructor(private deps: Pick<Deps, 'store' | 'receipts' | 'hot' | 'config'>, private changes: ChangeLog) {}
 
@@ -22,9 +37,10 @@ export class SyncService {
     if (since !== undefined && !prev) throw new AppError('RELOAD_REQUIRED', 'this sync token is unknown or expired: sync again without `since` and reload');
     const convs = await store.listConversations(user);
     const ids = convs.map((c) => c.id);
-    const [cursors, hotSeqs, marks] = await Promise.all([this.changes.cursors(ids), hot.lastSeqs(ids), Promise.all(ids.map((id) => receipts.watermarks(id)))]);
+    const [cursors, hotSeqs] = await Promise.all([this.changes.cursors(ids), hot.lastSeqs(ids)]);
+    const marks = await mapLimited(ids, SYNC_CONCURRENCY, (id) => receipts.watermarks(id));
     const position: Record<string, number> = {};
-    const parts = await Promise.all(convs.map(async (c, i) => {
+    const parts = await mapLimited(convs, SYNC_CONCURRENCY, async (c, i) => {
       const cursor = cursors[i];
       const known = prev?.[c.id];
       let status: 'joined' | 'changed' | 'unchanged' | 'reload' = 'joined';
@@ -55,7 +71,7 @@ export class SyncService {
         watermarks: marks[i].map((w) => ({ user: w.user, delivered_seq: w.delivered, read_seq: w.read })),
       });
       return `${meta.slice(0, -1)},"changes":[${changes.join(',')}],"has_more":${hasMore}}`;
-    }));
+    });
     const left = prev ? Object.keys(prev).filter((id) => !(id in position)) : [];
     const token = await store.saveSyncState(user, position);
     return `{"token":${JSON.stringify(token)},"conversations":[${parts.join(',')}],"left":${JSON.stringify(left)}}`;

@@ -97,7 +97,7 @@ export class HistoryService {
     }, PAGE_WAIT_MS);
     // The warm store is further behind than the wait (a backlog under load): the edits and
     // deletes it lacks are in the hot tier's change ring; apply them over the page.
-    if (!current && from !== undefined) page = await this.withPending(conversationId, page, from, lastChange);
+    if (!current && from !== undefined) page = await this.withPending(conversationId, page, Math.max(from, lastChange - this.deps.config.changeRingLimit), lastChange);
     return page;
   }
 

@@ -61,6 +61,7 @@ export function resumeHandler(
         const holding = conn.conversations.has(conv);
         if (holding) conn.holds.set(conv, held); // from before the first read: nothing live slips between
         let cursor = after;
+        let complete = false;
         try {
           let page = await changes.read(conv, after, Math.min(200, resumeMax));
           if (page.cursor - after > resumeMax) {
@@ -77,11 +78,14 @@ export function resumeHandler(
             page = await changes.read(conv, cursor, 200);
           }
           reply(`{"type":"resumed",${refJson(ref)}"conversation_id":"${conv}","cursor":${cursor}}`);
+          complete = true;
           if (deliveredSeq > 0) delivered(conv, user, deliveredSeq); // replayed messages count as delivered, as live ones do
         } finally {
           if (holding && conn.holds.get(conv) === held) {
             conn.holds.delete(conv);
-            for (const h of held) if (h.cursor === undefined || h.cursor > cursor) conn.send(h.buf);
+            // a replay that failed part-way leaves a hole after `cursor`: its held changes would
+            // land beyond it, so only what is not a change goes out (the client resumes again)
+            for (const h of held) if (h.cursor === undefined || (complete && h.cursor > cursor)) conn.send(h.buf);
           }
         }
         return;

@@ -4,7 +4,9 @@
 // anything else is INTERNAL, keeps its cause, and is not retried.
 import { AppError } from '../../errors.js';
 
-const RETRYABLE_PG = /^(08|53|57P0)/; // connection exception, insufficient resources, shutdown
+// connection exception, insufficient resources, shutdown, deadlock / serialization failure (the
+// archiver's row locks against a persist batch's updates): all pass when tried again
+const RETRYABLE_PG = /^(08|53|57P0|40P01|40001)/;
 const RETRYABLE_CODES = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'SQLITE_BUSY'];
 
 export function toAppError(e: unknown): AppError {
