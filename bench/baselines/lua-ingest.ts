@@ -6,7 +6,7 @@
 //             scenario is compared with);
 // - 'before'  bench/baselines/ingest-before-change-log.lua, a bench-only copy of ingest-6.lua,
 //             the ingest before the change log: what the change log costs the message path;
-// - 'change'  src/hot-tier/valkey/lua/change-6.lua, edits (of messages in the ring) and
+// - 'change'  src/hot-tier/valkey/lua/change-7.lua, edits (of messages in the ring) and
 //             reactions alternately: the hot tier's ceiling for changes.
 // Phases alternate (e.g. ingest, before, before, ingest) so drift of a shared machine hits both,
 // after an uncounted warm-up of each script.
@@ -22,13 +22,13 @@ import { Samples } from '../lib/stats.js';
 
 export const INGEST_LUA = path.join(ROOT, 'src/hot-tier/valkey/lua/ingest-8.lua');
 export const INGEST_BEFORE_LUA = path.join(BENCH_DIR, 'baselines/ingest-before-change-log.lua');
-export const CHANGE_LUA = path.join(ROOT, 'src/hot-tier/valkey/lua/change-6.lua');
+export const CHANGE_LUA = path.join(ROOT, 'src/hot-tier/valkey/lua/change-7.lua');
 /** Strata's defaults (src/config.ts): RECENT_LIMIT, CHANGE_RING_LIMIT. */
 export const RECENT_LIMIT = 500;
 export const CHANGE_RING_LIMIT = 1000;
 
 export type LuaScript = 'ingest' | 'before' | 'change';
-export const SCRIPT_FILE: Record<LuaScript, string> = { ingest: 'ingest-8.lua', before: 'ingest-before-change-log.lua', change: 'change-6.lua' };
+export const SCRIPT_FILE: Record<LuaScript, string> = { ingest: 'ingest-8.lua', before: 'ingest-before-change-log.lua', change: 'change-7.lua' };
 
 export interface LuaJob {
   redisUrl: string;
@@ -68,7 +68,7 @@ async function run(job: LuaJob): Promise<LuaResult> {
   const client = new Redis(job.redisUrl, { enableAutoPipelining: true });
   client.defineCommand('ingest8', { numberOfKeys: 8, lua: fs.readFileSync(INGEST_LUA, 'utf8') });
   client.defineCommand('ingest6', { numberOfKeys: 6, lua: fs.readFileSync(INGEST_BEFORE_LUA, 'utf8') });
-  client.defineCommand('change6', { numberOfKeys: 6, lua: fs.readFileSync(CHANGE_LUA, 'utf8') });
+  client.defineCommand('change6', { numberOfKeys: 7, lua: fs.readFileSync(CHANGE_LUA, 'utf8') });
   const cmd = (name: string) => (client as unknown as Record<string, Call>)[name].bind(client);
   const ingest8 = cmd('ingest8');
   const ingest6 = cmd('ingest6');
@@ -109,13 +109,13 @@ async function run(job: LuaJob): Promise<LuaResult> {
               client_id: null, created_at: now, edited_at: now, deleted_at: null,
             });
             s = performance.now();
-            out = await change6(keys.cursor(c.p, c.id), keys.changes(c.p, c.id), keys.log(c.p), keys.channel(c.p, c.id), keys.ring(c.p, c.id), keys.lastMessageChange(c.p, c.id),
-              'edit', seq, '', head, tail, CHANGE_RING_LIMIT, 1_000_000_000);
+            out = await change6(keys.cursor(c.p, c.id), keys.changes(c.p, c.id), keys.log(c.p), keys.channel(c.p, c.id), keys.ring(c.p, c.id), keys.lastMessageChange(c.p, c.id), keys.messageVersions(c.p, c.id),
+              'edit', seq, '', head, tail, CHANGE_RING_LIMIT, 1_000_000_000, id);
           } else {
             const body = `,"conversation_id":"${c.id}","message_id":"${id}","user":"u${w}","reaction":"+1","removed":${k % 4 === 1},"at":"${now}"}`;
             s = performance.now();
-            out = await change6(keys.cursor(c.p, c.id), keys.changes(c.p, c.id), keys.log(c.p), keys.channel(c.p, c.id), keys.ring(c.p, c.id), keys.lastMessageChange(c.p, c.id),
-              'reaction', '', '', body, '', CHANGE_RING_LIMIT, 1_000_000_000);
+            out = await change6(keys.cursor(c.p, c.id), keys.changes(c.p, c.id), keys.log(c.p), keys.channel(c.p, c.id), keys.ring(c.p, c.id), keys.lastMessageChange(c.p, c.id), keys.messageVersions(c.p, c.id),
+              'reaction', '', '', body, '', CHANGE_RING_LIMIT, 1_000_000_000, '');
           }
           if (out[0] === 'changed') {
             acked++;

@@ -105,7 +105,7 @@ export async function driveIngest(ctx: Ctx, sw: StackWorld, o: {
  * The bare-client and redis-benchmark baselines, once per run: ingest-8.lua (the ceiling the
  * ingest figures are compared with), the ingest before the change log (bench-only copy,
  * ingest-before-change-log.lua) with the same load shape on the same redis-server, phases
- * alternating, for what the change log costs the message path, and change-6.lua (edits and
+ * alternating, for what the change log costs the message path, and change-7.lua (edits and
  * reactions) with the same shape.
  */
 export async function ingestBaselines(ctx: Ctx): Promise<{ bare: number; bareLat: Summary; rb: number }> {
@@ -151,7 +151,7 @@ export async function ingestBaselines(ctx: Ctx): Promise<{ bare: number; bareLat
   ctx.res.add({ scenario: 'change log cost', subject: 'redis-benchmark -P 32 → ingest-before-change-log.lua', metric: 'acked msgs/s', value: rbBefore.rps, unit: '/s', note: rbBefore.command });
   ctx.res.add({ scenario: 'change log cost', subject: 'redis-benchmark -P 32 → ingest-8.lua', metric: 'acked msgs/s vs before', value: rb.rps, unit: '/s', baseline: { subject: 'ingest-before-change-log.lua', value: rbBefore.rps } });
   ctx.res.latency.push({ scenario: 'change log cost', subject: 'bare ioredis ingest before change log', p50: before.lat.p50, p99: before.lat.p99, p999: before.lat.p999 });
-  ctx.res.add({ scenario: 'changes', subject: 'baseline bare ioredis → change-6.lua', metric: 'edits+reactions/s', value: change.rate, unit: '/s', baseline: { subject: 'bare ioredis → ingest-8.lua msgs', value: now.rate }, note: `half edits of ring messages, half reactions; ${shape.split(';')[0]}; ${((2 * phaseMs) / 1000).toFixed(1)} s` });
+  ctx.res.add({ scenario: 'changes', subject: 'baseline bare ioredis → change-7.lua', metric: 'edits+reactions/s', value: change.rate, unit: '/s', baseline: { subject: 'bare ioredis → ingest-8.lua msgs', value: now.rate }, note: `half edits of ring messages, half reactions; ${shape.split(';')[0]}; ${((2 * phaseMs) / 1000).toFixed(1)} s` });
   return { bare: now.rate, bareLat, rb: rb.rps };
 }
 

@@ -46,7 +46,7 @@ export async function reacceptCollisions(
       const kept = await store.getMessage(c.message!.id);
       if (kept) {
         const { head, tail } = versionTemplate(kept);
-        return (await hot.change({ conversationId: c.conversation_id, type: 'edit', message: { seq: kept.seq, head, tail }, ...limits })).status;
+        return (await hot.change({ conversationId: c.conversation_id, type: 'edit', message: { seq: kept.seq, id: kept.id, head, tail }, ...limits })).status;
       }
       const { seq: _seq, version: _version, ...draft } = c.message!;
       const { head, tail } = messageTemplate(draft);
@@ -60,7 +60,7 @@ export async function reacceptCollisions(
       const id = c.message!.id;
       const seq = (await store.getMessage(id))?.seq ?? (await hot.locateInFlight(id))?.seq ?? c.message!.seq;
       const { head, tail } = versionTemplate({ ...c.message!, seq });
-      return (await hot.change({ conversationId: c.conversation_id, type: c.type, message: { seq, head, tail }, ...limits })).status;
+      return (await hot.change({ conversationId: c.conversation_id, type: c.type, message: { seq, id, head, tail }, ...limits })).status;
     }
     const at = c.json.indexOf(',"cursor":') + 10;
     let end = at;

@@ -214,7 +214,7 @@ export function hotTierContract(name: string, make: () => Promise<HotTierUnderTe
     function messageChange(c: string, json: string, kind: 'edit' | 'delete', text: string | null, basedOn?: number): ChangeInput {
       const m = parseMessage(json);
       const { head, tail } = versionTemplate({ ...m, text, edited_at: kind === 'edit' ? new Date().toISOString() : null });
-      return { conversationId: c, type: kind, message: { seq: m.seq, head, tail, basedOn: basedOn ?? m.version }, changeRingLimit: 1000, maxBacklog: 100_000 };
+      return { conversationId: c, type: kind, message: { seq: m.seq, id: m.id, head, tail, basedOn: basedOn ?? m.version }, changeRingLimit: 1000, maxBacklog: 100_000 };
     }
 
     it('accepts a change: the next cursor after the messages, the ring copy replaced at its new version, the change logged and published', async () => {
@@ -249,10 +249,14 @@ export function hotTierContract(name: string, make: () => Promise<HotTierUnderTe
       expect(await hot.change(messageChange(c, m, 'delete', null))).toEqual({ status: 'conflict', version: 2 }); // built on version 1
       expect(await hot.lastCursors([c])).toEqual([2]);
       expect(await hot.backlog(hot.partitionOf(c))).toBe(2);
-      // not in the ring (trimmed, or never there): accepted, the warm store decides by version
+      // not in the ring (trimmed, or never there): the first change is accepted on the copy it
+      // was built on; a second built on the same old copy conflicts with the first (its version)
       const cold = await seeded(10);
-      expect(await hot.change(messageChange(cold, stored(cold, 3), 'edit', 'old one', 1))).toMatchObject({ status: 'changed', cursor: 1 });
+      const old = stored(cold, 3);
+      expect(await hot.change(messageChange(cold, old, 'edit', 'old one'))).toMatchObject({ status: 'changed', cursor: 1 });
       expect(await hot.readRecent(cold, { limit: 1 })).toBeNull();
+      expect(await hot.change(messageChange(cold, old, 'delete', null))).toEqual({ status: 'conflict', version: 1 });
+      expect(await hot.change(messageChange(cold, old, 'delete', null, 1))).toMatchObject({ status: 'changed', cursor: 2 });
     });
 
     it('advance raises counters that fell behind, never lowers them, and leaves absent ones absent', async () => {

@@ -42,9 +42,10 @@ export interface ChangeInput {
   /**
    * For edit/delete: the message after the change, split around its version
    * (model/message.ts versionTemplate), and the version it was built from: if the ring holds
-   * the message at another version, nothing is written ('conflict').
+   * the message at another version — or, once the ring no longer holds it, its latest edit or
+   * delete of the last hour had another version — nothing is written ('conflict').
    */
-  message?: { seq: number; head: string; tail: string; basedOn?: number };
+  message?: { seq: number; id: string; head: string; tail: string; basedOn?: number };
   /** Otherwise: the change JSON after its cursor, from the comma to the closing brace. */
   body?: string;
   changeRingLimit: number;

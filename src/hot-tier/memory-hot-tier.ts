@@ -18,6 +18,8 @@ interface Conv {
   changes: { seq: number; json: string }[];
   /** The cursor of the latest edit or delete (0: none). */
   lastMessageChange?: number;
+  /** Message id → version of its latest edit/delete, for an hour (change-7.lua's version hash). */
+  versions: Map<string, { version: number; expires: number }>;
 }
 
 interface PendingEntry {
@@ -65,6 +67,12 @@ export class MemoryHotTier implements HotTier, RateLimiter, PersistLog {
       if (v.expires > now) break;
       this.inFlight.delete(k);
     }
+    for (const conv of this.convs.values()) {
+      for (const [k, v] of conv.versions) {
+        if (v.expires > now) break;
+        conv.versions.delete(k);
+      }
+    }
   }
 
   /** Entries held in the dedup and rate-limit maps (for tests of the sweep). */
@@ -111,13 +119,18 @@ export class MemoryHotTier implements HotTier, RateLimiter, PersistLog {
     const backlog = part.fresh.length + part.pending.size;
     if (backlog >= input.maxBacklog) return { status: 'backlogged', backlog };
     const held = input.message ? conv.ring.find((e) => e.seq === input.message!.seq) : undefined;
-    if (held && input.message && input.message.basedOn !== undefined) {
-      const v = Number(/,"version":(\d+),/.exec(held.json)?.[1] ?? 0);
-      if (v !== input.message.basedOn) return { status: 'conflict', version: v };
+    if (input.message && input.message.basedOn !== undefined) {
+      const known = conv.versions.get(input.message.id);
+      const v = held ? Number(/,"version":(\d+),/.exec(held.json)?.[1] ?? 0) : known && known.expires > Date.now() ? known.version : undefined;
+      if (v !== undefined && v !== input.message.basedOn) return { status: 'conflict', version: v };
     }
     const cursor = ++conv.cursor;
     if (held && input.message) held.json = input.message.head + cursor + input.message.tail;
-    if (input.message) conv.lastMessageChange = cursor;
+    if (input.message) {
+      conv.lastMessageChange = cursor;
+      conv.versions.delete(input.message.id); // re-inserted: the map stays in expiry order
+      conv.versions.set(input.message.id, { version: cursor, expires: Date.now() + 3_600_000 });
+    }
     const change = changeJson(input, cursor);
     pushCapped(conv.changes, cursor, change, input.changeRingLimit);
     this.append(part, partition, change);
@@ -170,7 +183,7 @@ export class MemoryHotTier implements HotTier, RateLimiter, PersistLog {
     }
     const ring = recent.slice(-recentLimit).map((json) => ({ seq: (JSON.parse(json) as { seq: number }).seq, json }));
     const ringMax = ring.length ? ring[ring.length - 1].seq : 0;
-    const conv: Conv = { seq: Math.max(lastSeq, ringMax), ring, cursor: lastCursor, changes: [] };
+    const conv: Conv = { seq: Math.max(lastSeq, ringMax), ring, cursor: lastCursor, changes: [], versions: new Map() };
     this.convs.set(conversationId, conv);
     return conv.seq;
   }

@@ -83,6 +83,27 @@ describe('edits of messages in flight', () => {
     expect(page.headers['x-strata-tier']).toBe('warm');
   });
 
+  it('an edit never undoes a delete it did not see, also for a message the ring no longer holds', async () => {
+    const s = (stack = await makeStack({ workers: false, config: { recentLimit: 2 } }));
+    const conv = (await call(s, 'alice', 'POST', '/v1/conversations', { members: ['bob'], kind: 'group' })).body;
+    const sent: Message[] = [];
+    for (let i = 0; i < 4; i++) sent.push((await call(s, 'bob', 'POST', `/v1/conversations/${conv.id}/messages`, { text: `m${i}` })).body);
+    const p = s.deps.log.partitionOf(conv.id);
+    const handler = new PersistHandler(s.deps.store, undefined, s.deps.persisted);
+    await handler.handle(await s.deps.log.read(p, 'w', 100, 0));
+    // the owner deletes bob's old message; the warm store does not show it yet
+    expect((await call(s, 'alice', 'DELETE', `/v1/messages/${sent[0].id}`)).body).toMatchObject({ version: 5, text: null });
+    expect((await s.deps.store.getMessage(sent[0].id))?.deleted_at).toBeNull();
+    // bob edits the copy he can read: refused by the version check, read again once stored
+    const edit = call(s, 'bob', 'PATCH', `/v1/messages/${sent[0].id}`, { text: 'back from the dead' });
+    await eventually('the edit waits for the delete to be stored', () => s.deps.persisted!.listenerCount(COMMITTED) > 0);
+    await handler.handle(await s.deps.log.read(p, 'w', 100, 0));
+    const res = await edit;
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('MESSAGE_DELETED');
+    expect(await s.deps.store.getMessage(sent[0].id)).toMatchObject({ text: null, version: 5 });
+  });
+
   it('in flight but neither in the ring nor stored (a burst larger than the ring): 503 at once, retryable', async () => {
     const s = (stack = await makeStack({ workers: false, config: { recentLimit: 1 } }));
     const conv = (await call(s, 'alice', 'POST', '/v1/conversations', { members: ['bob'] })).body;

@@ -4,15 +4,19 @@
 // it to the persist log and publishes it. The persist worker applies it to the warm store in
 // log order, over an older version only; nothing here waits for a row.
 // Finding the message: the warm store, else the hot tier's in-flight mark (a message accepted
-// moments ago, on any node). The ring's copy, when it holds one, is the latest version: the
-// change is built on it and refused by the hot tier if another change got there first
-// (then it is rebuilt on the new version, up to three times).
+// moments ago, on any node). The ring's copy, when it holds one, is the latest version. The
+// change is built on the copy read and refused by the hot tier if another change of the message
+// got there first — checked against the ring's copy, or, for a message the ring no longer
+// holds, against the versions of the last hour's edits/deletes (change-7.lua) — then it is read
+// again once the warm store shows that change, and rebuilt on it (up to three times). So an
+// edit never undoes a delete it did not see.
 // Archived messages are changed like any other: the archive's Parquet files never change, the
 // persist worker keeps the new version as an overlay in the warm store (store/change-store.ts)
 // and history applies it on read (messages/history.ts withOverlays), so every tier answers the
 // same page. An archiver run needs no lease against edits: a row changed while it runs is kept
 // as an overlay by its delete step (store/archive-source.ts deleteArchived).
 import type { ChangeLog } from '../changes/change-log.js';
+import { PersistWait } from '../changes/persist-wait.js';
 import type { Access } from '../conversations/access.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
@@ -21,8 +25,12 @@ import type { IngestService } from './ingest.js';
 import { parseMessage, versionTemplate, type Message } from '../model/message.js';
 
 export class EditService {
+  private readonly waits: PersistWait;
+
   /** `cold`: the archive with overlays applied (history.ts withOverlays), when one is wired. */
-  constructor(private deps: Deps, private access: Access, private ingest: IngestService, private changes: ChangeLog, private cold?: ColdReader) {}
+  constructor(private deps: Deps, private access: Access, private ingest: IngestService, private changes: ChangeLog, private cold?: ColdReader) {
+    this.waits = new PersistWait(deps.persisted);
+  }
 
   edit(user: string, id: string, text: string): Promise<Message> {
     return this.change(user, id, (m) => {
@@ -51,7 +59,10 @@ export class EditService {
       const d = await decide(m);
       if (!d) return m;
       const done = await this.apply(d.kind, m, d.next);
-      if (done) return done;
+      if (typeof done !== 'number') return done;
+      // another change of it came first, and the copy read may not show it yet (the warm store
+      // lags the hot tier): read again once it does (at most 2 s), then decide again
+      await this.waits.until(m.conversation_id, async () => (await this.load(user, id)).version >= done, 2000);
     }
     throw new AppError('EDIT_CONFLICT', `message ${id} kept changing while this change was made; read it again and retry`);
   }
@@ -88,11 +99,11 @@ export class EditService {
     return m;
   }
 
-  /** The change accepted (the message at its new version), or null on a conflict (rebuild it). */
-  private async apply(kind: 'edit' | 'delete', m: Message, next: Message): Promise<Message | null> {
+  /** The change accepted (the message at its new version), or on a conflict the version the message is at (rebuild on it). */
+  private async apply(kind: 'edit' | 'delete', m: Message, next: Message): Promise<Message | number> {
     const { head, tail } = versionTemplate(next);
-    const out = await this.changes.record(m.conversation_id, { type: kind, message: { seq: m.seq, head, tail, basedOn: m.version } });
-    if (out.status === 'conflict') return null;
+    const out = await this.changes.record(m.conversation_id, { type: kind, message: { seq: m.seq, id: m.id, head, tail, basedOn: m.version } });
+    if (out.status === 'conflict') return out.version;
     return parseMessage(head + out.cursor + tail);
   }
 }

@@ -8,6 +8,7 @@
 //   <prefix>:{p7}:c:<conv>:cur        string   the conversation's change cursor
 //   <prefix>:{p7}:c:<conv>:chg        zset     recent changes, score = cursor, member = change JSON
 //   <prefix>:{p7}:c:<conv>:mut        string   the cursor of the latest edit or delete
+//   <prefix>:{p7}:c:<conv>:ver        hash     message id -> version of its latest edit/delete (1 h)
 //   <prefix>:{p7}:c:<conv>:d:<client> string   dedup: the original JSON, with a TTL
 //   <prefix>:{p7}:c:<conv>:ch         channel  sharded pub/sub fan-out (SPUBLISH)
 //   <prefix>:{p7}:log                 stream   the partition's persist log (field m = change JSON)
@@ -49,6 +50,10 @@ export class Keys {
 
   changes(partition: number, conversationId: string): string {
     return `${this.conv(partition, conversationId)}:chg`;
+  }
+
+  messageVersions(partition: number, conversationId: string): string {
+    return `${this.conv(partition, conversationId)}:ver`;
   }
 
   lastMessageChange(partition: number, conversationId: string): string {

@@ -126,15 +126,15 @@ export class ValkeyHotTier implements HotTier, RateLimiter, PersistLog, ValkeyCo
       const p = this.partitionOf(c);
       const k = this.keys;
       const m = input.message;
-      const r = (await this.run('change', [k.cursor(p, c), k.changes(p, c), k.log(p), k.channel(p, c), k.ring(p, c), k.lastMessageChange(p, c)], [
-        input.type, m ? m.seq : '', m?.basedOn ?? '', m ? m.head : input.body ?? '}', m ? m.tail : '', input.changeRingLimit, input.maxBacklog,
+      const r = (await this.run('change', [k.cursor(p, c), k.changes(p, c), k.log(p), k.channel(p, c), k.ring(p, c), k.lastMessageChange(p, c), k.messageVersions(p, c)], [
+        input.type, m ? m.seq : '', m?.basedOn ?? '', m ? m.head : input.body ?? '}', m ? m.tail : '', input.changeRingLimit, input.maxBacklog, m ? m.id : '',
       ])) as [string, ...(string | number)[]];
       switch (r[0]) {
         case 'changed': return { status: 'changed', cursor: Number(r[1]), json: String(r[2]) };
         case 'unseeded': return { status: 'unseeded' };
         case 'backlogged': return { status: 'backlogged', backlog: Number(r[1]) };
         case 'conflict': return { status: 'conflict', version: Number(r[1]) };
-        default: throw new Error(`change-6.lua answered ${JSON.stringify(r)}`);
+        default: throw new Error(`change-7.lua answered ${JSON.stringify(r)}`);
       }
     });
   }

@@ -12,6 +12,9 @@
   KEYS[5] recent ring    <prefix>:{pN}:c:<conv>:ring  (zset, score = seq, member = message JSON)
   KEYS[6] last message change <prefix>:{pN}:c:<conv>:mut (string: the cursor of the latest edit or
           delete; a history page served from the warm store or the archive waits for it)
+  KEYS[7] message versions <prefix>:{pN}:c:<conv>:ver (hash: message id -> the version of its
+          latest edit/delete, expiring an hour after the last write): the version check of a
+          message the ring no longer holds, while the warm store may still lag behind
 
   ARGV[1] type: edit | delete | reaction | member | conversation
   ARGV[2] the message's seq for edit/delete, "" otherwise
@@ -21,6 +24,7 @@
   ARGV[5] with a seq: the message JSON after its version; else ""
   ARGV[6] change ring cap, entries (> 0)
   ARGV[7] max backlog: unacknowledged log entries at which the change is refused
+  ARGV[8] with a seq: the message's id (the version hash's field); else ""
 
   change = {"type":"<type>","cursor":C,"message":<head C tail>}   with a seq
          = {"type":"<type>","cursor":C<ARGV[4]>                    without
@@ -28,7 +32,8 @@
     {"changed", cursor, change JSON}
     {"unseeded"}                   the cursor counter is absent: seed, then retry
     {"backlogged", backlog}        nothing written
-    {"conflict", version}          the ring holds the message at another version than ARGV[3]:
+    {"conflict", version}          the ring (or, for a message it no longer holds, the version
+                                   hash) has the message at another version than ARGV[3]:
                                    another change came first; nothing written (reload, retry)
 ]]
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'unseeded'} end
@@ -38,10 +43,15 @@ if backlog >= tonumber(ARGV[7]) then return {'backlogged', backlog} end
 local held
 if ARGV[2] ~= '' then
   held = redis.call('ZRANGE', KEYS[5], ARGV[2], ARGV[2], 'BYSCORE')
-  if #held > 0 and ARGV[3] ~= '' then
-    -- the key comes before any text, and a quote inside a value is escaped: the first match is it
-    local v = string.match(held[1], ',"version":(%d+),')
-    if v ~= ARGV[3] then return {'conflict', tonumber(v or '0')} end
+  if ARGV[3] ~= '' then
+    local v
+    if #held > 0 then
+      -- the key comes before any text, and a quote inside a value is escaped: the first match is it
+      v = string.match(held[1], ',"version":(%d+),')
+    else
+      v = redis.call('HGET', KEYS[7], ARGV[8])
+    end
+    if v and v ~= ARGV[3] then return {'conflict', tonumber(v)} end
   end
 end
 
@@ -56,6 +66,8 @@ if ARGV[2] ~= '' then
     redis.call('ZADD', KEYS[5], ARGV[2], json)
   end
   redis.call('SET', KEYS[6], cursor)
+  redis.call('HSET', KEYS[7], ARGV[8], cursor)
+  redis.call('PEXPIRE', KEYS[7], 3600000)
 else
   change = '{"type":"' .. ARGV[1] .. '","cursor":' .. c .. ARGV[4]
 end
