@@ -121,3 +121,32 @@ it('a message handed a seq another holds moves to a new seq; its edit follows it
   expect(moved).toMatchObject({ text: 'b edited', sender: 'bob' });
   expect(moved!.seq).toBe(3);
 });
+
+it('a reaction, title or member change the change log refuses (backlog) is undone in the store: the retry makes it again, logged', async () => {
+  const s = (stack = await makeStack({ workers: false, config: { persistMaxBacklog: 1 } }));
+  const conv = (await call(s, 'alice', 'POST', '/v1/conversations', { members: ['bob'], kind: 'group', title: 'before' })).body.id as string;
+  const m = (await call(s, 'alice', 'POST', `/v1/conversations/${conv}/messages`, { text: 'hi' })).body as Message; // fills the backlog
+  const p = s.deps.log.partitionOf(conv);
+  const drain = async () => {
+    const entries = await s.deps.log.read(p, 'w', 100, 0);
+    await new PersistHandler(s.deps.store).handle(entries);
+    await s.deps.log.ack(p, entries.map((e) => e.id));
+  };
+  const refused = [
+    await call(s, 'alice', 'PATCH', `/v1/conversations/${conv}`, { title: 'after' }),
+    await call(s, 'bob', 'PUT', `/v1/messages/${m.id}/reactions/ok`),
+    await call(s, 'alice', 'POST', `/v1/conversations/${conv}/members`, { user: 'carol' }),
+    await call(s, 'alice', 'PATCH', `/v1/conversations/${conv}/members/bob`, { role: 'admin' }),
+  ];
+  expect(refused.map((r) => [r.status, r.body.code])).toEqual(Array(4).fill([503, 'BACKPRESSURE']));
+  const c = await s.deps.store.getConversation(conv);
+  expect(c?.title).toBe('before');
+  expect(c?.members).toEqual([{ user: 'alice', role: 'owner' }, { user: 'bob', role: 'member' }]);
+  expect(await s.deps.reactions.reactions(m.id)).toEqual([]);
+  await drain();
+  expect((await call(s, 'alice', 'PATCH', `/v1/conversations/${conv}`, { title: 'after' })).status).toBe(200);
+  await drain();
+  expect((await call(s, 'bob', 'PUT', `/v1/messages/${m.id}/reactions/ok`)).status).toBe(204);
+  const changes = (await call(s, 'alice', 'GET', `/v1/conversations/${conv}/changes?after=0&limit=100`)).body.changes as { type: string }[];
+  expect(changes.map((x) => x.type)).toEqual(['message', 'conversation', 'reaction']);
+});

@@ -77,8 +77,11 @@ export class ConversationService {
     if (c?.kind === 'direct') throw new AppError('VALIDATION_FAILED', 'a direct conversation has exactly two members');
     await this.store.addMember(id, { user: body.user, role });
     this.access.invalidate(id, body.user);
+    await this.recordOrUndo(id, 'member', { user: body.user, role, change: 'added', by: user }, async () => {
+      await this.store.removeMember(id, body.user);
+      this.access.invalidate(id, body.user);
+    });
     await this.membership({ conversationId: id, user: body.user, change: 'added' });
-    await this.record(id, 'member', { user: body.user, role, change: 'added', by: user });
     return { user: body.user, role };
   }
 
@@ -92,7 +95,10 @@ export class ConversationService {
     if (theirs === 'owner') await this.refuseLastOwner(id);
     await this.store.setRole(id, target, role);
     this.access.invalidate(id, target);
-    await this.record(id, 'member', { user: target, role, change: 'role', by: user });
+    await this.recordOrUndo(id, 'member', { user: target, role, change: 'role', by: user }, async () => {
+      await this.store.setRole(id, target, theirs);
+      this.access.invalidate(id, target);
+    });
     return { user: target, role };
   }
 
@@ -103,8 +109,22 @@ export class ConversationService {
     if (!before) throw new AppError('CONVERSATION_NOT_FOUND', `conversation ${id} not found`);
     if (before.title === body.title) return before;
     await this.store.setTitle(id, body.title);
-    await this.record(id, 'conversation', { title: body.title, by: user });
+    await this.recordOrUndo(id, 'conversation', { title: body.title, by: user }, () => this.store.setTitle(id, before.title).then(() => undefined));
     return { ...before, title: body.title };
+  }
+
+  /**
+   * Records the change, or — when the change log does not accept it (backlog, hot tier down) —
+   * undoes the store's write before the error goes out: the retry it asks for then makes the
+   * change again, logged, instead of finding it already done and never logged.
+   */
+  private async recordOrUndo(conversationId: string, type: 'member' | 'conversation', fields: object, undo: () => Promise<void>): Promise<void> {
+    try {
+      await this.record(conversationId, type, fields);
+    } catch (e) {
+      await undo();
+      throw e;
+    }
   }
 
   private async refuseLastOwner(id: string): Promise<void> {
@@ -123,7 +143,10 @@ export class ConversationService {
     if (theirs === 'owner') await this.refuseLastOwner(id);
     await this.store.removeMember(id, target);
     this.access.invalidate(id, target);
-    await this.record(id, 'member', { user: target, role: null, change: 'removed', by: user });
+    await this.recordOrUndo(id, 'member', { user: target, role: null, change: 'removed', by: user }, async () => {
+      await this.store.addMember(id, { user: target, role: theirs });
+      this.access.invalidate(id, target);
+    });
     await this.membership({ conversationId: id, user: target, change: 'removed' });
   }
 }

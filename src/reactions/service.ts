@@ -26,6 +26,14 @@ export class ReactionService {
       : await this.store.removeReaction(m.id, user, reaction);
     if (!changed) return;
     const body = JSON.stringify({ conversation_id: m.conversation_id, message_id: m.id, user, reaction, removed: !on, at: new Date().toISOString() });
-    await this.changes.record(m.conversation_id, { type: 'reaction', body: `,${body.slice(1)}` });
+    try {
+      await this.changes.record(m.conversation_id, { type: 'reaction', body: `,${body.slice(1)}` });
+    } catch (e) {
+      // not accepted into the change log (backlog, hot tier down): undo the store's write, so
+      // the retry the error asks for changes it again — and is logged — instead of finding it done
+      if (on) await this.store.removeReaction(m.id, user, reaction);
+      else await this.store.addReaction(m.id, m.conversation_id, user, reaction);
+      throw e;
+    }
   }
 }
