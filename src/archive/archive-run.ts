@@ -7,6 +7,7 @@
 // rows up to the new watermark right after each commit; that call is what we count).
 // A failure of one conversation is recorded and the run moves on; the next run converges it.
 import type { Archive, ArchiveResult, ArchiveSource, RetentionPolicy } from './archive.js';
+import { isAppError } from '../errors.js';
 import { newHolder, takeLease, type Leases } from '../store/leases.js';
 
 export interface ArchiveRequest {
@@ -71,7 +72,17 @@ export async function runArchive(archive: Archive, source: ArchiveSource, leases
             return source.deleteArchived(id, upTo, archived);
           },
         };
-        out.results.push(await archive.archiveConversation(counting, c.conversationId, c.upToSeq));
+        // a run is crash-safe and converges when repeated: a transient failure (a deadlock with a
+        // persist batch, a blip of the store) is tried again, twice, before it counts as an error
+        for (let attempt = 1; ; attempt++) {
+          try {
+            out.results.push(await archive.archiveConversation(counting, c.conversationId, c.upToSeq));
+            break;
+          } catch (e) {
+            if (!(isAppError(e) && e.retryable) || attempt >= 3 || opts.signal?.aborted) throw e;
+            await new Promise((r) => setTimeout(r, 200 * attempt));
+          }
+        }
         if (!lease.held) out.errors.push({ conversationId: c.conversationId, error: 'lease lost during the run (stalled longer than its ttl)' });
       } catch (e) {
         out.errors.push({ conversationId: c.conversationId, error: (e as Error).message });

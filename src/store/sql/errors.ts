@@ -13,6 +13,9 @@ export function toAppError(e: unknown): AppError {
   if (e instanceof AppError) return e;
   const err = e as { code?: string; message?: string };
   const code = err.code ?? '';
+  if (code === '40P01' || code === '40001') {
+    return new AppError('UNAVAILABLE', 'warm store busy: a transaction conflicted with another (deadlock or serialization failure); retry', { cause: e, retryable: true });
+  }
   if (RETRYABLE_PG.test(code) || RETRYABLE_CODES.includes(code) || /terminat|Connection|connect/i.test(err.message ?? '')) {
     return new AppError('UNAVAILABLE', 'warm store unreachable', { cause: e, retryable: true });
   }

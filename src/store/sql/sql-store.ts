@@ -178,8 +178,10 @@ export class SqlStore implements Store {
             if (at && at.id !== c.message!.id) collisions.push(c);
           }
         }
-        for (const c of apply) {
-          if (c.type !== 'edit' && c.type !== 'delete') continue;
+        // by conversation and seq: the archiver locks rows in ascending seq too, so the two never deadlock
+        const edits = apply.filter((c) => c.type === 'edit' || c.type === 'delete')
+          .sort((a, b) => (a.conversation_id < b.conversation_id ? -1 : a.conversation_id > b.conversation_id ? 1 : a.message!.seq - b.message!.seq || a.cursor - b.cursor));
+        for (const c of edits) {
           const m = c.message!;
           const set = { text: m.text, edited_at: m.edited_at, deleted_at: m.deleted_at, version: m.version };
           const res = await tx.updateTable('messages').set(set)
