@@ -89,6 +89,19 @@ export function changeStoreContract(name: string, make: () => Promise<Store>) {
       expect(await store.getMessage(stranger.id)).toBeNull();
     });
 
+    it('a change of a message the archive holds (no warm row, seq at or below the watermark) lands as an overlay, by version', async () => {
+      const c = await conversation();
+      const archived = msg(c, 1, { version: 1 }); // archived: never a warm row here
+      const edit = { ...archived, text: 'edited after archiving', edited_at: '2026-03-01T00:00:00.000Z', version: 2 };
+      const del = { ...edit, text: null, deleted_at: '2026-03-02T00:00:00.000Z', version: 3 };
+      const through = async () => 1;
+      expect(await store.applyChanges([changed('delete', del)], through)).toEqual({ applied: 1, collisions: [] });
+      expect(await store.applyChanges([changed('edit', edit)], through)).toEqual({ applied: 1, collisions: [] }); // older: changes nothing
+      expect(await store.getMessage(archived.id)).toBeNull();
+      expect(await store.listOverlays(c, 1, 1)).toEqual([del]);
+      expect(await store.listOverlays(c, 2, 9)).toEqual([]);
+    });
+
     it('prunes changes stored before a time and raises the floor; what comes after stays', async () => {
       const c = await conversation();
       await store.applyChanges([other(c, 1), other(c, 2), other(c, 3)]);

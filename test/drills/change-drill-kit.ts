@@ -235,16 +235,7 @@ export async function warmCount(databaseUrl: string, convs: string[]): Promise<n
   return n;
 }
 
-/** Seeded generator (mulberry32, as bench/lib/rng.ts). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded generator: the bench's mulberry32 (same sequence for the same seed). */
+export { rng } from '../../bench/lib/rng.js';
 
 export const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];

@@ -1,7 +1,11 @@
 // The warm store over Kysely, one implementation for SQLite (better-sqlite3, WAL) and
 // PostgreSQL (pg). Message inserts are multi-row, in one transaction, ON CONFLICT DO NOTHING:
-// idempotent under redelivery. Native errors become AppError here: connection failures are
-// UNAVAILABLE (retryable), anything else keeps its cause and is not retryable (errors.ts).
+// idempotent under redelivery. The change log's half (change-store.ts): applyChanges records
+// each change once per cursor and applies message changes by id over an older version only, in
+// one transaction, reporting collisions (a cursor or seq another change or message holds)
+// instead of dropping them; message changes of archived rows land as overlays. Native errors
+// become AppError here: connection failures and transaction conflicts are UNAVAILABLE
+// (retryable), anything else keeps its cause and is not retryable (errors.ts).
 // Dialect bits (connection, pragmas, pool) live in dialect/.
 import { Migrator, sql, type Kysely } from 'kysely';
 import { AppError } from '../../errors.js';
