@@ -20,6 +20,7 @@ import { resumeHandler, sendHandler } from './messages/ws-handlers.js';
 import { presenceRoutes } from './presence/routes.js';
 import { typingHandler } from './presence/typing.js';
 import { reactHandler, reactionRoutes } from './reactions/routes.js';
+import { threadRoutes } from './threads/routes.js';
 import { readHandler, receiptRoutes } from './receipts/routes.js';
 import { buildServices, SERVICE_DEFAULTS, type ServiceOptions, type Services } from './services.js';
 import { adminRoutes } from './workers/admin-routes.js';
@@ -146,6 +147,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<{ a
   messageRoutes(app, config, ingest, history, edits, (c, u, seq) => receipts.delivered(c, u, seq));
   receiptRoutes(app, receipts);
   reactionRoutes(app, reactions);
+  threadRoutes(app, services.threads);
   presenceRoutes(app, services.presence);
   adminRoutes(app, deps);
   archiveJobRoutes(deps)(app);

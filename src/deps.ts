@@ -15,6 +15,7 @@ import type { Leases } from './store/leases.js';
 import type { ReactionStore } from './store/reaction-store.js';
 import type { ReceiptStore } from './store/receipt-store.js';
 import type { Store } from './store/store.js';
+import type { ThreadStore } from './store/thread-store.js';
 
 export interface Deps {
   config: Config;
@@ -22,6 +23,8 @@ export interface Deps {
   store: Store;
   receipts: ReceiptStore;
   reactions: ReactionStore;
+  /** The thread and mention indexes, thread read watermarks. */
+  threads: ThreadStore;
   /** Hot tier: seq, recent ring, dedup, persist log, rate limit. */
   hot: HotTier;
   rate: RateLimiter;

@@ -14,6 +14,7 @@ import { HistoryService, withOverlays } from './messages/history.js';
 import { IngestService } from './messages/ingest.js';
 import { PresenceTracker } from './presence/tracker.js';
 import { ReactionService } from './reactions/service.js';
+import { ThreadService } from './threads/service.js';
 import { ReceiptBatcher } from './receipts/receipt-batcher.js';
 import { ReceiptService } from './receipts/service.js';
 
@@ -37,19 +38,22 @@ export function buildServices(deps: Deps, log: Logger, options: Partial<ServiceO
   const o: ServiceOptions = { ...SERVICE_DEFAULTS, nodeId: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`, ...options };
   const announce = announcer(deps.fanout, (err, topic) => log.warn({ err, topic }, 'fan-out publish failed'));
   const access = new Access(deps.store);
-  const ingest = new IngestService(deps, access);
+  // threads find roots through the edit service's loader, which is built on ingest: bound late
+  let edits: EditService | undefined;
+  const cold = deps.archive && withOverlays(deps.archive, deps.store);
+  const threads = new ThreadService(deps, access, (user, id) => edits!.load(user, id), cold);
+  const ingest = new IngestService(deps, access, (user, conversationId, body) => threads.place(user, conversationId, body));
   const changes = new ChangeLog(deps, (conversationId) => ingest.seed(conversationId));
   const sync = new SyncService(deps, changes);
-  const conversations = new ConversationService(deps.store, deps.hot, access, announce, changes);
-  const cold = deps.archive && withOverlays(deps.archive, deps.store);
+  const conversations = new ConversationService(deps.store, deps.hot, access, announce, changes, deps.threads);
   const history = new HistoryService(deps, access, cold);
-  const edits = new EditService(deps, access, ingest, changes, cold);
+  edits = new EditService(deps, access, ingest, changes, cold, threads);
   const batcher = new ReceiptBatcher(deps.receipts, o.receiptFlushMs, (err) => log.warn({ err }, 'receipt flush failed'));
   const receipts = new ReceiptService(deps, access, edits, deps.receipts, batcher, deps.fanout);
   const reactions = new ReactionService(edits, deps.reactions, changes);
   const presence = new PresenceTracker(deps.presence, deps.fanout, o.nodeId, o.presenceTtlMs, deps.store);
   return {
-    access, conversations, ingest, changes, sync, history, edits, receipts, reactions, presence,
+    access, conversations, ingest, changes, sync, history, edits: edits as EditService, threads, receipts, reactions, presence,
     /** Flushes what is still batched (receipts). */
     close: () => batcher.close(),
   };

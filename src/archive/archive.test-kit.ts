@@ -23,6 +23,10 @@ export function makeMessages(conversationId: string, count: number, opts: { from
       id: v7(), conversation_id: conversationId, seq, version: seq, sender: `user-${seq % 5}`,
       text: deleted ? null : Array.from({ length: 1 + (seq % 9) }, (_, k) => WORDS[(seq + k * 7) % WORDS.length]).join(' '),
       reply_to: seq % 10 === 0 && out.length ? out[out.length - 1].id : null,
+      // every 7th message replies in the thread of the first one; every 14th also to the timeline
+      thread_id: seq % 7 === 0 && out.length ? out[0].id : null,
+      in_timeline: !(seq % 7 === 0 && out.length) || seq % 14 === 0,
+      mentions: seq % 5 === 0 ? ['user-1', 'user-3'] : [],
       client_id: seq % 3 === 0 ? null : `c-${seq}`,
       created_at: created,
       edited_at: seq % 13 === 0 ? new Date(Date.parse(created) + 5000).toISOString() : null,

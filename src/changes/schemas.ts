@@ -37,6 +37,7 @@ export const SyncConversationT = Type.Object({
   read_seq: Type.Integer(),
   delivered_seq: Type.Integer(),
   unread: Type.Integer(),
+  unread_mentions: Type.Integer(),
   cursor: Type.Integer(),
   status: Type.Union([Type.Literal('joined'), Type.Literal('changed'), Type.Literal('unchanged'), Type.Literal('reload')]),
   watermarks: Type.Array(Type.Object({ user: Type.String(), delivered_seq: Type.Integer(), read_seq: Type.Integer() })),

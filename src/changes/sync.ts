@@ -7,6 +7,7 @@
 // where a conversation has more changes than `limit`, the next sync continues from the last
 // one returned.
 import type { Deps } from '../deps.js';
+import { unreadCounts } from '../threads/unread.js';
 import { AppError, isAppError } from '../errors.js';
 import type { ChangeLog } from './change-log.js';
 import { cursorOf } from './change-log.js';
@@ -27,17 +28,17 @@ async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T, i: numb
 }
 
 export class SyncService {
-  constructor(private deps: Pick<Deps, 'store' | 'receipts' | 'hot' | 'config'>, private changes: ChangeLog) {}
+  constructor(private deps: Pick<Deps, 'store' | 'receipts' | 'hot' | 'config' | 'threads'>, private changes: ChangeLog) {}
 
   /** The sync answer's JSON (change bytes as every tier stores them). */
   async sync(user: string, since: string | undefined, limit: number): Promise<string> {
-    const { store, receipts, hot, config } = this.deps;
+    const { store, receipts, hot, config, threads } = this.deps;
     const notBefore = new Date(Date.now() - config.syncTokenTtlDays * 86_400_000).toISOString();
     const prev = since === undefined ? null : await store.loadSyncState(user, since, notBefore);
     if (since !== undefined && !prev) throw new AppError('RELOAD_REQUIRED', 'this sync token is unknown or expired: sync again without `since` and reload');
     const convs = await store.listConversations(user);
     const ids = convs.map((c) => c.id);
-    const [cursors, hotSeqs] = await Promise.all([this.changes.cursors(ids), hot.lastSeqs(ids)]);
+    const [cursors, hotSeqs, adjust] = await Promise.all([this.changes.cursors(ids), hot.lastSeqs(ids), threads.unreadAdjustments(user)]);
     const marks = await mapLimited(ids, SYNC_CONCURRENCY, (id) => receipts.watermarks(id));
     const position: Record<string, number> = {};
     const parts = await mapLimited(convs, SYNC_CONCURRENCY, async (c, i) => {
@@ -65,9 +66,10 @@ export class SyncService {
       }
       const lastSeq = Math.max(c.last_seq, hotSeqs[i] ?? 0);
       const mine = marks[i].find((w) => w.user === user);
+      const { unread, unread_mentions } = unreadCounts(lastSeq, c.read_seq, adjust.get(c.id));
       const meta = JSON.stringify({
         id: c.id, title: c.title, kind: c.kind, created_by: c.created_by, created_at: c.created_at, last_activity_at: c.last_activity_at,
-        last_seq: lastSeq, read_seq: c.read_seq, delivered_seq: mine?.delivered ?? 0, unread: Math.max(0, lastSeq - c.read_seq), cursor, status,
+        last_seq: lastSeq, read_seq: c.read_seq, delivered_seq: mine?.delivered ?? 0, unread, unread_mentions, cursor, status,
         watermarks: marks[i].map((w) => ({ user: w.user, delivered_seq: w.delivered, read_seq: w.read })),
       });
       return `${meta.slice(0, -1)},"changes":[${changes.join(',')}],"has_more":${hasMore}}`;

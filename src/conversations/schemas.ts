@@ -34,7 +34,8 @@ export const ConversationSummaryT = Type.Object({
   last_activity_at: Type.String({ format: 'date-time' }),
   last_seq: Type.Integer(),
   read_seq: Type.Integer(),
-  unread: Type.Integer(),
+  unread: Type.Integer({ description: 'main-timeline messages after read_seq (thread-only replies count in their thread, docs/threads.md)' }),
+  unread_mentions: Type.Integer({ description: 'messages after read_seq that mention you' }),
 });
 
 export const ConversationParams = Type.Object({ id: Uuid });

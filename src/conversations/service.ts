@@ -9,6 +9,8 @@ import { AppError } from '../errors.js';
 import { userTopic, type Announce } from '../hot-tier/fanout.js';
 import type { HotTier } from '../hot-tier/hot-tier.js';
 import type { Conversation, ConversationStore, Kind, Member, Role } from '../store/store.js';
+import type { ThreadStore } from '../store/thread-store.js';
+import { unreadCounts } from '../threads/unread.js';
 import type { Access } from './access.js';
 import type { AddMemberBody, CreateConversationBody, UpdateConversationBody } from './schemas.js';
 
@@ -24,7 +26,10 @@ export function membershipFrame(e: MembershipEvent): string {
 }
 
 export class ConversationService {
-  constructor(private store: ConversationStore, private hot: HotTier, private access: Access, private announce: Announce, private changes: ChangeLog) {}
+  constructor(
+    private store: ConversationStore, private hot: HotTier, private access: Access, private announce: Announce, private changes: ChangeLog,
+    private threads: Pick<ThreadStore, 'unreadAdjustments'>,
+  ) {}
 
   /** Accepts a `member` or `conversation` change into the conversation's change log. */
   private record(conversationId: string, type: 'member' | 'conversation', fields: object): Promise<unknown> {
@@ -52,10 +57,10 @@ export class ConversationService {
 
   async list(user: string) {
     const rows = await this.store.listConversations(user);
-    const hotSeqs = await this.hot.lastSeqs(rows.map((r) => r.id));
+    const [hotSeqs, adjust] = await Promise.all([this.hot.lastSeqs(rows.map((r) => r.id)), this.threads.unreadAdjustments(user)]);
     return rows.map((r, i) => {
       const last = Math.max(r.last_seq, hotSeqs[i] ?? 0);
-      return { ...r, last_seq: last, unread: Math.max(0, last - r.read_seq) };
+      return { ...r, last_seq: last, ...unreadCounts(last, r.read_seq, adjust.get(r.id)) };
     });
   }
 

@@ -23,20 +23,26 @@ import { AppError } from '../errors.js';
 import type { ColdReader } from './history.js';
 import type { IngestService } from './ingest.js';
 import { parseMessage, versionTemplate, type Message } from '../model/message.js';
+import type { ThreadService } from '../threads/service.js';
 
 export class EditService {
   private readonly waits: PersistWait;
 
   /** `cold`: the archive with overlays applied (history.ts withOverlays), when one is wired. */
-  constructor(private deps: Deps, private access: Access, private ingest: IngestService, private changes: ChangeLog, private cold?: ColdReader) {
+  constructor(
+    private deps: Deps, private access: Access, private ingest: IngestService, private changes: ChangeLog, private cold?: ColdReader,
+    private mentions?: Pick<ThreadService, 'checkMentions'>,
+  ) {
     this.waits = new PersistWait(deps.persisted);
   }
 
-  edit(user: string, id: string, text: string): Promise<Message> {
-    return this.change(user, id, (m) => {
+  /** `mentions` replaces the message's mentions when given (validated against the members); kept otherwise. */
+  edit(user: string, id: string, text: string, mentions?: string[]): Promise<Message> {
+    return this.change(user, id, async (m) => {
       if (m.sender !== user) throw new AppError('FORBIDDEN', 'only the sender edits a message');
       if (m.deleted_at) throw new AppError('MESSAGE_DELETED', 'a deleted message cannot be edited');
-      return { kind: 'edit', next: { ...m, text, edited_at: new Date().toISOString() } };
+      const next = mentions === undefined || !this.mentions ? m.mentions : await this.mentions.checkMentions(m.conversation_id, mentions);
+      return { kind: 'edit', next: { ...m, text, mentions: next, edited_at: new Date().toISOString() } };
     });
   }
 

@@ -11,6 +11,10 @@ import { AppError } from '../errors.js';
 import { messageJson, messageTemplate, parseMessage, type Message } from '../model/message.js';
 import { PersistWait } from '../changes/persist-wait.js';
 import type { SendBody } from './schemas.js';
+import type { Placement } from '../threads/service.js';
+
+/** Validates a send's thread and mentions (threads/service.ts ThreadService.place). */
+export type Place = (user: string, conversationId: string, body: SendBody) => Promise<Placement>;
 
 export interface Ack {
   created: boolean;
@@ -25,7 +29,7 @@ export class IngestService {
   /** Waits for the warm store (persist-wait.ts); shared with edits and history. */
   readonly waits: PersistWait;
 
-  constructor(private deps: Deps, private access: Access) {
+  constructor(private deps: Deps, private access: Access, private place: Place) {
     this.waits = new PersistWait(deps.persisted);
   }
 
@@ -34,6 +38,7 @@ export class IngestService {
     const { config, hot, rate, store, metrics } = this.deps;
     await this.access.requireMember(conversationId, user);
     if (body.reply_to) await this.checkReplyTo(conversationId, body.reply_to);
+    const placement = await this.place(user, conversationId, body);
 
     const waitMs = await rate.hit(user, config.rateLimit, config.rateWindowS);
     if (waitMs > 0) {
@@ -42,7 +47,7 @@ export class IngestService {
     }
 
     const draft: Omit<Message, 'seq' | 'version'> = {
-      id: uuidv7(), conversation_id: conversationId, sender: user, text: body.text, reply_to: body.reply_to ?? null,
+      id: uuidv7(), conversation_id: conversationId, sender: user, text: body.text, reply_to: body.reply_to ?? null, ...placement,
       client_id: body.client_id ?? null, created_at: new Date().toISOString(), edited_at: null, deleted_at: null,
     };
     const { head, tail } = messageTemplate(draft);

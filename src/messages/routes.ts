@@ -5,7 +5,7 @@ import { ConversationParams } from '../conversations/schemas.js';
 import type { EditService } from './edits.js';
 import type { HistoryService } from './history.js';
 import type { IngestService } from './ingest.js';
-import { editBody, HistoryPage, HistoryQuery, MessageParams, MessageT, sendBody, type SendBody } from './schemas.js';
+import { editBody, type EditBody, HistoryPage, HistoryQuery, MessageParams, MessageT, sendBody, type SendBody } from './schemas.js';
 
 /** A served history page advances the reader's delivered watermark to its last seq. */
 export type PageServed = (conversationId: string, user: string, lastSeq: number) => void;
@@ -38,9 +38,9 @@ export function messageRoutes(app: FastifyInstance, config: Config, ingest: Inge
     return reply.type('application/json').send(`{"messages":[${page.messages.join(',')}],"has_more":${page.has_more}}`);
   });
 
-  app.patch<{ Params: { id: string }; Body: { text: string } }>('/v1/messages/:id', {
+  app.patch<{ Params: { id: string }; Body: EditBody }>('/v1/messages/:id', {
     schema: { tags, security, params: MessageParams, body: editBody(config.maxTextChars), summary: 'Edit your message', response: { 200: MessageT } },
-  }, async (req) => edits.edit(req.user.user, req.params.id, req.body.text));
+  }, async (req) => edits.edit(req.user.user, req.params.id, req.body.text, req.body.mentions));
 
   app.delete<{ Params: { id: string } }>('/v1/messages/:id', {
     schema: { tags, security, params: MessageParams, summary: 'Delete a message (sender or conversation admin); leaves a tombstone', response: { 200: MessageT } },

@@ -12,6 +12,9 @@ export const MessageT = Type.Object({
   sender: Type.String(),
   text: Nullable(Type.String()),
   reply_to: Nullable(Type.String({ format: 'uuid' })),
+  thread_id: Nullable(Type.String({ format: 'uuid', description: 'the root message of the thread this message replies in (docs/threads.md)' })),
+  in_timeline: Type.Boolean({ description: 'whether the main timeline shows it: true outside threads; for a reply, whether it was also sent to the conversation' }),
+  mentions: Type.Array(Type.String(), { description: 'members the message mentions, sorted' }),
   client_id: Nullable(Type.String()),
   created_at: Type.String({ format: 'date-time' }),
   edited_at: Nullable(Type.String({ format: 'date-time' })),
@@ -20,18 +23,29 @@ export const MessageT = Type.Object({
 
 export const ClientId = Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$', description: 'idempotency key chosen by the client (printable ASCII)' });
 
+export const MentionsT = Type.Array(Type.String({ minLength: 1, maxLength: 128 }), {
+  maxItems: 50, description: 'user ids the message mentions: each a member of the conversation, no duplicates (docs/threads.md)',
+});
+
 export function sendBody(maxTextChars: number) {
   return Type.Object({
     text: Type.String({ minLength: 1, maxLength: maxTextChars }),
     reply_to: Type.Optional(Type.Union([Type.String({ format: 'uuid' }), Type.Null()])),
+    thread_id: Type.Optional(Type.Union([Type.String({ format: 'uuid', description: 'reply in the thread of this root message' }), Type.Null()])),
+    also_in_conversation: Type.Optional(Type.Boolean({ description: 'a thread reply shown in the main timeline too (default false)' })),
+    mentions: Type.Optional(MentionsT),
     client_id: Type.Optional(Type.Union([ClientId, Type.Null()])),
   }, { additionalProperties: false });
 }
 export type SendBody = Static<ReturnType<typeof sendBody>>;
 
 export function editBody(maxTextChars: number) {
-  return Type.Object({ text: Type.String({ minLength: 1, maxLength: maxTextChars }) }, { additionalProperties: false });
+  return Type.Object({
+    text: Type.String({ minLength: 1, maxLength: maxTextChars }),
+    mentions: Type.Optional(MentionsT),
+  }, { additionalProperties: false });
 }
+export type EditBody = Static<ReturnType<typeof editBody>>;
 
 export const HistoryQuery = Type.Object({
   before: Type.Optional(SeqT(1)),

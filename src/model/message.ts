@@ -11,6 +11,12 @@ export interface Message {
   sender: string;
   text: string | null;
   reply_to: string | null;
+  /** The root message of the thread this message replies in (docs/threads.md), or null. */
+  thread_id: string | null;
+  /** Whether the main timeline shows it: true for every message outside a thread; a thread reply only when sent "also to the conversation". */
+  in_timeline: boolean;
+  /** Members the message mentions (sent explicitly, validated against the members; sorted, unique). */
+  mentions: string[];
   client_id: string | null;
   created_at: string;
   edited_at: string | null;
@@ -27,6 +33,9 @@ export function messageJson(m: Message): string {
     sender: m.sender,
     text: m.text,
     reply_to: m.reply_to,
+    thread_id: m.thread_id,
+    in_timeline: m.in_timeline,
+    mentions: m.mentions,
     client_id: m.client_id,
     created_at: m.created_at,
     edited_at: m.edited_at,
@@ -57,6 +66,9 @@ export function versionTemplate(m: Message): { head: string; tail: string } {
   return { head: json.slice(0, at + marker.length - 2), tail: json.slice(at + marker.length - 1) };
 }
 
+/** Parses a message's canonical JSON; one written before threads and mentions existed gets their defaults. */
 export function parseMessage(json: string): Message {
-  return JSON.parse(json) as Message;
+  const m = JSON.parse(json) as Message;
+  if (m.thread_id === undefined) return { ...m, thread_id: null, in_timeline: true, mentions: [] };
+  return m;
 }

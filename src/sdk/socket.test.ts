@@ -37,7 +37,7 @@ class FakeWs {
 const conv = '0190a0b4-0000-7000-8000-00000000000c';
 const msg = (seq: number): Message => ({
   id: `0190a0b4-0000-7000-8000-${String(seq).padStart(12, '0')}`, conversation_id: conv, seq, version: seq, sender: 'bob', text: `m${seq}`,
-  reply_to: null, client_id: null, created_at: new Date().toISOString(), edited_at: null, deleted_at: null,
+  reply_to: null, thread_id: null, in_timeline: true, mentions: [], client_id: null, created_at: new Date().toISOString(), edited_at: null, deleted_at: null,
 });
 
 /** connect(), with the fake socket's open and `ready` (a 0 ms timer) let through. */

@@ -14,6 +14,12 @@ export interface Message {
   sender: string;
   text: string | null;
   reply_to: string | null;
+  /** The root message of the thread this message replies in, or null. */
+  thread_id: string | null;
+  /** Whether the main timeline shows it (false for a thread-only reply). */
+  in_timeline: boolean;
+  /** Members the message mentions. */
+  mentions: string[];
   client_id: string | null;
   created_at: string;
   edited_at: string | null;
@@ -47,6 +53,8 @@ export interface ConversationSummary {
   last_seq: number;
   read_seq: number;
   unread: number;
+  /** Messages after read_seq that mention you. */
+  unread_mentions: number;
 }
 
 /** Body of `POST /v1/conversations`: the creator becomes owner. */
@@ -140,6 +148,8 @@ export interface SyncConversation {
   read_seq: number;
   delivered_seq: number;
   unread: number;
+  /** Messages after read_seq that mention you. */
+  unread_mentions: number;
   cursor: number;
   watermarks: SyncWatermark[];
   status: 'joined' | 'changed' | 'unchanged' | 'reload';

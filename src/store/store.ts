@@ -67,6 +67,8 @@ export interface MessageStore {
   /** Ascending by seq. */
   listMessages(conversationId: string, range: MessageRange): Promise<Message[]>;
   getMessage(id: string): Promise<Message | null>;
+  /** The warm store's rows at these seqs (those it holds), ascending by seq. */
+  listMessagesAt(conversationId: string, seqs: number[]): Promise<Message[]>;
   getMessageBySeq(conversationId: string, seq: number): Promise<Message | null>;
   findByClientId(conversationId: string, sender: string, clientId: string): Promise<Message | null>;
   /** Messages of the conversation sent with a client_id at or after `since` (ISO-8601), ascending by seq. */

@@ -344,7 +344,10 @@ export async function verify(store: SqlStore, convs: string[], acked: Iterable<A
     const max = Math.max(0, ...seqs);
     for (let s = 1; s <= max; s++) if (!seqs.has(s)) {
       gaps++;
-      note(`gap: ${c} seq ${s} (acked with that seq: ${claims(c, s)})`);
+      // what the change log says held this seq (a message accepted there and never stored, or moved)
+      const logged = await store.db.selectFrom('changes').select(['cursor', 'json']).where('conversation_id', '=', c)
+        .where('json', 'like', `%"seq":${s},%`).orderBy('cursor').execute();
+      note(`gap: ${c} seq ${s} (acked with that seq: ${claims(c, s)}; changes naming it: ${logged.map((r) => `${r.cursor} ${r.json.slice(0, 160)}`).join(' | ') || 'none'})`);
     }
     for (const m of list) {
       byId.set(m.id, m);

@@ -87,6 +87,7 @@ describe('drill 2: Valkey restarted empty mid-burst, ACK_AFTER=store', () => {
       if (v.examples.length) console.log(v.examples.join('\n'));
       if (notOriginal.length) console.log(notOriginal.slice(0, 5).map((o) => `not original: ${o.send.user}/${o.send.clientId} ${o.id} seq ${o.seq} → ${JSON.stringify(again.acked.get(`${o.send.user}\n${o.send.clientId}`) ?? null)}`).join('\n'));
       if (burst.unexpected.length) console.log(`unexpected answers: ${burst.unexpected.join(' | ')}`);
+      if (v.examples.length || notOriginal.length) for (const n of c.nodes) console.log(`node ${n.url} log tail:\n${n.output().slice(-6000)}`);
       expect(burst.gaveUp).toEqual([]);
       expect(notOriginal.length).toBe(0);
       expect({ lost: v.counts.lost, duplicated: v.counts.duplicated, gaps: v.counts.gaps, tier_mismatches: v.counts.tier_mismatches })

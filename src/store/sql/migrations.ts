@@ -122,5 +122,58 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0004_threads_mentions': {
+      // Threads and mentions (docs/threads.md): the message's new fields, and indexes that stay
+      // in the warm store when the archiver moves the messages themselves to Parquet, so a
+      // thread, a thread list or a user's mentions read the same whichever tier holds the rows.
+      async up(db: Kysely<any>) {
+        for (const table of ['messages', 'message_overlays']) {
+          await db.schema.alterTable(table).addColumn('thread_id', 'text').execute();
+          await db.schema.alterTable(table).addColumn('in_timeline', 'boolean', (c) => c.notNull().defaultTo(true)).execute();
+          await db.schema.alterTable(table).addColumn('mentions', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+        }
+        // one row per thread: opened by the first reply's send (the root's place), counted by the persist workers
+        await db.schema
+          .createTable('threads')
+          .addColumn('conversation_id', 'text', (c) => c.notNull().references('conversations.id').onDelete('cascade'))
+          .addColumn('root_id', 'text', (c) => c.notNull())
+          .addColumn('root_seq', 'bigint', (c) => c.notNull())
+          .addColumn('root_sender', 'text', (c) => c.notNull())
+          .addColumn('reply_count', 'bigint', (c) => c.notNull().defaultTo(0))
+          .addColumn('last_reply_seq', 'bigint', (c) => c.notNull().defaultTo(0))
+          .addColumn('last_reply_at', sql.raw(t))
+          .addPrimaryKeyConstraint('threads_pk', ['conversation_id', 'root_id'])
+          .execute();
+        await db.schema.createIndex('threads_activity_idx').on('threads').columns(['conversation_id', 'last_reply_seq']).execute();
+        await db.schema
+          .createTable('thread_replies')
+          .addColumn('conversation_id', 'text', (c) => c.notNull().references('conversations.id').onDelete('cascade'))
+          .addColumn('root_id', 'text', (c) => c.notNull())
+          .addColumn('seq', 'bigint', (c) => c.notNull())
+          .addColumn('sender', 'text', (c) => c.notNull())
+          .addColumn('in_timeline', 'boolean', (c) => c.notNull())
+          .addPrimaryKeyConstraint('thread_replies_pk', ['conversation_id', 'root_id', 'seq'])
+          .execute();
+        await db.schema.createIndex('thread_replies_sender_idx').on('thread_replies').columns(['sender', 'conversation_id', 'root_id']).execute();
+        await db.schema
+          .createTable('thread_reads')
+          .addColumn('conversation_id', 'text', (c) => c.notNull().references('conversations.id').onDelete('cascade'))
+          .addColumn('root_id', 'text', (c) => c.notNull())
+          .addColumn('user_id', 'text', (c) => c.notNull())
+          .addColumn('read_seq', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('thread_reads_pk', ['conversation_id', 'root_id', 'user_id'])
+          .execute();
+        await db.schema
+          .createTable('mentions')
+          .addColumn('user_id', 'text', (c) => c.notNull())
+          .addColumn('conversation_id', 'text', (c) => c.notNull().references('conversations.id').onDelete('cascade'))
+          .addColumn('seq', 'bigint', (c) => c.notNull())
+          .addColumn('message_id', 'text', (c) => c.notNull())
+          .addColumn('created_at', sql.raw(t), (c) => c.notNull())
+          .addPrimaryKeyConstraint('mentions_pk', ['user_id', 'conversation_id', 'seq'])
+          .execute();
+        await db.schema.createIndex('mentions_newest_idx').on('mentions').columns(['user_id', 'created_at']).execute();
+      },
+    },
   };
 }

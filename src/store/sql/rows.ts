@@ -15,7 +15,7 @@ export function toRole(v: string): Role {
 
 export function toMessage(r: {
   id: string; conversation_id: string; seq: number | string; version: number | string; sender: string; text: string | null; reply_to: string | null;
-  client_id: string | null; created_at: string | Date; edited_at: string | Date | null; deleted_at: string | Date | null;
+  thread_id: string | null; in_timeline: boolean | number; mentions: string; client_id: string | null; created_at: string | Date; edited_at: string | Date | null; deleted_at: string | Date | null;
 }): Message {
   return {
     id: r.id,
@@ -25,6 +25,9 @@ export function toMessage(r: {
     sender: r.sender,
     text: r.text,
     reply_to: r.reply_to,
+    thread_id: r.thread_id,
+    in_timeline: Boolean(r.in_timeline),
+    mentions: JSON.parse(r.mentions) as string[],
     client_id: r.client_id,
     created_at: iso(r.created_at),
     edited_at: iso(r.edited_at),
@@ -52,6 +55,6 @@ export function toConversationSummary(r: {
 export function row(m: Message) {
   return {
     conversation_id: m.conversation_id, seq: m.seq, version: m.version, id: m.id, sender: m.sender, text: m.text, reply_to: m.reply_to,
-    client_id: m.client_id, created_at: m.created_at, edited_at: m.edited_at, deleted_at: m.deleted_at,
+    thread_id: m.thread_id, in_timeline: m.in_timeline ? 1 : 0, mentions: JSON.stringify(m.mentions), client_id: m.client_id, created_at: m.created_at, edited_at: m.edited_at, deleted_at: m.deleted_at,
   };
 }

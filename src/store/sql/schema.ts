@@ -30,6 +30,11 @@ export interface MessagesTable {
   sender: string;
   text: string | null;
   reply_to: string | null;
+  /** Migration 0004 (threads and mentions). */
+  thread_id: string | null;
+  in_timeline: boolean | number;
+  /** JSON array of user ids. */
+  mentions: string;
   client_id: string | null;
   created_at: string | Date;
   edited_at: string | Date | null;
@@ -75,7 +80,44 @@ export interface SyncStatesTable {
   created_at: string | Date;
 }
 
+export interface ThreadsTable {
+  conversation_id: string;
+  root_id: string;
+  root_seq: number | string;
+  root_sender: string;
+  reply_count: number | string;
+  last_reply_seq: number | string;
+  last_reply_at: string | Date | null;
+}
+
+export interface ThreadRepliesTable {
+  conversation_id: string;
+  root_id: string;
+  seq: number | string;
+  sender: string;
+  in_timeline: boolean | number;
+}
+
+export interface ThreadReadsTable {
+  conversation_id: string;
+  root_id: string;
+  user_id: string;
+  read_seq: number | string;
+}
+
+export interface MentionsTable {
+  user_id: string;
+  conversation_id: string;
+  seq: number | string;
+  message_id: string;
+  created_at: string | Date;
+}
+
 export interface DB {
+  threads: ThreadsTable;
+  thread_replies: ThreadRepliesTable;
+  thread_reads: ThreadReadsTable;
+  mentions: MentionsTable;
   /** Same columns as messages: archived messages changed after they were archived. */
   message_overlays: MessagesTable;
   changes: ChangesTable;

@@ -187,10 +187,13 @@ export class SqlStore implements Store {
           .sort((a, b) => (a.conversation_id < b.conversation_id ? -1 : a.conversation_id > b.conversation_id ? 1 : a.message!.seq - b.message!.seq || a.cursor - b.cursor));
         for (const c of edits) {
           const m = c.message!;
-          const set = { text: m.text, edited_at: m.edited_at, deleted_at: m.deleted_at, version: m.version };
+          const set = { text: m.text, edited_at: m.edited_at, deleted_at: m.deleted_at, version: m.version, mentions: JSON.stringify(m.mentions) };
           const res = await tx.updateTable('messages').set(set)
             .where('conversation_id', '=', m.conversation_id).where('seq', '=', m.seq).where('id', '=', m.id).where('version', '<', m.version).executeTakeFirst();
-          if (Number(res.numUpdatedRows) > 0) continue;
+          if (Number(res.numUpdatedRows) > 0) {
+            await reindexMentions(tx, m);
+            continue;
+          }
           const held = await tx.selectFrom('messages').select(['id', 'version']).where('conversation_id', '=', m.conversation_id).where('seq', '=', m.seq).executeTakeFirst();
           if (held && held.id !== m.id) {
             // another message holds this seq (the hot tier came back behind): never overwrite it
@@ -201,9 +204,10 @@ export class SqlStore implements Store {
           // No row: archived (the archiver moved it out), or not inserted yet (this change
           // overtook its message's insert on another worker: the insert will find the row).
           const archived = archivedThrough ? m.seq <= (await archivedThrough(m.conversation_id)) : false;
-          await tx.insertInto(archived ? 'message_overlays' : 'messages').values(row(m))
+          const wrote = await tx.insertInto(archived ? 'message_overlays' : 'messages').values(row(m))
             .onConflict((oc) => oc.columns(['conversation_id', 'seq']).doUpdateSet(set).where(archived ? 'message_overlays.version' : 'messages.version', '<', m.version))
-            .execute();
+            .executeTakeFirst();
+          if (Number(wrote.numInsertedOrUpdatedRows ?? 0) > 0) await reindexMentions(tx, m);
         }
         const top = new Map<string, number>();
         for (const c of apply) top.set(c.conversation_id, Math.max(top.get(c.conversation_id) ?? 0, c.cursor));
@@ -353,6 +357,14 @@ export class SqlStore implements Store {
     });
   }
 
+  listMessagesAt(conversationId: string, seqs: number[]): Promise<Message[]> {
+    if (seqs.length === 0) return Promise.resolve([]);
+    return guard(async () => {
+      const rows = await this.db.selectFrom('messages').selectAll().where('conversation_id', '=', conversationId).where('seq', 'in', seqs).orderBy('seq').execute();
+      return rows.map(toMessage);
+    });
+  }
+
   maxSeq(conversationId: string): Promise<number> {
     return guard(async () => {
       const conv = await this.db.selectFrom('conversations').select('last_seq').where('id', '=', conversationId).executeTakeFirst();
@@ -370,14 +382,52 @@ async function stored(tx: Kysely<DB>, m: Message): Promise<boolean> {
   return row !== undefined;
 }
 
+/**
+ * The thread and mention indexes of newly stored messages (thread-store.ts), in the same
+ * transaction: a reply is counted once however often its log entry is delivered.
+ */
+async function indexThreadsAndMentions(tx: Kysely<DB>, messages: Message[]): Promise<void> {
+  const replies = messages.filter((m) => m.thread_id !== null);
+  if (replies.length) {
+    const fresh = await tx.insertInto('thread_replies')
+      .values(replies.map((m) => ({ conversation_id: m.conversation_id, root_id: m.thread_id!, seq: m.seq, sender: m.sender, in_timeline: m.in_timeline ? 1 : 0 })))
+      .onConflict((oc) => oc.doNothing()).returning(['conversation_id', 'seq']).execute();
+    const counted = new Set(fresh.map((r) => `${r.conversation_id} ${Number(r.seq)}`));
+    const byThread = new Map<string, Message[]>();
+    for (const m of replies.filter((r) => counted.has(`${r.conversation_id} ${r.seq}`))) byThread.set(`${m.conversation_id} ${m.thread_id}`, [...(byThread.get(`${m.conversation_id} ${m.thread_id}`) ?? []), m]);
+    for (const list of byThread.values()) {
+      const last = list.reduce((a, b) => (b.seq > a.seq ? b : a));
+      await tx.updateTable('threads')
+        .set((eb) => ({ reply_count: eb('reply_count', '+', list.length) }))
+        .where('conversation_id', '=', last.conversation_id).where('root_id', '=', last.thread_id!).execute();
+      await tx.updateTable('threads').set({ last_reply_seq: last.seq, last_reply_at: last.created_at })
+        .where('conversation_id', '=', last.conversation_id).where('root_id', '=', last.thread_id!).where('last_reply_seq', '<', last.seq).execute();
+    }
+  }
+  const mentions = messages.filter((m) => m.deleted_at === null).flatMap((m) => m.mentions.map((u) => ({ user_id: u, conversation_id: m.conversation_id, seq: m.seq, message_id: m.id, created_at: m.created_at })));
+  if (mentions.length) await tx.insertInto('mentions').values(mentions).onConflict((oc) => oc.doNothing()).execute();
+}
+
+/**
+ * A changed message's indexes as it is now: its mentions (an edit changed them; a deleted
+ * message mentions no one), and its thread reply when the change's row came before its insert.
+ */
+async function reindexMentions(tx: Kysely<DB>, m: Message): Promise<void> {
+  await tx.deleteFrom('mentions').where('conversation_id', '=', m.conversation_id).where('seq', '=', m.seq).execute();
+  await indexThreadsAndMentions(tx, [m]);
+}
+
 /** Inserts what is absent (same conversation_id and seq: left as it is); advances last_seq. */
 async function insertRows(tx: Kysely<DB>, messages: Message[]): Promise<number> {
   if (messages.length === 0) return 0;
   let inserted = 0;
   // Chunks keep SQLite under its bound-parameter limit (11 columns × 2,500 rows < 32,766).
   for (let i = 0; i < messages.length; i += 2500) {
-    const res = await tx.insertInto('messages').values(messages.slice(i, i + 2500).map(row)).onConflict((oc) => oc.doNothing()).executeTakeFirst();
-    inserted += Number(res.numInsertedOrUpdatedRows ?? 0);
+    const chunk = messages.slice(i, i + 2500);
+    const res = await tx.insertInto('messages').values(chunk.map(row)).onConflict((oc) => oc.doNothing()).returning('id').execute();
+    inserted += res.length;
+    const fresh = new Set(res.map((r) => r.id));
+    await indexThreadsAndMentions(tx, chunk.filter((m) => fresh.has(m.id) && (m.thread_id !== null || m.mentions.length > 0)));
   }
   const latest = new Map<string, Message>();
   for (const m of messages) {

@@ -1,0 +1,193 @@
+// Threads (docs/threads.md): a reply names its root with `thread_id`; threads are one level
+// deep. Every reply is a message of the conversation like any other — its own seq in the one
+// gap-free sequence, a `message` change in the log, a live frame to every member — and carries
+// `thread_id` and `in_timeline` (shown in the main timeline too, Slack's "also send to the
+// conversation"). A thread's summary and its pages come from the warm store's thread index
+// (store/thread-store.ts), which the persist workers write in the transaction that stores the
+// reply and the archiver never moves; the messages themselves are read by seq from whichever
+// tier holds them (ring, warm store, archive with overlays), so a thread reads the same before
+// and after archiving.
+// Freshness: a page or summary first waits (at most SETTLE_MS) until the warm store has applied
+// every change the hot tier had accepted when the request came in; a reply acked before the
+// request is in it unless the persist workers are further behind than that (then the answer is
+// what the warm store has, and says so with `settled: false`).
+import type { Access } from '../conversations/access.js';
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import { messageJson, parseMessage, type Message } from '../model/message.js';
+import { PersistWait } from '../changes/persist-wait.js';
+import type { ColdReader } from '../messages/history.js';
+import type { ThreadSummary, UserThread } from '../store/thread-store.js';
+import type { SendBody } from '../messages/schemas.js';
+
+const SETTLE_MS = 2000;
+const MAX_MENTIONS = 50;
+
+export interface ThreadPage {
+  thread: ThreadSummary;
+  /** Canonical JSON of each reply, ascending by seq. */
+  messages: string[];
+  has_more: boolean;
+  settled: boolean;
+}
+
+/** The fields a send adds to a message about threads and mentions, validated. */
+export interface Placement {
+  thread_id: string | null;
+  in_timeline: boolean;
+  mentions: string[];
+}
+
+export class ThreadService {
+  private readonly waits: PersistWait;
+
+  /** `load`: a message at its latest version from any tier, if it is in a conversation of the user (messages/edits.ts). */
+  constructor(private deps: Deps, private access: Access, private load: (user: string, id: string) => Promise<Message>, private cold?: ColdReader) {
+    this.waits = new PersistWait(deps.persisted);
+  }
+
+  /**
+   * Validates a send's thread and mentions and opens the thread (records its root) before the
+   * reply is accepted, so the persist worker can count it. Throws THREAD_ROOT_INVALID or
+   * MENTION_NOT_MEMBER; changes nothing then.
+   */
+  async place(user: string, conversationId: string, body: Pick<SendBody, 'thread_id' | 'also_in_conversation' | 'mentions'>): Promise<Placement> {
+    const mentions = await this.checkMentions(conversationId, body.mentions);
+    if (body.also_in_conversation && !body.thread_id) throw new AppError('VALIDATION_FAILED', '`also_in_conversation` needs a `thread_id`');
+    if (!body.thread_id) return { thread_id: null, in_timeline: true, mentions };
+    const invalid = (why: string) => new AppError('THREAD_ROOT_INVALID', `thread_id ${body.thread_id} ${why}`);
+    const root = await this.load(user, body.thread_id).catch((e) => {
+      throw e instanceof AppError && e.code === 'MESSAGE_NOT_FOUND' ? invalid('names no message of this conversation') : e;
+    });
+    if (root.conversation_id !== conversationId) throw invalid('names no message of this conversation');
+    if (root.thread_id !== null) throw invalid('is itself a reply in a thread; reply in its thread instead (threads are one level deep)');
+    await this.deps.threads.openThread({ conversation_id: conversationId, id: root.id, seq: root.seq, sender: root.sender });
+    return { thread_id: root.id, in_timeline: body.also_in_conversation ?? false, mentions };
+  }
+
+  /** Sorted and unique; each a member of the conversation. */
+  async checkMentions(conversationId: string, mentions: string[] | undefined): Promise<string[]> {
+    if (!mentions?.length) return [];
+    const unique = [...new Set(mentions)].sort();
+    if (unique.length !== mentions.length || unique.length > MAX_MENTIONS) throw new AppError('MENTION_NOT_MEMBER', `mentions must be distinct users, at most ${MAX_MENTIONS}`);
+    const conv = await this.deps.store.getConversation(conversationId);
+    const members = new Set(conv?.members.map((m) => m.user));
+    const outside = unique.filter((u) => !members.has(u));
+    if (outside.length) throw new AppError('MENTION_NOT_MEMBER', `not members of this conversation: ${outside.join(', ')}`);
+    return unique;
+  }
+
+  /** A thread's summary with its root message. */
+  async get(user: string, rootId: string): Promise<{ root: Message; thread: ThreadSummary; settled: boolean }> {
+    const root = await this.load(user, rootId);
+    const settled = await this.settle(root.conversation_id);
+    return { root, thread: (await this.deps.threads.getThread(root.conversation_id, root.id)) ?? empty(root), settled };
+  }
+
+  /** A page of the thread's replies, ascending by seq; `before`/`after` are seqs (exclusive). */
+  async replies(user: string, rootId: string, q: { before?: number; after?: number; limit?: number }): Promise<ThreadPage> {
+    if (q.before !== undefined && q.after !== undefined) throw new AppError('VALIDATION_FAILED', 'use either `before` or `after`, not both');
+    const root = await this.load(user, rootId);
+    const conversationId = root.conversation_id;
+    const settled = await this.settle(conversationId);
+    const limit = q.limit ?? 50;
+    const seqs = await this.deps.threads.replySeqs(conversationId, root.id, { beforeSeq: q.before, afterSeq: q.after, limit: limit + 1 });
+    const has_more = seqs.length > limit;
+    const page = has_more ? (q.after !== undefined ? seqs.slice(0, limit) : seqs.slice(1)) : seqs;
+    const messages = await this.messagesAt(conversationId, page);
+    const thread = (await this.deps.threads.getThread(conversationId, root.id)) ?? empty(root);
+    return { thread, messages, has_more, settled };
+  }
+
+  /** Threads of a conversation with at least one reply, latest activity first. */
+  async list(user: string, conversationId: string, q: { before?: number; limit?: number }): Promise<{ threads: ThreadSummary[]; settled: boolean }> {
+    await this.access.requireMember(conversationId, user);
+    const settled = await this.settle(conversationId);
+    return { threads: await this.deps.threads.listThreads(conversationId, { beforeSeq: q.before, limit: q.limit ?? 50 }), settled };
+  }
+
+  /** The user's threads (started or replied in) across conversations, with unread counts. */
+  mine(user: string, q: { limit?: number; cursor?: string }): Promise<UserThread[]> {
+    let before: { at: string; conversationId: string; rootId: string } | undefined;
+    if (q.cursor) {
+      const [at, conversationId, rootId] = Buffer.from(q.cursor, 'base64url').toString('utf8').split('\n');
+      if (!at || !conversationId || !rootId) throw new AppError('VALIDATION_FAILED', 'cursor is not one this server gave');
+      before = { at, conversationId, rootId };
+    }
+    return this.deps.threads.listUserThreads(user, { before, limit: q.limit ?? 50 });
+  }
+
+  /** Messages that mention the user across their conversations, newest first; `cursor` from the previous page. */
+  async mentionsOf(user: string, q: { limit?: number; cursor?: string }): Promise<{ messages: string[]; next_cursor: string | null }> {
+    let before: { at: string; conversationId: string; seq: number } | undefined;
+    if (q.cursor) {
+      const [at, conversationId, seq] = Buffer.from(q.cursor, 'base64url').toString('utf8').split('\n');
+      if (!at || !conversationId || !/^[1-9]\d*$/.test(seq ?? '')) throw new AppError('VALIDATION_FAILED', 'cursor is not one this server gave');
+      before = { at, conversationId, seq: Number(seq) };
+    }
+    const limit = q.limit ?? 50;
+    const rows = await this.deps.threads.listMentions(user, { before, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    const byConversation = new Map<string, number[]>();
+    for (const r of page) byConversation.set(r.conversation_id, [...(byConversation.get(r.conversation_id) ?? []), r.seq]);
+    const json = new Map<string, string>();
+    for (const [conversationId, seqs] of byConversation) {
+      const sorted = [...seqs].sort((a, b) => a - b);
+      const list = await this.messagesAt(conversationId, sorted);
+      sorted.forEach((s, i) => json.set(`${conversationId} ${s}`, list[i]));
+    }
+    const last = page[page.length - 1];
+    return {
+      messages: page.map((r) => json.get(`${r.conversation_id} ${r.seq}`)!),
+      next_cursor: rows.length > limit ? Buffer.from(`${last.created_at}\n${last.conversation_id}\n${last.seq}`, 'utf8').toString('base64url') : null,
+    };
+  }
+
+  /** Raises the user's read watermark in the thread, capped at its last reply. */
+  async markRead(user: string, rootId: string, seq: number): Promise<number> {
+    const root = await this.load(user, rootId);
+    const t = await this.deps.threads.getThread(root.conversation_id, root.id);
+    return this.deps.threads.markThreadRead(root.conversation_id, root.id, user, Math.min(seq, t?.last_reply_seq ?? 0));
+  }
+
+  /** Canonical JSON of the messages at these seqs, from whichever tier holds each (newest version). */
+  async messagesAt(conversationId: string, seqs: number[]): Promise<string[]> {
+    if (seqs.length === 0) return [];
+    const found = new Map<number, Message>();
+    for (const m of await this.deps.store.listMessagesAt(conversationId, seqs)) found.set(m.seq, m);
+    const ring = await this.deps.hot.readRecent(conversationId, { afterSeq: seqs[0] - 1, limit: Math.min(1000, seqs[seqs.length - 1] - seqs[0] + 1) });
+    for (const json of ring?.messages ?? []) {
+      const m = parseMessage(json);
+      if (seqs.includes(m.seq) && (found.get(m.seq)?.version ?? -1) < m.version) found.set(m.seq, m);
+    }
+    const missing = seqs.filter((s) => !found.has(s));
+    if (missing.length && this.cold) {
+      for (const s of missing) {
+        const [m] = await this.cold.readRange(conversationId, { afterSeq: s - 1, limit: 1 });
+        if (m?.seq === s) found.set(s, m);
+      }
+    }
+    const lost = seqs.filter((s) => !found.has(s));
+    if (lost.length) throw new AppError('UNAVAILABLE', `replies at seq ${lost.join(', ')} are being moved between tiers; retry`, { retryable: true, retryAfterS: 1 });
+    return seqs.map((s) => messageJson(found.get(s)!));
+  }
+
+  /** Waits until the warm store has applied every change the hot tier had accepted; false after SETTLE_MS. */
+  private async settle(conversationId: string): Promise<boolean> {
+    const [cursor] = await this.deps.hot.lastCursors([conversationId]);
+    if (cursor === null) return true;
+    return this.waits.until(conversationId, async () => (await this.deps.store.changeBounds([conversationId]))[0].last >= cursor, SETTLE_MS);
+  }
+}
+
+function empty(root: Message): ThreadSummary {
+  return {
+    conversation_id: root.conversation_id, root_id: root.id, root_seq: root.seq, root_sender: root.sender,
+    reply_count: 0, last_reply_seq: 0, last_reply_at: null, participants: [],
+  };
+}
+
+/** The opaque cursor of GET /v1/threads after this thread. */
+export function threadCursor(t: ThreadSummary): string {
+  return Buffer.from(`${t.last_reply_at}\n${t.conversation_id}\n${t.root_id}`, 'utf8').toString('base64url');
+}
