@@ -21,6 +21,7 @@ import { presenceRoutes } from './presence/routes.js';
 import { typingHandler } from './presence/typing.js';
 import { reactHandler, reactionRoutes } from './reactions/routes.js';
 import { threadRoutes } from './threads/routes.js';
+import { searchRoutes } from './search/routes.js';
 import { readHandler, receiptRoutes } from './receipts/routes.js';
 import { buildServices, SERVICE_DEFAULTS, type ServiceOptions, type Services } from './services.js';
 import { adminRoutes } from './workers/admin-routes.js';
@@ -148,6 +149,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<{ a
   receiptRoutes(app, receipts);
   reactionRoutes(app, reactions);
   threadRoutes(app, services.threads);
+  searchRoutes(app, services.search);
   presenceRoutes(app, services.presence);
   adminRoutes(app, deps);
   archiveJobRoutes(deps)(app);

@@ -16,6 +16,7 @@ import type { ReactionStore } from './store/reaction-store.js';
 import type { ReceiptStore } from './store/receipt-store.js';
 import type { Store } from './store/store.js';
 import type { ThreadStore } from './store/thread-store.js';
+import type { SearchStore } from './store/search-store.js';
 
 export interface Deps {
   config: Config;
@@ -25,6 +26,8 @@ export interface Deps {
   reactions: ReactionStore;
   /** The thread and mention indexes, thread read watermarks. */
   threads: ThreadStore;
+  /** The full-text index (docs/search.md). */
+  search: SearchStore;
   /** Hot tier: seq, recent ring, dedup, persist log, rate limit. */
   hot: HotTier;
   rate: RateLimiter;

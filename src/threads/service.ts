@@ -42,8 +42,13 @@ export class ThreadService {
   private readonly waits: PersistWait;
 
   /** `load`: a message at its latest version from any tier, if it is in a conversation of the user (messages/edits.ts). */
-  constructor(private deps: Deps, private access: Access, private load: (user: string, id: string) => Promise<Message>, private cold?: ColdReader) {
+  constructor(private deps: Deps, private access: Access, private loader: (user: string, id: string) => Promise<Message>, private cold?: ColdReader) {
     this.waits = new PersistWait(deps.persisted);
+  }
+
+  /** A message at its latest version from any tier, if it is in a conversation of the user (else MESSAGE_NOT_FOUND). */
+  load(user: string, id: string): Promise<Message> {
+    return this.loader(user, id);
   }
 
   /**
@@ -173,10 +178,23 @@ export class ThreadService {
   }
 
   /** Waits until the warm store has applied every change the hot tier had accepted; false after SETTLE_MS. */
-  private async settle(conversationId: string): Promise<boolean> {
-    const [cursor] = await this.deps.hot.lastCursors([conversationId]);
-    if (cursor === null) return true;
-    return this.waits.until(conversationId, async () => (await this.deps.store.changeBounds([conversationId]))[0].last >= cursor, SETTLE_MS);
+  private settle(conversationId: string): Promise<boolean> {
+    return this.settleAll([conversationId]);
+  }
+
+  /** settle() for several conversations at once (search): one hot-tier call, one query per check. */
+  async settleAll(conversationIds: string[]): Promise<boolean> {
+    if (conversationIds.length === 0) return true;
+    const cursors = await this.deps.hot.lastCursors(conversationIds);
+    const pending = conversationIds.map((id, i) => ({ id, cursor: cursors[i] })).filter((c): c is { id: string; cursor: number } => c.cursor !== null && c.cursor > 0);
+    if (pending.length === 0) return true;
+    const applied = async () => {
+      const bounds = await this.deps.store.changeBounds(pending.map((c) => c.id));
+      return bounds.every((b, i) => b.last >= pending[i].cursor);
+    };
+    if (await applied()) return true;
+    // woken by a commit of any of them (persist-wait.ts listens per conversation: the first one stands for all, the backoff covers the rest)
+    return this.waits.until(pending[0].id, applied, SETTLE_MS);
   }
 }
 

@@ -175,5 +175,41 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('mentions_newest_idx').on('mentions').columns(['user_id', 'created_at']).execute();
       },
     },
+    '0005_search_pins': {
+      // Full-text search (docs/search.md): one document per message with text, its normalised
+      // words indexed by the engine (SQLite FTS5 over an external-content table kept in step
+      // by triggers; PostgreSQL a generated tsvector under GIN). Never archived. And pins.
+      async up(db: Kysely<any>) {
+        if (dialect === 'sqlite') {
+          await sql`create table search_docs (
+            id integer primary key, conversation_id text not null references conversations(id) on delete cascade, seq integer not null,
+            message_id text not null, sender text not null, thread_id text, created_at text not null, words text not null,
+            unique (conversation_id, seq))`.execute(db);
+          await sql`create virtual table search_fts using fts5(words, content='search_docs', content_rowid='id', tokenize='unicode61 remove_diacritics 0')`.execute(db);
+          await sql`create trigger search_docs_ai after insert on search_docs begin insert into search_fts(rowid, words) values (new.id, new.words); end`.execute(db);
+          await sql`create trigger search_docs_ad after delete on search_docs begin insert into search_fts(search_fts, rowid, words) values ('delete', old.id, old.words); end`.execute(db);
+          await sql`create trigger search_docs_au after update on search_docs begin
+            insert into search_fts(search_fts, rowid, words) values ('delete', old.id, old.words);
+            insert into search_fts(rowid, words) values (new.id, new.words); end`.execute(db);
+        } else {
+          await sql`create table search_docs (
+            conversation_id text not null references conversations(id) on delete cascade, seq bigint not null,
+            message_id text not null, sender text not null, thread_id text, created_at timestamptz not null, words text not null,
+            tsv tsvector generated always as (to_tsvector('simple', words)) stored,
+            primary key (conversation_id, seq))`.execute(db);
+          await sql`create index search_docs_tsv_idx on search_docs using gin (tsv)`.execute(db);
+        }
+        await db.schema.createIndex('search_docs_newest_idx').on('search_docs').columns(['conversation_id', 'created_at']).execute();
+        await db.schema
+          .createTable('pins')
+          .addColumn('conversation_id', 'text', (c) => c.notNull().references('conversations.id').onDelete('cascade'))
+          .addColumn('message_id', 'text', (c) => c.notNull())
+          .addColumn('seq', 'bigint', (c) => c.notNull())
+          .addColumn('pinned_by', 'text', (c) => c.notNull())
+          .addColumn('pinned_at', sql.raw(t), (c) => c.notNull())
+          .addPrimaryKeyConstraint('pins_pk', ['conversation_id', 'message_id'])
+          .execute();
+      },
+    },
   };
 }

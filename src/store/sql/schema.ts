@@ -113,7 +113,27 @@ export interface MentionsTable {
   created_at: string | Date;
 }
 
+export interface SearchDocsTable {
+  conversation_id: string;
+  seq: number | string;
+  message_id: string;
+  sender: string;
+  thread_id: string | null;
+  created_at: string | Date;
+  words: string;
+}
+
+export interface PinsTable {
+  conversation_id: string;
+  message_id: string;
+  seq: number | string;
+  pinned_by: string;
+  pinned_at: string | Date;
+}
+
 export interface DB {
+  search_docs: SearchDocsTable;
+  pins: PinsTable;
   threads: ThreadsTable;
   thread_replies: ThreadRepliesTable;
   thread_reads: ThreadReadsTable;

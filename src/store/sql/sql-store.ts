@@ -19,6 +19,7 @@ import { sqliteKysely } from './dialect/sqlite.js';
 import { guard, translate } from './errors.js';
 import { migrations } from './migrations.js';
 import { row, toConversationSummary, toMessage, toRole } from './rows.js';
+import { indexText } from '../../model/search-tokens.js';
 import type { DB } from './schema.js';
 
 export type SqlStoreOptions = PostgresOptions;
@@ -191,7 +192,7 @@ export class SqlStore implements Store {
           const res = await tx.updateTable('messages').set(set)
             .where('conversation_id', '=', m.conversation_id).where('seq', '=', m.seq).where('id', '=', m.id).where('version', '<', m.version).executeTakeFirst();
           if (Number(res.numUpdatedRows) > 0) {
-            await reindexMentions(tx, m);
+            await reindexMessage(tx, m);
             continue;
           }
           const held = await tx.selectFrom('messages').select(['id', 'version']).where('conversation_id', '=', m.conversation_id).where('seq', '=', m.seq).executeTakeFirst();
@@ -207,7 +208,7 @@ export class SqlStore implements Store {
           const wrote = await tx.insertInto(archived ? 'message_overlays' : 'messages').values(row(m))
             .onConflict((oc) => oc.columns(['conversation_id', 'seq']).doUpdateSet(set).where(archived ? 'message_overlays.version' : 'messages.version', '<', m.version))
             .executeTakeFirst();
-          if (Number(wrote.numInsertedOrUpdatedRows ?? 0) > 0) await reindexMentions(tx, m);
+          if (Number(wrote.numInsertedOrUpdatedRows ?? 0) > 0) await reindexMessage(tx, m);
         }
         const top = new Map<string, number>();
         for (const c of apply) top.set(c.conversation_id, Math.max(top.get(c.conversation_id) ?? 0, c.cursor));
@@ -383,10 +384,12 @@ async function stored(tx: Kysely<DB>, m: Message): Promise<boolean> {
 }
 
 /**
- * The thread and mention indexes of newly stored messages (thread-store.ts), in the same
- * transaction: a reply is counted once however often its log entry is delivered.
+ * The thread, mention and search indexes of newly stored messages (thread-store.ts,
+ * search-store.ts), in the same transaction: a reply is counted once however often its log
+ * entry is delivered.
  */
-async function indexThreadsAndMentions(tx: Kysely<DB>, messages: Message[]): Promise<void> {
+async function indexMessages(tx: Kysely<DB>, messages: Message[]): Promise<void> {
+  if (messages.length === 0) return;
   const replies = messages.filter((m) => m.thread_id !== null);
   if (replies.length) {
     const fresh = await tx.insertInto('thread_replies')
@@ -394,7 +397,8 @@ async function indexThreadsAndMentions(tx: Kysely<DB>, messages: Message[]): Pro
       .onConflict((oc) => oc.doNothing()).returning(['conversation_id', 'seq']).execute();
     const counted = new Set(fresh.map((r) => `${r.conversation_id} ${Number(r.seq)}`));
     const byThread = new Map<string, Message[]>();
-    for (const m of replies.filter((r) => counted.has(`${r.conversation_id} ${r.seq}`))) byThread.set(`${m.conversation_id} ${m.thread_id}`, [...(byThread.get(`${m.conversation_id} ${m.thread_id}`) ?? []), m]);
+    // delete: a reply twice in one batch (inserted once) counts once
+    for (const m of replies.filter((r) => counted.delete(`${r.conversation_id} ${r.seq}`))) byThread.set(`${m.conversation_id} ${m.thread_id}`, [...(byThread.get(`${m.conversation_id} ${m.thread_id}`) ?? []), m]);
     for (const list of byThread.values()) {
       const last = list.reduce((a, b) => (b.seq > a.seq ? b : a));
       await tx.updateTable('threads')
@@ -404,17 +408,23 @@ async function indexThreadsAndMentions(tx: Kysely<DB>, messages: Message[]): Pro
         .where('conversation_id', '=', last.conversation_id).where('root_id', '=', last.thread_id!).where('last_reply_seq', '<', last.seq).execute();
     }
   }
+  const docs = messages.filter((m) => m.deleted_at === null && m.text !== null).map((m) => ({
+    conversation_id: m.conversation_id, seq: m.seq, message_id: m.id, sender: m.sender, thread_id: m.thread_id, created_at: m.created_at, words: indexText(m.text),
+  }));
+  if (docs.length) await tx.insertInto('search_docs').values(docs).onConflict((oc) => oc.doNothing()).execute();
   const mentions = messages.filter((m) => m.deleted_at === null).flatMap((m) => m.mentions.map((u) => ({ user_id: u, conversation_id: m.conversation_id, seq: m.seq, message_id: m.id, created_at: m.created_at })));
   if (mentions.length) await tx.insertInto('mentions').values(mentions).onConflict((oc) => oc.doNothing()).execute();
 }
 
 /**
- * A changed message's indexes as it is now: its mentions (an edit changed them; a deleted
- * message mentions no one), and its thread reply when the change's row came before its insert.
+ * A changed message's indexes as it is now: its mentions and search document (an edit changed
+ * them; a deleted message has neither), and its thread reply when the change's row came before
+ * its insert.
  */
-async function reindexMentions(tx: Kysely<DB>, m: Message): Promise<void> {
+async function reindexMessage(tx: Kysely<DB>, m: Message): Promise<void> {
   await tx.deleteFrom('mentions').where('conversation_id', '=', m.conversation_id).where('seq', '=', m.seq).execute();
-  await indexThreadsAndMentions(tx, [m]);
+  await tx.deleteFrom('search_docs').where('conversation_id', '=', m.conversation_id).where('seq', '=', m.seq).execute();
+  await indexMessages(tx, [m]);
 }
 
 /** Inserts what is absent (same conversation_id and seq: left as it is); advances last_seq. */
@@ -427,7 +437,7 @@ async function insertRows(tx: Kysely<DB>, messages: Message[]): Promise<number> 
     const res = await tx.insertInto('messages').values(chunk.map(row)).onConflict((oc) => oc.doNothing()).returning('id').execute();
     inserted += res.length;
     const fresh = new Set(res.map((r) => r.id));
-    await indexThreadsAndMentions(tx, chunk.filter((m) => fresh.has(m.id) && (m.thread_id !== null || m.mentions.length > 0)));
+    await indexMessages(tx, chunk.filter((m) => fresh.has(m.id)));
   }
   const latest = new Map<string, Message>();
   for (const m of messages) {

@@ -1,0 +1,152 @@
+// Full-text search over the caller's conversations (docs/search.md), identical whichever tier
+// holds a message: the warm store's index (store/search-store.ts, never archived) gives
+// candidates newest first, every candidate is matched here on its indexed words (one matcher
+// for SQLite FTS5 and PostgreSQL), and the messages are read by seq from whichever tier holds
+// them — so a result is the message as history serves it, byte for byte.
+// Order: `time` (newest first) or `relevance` (search/query.ts score, then newest first) over
+// the RELEVANCE_WINDOW newest matches. Cursors are opaque positions in that order: stable
+// while the data stays as it is.
+// Freshness: the search first waits (at most 2 s) until the warm store has applied the changes
+// the hot tier had accepted in the conversations searched, so an acked edit or delete is
+// reflected; `settled: false` says the wait ran out.
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import { parseMessage, type Message } from '../model/message.js';
+import type { SearchDoc } from '../store/search-store.js';
+import type { ThreadService } from '../threads/service.js';
+import { highlights, matches, parseQuery, score, type Term } from './query.js';
+
+/** Relevance ranks at most this many of the newest matches. */
+export const RELEVANCE_WINDOW = 1000;
+const BATCH = 200;
+
+export interface SearchParams {
+  q: string;
+  conversation_id?: string;
+  sender?: string;
+  thread_id?: string;
+  before?: string;
+  after?: string;
+  limit?: number;
+  cursor?: string;
+  sort?: 'relevance' | 'time';
+}
+
+export interface SearchResult {
+  /** The message's canonical JSON (as history serves it). */
+  message: string;
+  highlights: [number, number][];
+  score: number;
+}
+
+interface Hit extends SearchDoc {
+  score: number;
+}
+
+export class SearchService {
+  constructor(private deps: Deps, private threads: Pick<ThreadService, 'messagesAt' | 'settleAll' | 'load'>) {}
+
+  async search(user: string, p: SearchParams): Promise<{ results: SearchResult[]; next_cursor: string | null; settled: boolean }> {
+    const query = parseQuery(p.q);
+    const sort = p.sort ?? 'relevance';
+    const limit = p.limit ?? 20;
+    if (p.before && p.after && p.before <= p.after) throw new AppError('VALIDATION_FAILED', '`before` must be later than `after`');
+    const scope = await this.scope(user, p, query.in);
+    const sender = p.sender ?? query.from;
+    if (p.sender !== undefined && query.from !== undefined && p.sender !== query.from) return { results: [], next_cursor: null, settled: true };
+    const settled = await this.threads.settleAll(scope.conversationIds);
+    const position = p.cursor ? decodeCursor(p.cursor, sort) : undefined;
+
+    const filter = { conversationIds: scope.conversationIds, sender, threadId: scope.threadId, before: p.before, after: p.after, terms: query.terms };
+    let hits: Hit[];
+    if (sort === 'time') {
+      hits = await this.collect(filter, query.terms, limit + 1, position);
+    } else {
+      hits = (await this.collect(filter, query.terms, RELEVANCE_WINDOW))
+        .sort((a, b) => b.score - a.score || newestFirst(a, b));
+      if (position) hits = hits.filter((h) => h.score < position.score! || (h.score === position.score && newestFirst(position, h) < 0));
+    }
+    const page = hits.slice(0, limit);
+    const more = hits.length > limit;
+    const messages = await this.read(page);
+    const results = page.map((h, i) => ({ message: messages[i].json, highlights: highlights(messages[i].message.text, query.terms), score: h.score }));
+    const last = page[page.length - 1];
+    return { results, next_cursor: more ? encodeCursor(last, sort) : null, settled };
+  }
+
+  /** The conversations searched: all the user's, or the one named (any other is CONVERSATION_NOT_FOUND, like a conversation that does not exist). */
+  private async scope(user: string, p: SearchParams, inConversation?: string): Promise<{ conversationIds: string[]; threadId?: string }> {
+    const mine = (await this.deps.store.listConversations(user)).map((c) => c.id);
+    let ids = mine;
+    for (const named of [p.conversation_id, inConversation]) {
+      if (named === undefined) continue;
+      if (!ids.includes(named)) throw new AppError('CONVERSATION_NOT_FOUND', `conversation ${named} not found`);
+      ids = [named];
+    }
+    if (p.thread_id === undefined) return { conversationIds: ids };
+    const root = await this.threads.load(user, p.thread_id);
+    return { conversationIds: ids.includes(root.conversation_id) ? [root.conversation_id] : [], threadId: root.id };
+  }
+
+  /** Matches newest first, batch by batch, until `want` or the index has no more. */
+  private async collect(filter: Omit<Parameters<Deps['search']['searchCandidates']>[0], 'limit' | 'olderThan'>, terms: Term[], want: number, from?: Position): Promise<Hit[]> {
+    const out: Hit[] = [];
+    let olderThan = from && { created_at: from.created_at, conversation_id: from.conversation_id, seq: from.seq };
+    for (;;) {
+      const docs = await this.deps.search.searchCandidates({ ...filter, olderThan, limit: BATCH });
+      for (const d of docs) {
+        const words = d.words ? d.words.split(' ') : [];
+        if (matches(words, terms)) out.push({ ...d, score: score(words, terms) });
+        if (out.length >= want) return out;
+      }
+      if (docs.length < BATCH) return out;
+      const last = docs[docs.length - 1];
+      olderThan = { created_at: last.created_at, conversation_id: last.conversation_id, seq: last.seq };
+    }
+  }
+
+  private async read(hits: Hit[]): Promise<{ json: string; message: Message }[]> {
+    const byConversation = new Map<string, number[]>();
+    for (const h of hits) byConversation.set(h.conversation_id, [...(byConversation.get(h.conversation_id) ?? []), h.seq]);
+    const found = new Map<string, string>();
+    for (const [conversationId, seqs] of byConversation) {
+      const sorted = [...new Set(seqs)].sort((a, b) => a - b);
+      const list = await this.threads.messagesAt(conversationId, sorted);
+      sorted.forEach((s, i) => found.set(`${conversationId} ${s}`, list[i]));
+    }
+    return hits.map((h) => {
+      const json = found.get(`${h.conversation_id} ${h.seq}`)!;
+      return { json, message: parseMessage(json) };
+    });
+  }
+}
+
+interface Position {
+  score?: number;
+  created_at: string;
+  conversation_id: string;
+  seq: number;
+}
+
+function newestFirst(a: Position, b: Position): number {
+  if (a.created_at !== b.created_at) return a.created_at < b.created_at ? 1 : -1;
+  if (a.conversation_id !== b.conversation_id) return a.conversation_id < b.conversation_id ? 1 : -1;
+  return b.seq - a.seq;
+}
+
+function encodeCursor(h: Hit, sort: 'relevance' | 'time'): string {
+  const parts = [sort, h.created_at, h.conversation_id, String(h.seq), ...(sort === 'relevance' ? [String(h.score)] : [])];
+  return Buffer.from(parts.join('\n'), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string, sort: 'relevance' | 'time'): Position {
+  const [kind, created_at, conversation_id, seq, s] = Buffer.from(cursor, 'base64url').toString('utf8').split('\n');
+  const bad = () => new AppError('VALIDATION_FAILED', 'cursor is not one this server gave for this sort');
+  if (kind !== sort || !created_at || !conversation_id || !/^[1-9]\d*$/.test(seq ?? '')) throw bad();
+  const position: Position = { created_at, conversation_id, seq: Number(seq) };
+  if (sort === 'relevance') {
+    if (s === undefined || !Number.isFinite(Number(s))) throw bad();
+    position.score = Number(s);
+  }
+  return position;
+}
