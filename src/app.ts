@@ -22,6 +22,7 @@ import { typingHandler } from './presence/typing.js';
 import { reactHandler, reactionRoutes } from './reactions/routes.js';
 import { threadRoutes } from './threads/routes.js';
 import { searchRoutes } from './search/routes.js';
+import { pinRoutes } from './pins/routes.js';
 import { readHandler, receiptRoutes } from './receipts/routes.js';
 import { buildServices, SERVICE_DEFAULTS, type ServiceOptions, type Services } from './services.js';
 import { adminRoutes } from './workers/admin-routes.js';
@@ -150,6 +151,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<{ a
   reactionRoutes(app, reactions);
   threadRoutes(app, services.threads);
   searchRoutes(app, services.search);
+  pinRoutes(app, services.pins);
   presenceRoutes(app, services.presence);
   adminRoutes(app, deps);
   archiveJobRoutes(deps)(app);

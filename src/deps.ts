@@ -17,6 +17,7 @@ import type { ReceiptStore } from './store/receipt-store.js';
 import type { Store } from './store/store.js';
 import type { ThreadStore } from './store/thread-store.js';
 import type { SearchStore } from './store/search-store.js';
+import type { PinStore } from './store/pin-store.js';
 
 export interface Deps {
   config: Config;
@@ -28,6 +29,7 @@ export interface Deps {
   threads: ThreadStore;
   /** The full-text index (docs/search.md). */
   search: SearchStore;
+  pins: PinStore;
   /** Hot tier: seq, recent ring, dedup, persist log, rate limit. */
   hot: HotTier;
   rate: RateLimiter;

@@ -16,6 +16,7 @@ import { PresenceTracker } from './presence/tracker.js';
 import { ReactionService } from './reactions/service.js';
 import { ThreadService } from './threads/service.js';
 import { SearchService } from './search/service.js';
+import { PinService } from './pins/service.js';
 import { ReceiptBatcher } from './receipts/receipt-batcher.js';
 import { ReceiptService } from './receipts/service.js';
 
@@ -49,13 +50,14 @@ export function buildServices(deps: Deps, log: Logger, options: Partial<ServiceO
   const conversations = new ConversationService(deps.store, deps.hot, access, announce, changes, deps.threads);
   const history = new HistoryService(deps, access, cold);
   const search = new SearchService(deps, threads);
+  const pins = new PinService(access, deps.pins, changes, threads);
   edits = new EditService(deps, access, ingest, changes, cold, threads);
   const batcher = new ReceiptBatcher(deps.receipts, o.receiptFlushMs, (err) => log.warn({ err }, 'receipt flush failed'));
   const receipts = new ReceiptService(deps, access, edits, deps.receipts, batcher, deps.fanout);
   const reactions = new ReactionService(edits, deps.reactions, changes);
   const presence = new PresenceTracker(deps.presence, deps.fanout, o.nodeId, o.presenceTtlMs, deps.store);
   return {
-    access, conversations, ingest, changes, sync, history, edits: edits as EditService, threads, search, receipts, reactions, presence,
+    access, conversations, ingest, changes, sync, history, edits: edits as EditService, threads, search, pins, receipts, reactions, presence,
     /** Flushes what is still batched (receipts). */
     close: () => batcher.close(),
   };

@@ -29,6 +29,7 @@ import { SqlLeases } from '../store/sql/sql-leases.js';
 import { SqlReactions } from '../store/sql/sql-reactions.js';
 import { SqlThreads } from '../store/sql/sql-threads.js';
 import { SqlSearch } from '../store/sql/sql-search.js';
+import { SqlPins } from '../store/sql/sql-pins.js';
 import { SqlReceipts } from '../store/sql/sql-receipts.js';
 import { createSqlStore, type SqlStore, type SqlStoreOptions } from '../store/sql/sql-store.js';
 import { createObjectStore } from './object-store-from-url.js';
@@ -80,6 +81,7 @@ export function sqlAdapters(store: SqlStore) {
     reactions: new SqlReactions(store.db),
     threads: new SqlThreads(store.db),
     search: new SqlSearch(store.db, store.dialect),
+    pins: new SqlPins(store.db),
     leases: new SqlLeases(store.db),
     archiveSource: new SqlArchiveSource(store.db, store.dialect),
   };
@@ -130,7 +132,7 @@ export async function wire(config: Config, opts: { migrate?: boolean } = {}): Pr
   const archive = createArchive(config);
   const redacted = dbUrl.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
   return {
-    config, store, receipts: sql.receipts, reactions: sql.reactions, threads: sql.threads, search: sql.search,
+    config, store, receipts: sql.receipts, reactions: sql.reactions, threads: sql.threads, search: sql.search, pins: sql.pins,
     hot: hot.hot, rate: hot.hot, log: hot.hot, fanout: hot.fanout, presence: hot.presence,
     auth: verifier, metrics: createMetrics(), persisted: new EventEmitter().setMaxListeners(0), archive, archiving: { source: sql.archiveSource, leases: sql.leases },
     describe: { store: `${store.dialect} ${redacted}`, hot: hot.describe, auth, archive: archive.objects.location },

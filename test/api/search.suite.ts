@@ -142,7 +142,7 @@ export function searchSuite(name: string, opts: StackOptions & { archiveStore: (
           cursor = `&cursor=${r.body.next_cursor}`;
         }
         expect(paged).toEqual(also);
-        expect(all).toEqual(all.filter((t) => t.includes('world') || t.includes('World')));
+        expect(all).toEqual(all.filter((t: string) => t.includes('world') || t.includes('World')));
       }
     });
 

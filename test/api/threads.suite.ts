@@ -182,11 +182,30 @@ export function threadsSuite(name: string, opts: StackOptions & { archiveStore: 
       expect((await call('GET', '/v1/mentions', dave)).body.messages).toEqual([]);
     });
 
+    it('pins: owners and admins pin and unpin (twice is once), members list them, each pin is a change in the log', async () => {
+      const before = (await call('GET', `/v1/conversations/${conv}`, alice)).body.cursor as number;
+      expect((await call('PUT', `/v1/messages/${rootB.id}/pin`, alice)).status).toBe(204);
+      expect((await call('PUT', `/v1/messages/${rootB.id}/pin`, alice)).status).toBe(204);
+      expect((await call('PUT', `/v1/messages/${replies[1].id}/pin`, alice)).status).toBe(204);
+      const denied = await call('PUT', `/v1/messages/${rootA.id}/pin`, bob);
+      expect(denied.status).toBe(403);
+      expect(denied.body.code).toBe('FORBIDDEN');
+      expect((await call('PUT', `/v1/messages/${rootA.id}/pin`, dave)).body.code).toBe('MESSAGE_NOT_FOUND');
+      expect((await call('GET', `/v1/conversations/${conv}/pins`, dave)).body.code).toBe('CONVERSATION_NOT_FOUND');
+      const list = await call('GET', `/v1/conversations/${conv}/pins`, carol);
+      expect(list.body.pins.map((p: { message: Msg; pinned_by: string }) => [p.message.id, p.pinned_by])).toEqual([[replies[1].id, 'alice'], [rootB.id, 'alice']]);
+      expect((await call('DELETE', `/v1/messages/${replies[1].id}/pin`, alice)).status).toBe(204);
+      expect((await call('DELETE', `/v1/messages/${replies[1].id}/pin`, alice)).status).toBe(204);
+      const changes = (await call('GET', `/v1/conversations/${conv}/changes?after=${before}`, carol)).body.changes as { type: string; message_id: string; pinned: boolean; seq: number }[];
+      expect(changes.map((c) => [c.type, c.message_id, c.pinned])).toEqual([['pin', rootB.id, true], ['pin', replies[1].id, true], ['pin', replies[1].id, false]]);
+      expect(changes[0].seq).toBe(rootB.seq);
+    });
+
     it('answers the same bytes from the ring, the warm store and the archive', async () => {
       const urls = [
         `/v1/messages/${rootA.id}/replies?limit=200`, `/v1/messages/${rootA.id}/replies?limit=3&after=${rootA.seq}`,
         `/v1/messages/${rootB.id}/replies`, `/v1/messages/${rootA.id}/thread`, `/v1/conversations/${conv}/threads`,
-        '/v1/mentions?limit=100', `/v1/conversations/${conv}/messages?limit=200`,
+        '/v1/mentions?limit=100', `/v1/conversations/${conv}/messages?limit=200`, `/v1/conversations/${conv}/pins`,
       ];
       const read = async () => Promise.all(urls.map(async (u) => (await call('GET', u, carol)).raw));
       const hot = await read();
@@ -199,6 +218,9 @@ export function threadsSuite(name: string, opts: StackOptions & { archiveStore: 
       expect(await s.deps.store.listMessages(conv, { afterSeq: 0, limit: 10 })).toEqual([]);
       const cold = await read();
       for (let i = 0; i < urls.length; i++) expect(cold[i], urls[i]).toBe(hot[i]);
+      // an archived message is pinned like any other
+      expect((await call('PUT', `/v1/messages/${rootA.id}/pin`, alice)).status).toBe(204);
+      expect((await call('GET', `/v1/conversations/${conv}/pins`, carol)).body.pins[0].message.id).toBe(rootA.id);
       // and the archive takes new replies and edits like the warm store
       const late = await send(bob, { text: 'late reply', thread_id: rootA.id });
       const page = await call('GET', `/v1/messages/${rootA.id}/replies?limit=200`, carol);

@@ -16,7 +16,7 @@
           latest edit/delete, expiring an hour after the last write): the version check of a
           message the ring no longer holds, while the warm store may still lag behind
 
-  ARGV[1] type: edit | delete | reaction | member | conversation
+  ARGV[1] type: edit | delete | reaction | member | conversation | pin
   ARGV[2] the message's seq for edit/delete, "" otherwise
   ARGV[3] the message version the change was built on, "" for no check
   ARGV[4] with a seq: the message JSON up to its version (ends with "version":); else the
