@@ -1,4 +1,4 @@
-// `strata send` and `strata tail`: a chat client on the command line, built on the SDK.
+// `strata send`, `strata tail` and `strata search`: a chat client on the command line, built on the SDK.
 // tail prints one line per message, in seq order and exactly once (the SDK socket resumes
 // from the last printed seq after a reconnect, on whichever node it lands).
 import { randomUUID } from 'node:crypto';
@@ -49,6 +49,40 @@ export async function send(t: Target, conversation: string, text: string, replyT
   const rest = new StrataRest({ baseUrl: t.url, token: t.token });
   const m = await rest.send(conversation, text, { client_id: `cli-${randomUUID()}`, ...(replyTo ? { reply_to: replyTo } : {}) });
   return formatMessage(m);
+}
+
+interface SearchHit {
+  message: Message;
+  highlights: [number, number][];
+}
+
+/**
+ * `strata search`: one line per result, `#seq created_at sender (conversation): text` with the
+ * matched words in **bold markers**; the next page's cursor on the last line when there is one.
+ */
+export async function search(t: Target, q: string, o: { conversation?: string; from?: string; sort?: string; limit?: number; cursor?: string }): Promise<string[]> {
+  const rest = new StrataRest({ baseUrl: t.url, token: t.token });
+  const params = new URLSearchParams({ q });
+  if (o.conversation) params.set('conversation_id', o.conversation);
+  if (o.from) params.set('sender', o.from);
+  if (o.sort) params.set('sort', o.sort);
+  if (o.limit) params.set('limit', String(o.limit));
+  if (o.cursor) params.set('cursor', o.cursor);
+  const page = await rest.request<{ results: SearchHit[]; next_cursor: string | null }>('GET', `/v1/search?${params}`);
+  const lines = page.results.map((r) => {
+    const text = r.message.text ?? '';
+    let marked = '';
+    let at = 0;
+    for (const [s, e] of r.highlights) {
+      marked += `${text.slice(at, s)}**${text.slice(s, e)}**`;
+      at = e;
+    }
+    marked += text.slice(at);
+    return formatMessage({ ...r.message, text: marked }).replace(`${r.message.sender}:`, `${r.message.sender} (${r.message.conversation_id}):`);
+  });
+  if (lines.length === 0) lines.push('no results');
+  if (page.next_cursor) lines.push(`more: --cursor ${page.next_cursor}`);
+  return lines;
 }
 
 /** Prints the last `last` messages, then live ones until `signal` aborts. */

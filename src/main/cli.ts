@@ -21,6 +21,7 @@ Commands:
   send <conversation> <text>
                             send a message (prints it with its seq)
   tail <conversation>       print messages live, one line each, until Ctrl-C
+  search <query>            search the messages of my conversations (docs/search.md)
   archive [--conversation <id>] [--keep-last N] [--days N]
                             move old messages to the archive now (progress on stderr)
   export --since <ISO> --until <ISO> --out <file.parquet>
@@ -45,6 +46,7 @@ const COMMANDS: Record<string, string> = {
   token: 'Usage: npx strata token <user> [--admin] [--ttl 1h]\n\nPrints a JWT for <user>, signed with AUTH_JWT_SECRET or the dev secret in DATA_DIR.\n  --admin            mark the token as an operator\'s\n  --ttl <n[smhd]>    lifetime (default 1h)',
   send: `Usage: npx strata send <conversation> <text> [--reply-to <message>] [options]\n\nSends one message and prints it as \`#seq created_at sender: text\`.\n  --reply-to <id>    reply to a message${CLIENT_OPTIONS}`,
   tail: `Usage: npx strata tail <conversation> [--last N] [options]\n\nPrints each new message of the conversation as one line (\`#seq created_at sender: text\`),\nlive, in order and once, reconnecting by itself, until Ctrl-C.\n  --last <N>         print the last N messages first (default 0)${CLIENT_OPTIONS}`,
+  search: `Usage: npx strata search <query> [--conversation <id>] [--from <user>] [--sort relevance|time] [--limit N] [--cursor C] [options]\n\nSearches the messages of your conversations: words, "phrases", prefix*, from:user, in:<id>\n(docs/search.md). Prints one line per result with the matched words in **markers**.\n  --conversation <id>  only this conversation\n  --from <user>        only messages sent by this user\n  --sort <order>       relevance (default) or time\n  --limit <N>          results per page, 1 to 100 (default 20)\n  --cursor <c>         the next page (printed after a full page)${CLIENT_OPTIONS}`,
   archive: 'Usage: npx strata archive [--conversation <id>] [--keep-last N] [--days N] [--batch N]\n\nApplies the retention policy now: moves warm messages to the archive (ARCHIVE_URL), the same\nrun as the archiver service; safe beside it and after a crash (rerun to converge).\n  --conversation <id>  only this conversation\n  --keep-last <N>      keep the last N messages of each conversation warm (default RETENTION_KEEP_LAST)\n  --days <N>           archive messages older than N days (default RETENTION_DAYS)\n  --batch <N>          rows per archive step and file (default 50000)',
   export: 'Usage: npx strata export --since <ISO> --until <ISO> --out <file.parquet>\n\nWrites ONE Parquet file (ZSTD, the archive schema) of every message created in [since, until),\narchived or still in the warm store, each once, ordered by conversation and seq.',
 };
@@ -150,6 +152,8 @@ export async function main(argv: string[]): Promise<void> {
       case 'send':
       case 'tail':
         return await chatCommand(cmd, args, config);
+      case 'search':
+        return await searchCommand(args, config);
       default:
         throw new UsageError(`unknown command "${cmd}" (try: npx strata help)`);
     }
@@ -157,6 +161,25 @@ export async function main(argv: string[]): Promise<void> {
     const msg = e instanceof ConfigError ? e.message : (e as Error).message;
     process.stderr.write(`strata: ${msg}\n`);
     process.exit(e instanceof UsageError || e instanceof CliUsageError ? 2 : 1);
+  }
+}
+
+async function searchCommand(args: string[], config: Config): Promise<void> {
+  const o = { url: option(args, '--url'), token: option(args, '--token'), as: option(args, '--as') };
+  const s = { conversation: option(args, '--conversation'), from: option(args, '--from'), sort: option(args, '--sort'), limit: option(args, '--limit'), cursor: option(args, '--cursor') };
+  const unknown = args.find((a) => a.startsWith('--'));
+  if (unknown) throw new UsageError(`unknown option ${unknown} (try: npx strata search --help)`);
+  const q = args.join(' ');
+  if (!q) throw new UsageError('usage: strata search <query> [--conversation <id>] [--from <user>] [--sort relevance|time] [--limit N]');
+  if (s.sort !== undefined && s.sort !== 'relevance' && s.sort !== 'time') throw new UsageError('--sort is relevance or time');
+  if (s.limit !== undefined && !(/^\d+$/.test(s.limit) && Number(s.limit) >= 1 && Number(s.limit) <= 100)) throw new UsageError('--limit must be an integer from 1 to 100');
+  const { describeError, resolveTarget, search } = await import('./cli-chat.js');
+  const target = await resolveTarget(config, o);
+  try {
+    const lines = await search(target, q, { ...s, limit: s.limit === undefined ? undefined : Number(s.limit) });
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } catch (e) {
+    throw new Error(describeError(e, target.url));
   }
 }
 

@@ -88,12 +88,39 @@ describe('strata send / tail', () => {
   });
 
   it('has --help on every command and exits 2 on misuse', async () => {
-    for (const cmd of ['start', 'worker', 'migrate', 'token', 'send', 'tail']) {
+    for (const cmd of ['start', 'worker', 'migrate', 'token', 'send', 'tail', 'search']) {
       const r = await strata(cmd, '--help');
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`^Usage: npx strata ${cmd}`));
     }
     expect((await strata('send', 'only-a-conversation')).code).toBe(2);
     expect((await strata('tail', 'c', '--bogus', 'x')).code).toBe(2);
+    expect((await strata('search')).code).toBe(2);
+    expect((await strata('search', 'x', '--sort', 'best')).code).toBe(2);
+  });
+});
+
+describe('strata search', () => {
+  it('prints the matches of my conversations with the matched words marked, pages with --cursor, and a bad query as one line', async () => {
+    const conv = await conversation();
+    await strata('send', conv, 'the deploy is green', '--as', 'alice', '--url', url);
+    await strata('send', conv, 'Deploy failed', '--as', 'bob', '--url', url);
+    await strata('send', conv, 'lunch?', '--as', 'bob', '--url', url);
+    const r = await strata('search', 'deploy', '--conversation', conv, '--sort', 'time', '--as', 'bob', '--url', url);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(new RegExp(`^#2 \\S+ bob \\(${conv}\\): \\*\\*Deploy\\*\\* failed$`));
+    expect(lines[1]).toContain('alice (');
+    expect(lines[1]).toContain('the **deploy** is green');
+    const first = await strata('search', 'deploy', '--conversation', conv, '--sort', 'time', '--limit', '1', '--as', 'bob', '--url', url);
+    const cursor = /more: --cursor (\S+)/.exec(first.stdout)![1];
+    const next = await strata('search', 'deploy', '--conversation', conv, '--sort', 'time', '--limit', '1', '--cursor', cursor, '--as', 'bob', '--url', url);
+    expect(next.stdout.trim()).toBe(lines[1]);
+    expect((await strata('search', 'deploy', '--as', 'carol', '--url', url)).stdout.trim()).toBe('no results');
+    const bad = await strata('search', '"open', '--as', 'bob', '--url', url);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toContain('closing quote');
   });
 });
