@@ -36,6 +36,7 @@ const HTTP_ONLY: Record<string, string> = {
   LAST_OWNER: 'membership changes are REST only',
   EXPORT_NOT_FOUND: 'archive jobs are REST only',
   EDIT_CONFLICT: 'edits and deletes are REST only (PATCH / DELETE /v1/messages/{id})',
+  SEARCH_QUERY_INVALID: 'search is REST only (GET /v1/search)',
 };
 
 type Json = Record<string, any>;
@@ -198,10 +199,10 @@ describe('AsyncAPI (docs/asyncapi.yaml)', () => {
       clients.push(c);
       return c;
     };
-    const rest = async (user: string, method: 'POST' | 'PATCH' | 'DELETE', url: string, body?: object) => {
+    const rest = async (user: string, method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, body?: object) => {
       const res = await stack.app.inject({ method, url, headers: { authorization: `Bearer ${await stack.token(user)}` }, payload: body });
       expect(res.statusCode, `${method} ${url}: ${res.body}`).toBeLessThan(300);
-      return res.json();
+      return res.body ? res.json() : undefined;
     };
     try {
       const alice = await connect('alice');
@@ -219,6 +220,14 @@ describe('AsyncAPI (docs/asyncapi.yaml)', () => {
       await bob.waitFor((f) => f.type === 'message' && f.message.id === ack.message.id);
       // the ordering rule of the document: on the sending socket, the ack comes first
       expect(alice.frames.indexOf(ack)).toBeLessThan(alice.frames.findIndex((f) => f.type === 'message' && f.message.id === ack.message.id));
+
+      // a thread reply with a mention: the message's thread and mention fields, in ack and live frame
+      bob.send({ type: 'send', ref: 's-2', conversation_id: conv.id, text: 'on it', thread_id: ack.message.id, mentions: ['alice'] });
+      const reply = await bob.waitFor((f) => f.type === 'ack' && f.ref === 's-2');
+      expect(reply.message).toMatchObject({ thread_id: ack.message.id, in_timeline: false, mentions: ['alice'] });
+      await carol.waitFor((f) => f.type === 'message' && f.message.id === reply.message.id);
+      await rest('alice', 'PUT', `/v1/messages/${ack.message.id}/pin`);
+      await carol.waitFor((f) => f.type === 'pin' && f.message_id === ack.message.id && f.pinned);
 
       bob.send({ type: 'read', conversation_id: conv.id, seq: 1 });
       await alice.waitFor((f) => f.type === 'receipt' && f.user === 'bob');
