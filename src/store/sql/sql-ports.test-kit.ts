@@ -1,17 +1,19 @@
 // Builds the contract subjects of the SQL adapters beside the Store (receipts, reactions, leases,
-// archive source), each over a migrated SqlStore of its own from `open`; fixtures (conversations,
-// messages the rows reference) go through the Store API, as the app writes them.
+// archive source, threads), each over a migrated SqlStore of its own from `open`; fixtures
+// (conversations, messages the rows reference) go through the Store API, as the app writes them.
 import { v7 as uuidv7 } from 'uuid';
 import type { ArchiveSourceUnderTest } from '../archive-source.contract.js';
 import type { LeasesUnderTest } from '../leases.contract.js';
 import type { ReactionsUnderTest } from '../reaction-store.contract.js';
 import type { ReceiptsUnderTest } from '../receipt-store.contract.js';
 import { msg } from '../store.contract.js';
+import type { ThreadsUnderTest } from '../thread-store.contract.js';
 import { SqlArchiveSource } from './sql-archive-source.js';
 import { SqlLeases } from './sql-leases.js';
 import { SqlReactions } from './sql-reactions.js';
 import { SqlReceipts } from './sql-receipts.js';
 import { createSqlStore, type SqlStore } from './sql-store.js';
+import { SqlThreads } from './sql-threads.js';
 
 /** `sqlite::memory:` or a PostgreSQL URL (then in `schema`), migrated. */
 export async function openStore(url: string, schema?: string): Promise<SqlStore> {
@@ -57,6 +59,17 @@ export function sqlSubjects(open: () => Promise<SqlStore>) {
         source: new SqlArchiveSource(store.db),
         conversation: conversationIn(store),
         insert: async (messages) => void (await store.insertMessages(messages)),
+        close: () => store.close(),
+      };
+    },
+    // the indexes are written by the store's persist path: the contract drives it directly
+    threads: async (): Promise<ThreadsUnderTest> => {
+      const store = await open();
+      return {
+        threads: new SqlThreads(store.db),
+        store,
+        receipts: new SqlReceipts(store.db, store.dialect),
+        archive: new SqlArchiveSource(store.db, store.dialect),
         close: () => store.close(),
       };
     },

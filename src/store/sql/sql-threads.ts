@@ -104,6 +104,7 @@ export class SqlThreads implements ThreadStore {
           .where('tr.in_timeline', '=', sql<boolean>`false`).where('tr.seq', '>', read('tr'))
           .groupBy('tr.conversation_id').execute(),
         this.db.selectFrom('mentions as mn')
+          .innerJoin('members as m', (j) => j.onRef('m.conversation_id', '=', 'mn.conversation_id').on('m.user_id', '=', user))
           .select(['mn.conversation_id', (eb) => eb.fn.countAll<number | string>().as('n')])
           .where('mn.user_id', '=', user).where('mn.seq', '>', read('mn'))
           .groupBy('mn.conversation_id').execute(),

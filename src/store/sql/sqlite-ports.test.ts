@@ -1,9 +1,10 @@
-// The SQL receipts, reactions, leases and archive source on SQLite in memory (a fresh database
+// The SQL receipts, reactions, leases, archive source and threads on SQLite in memory (a fresh database
 // per contract), against their shared contracts; postgres-ports.int.test.ts runs the same.
 import { archiveSourceContract } from '../archive-source.contract.js';
 import { leasesContract } from '../leases.contract.js';
 import { reactionStoreContract } from '../reaction-store.contract.js';
 import { receiptStoreContract } from '../receipt-store.contract.js';
+import { threadStoreContract } from '../thread-store.contract.js';
 import { openStore, sqlSubjects } from './sql-ports.test-kit.js';
 
 const sql = sqlSubjects(() => openStore('sqlite::memory:'));
@@ -11,3 +12,4 @@ receiptStoreContract('SQL on SQLite (in memory)', sql.receipts);
 reactionStoreContract('SQL on SQLite (in memory)', sql.reactions);
 leasesContract('SQL on SQLite (in memory)', sql.leases);
 archiveSourceContract('SQL on SQLite (in memory)', sql.archiveSource);
+threadStoreContract('SQL on SQLite (in memory)', sql.threads);
