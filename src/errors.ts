@@ -11,7 +11,7 @@ export const errorCodes = {
   TEXT_TOO_LONG: { status: 400, title: 'Text too long', doc: 'Message text exceeds MAX_TEXT_CHARS.' },
   REPLY_TO_INVALID: { status: 400, title: 'Invalid reply_to', doc: '`reply_to` names no message of this conversation.' },
   THREAD_ROOT_INVALID: { status: 400, title: 'Invalid thread_id', doc: '`thread_id` must name a message of this conversation that is not itself a reply in a thread (threads are one level deep, docs/threads.md).' },
-  MENTION_NOT_MEMBER: { status: 400, title: 'Mention of a non-member', doc: '`mentions` names a user who is not a member of the conversation (or the list has duplicates or more than 50 entries).' },
+  MENTION_NOT_MEMBER: { status: 400, title: 'Mention of a non-member', doc: '`mentions` names a user who is not a member of the conversation, or names one twice. (More than 50 entries is refused by the schema: VALIDATION_FAILED.)' },
   SEARCH_QUERY_INVALID: { status: 400, title: 'Invalid search query', doc: 'The `q` of GET /v1/search does not parse: an unclosed "phrase", a * not at the end of a word, an empty or repeated from:/in:, more than 16 terms, or nothing to search for (docs/search.md).' },
   BODY_TOO_LARGE: { status: 413, title: 'Body too large', doc: 'The body exceeds BODY_LIMIT_BYTES.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', doc: 'Send bodies as application/json.' },

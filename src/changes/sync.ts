@@ -7,7 +7,7 @@
 // where a conversation has more changes than `limit`, the next sync continues from the last
 // one returned.
 import type { Deps } from '../deps.js';
-import { unreadCounts } from '../threads/unread.js';
+import { unreadCounts } from '../model/unread.js';
 import { AppError, isAppError } from '../errors.js';
 import type { ChangeLog } from './change-log.js';
 import { cursorOf } from './change-log.js';

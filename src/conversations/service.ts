@@ -10,7 +10,7 @@ import { userTopic, type Announce } from '../hot-tier/fanout.js';
 import type { HotTier } from '../hot-tier/hot-tier.js';
 import type { Conversation, ConversationStore, Kind, Member, Role } from '../store/store.js';
 import type { ThreadStore } from '../store/thread-store.js';
-import { unreadCounts } from '../threads/unread.js';
+import { unreadCounts } from '../model/unread.js';
 import type { Access } from './access.js';
 import type { AddMemberBody, CreateConversationBody, UpdateConversationBody } from './schemas.js';
 

@@ -23,7 +23,6 @@ import { AppError } from '../errors.js';
 import type { ColdReader } from './history.js';
 import type { IngestService } from './ingest.js';
 import { parseMessage, versionTemplate, type Message } from '../model/message.js';
-import type { ThreadService } from '../threads/service.js';
 
 export class EditService {
   private readonly waits: PersistWait;
@@ -31,7 +30,8 @@ export class EditService {
   /** `cold`: the archive with overlays applied (history.ts withOverlays), when one is wired. */
   constructor(
     private deps: Deps, private access: Access, private ingest: IngestService, private changes: ChangeLog, private cold?: ColdReader,
-    private mentions?: Pick<ThreadService, 'checkMentions'>,
+    /** Validates an edit's new mentions against the members (threads/service.ts). */
+    private mentions?: { checkMentions(conversationId: string, mentions: string[]): Promise<string[]> },
   ) {
     this.waits = new PersistWait(deps.persisted);
   }

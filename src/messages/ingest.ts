@@ -11,7 +11,12 @@ import { AppError } from '../errors.js';
 import { messageJson, messageTemplate, parseMessage, type Message } from '../model/message.js';
 import { PersistWait } from '../changes/persist-wait.js';
 import type { SendBody } from './schemas.js';
-import type { Placement } from '../threads/service.js';
+/** The fields a send adds to a message about threads and mentions, validated (threads/service.ts ThreadService.place). */
+export interface Placement {
+  thread_id: string | null;
+  in_timeline: boolean;
+  mentions: string[];
+}
 
 /** Validates a send's thread and mentions (threads/service.ts ThreadService.place). */
 export type Place = (user: string, conversationId: string, body: SendBody) => Promise<Placement>;

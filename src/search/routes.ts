@@ -22,7 +22,7 @@ export type SearchQuery = Static<typeof SearchQuery>;
 export const SearchPage = Type.Object({
   results: Type.Array(Type.Object({
     message: MessageT,
-    highlights: Type.Array(Type.Tuple([Type.Integer(), Type.Integer()]), { description: 'the matched words in message.text: [start, end) UTF-16 offsets' }),
+    highlights: Type.Array(Type.Array(Type.Integer(), { minItems: 2, maxItems: 2 }), { description: 'the matched words in message.text: [start, end) UTF-16 offsets' }),
     score: Type.Number({ description: 'relevance (the same for a message in every tier)' }),
   })),
   next_cursor: Type.Union([Type.String(), Type.Null()]),

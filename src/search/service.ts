@@ -50,14 +50,17 @@ export class SearchService {
     const query = parseQuery(p.q);
     const sort = p.sort ?? 'relevance';
     const limit = p.limit ?? 20;
-    if (p.before && p.after && p.before <= p.after) throw new AppError('VALIDATION_FAILED', '`before` must be later than `after`');
+    // compared with the stored created_at (canonical ISO-8601 in both engines): normalise the bounds
+    const before = p.before === undefined ? undefined : new Date(p.before).toISOString();
+    const after = p.after === undefined ? undefined : new Date(p.after).toISOString();
+    if (before && after && before <= after) throw new AppError('VALIDATION_FAILED', '`before` must be later than `after`');
     const scope = await this.scope(user, p, query.in);
     const sender = p.sender ?? query.from;
     if (p.sender !== undefined && query.from !== undefined && p.sender !== query.from) return { results: [], next_cursor: null, settled: true };
     const settled = await this.threads.settleAll(scope.conversationIds);
     const position = p.cursor ? decodeCursor(p.cursor, sort) : undefined;
 
-    const filter = { conversationIds: scope.conversationIds, sender, threadId: scope.threadId, before: p.before, after: p.after, terms: query.terms };
+    const filter = { conversationIds: scope.conversationIds, sender, threadId: scope.threadId, before, after, terms: query.terms };
     let hits: Hit[];
     if (sort === 'time') {
       hits = await this.collect(filter, query.terms, limit + 1, position);

@@ -19,6 +19,7 @@ import { PersistWait } from '../changes/persist-wait.js';
 import type { ColdReader } from '../messages/history.js';
 import type { ThreadSummary, UserThread } from '../store/thread-store.js';
 import type { SendBody } from '../messages/schemas.js';
+import type { Placement } from '../messages/ingest.js';
 
 const SETTLE_MS = 2000;
 const MAX_MENTIONS = 50;
@@ -31,12 +32,6 @@ export interface ThreadPage {
   settled: boolean;
 }
 
-/** The fields a send adds to a message about threads and mentions, validated. */
-export interface Placement {
-  thread_id: string | null;
-  in_timeline: boolean;
-  mentions: string[];
-}
 
 export class ThreadService {
   private readonly waits: PersistWait;

@@ -105,6 +105,11 @@ export function searchSuite(name: string, opts: StackOptions & { archiveStore: (
       expect(texts(await search(alice, `q=${encodeURIComponent('北京')}&conversation_id=${conv}`))).toEqual([CORPUS[3]]);
       expect(texts(await search(alice, `q=rollback&conversation_id=${conv}`))).toEqual([CORPUS[8], CORPUS[1]]); // relevance: three times beats once
       expect(texts(await search(alice, `q=${encodeURIComponent('from:bob deploy')}&conversation_id=${conv}&sort=time`))).toEqual([CORPUS[9], CORPUS[7], CORPUS[1]]);
+      // time bounds in any ISO-8601 spelling: the same instant in +02:00 keeps the same messages out
+      const mid = (await st.call('GET', `/v1/messages/${ids[5]}/thread`, alice)).body.root.created_at as string;
+      const shifted = new Date(Date.parse(mid) + 2 * 3600_000).toISOString().replace('Z', '+02:00');
+      expect(texts(await search(alice, `q=deploy&conversation_id=${conv}&sort=time&after=${encodeURIComponent(shifted)}`))).toEqual([CORPUS[9], CORPUS[7]]);
+      expect(texts(await search(alice, `q=deploy&conversation_id=${conv}&sort=time&before=${encodeURIComponent(shifted)}`))).toEqual([CORPUS[1], CORPUS[0]]);
       // across all my conversations
       expect(texts(await search(alice, 'q=deploy&sort=time'))).toContain('deploy in the other room');
     });

@@ -58,3 +58,18 @@ export function row(m: Message) {
     thread_id: m.thread_id, in_timeline: m.in_timeline ? 1 : 0, mentions: JSON.stringify(m.mentions), client_id: m.client_id, created_at: m.created_at, edited_at: m.edited_at, deleted_at: m.deleted_at,
   };
 }
+
+/**
+ * Rows per INSERT so that rows × columns stays under SQLite's bound-parameter limit (32,766):
+ * a message row has 14 columns, so 2,000 rows.
+ */
+export function rowsPerInsert(columns: number): number {
+  return Math.floor(32_000 / columns);
+}
+
+/** `items` in slices of at most `size`. */
+export function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

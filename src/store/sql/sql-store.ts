@@ -18,7 +18,7 @@ import { postgresKysely, type PostgresOptions } from './dialect/postgres.js';
 import { sqliteKysely } from './dialect/sqlite.js';
 import { guard, translate } from './errors.js';
 import { migrations } from './migrations.js';
-import { row, toConversationSummary, toMessage, toRole } from './rows.js';
+import { chunks, row, rowsPerInsert, toConversationSummary, toMessage, toRole } from './rows.js';
 import { indexText } from '../../model/search-tokens.js';
 import type { DB } from './schema.js';
 
@@ -392,10 +392,13 @@ async function indexMessages(tx: Kysely<DB>, messages: Message[]): Promise<void>
   if (messages.length === 0) return;
   const replies = messages.filter((m) => m.thread_id !== null);
   if (replies.length) {
-    const fresh = await tx.insertInto('thread_replies')
-      .values(replies.map((m) => ({ conversation_id: m.conversation_id, root_id: m.thread_id!, seq: m.seq, sender: m.sender, in_timeline: m.in_timeline ? 1 : 0 })))
-      .onConflict((oc) => oc.doNothing()).returning(['conversation_id', 'seq']).execute();
-    const counted = new Set(fresh.map((r) => `${r.conversation_id} ${Number(r.seq)}`));
+    const counted = new Set<string>();
+    for (const part of chunks(replies, rowsPerInsert(5))) {
+      const fresh = await tx.insertInto('thread_replies')
+        .values(part.map((m) => ({ conversation_id: m.conversation_id, root_id: m.thread_id!, seq: m.seq, sender: m.sender, in_timeline: m.in_timeline ? 1 : 0 })))
+        .onConflict((oc) => oc.doNothing()).returning(['conversation_id', 'seq']).execute();
+      for (const r of fresh) counted.add(`${r.conversation_id} ${Number(r.seq)}`);
+    }
     const byThread = new Map<string, Message[]>();
     // delete: a reply twice in one batch (inserted once) counts once
     for (const m of replies.filter((r) => counted.delete(`${r.conversation_id} ${r.seq}`))) byThread.set(`${m.conversation_id} ${m.thread_id}`, [...(byThread.get(`${m.conversation_id} ${m.thread_id}`) ?? []), m]);
@@ -411,9 +414,9 @@ async function indexMessages(tx: Kysely<DB>, messages: Message[]): Promise<void>
   const docs = messages.filter((m) => m.deleted_at === null && m.text !== null).map((m) => ({
     conversation_id: m.conversation_id, seq: m.seq, message_id: m.id, sender: m.sender, thread_id: m.thread_id, created_at: m.created_at, words: indexText(m.text),
   }));
-  if (docs.length) await tx.insertInto('search_docs').values(docs).onConflict((oc) => oc.doNothing()).execute();
+  for (const part of chunks(docs, rowsPerInsert(7))) await tx.insertInto('search_docs').values(part).onConflict((oc) => oc.doNothing()).execute();
   const mentions = messages.filter((m) => m.deleted_at === null).flatMap((m) => m.mentions.map((u) => ({ user_id: u, conversation_id: m.conversation_id, seq: m.seq, message_id: m.id, created_at: m.created_at })));
-  if (mentions.length) await tx.insertInto('mentions').values(mentions).onConflict((oc) => oc.doNothing()).execute();
+  for (const part of chunks(mentions, rowsPerInsert(5))) await tx.insertInto('mentions').values(part).onConflict((oc) => oc.doNothing()).execute();
 }
 
 /**
@@ -431,9 +434,7 @@ async function reindexMessage(tx: Kysely<DB>, m: Message): Promise<void> {
 async function insertRows(tx: Kysely<DB>, messages: Message[]): Promise<number> {
   if (messages.length === 0) return 0;
   let inserted = 0;
-  // Chunks keep SQLite under its bound-parameter limit (11 columns × 2,500 rows < 32,766).
-  for (let i = 0; i < messages.length; i += 2500) {
-    const chunk = messages.slice(i, i + 2500);
+  for (const chunk of chunks(messages, rowsPerInsert(14))) {
     const res = await tx.insertInto('messages').values(chunk.map(row)).onConflict((oc) => oc.doNothing()).returning('id').execute();
     inserted += res.length;
     const fresh = new Set(res.map((r) => r.id));
