@@ -62,5 +62,6 @@ function decode(e: LogEntry): StoredChange | Message {
   if (typeof m?.conversation_id !== 'string' || !Number.isInteger(m.seq) || m.seq < 1 || typeof m.id !== 'string' || typeof m.sender !== 'string') {
     throw new AppError('VALIDATION_FAILED', `log entry ${e.id} is neither a change nor a message`, { retryable: false });
   }
-  return { ...m, version: m.version ?? 0 };
+  // written before the change log (no version) and before threads and mentions (their defaults)
+  return { thread_id: null, in_timeline: true, mentions: [], ...m, version: m.version ?? 0 };
 }

@@ -1,4 +1,4 @@
-// The SQL receipts, reactions, leases, archive source and threads on a real PostgreSQL server
+// The SQL receipts, reactions, leases, archive source, threads, search and pins on a real PostgreSQL server
 // (test/global-setup.ts), in one fresh schema for this file, against their shared contracts.
 import { inject } from 'vitest';
 import { uniqueName } from '../../../test/unique.js';
@@ -7,6 +7,8 @@ import { leasesContract } from '../leases.contract.js';
 import { reactionStoreContract } from '../reaction-store.contract.js';
 import { receiptStoreContract } from '../receipt-store.contract.js';
 import { threadStoreContract } from '../thread-store.contract.js';
+import { searchStoreContract } from '../search-store.contract.js';
+import { pinStoreContract } from '../pin-store.contract.js';
 import { openStore, sqlSubjects } from './sql-ports.test-kit.js';
 
 const schema = uniqueName('ports');
@@ -16,3 +18,5 @@ reactionStoreContract('SQL on PostgreSQL (real server)', sql.reactions);
 leasesContract('SQL on PostgreSQL (real server)', sql.leases);
 archiveSourceContract('SQL on PostgreSQL (real server)', sql.archiveSource);
 threadStoreContract('SQL on PostgreSQL (real server)', sql.threads);
+searchStoreContract('SQL on PostgreSQL (real server)', sql.search);
+pinStoreContract('SQL on PostgreSQL (real server)', sql.pins);

@@ -14,6 +14,10 @@ import { SqlReactions } from './sql-reactions.js';
 import { SqlReceipts } from './sql-receipts.js';
 import { createSqlStore, type SqlStore } from './sql-store.js';
 import { SqlThreads } from './sql-threads.js';
+import { SqlSearch } from './sql-search.js';
+import { SqlPins } from './sql-pins.js';
+import type { SearchUnderTest } from '../search-store.contract.js';
+import type { PinsUnderTest } from '../pin-store.contract.js';
 
 /** `sqlite::memory:` or a PostgreSQL URL (then in `schema`), migrated. */
 export async function openStore(url: string, schema?: string): Promise<SqlStore> {
@@ -72,6 +76,15 @@ export function sqlSubjects(open: () => Promise<SqlStore>) {
         archive: new SqlArchiveSource(store.db, store.dialect),
         close: () => store.close(),
       };
+    },
+    // documents are written by the store's persist path, like the thread indexes
+    search: async (): Promise<SearchUnderTest> => {
+      const store = await open();
+      return { search: new SqlSearch(store.db, store.dialect), store, archive: new SqlArchiveSource(store.db, store.dialect), close: () => store.close() };
+    },
+    pins: async (): Promise<PinsUnderTest> => {
+      const store = await open();
+      return { pins: new SqlPins(store.db), conversation: conversationIn(store), close: () => store.close() };
     },
   };
 }
