@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ObjectStore } from '../../src/archive/object-store.js';
 import { makeStack, type StackOptions, type TestStack } from '../helpers/app.js';
 import { eventually } from '../helpers/eventually.js';
+import { WsClient } from '../helpers/ws-client.js';
 
 type Msg = { id: string; seq: number; thread_id: string | null; in_timeline: boolean; mentions: string[]; text: string | null };
 
@@ -15,6 +16,7 @@ export function threadsSuite(name: string, opts: StackOptions & { archiveStore: 
   describe(`threads and mentions on ${name}`, () => {
     let s: TestStack;
     let closeArchive: () => Promise<void>;
+    let base: string;
     let alice: string, bob: string, carol: string, dave: string, root: string;
     let conv: string, other: string;
     let rootA: Msg, rootB: Msg, sorted: Msg;
@@ -39,6 +41,8 @@ export function threadsSuite(name: string, opts: StackOptions & { archiveStore: 
       closeArchive = archive.close;
       // a ring of 4: the first pages read mostly from the warm store, the last ones from the ring
       s = await makeStack({ ...opts, archive: archive.store, config: { recentLimit: 4, changeRingLimit: 50, ...opts.config } });
+      await s.app.listen({ port: 0, host: '127.0.0.1' });
+      base = `http://127.0.0.1:${(s.app.server.address() as { port: number }).port}`;
       [alice, bob, carol, dave, root] = await Promise.all([s.token('alice'), s.token('bob'), s.token('carol'), s.token('dave'), s.token('root', true)]);
       conv = (await call('POST', '/v1/conversations', alice, { members: ['bob', 'carol'], title: 'threads' })).body.id;
       other = (await call('POST', '/v1/conversations', dave, { members: ['erin'] })).body.id;
@@ -67,6 +71,30 @@ export function threadsSuite(name: string, opts: StackOptions & { archiveStore: 
       const page = await call('GET', `/v1/conversations/${conv}/messages?limit=200`, alice);
       const seqs = (page.body.messages as Msg[]).map((x) => x.seq);
       expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+    });
+
+    it('a reply sent over the socket reaches every member as a message frame with its thread; a bad root is an error frame', async () => {
+      // a conversation of its own (erin, frank), so the counts the other tests check stay as they are
+      const [erin, frank] = await Promise.all([s.token('erin'), s.token('frank')]);
+      const room = (await call('POST', '/v1/conversations', erin, { members: ['frank'] })).body.id as string;
+      const top = await send(erin, { text: 'ws root' }, room);
+      const [e, f] = [await WsClient.connect(base, erin), await WsClient.connect(base, frank)];
+      try {
+        e.send({ type: 'send', ref: 'r1', conversation_id: room, text: 'ws reply', thread_id: top.id, mentions: ['frank'] });
+        const ack = await e.waitFor((x) => x.ref === 'r1');
+        expect(ack).toMatchObject({ type: 'ack', message: { thread_id: top.id, in_timeline: false, mentions: ['frank'] } });
+        const live = await f.waitFor((x) => x.type === 'message' && x.message?.id === ack.message.id);
+        expect(live).toMatchObject({ type: 'message', message: { thread_id: top.id, in_timeline: false, mentions: ['frank'] } });
+        e.send({ type: 'send', ref: 'r2', conversation_id: room, text: 'x', thread_id: ack.message.id });
+        expect(await e.waitFor((x) => x.ref === 'r2')).toMatchObject({ type: 'error', code: 'THREAD_ROOT_INVALID' });
+        e.send({ type: 'send', ref: 'r3', conversation_id: room, text: 'x', mentions: ['zed'] });
+        expect(await e.waitFor((x) => x.ref === 'r3')).toMatchObject({ type: 'error', code: 'MENTION_NOT_MEMBER' });
+        await f.sync();
+        expect(f.frames.filter((x) => x.type === 'message').map((x) => x.message.text)).toEqual(['ws reply']);
+      } finally {
+        e.close();
+        f.close();
+      }
     });
 
     it('refuses bad threads and mentions with registry codes, and stores nothing', async () => {
