@@ -30,5 +30,5 @@ describe('search engines agree', () => {
     } finally {
       await Promise.all([lite.s.close(), pg.s.close()]);
     }
-  }, 60_000);
+  }, 180_000);
 });

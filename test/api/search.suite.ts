@@ -86,7 +86,7 @@ export function searchSuite(name: string, opts: StackOptions & { archiveStore: (
       ({ conv, ids } = await sendCorpus(st));
       other = (await st.call('POST', '/v1/conversations', alice, { members: ['carol'] })).body.id;
       await st.call('POST', `/v1/conversations/${other}/messages`, alice, { text: 'deploy in the other room', thread_id: undefined });
-    }, 60_000);
+    }, 180_000);
     afterAll(async () => {
       await st?.s.close();
       await closeArchive?.();

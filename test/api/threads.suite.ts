@@ -56,7 +56,7 @@ export function threadsSuite(name: string, opts: StackOptions & { archiveStore: 
         if (i === 4) await send(alice, { text: 'timeline between replies', mentions: ['bob', 'carol'] });
       }
       await send(carol, { text: 'reply in B', thread_id: rootB.id });
-    }, 60_000);
+    }, 180_000);
     afterAll(async () => {
       await s?.close();
       await closeArchive?.();
