@@ -108,6 +108,37 @@ describe('StrataRest on Valkey + PostgreSQL', () => {
     await expect(bob.sync('no-such-token')).rejects.toMatchObject({ status: 410, code: 'RELOAD_REQUIRED' });
   });
 
+  it('threads and mentions: replies with and without the timeline, pages, summaries, lists, unread and read watermarks', async () => {
+    const alice = client('alice');
+    const bob = client('bob');
+    const c = await alice.createConversation({ members: ['bob', 'carol'], title: 'threads' });
+    const root = await alice.send(c.id, 'root');
+    const r1 = await bob.send(c.id, 'one @alice', { thread_id: root.id, mentions: ['alice'] });
+    const r2 = await bob.send(c.id, 'two', { thread_id: root.id, also_in_conversation: true });
+    expect(r1).toMatchObject({ thread_id: root.id, in_timeline: false, mentions: ['alice'] });
+    expect(r2).toMatchObject({ thread_id: root.id, in_timeline: true, mentions: [] });
+    await expect(bob.send(c.id, 'x', { thread_id: r1.id })).rejects.toMatchObject({ status: 400, code: 'THREAD_ROOT_INVALID' });
+    await expect(bob.send(c.id, 'x', { mentions: ['dave'] })).rejects.toMatchObject({ status: 400, code: 'MENTION_NOT_MEMBER' });
+
+    const all = await alice.replies(root.id);
+    expect(all.messages.map((m) => m.id)).toEqual([r1.id, r2.id]);
+    expect(all).toMatchObject({ has_more: false, settled: true, thread: { root_id: root.id, reply_count: 2, last_reply_seq: r2.seq, participants: ['bob'] } });
+    expect((await alice.replies(root.id, { limit: 1 })).messages.map((m) => m.id)).toEqual([r2.id]);
+    expect((await alice.replies(root.id, { before: r2.seq })).messages.map((m) => m.id)).toEqual([r1.id]);
+    expect((await alice.replies(root.id, { after: r1.seq })).messages.map((m) => m.id)).toEqual([r2.id]);
+    expect(await alice.getThread(root.id)).toEqual({ root, thread: all.thread, settled: true });
+    expect((await alice.listThreads(c.id)).threads).toEqual([all.thread]);
+
+    const mine = async () => (await alice.myThreads({ limit: 200 })).threads.find((t) => t.root_id === root.id);
+    expect(await mine()).toMatchObject({ reply_count: 2, read_seq: 0, unread: 2 });
+    expect(await alice.markThreadRead(root.id, r1.seq)).toEqual({ read_seq: r1.seq });
+    expect(await mine()).toMatchObject({ read_seq: r1.seq, unread: 1 });
+    const entry = (await alice.listConversations()).find((x) => x.id === c.id);
+    expect(entry).toMatchObject({ last_seq: r2.seq, unread: 2, unread_mentions: 1 }); // root and r2; r1 counts in its thread
+    expect((await alice.mentions()).messages.find((m) => m.conversation_id === c.id)?.id).toBe(r1.id);
+    expect((await bob.edit(r1.id, 'one', { mentions: [] })).mentions).toEqual([]);
+  });
+
   it('turns a rejected token into StrataError UNAUTHENTICATED', async () => {
     const bad = new StrataRest({ baseUrl: base, token: 'not-a-jwt' });
     await expect(bad.listConversations()).rejects.toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });

@@ -1,6 +1,6 @@
-// The change-log calls of the SDK's REST half against a scripted fetch: the exact method, path
-// and query each sends, and a 410 RELOAD_REQUIRED surfacing as StrataError with its code. (Every
-// route against a real server: rest.int.test.ts.)
+// The change-log, thread and mention calls of the SDK's REST half against a scripted fetch: the
+// exact method, path, query and body each sends, and a 410 RELOAD_REQUIRED surfacing as
+// StrataError with its code. (Every route against a real server: rest.int.test.ts.)
 import { describe, expect, it } from 'vitest';
 import { StrataError, StrataRest } from './rest.js';
 
@@ -50,5 +50,55 @@ describe('StrataRest change log calls', () => {
     const err = await rest.changes(conv, 3).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StrataError);
     expect(err).toMatchObject({ status: 410, code: 'RELOAD_REQUIRED' });
+  });
+});
+
+describe('StrataRest threads and mentions', () => {
+  const root = '0190a0b4-0000-7000-8000-0000000000a1';
+
+  it('sends a thread reply with mentions, and edits mentions', async () => {
+    const { rest, calls } = scripted(200, {});
+    await rest.send(conv, 'hi @bob', { thread_id: root, also_in_conversation: true, mentions: ['bob'], client_id: 'c-1' });
+    await rest.edit(root, 'plain');
+    await rest.edit(root, 'no one', { mentions: [] });
+    expect(calls.map((c) => [c.method, c.url, c.body])).toEqual([
+      ['POST', `/v1/conversations/${conv}/messages`, { text: 'hi @bob', thread_id: root, also_in_conversation: true, mentions: ['bob'], client_id: 'c-1' }],
+      ['PATCH', `/v1/messages/${root}`, { text: 'plain' }],
+      ['PATCH', `/v1/messages/${root}`, { text: 'no one', mentions: [] }],
+    ]);
+  });
+
+  it('asks each thread and mention route with its query, leaving out what is not given', async () => {
+    const { rest, calls } = scripted(200, {});
+    await rest.getThread(root);
+    await rest.replies(root);
+    await rest.replies(root, { before: 9, limit: 3 });
+    await rest.replies(root, { after: 4 });
+    await rest.markThreadRead(root, 12);
+    await rest.listThreads(conv);
+    await rest.listThreads(conv, { before: 30, limit: 10 });
+    await rest.myThreads();
+    await rest.myThreads({ cursor: 'abc_-1', limit: 5 });
+    await rest.mentions({ limit: 2 });
+    await rest.mentions({ cursor: 'next' });
+    expect(calls.map((c) => [c.method, c.url, c.body])).toEqual([
+      ['GET', `/v1/messages/${root}/thread`, undefined],
+      ['GET', `/v1/messages/${root}/replies`, undefined],
+      ['GET', `/v1/messages/${root}/replies?before=9&limit=3`, undefined],
+      ['GET', `/v1/messages/${root}/replies?after=4`, undefined],
+      ['POST', `/v1/messages/${root}/read`, { seq: 12 }],
+      ['GET', `/v1/conversations/${conv}/threads`, undefined],
+      ['GET', `/v1/conversations/${conv}/threads?before=30&limit=10`, undefined],
+      ['GET', '/v1/threads', undefined],
+      ['GET', '/v1/threads?cursor=abc_-1&limit=5', undefined],
+      ['GET', '/v1/mentions?limit=2', undefined],
+      ['GET', '/v1/mentions?cursor=next', undefined],
+    ]);
+    expect(calls.every((c) => c.auth === 'Bearer tok')).toBe(true);
+  });
+
+  it('a refused reply is StrataError with the registry code', async () => {
+    const { rest } = scripted(400, { type: 'about:blank', title: 'Bad request', status: 400, code: 'THREAD_ROOT_INVALID', detail: 'is itself a reply' });
+    await expect(rest.send(conv, 'x', { thread_id: root })).rejects.toMatchObject({ status: 400, code: 'THREAD_ROOT_INVALID' });
   });
 });

@@ -1,6 +1,17 @@
 // REST half of the SDK: one method per route of DESIGN.md's API. Works in browsers and Node 20
 // (global fetch). Errors are thrown as StrataError carrying the problem+json `code`.
-import type { ChangesPage, Conversation, ConversationSummary, CreateConversation, HistoryPage, Member, Message, Problem, SyncResponse } from './types.js';
+import type {
+  ChangesPage, Conversation, ConversationSummary, CreateConversation, EditOptions, HistoryPage, Member, MentionsPage, Message, Problem, RepliesPage,
+  SendOptions, SyncResponse, ThreadList, ThreadView, UserThreadList,
+} from './types.js';
+
+/** `?k=v&…` of the defined values, or '' when there are none. */
+function query(q: Record<string, string | number | undefined>): string {
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v !== undefined) qs.set(k, String(v));
+  const s = qs.toString();
+  return s ? `?${s}` : '';
+}
 
 export class StrataError extends Error {
   constructor(readonly status: number, readonly code: string, detail: string, readonly retryAfterS?: number) {
@@ -76,17 +87,17 @@ export class StrataRest {
   removeMember(id: string, user: string) {
     return this.request<void>('DELETE', `/v1/conversations/${id}/members/${encodeURIComponent(user)}`);
   }
-  send(conversationId: string, text: string, opts: { reply_to?: string; client_id?: string } = {}) {
+  /** Sends a message; with `thread_id`, a reply in that thread (shown in the main timeline too
+   *  only with `also_in_conversation`); `mentions` names members (MENTION_NOT_MEMBER otherwise). */
+  send(conversationId: string, text: string, opts: SendOptions = {}) {
     return this.request<Message>('POST', `/v1/conversations/${conversationId}/messages`, { text, ...opts });
   }
   history(conversationId: string, q: { before?: number; after?: number; limit?: number } = {}) {
-    const qs = new URLSearchParams();
-    for (const [k, v] of Object.entries(q)) if (v !== undefined) qs.set(k, String(v));
-    const s = qs.toString();
-    return this.request<HistoryPage>('GET', `/v1/conversations/${conversationId}/messages${s ? `?${s}` : ''}`);
+    return this.request<HistoryPage>('GET', `/v1/conversations/${conversationId}/messages${query(q)}`);
   }
-  edit(messageId: string, text: string) {
-    return this.request<Message>('PATCH', `/v1/messages/${messageId}`, { text });
+  /** Edits my message's text; `mentions`, when given, replaces its mentions. */
+  edit(messageId: string, text: string, opts: EditOptions = {}) {
+    return this.request<Message>('PATCH', `/v1/messages/${messageId}`, { text, ...opts });
   }
   delete(messageId: string) {
     return this.request<Message>('DELETE', `/v1/messages/${messageId}`);
@@ -103,6 +114,33 @@ export class StrataRest {
   unreact(messageId: string, reaction: string) {
     return this.request<unknown>('DELETE', `/v1/messages/${messageId}/reactions/${encodeURIComponent(reaction)}`);
   }
+  /** A thread's root message and summary (reply count, last reply, participants). */
+  getThread(rootId: string) {
+    return this.request<ThreadView>('GET', `/v1/messages/${rootId}/thread`);
+  }
+  /** A page of a thread's replies, ascending by seq: the latest `limit` (server default 50, at
+   *  most 200), those `before` a seq, or those `after` a seq (not both); `has_more`: more that way. */
+  replies(rootId: string, q: { before?: number; after?: number; limit?: number } = {}) {
+    return this.request<RepliesPage>('GET', `/v1/messages/${rootId}/replies${query(q)}`);
+  }
+  /** Raises my read watermark in a thread to `seq` (capped at its last reply, never lowered); answers where it stands. */
+  markThreadRead(rootId: string, seq: number) {
+    return this.request<{ read_seq: number }>('POST', `/v1/messages/${rootId}/read`, { seq });
+  }
+  /** Threads of a conversation with at least one reply, latest activity first; the next page
+   *  is `before` the last one's `last_reply_seq`. */
+  listThreads(conversationId: string, q: { before?: number; limit?: number } = {}) {
+    return this.request<ThreadList>('GET', `/v1/conversations/${conversationId}/threads${query(q)}`);
+  }
+  /** Threads I started or replied in, across my conversations, latest activity first, with my
+   *  unread count in each; the next page with `cursor` = the answer's `next_cursor`. */
+  myThreads(q: { cursor?: string; limit?: number } = {}) {
+    return this.request<UserThreadList>('GET', `/v1/threads${query(q)}`);
+  }
+  /** Messages that mention me, across my conversations, newest first; the next page with `cursor` = `next_cursor`. */
+  mentions(q: { cursor?: string; limit?: number } = {}) {
+    return this.request<MentionsPage>('GET', `/v1/mentions${query(q)}`);
+  }
   /** The changes after `after`, ascending, at most `limit` (1..1000, server default 100), and
    *  the conversation's current `cursor`; with `has_more`, ask again after the last one's cursor.
    *  A cursor older than the server keeps: StrataError 410 RELOAD_REQUIRED. */
@@ -114,10 +152,6 @@ export class StrataRest {
   /** One call for a client coming back online (docs/changes.md): without `since`, every
    *  conversation as `joined`; pass the answer's `token` as `since` next time. */
   sync(since?: string, limit?: number) {
-    const qs = new URLSearchParams();
-    if (since !== undefined) qs.set('since', since);
-    if (limit !== undefined) qs.set('limit', String(limit));
-    const s = qs.toString();
-    return this.request<SyncResponse>('GET', `/v1/sync${s ? `?${s}` : ''}`);
+    return this.request<SyncResponse>('GET', `/v1/sync${query({ since, limit })}`);
   }
 }

@@ -98,6 +98,18 @@ describe('StrataSocket', () => {
     socket.close();
   });
 
+  it('a send frame carries thread_id, also_in_conversation and mentions when given, and only then', async () => {
+    const { socket } = make();
+    await connected(socket);
+    const root = msg(1).id;
+    const unacked = [socket.send(conv, 'in thread @bob', { thread_id: root, also_in_conversation: true, mentions: ['bob'] }), socket.send(conv, 'plain', { mentions: [] })];
+    for (const p of unacked) p.catch(() => {}); // rejected by close(): never acked here
+    const [reply, plain] = FakeWs.last.sent.filter((f) => f.type === 'send');
+    expect(reply).toMatchObject({ text: 'in thread @bob', conversation_id: conv, thread_id: root, also_in_conversation: true, mentions: ['bob'] });
+    expect(Object.keys(plain).sort()).toEqual(['client_id', 'conversation_id', 'ref', 'text', 'type']);
+    socket.close();
+  });
+
   it('stops reconnecting on a terminal close code', async () => {
     const { socket } = make();
     const states: string[] = [];
@@ -240,6 +252,24 @@ describe('StrataSocket by cursor', () => {
     expect(cursors).toEqual([1, 2, 3, 4]);
     expect(log).toEqual(['message 1', 'edit 1 one', 'reaction 🎉 on', 'reaction 🎉 off']);
     expect(resumes(ws)).toHaveLength(2);
+    socket.close();
+  });
+
+  it('a pin change takes its turn in the cursor order like any other (no gap, no resume)', async () => {
+    const { socket, log, cursors } = makeWithRest(() => ({ status: 500, body: {} }));
+    const pins: string[] = [];
+    socket.on('pin', (c) => pins.push(`${c.seq} ${c.pinned ? 'pinned' : 'unpinned'} by ${c.by}`));
+    socket.track(conv, 0, 0);
+    await connected(socket);
+    const ws = FakeWs.last;
+    ws.push({ type: 'resumed', ref: resumes(ws)[0].ref, conversation_id: conv, cursor: 0 });
+    ws.push(ch.message(1, 1));
+    ws.push({ type: 'pin', cursor: 2, conversation_id: conv, message_id: msg(1).id, seq: 1, pinned: true, by: 'alice', at });
+    ws.push(ch.message(3, 2));
+    expect(cursors).toEqual([1, 2, 3]);
+    expect(log).toEqual(['message 1', 'message 2']);
+    expect(pins).toEqual(['1 pinned by alice']);
+    expect(resumes(ws)).toHaveLength(1);
     socket.close();
   });
 

@@ -1,7 +1,7 @@
 // Real-time half of the SDK. Guarantees to the application:
 // - per conversation positioned by cursor (track(id, lastSeq, cursor), reset(), or first seen
 //   live), every change (docs/changes.md: message, edit, delete, reaction, member,
-//   conversation) is emitted once and in cursor order: duplicates are dropped, a cursor gap
+//   conversation, pin) is emitted once and in cursor order: duplicates are dropped, a cursor gap
 //   triggers a resume by cursor, RESUME_TOO_FAR pages GET …/changes then resumes, and
 //   RELOAD_REQUIRED emits `reload` (the app loads that conversation again, then reset());
 // - a conversation positioned by seq only (track(id, lastSeq)) keeps the older contract:
@@ -12,7 +12,7 @@
 //   retried across a reconnect is stored once.
 // One file on purpose: connection state, the ordering buffers and the pending sends change
 // together on every open/close/frame, and splitting them would spread one state machine.
-import type { Change, Message, SocketEvents, SocketState } from './types.js';
+import type { Change, Message, SendOptions, SocketEvents, SocketState } from './types.js';
 import type { StrataRest } from './rest.js';
 
 export type { SocketEvents, SocketState } from './types.js';
@@ -70,7 +70,7 @@ interface Track {
 const newTrack = (lastSeq: number, cursor: number | undefined): Track =>
   ({ lastSeq, cursor, reloading: false, buffer: new Map(), held: new Map(), resuming: false });
 
-const CHANGE_TYPES = new Set(['message', 'edit', 'delete', 'reaction', 'member', 'conversation']);
+const CHANGE_TYPES = new Set(['message', 'edit', 'delete', 'reaction', 'member', 'conversation', 'pin']);
 /** Codes after which a conversation is no longer ours: stop tracking it. */
 const GONE = new Set(['CONVERSATION_NOT_FOUND', 'FORBIDDEN']);
 
@@ -307,10 +307,18 @@ export class StrataSocket {
     this.pending.clear();
   }
 
-  /** Sends a message; resolves with the stored message once acked (queued while offline). */
-  send(conversationId: string, text: string, opts: { reply_to?: string; client_id?: string } = {}): Promise<Message> {
+  /** Sends a message; resolves with the stored message once acked (queued while offline). The
+   *  options are those of the REST send: `thread_id` (+ `also_in_conversation`) replies in a
+   *  thread, `mentions` names members. */
+  send(conversationId: string, text: string, opts: SendOptions = {}): Promise<Message> {
     const ref = newId();
-    const frame = { type: 'send', ref, conversation_id: conversationId, text, client_id: opts.client_id ?? newId(), ...(opts.reply_to ? { reply_to: opts.reply_to } : {}) };
+    const frame = {
+      type: 'send', ref, conversation_id: conversationId, text, client_id: opts.client_id ?? newId(),
+      ...(opts.reply_to ? { reply_to: opts.reply_to } : {}),
+      ...(opts.thread_id ? { thread_id: opts.thread_id } : {}),
+      ...(opts.also_in_conversation !== undefined ? { also_in_conversation: opts.also_in_conversation } : {}),
+      ...(opts.mentions?.length ? { mentions: opts.mentions } : {}),
+    };
     if (this.state === 'closed') return Promise.reject(new Error('socket closed: call connect() first'));
     return new Promise((resolve, reject) => {
       const p: PendingSend = { ref, frame, resolve, reject, sentAt: 0 };

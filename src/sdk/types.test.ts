@@ -5,9 +5,22 @@ import type { Static } from '@sinclair/typebox';
 import { describe, expectTypeOf, it } from 'vitest';
 import type { ChangePageT, ChangeT, SyncConversationT, SyncT } from '../changes/schemas.js';
 import type { ConversationSummaryT, ConversationT, CreateConversationBody, MemberT, SetRoleBody, UpdateConversationBody } from '../conversations/schemas.js';
-import type { HistoryPage as HistoryPageT, MessageT } from '../messages/schemas.js';
+import type { EditBody, HistoryPage as HistoryPageT, MessageT, SendBody } from '../messages/schemas.js';
+import type {
+  CursorQuery, MentionsPage as MentionsPageT, ReadThreadBody, RepliesPage as RepliesPageT, ThreadList as ThreadListT, ThreadListQuery, ThreadQuery,
+  ThreadSummaryT, ThreadView as ThreadViewT, UserThreadList as UserThreadListT,
+} from '../threads/schemas.js';
 import type { StrataRest } from './rest.js';
-import type { Change, ChangesPage, Conversation, ConversationSummary, CreateConversation, HistoryPage, Member, Message, SyncConversation, SyncResponse } from './types.js';
+import type { StrataSocket } from './socket.js';
+import type {
+  Change, ChangesPage, Conversation, ConversationSummary, CreateConversation, EditOptions, HistoryPage, Member, MentionsPage, Message, RepliesPage,
+  SendOptions, SyncConversation, SyncResponse, ThreadList, ThreadSummary, ThreadView, UserThread, UserThreadList,
+} from './types.js';
+
+/** The query or options argument of a REST method, as the server's schema types it. */
+/** An intersection as one object type (expect-type tells `A & B` from the same fields written out). */
+type Flat<T> = { [K in keyof T]: T[K] };
+type Arg<K extends keyof StrataRest, I extends number> = StrataRest[K] extends (...a: infer A) => unknown ? NonNullable<A[I]> : never;
 
 describe('SDK wire types', () => {
   it('equal the server schemas', () => {
@@ -19,6 +32,28 @@ describe('SDK wire types', () => {
     expectTypeOf<HistoryPage>().toEqualTypeOf<Static<typeof HistoryPageT>>();
     expectTypeOf<Parameters<StrataRest['updateConversation']>[1]>().toEqualTypeOf<UpdateConversationBody>();
     expectTypeOf<{ role: Parameters<StrataRest['setRole']>[2] }>().toEqualTypeOf<SetRoleBody>();
+  });
+
+  it('of threads and mentions equal the server schemas, and so do the send and edit bodies', () => {
+    expectTypeOf<ThreadSummary>().toEqualTypeOf<Static<typeof ThreadSummaryT>>();
+    expectTypeOf<ThreadView>().toEqualTypeOf<Static<typeof ThreadViewT>>();
+    expectTypeOf<RepliesPage>().toEqualTypeOf<Static<typeof RepliesPageT>>();
+    expectTypeOf<ThreadList>().toEqualTypeOf<Static<typeof ThreadListT>>();
+    expectTypeOf<Omit<UserThreadList, 'threads'>>().toEqualTypeOf<Omit<Static<typeof UserThreadListT>, 'threads'>>();
+    expectTypeOf<Flat<UserThreadList['threads'][number]>>().toEqualTypeOf<Flat<Static<typeof UserThreadListT>['threads'][number]>>();
+    expectTypeOf<UserThreadList['threads'][number]>().toEqualTypeOf<UserThread>();
+    expectTypeOf<MentionsPage>().toEqualTypeOf<Static<typeof MentionsPageT>>();
+    // what the methods send
+    expectTypeOf<Flat<SendOptions & { text: string }>>().toEqualTypeOf<Flat<SendBody>>();
+    expectTypeOf<Arg<'send', 2>>().toEqualTypeOf<SendOptions>();
+    expectTypeOf<Parameters<StrataSocket['send']>[2]>().toEqualTypeOf<SendOptions | undefined>();
+    expectTypeOf<Flat<EditOptions & { text: string }>>().toEqualTypeOf<Flat<EditBody>>();
+    expectTypeOf<Arg<'edit', 2>>().toEqualTypeOf<EditOptions>();
+    expectTypeOf<Arg<'replies', 1>>().toEqualTypeOf<ThreadQuery>();
+    expectTypeOf<Arg<'listThreads', 1>>().toEqualTypeOf<ThreadListQuery>();
+    expectTypeOf<Arg<'myThreads', 0>>().toEqualTypeOf<CursorQuery>();
+    expectTypeOf<Arg<'mentions', 0>>().toEqualTypeOf<CursorQuery>();
+    expectTypeOf<{ seq: Parameters<StrataRest['markThreadRead']>[1] }>().toEqualTypeOf<Static<typeof ReadThreadBody>>();
   });
 
   // The server's ChangeT describes a change by `type` and `cursor` only (docs/changes.md has the

@@ -69,6 +69,80 @@ export interface HistoryPage {
   has_more: boolean;
 }
 
+/** Options of a send (REST `POST /v1/conversations/{id}/messages` and the `send` frame), besides the text. */
+export interface SendOptions {
+  /** Quote an earlier message of the conversation. */
+  reply_to?: string | null;
+  /** Reply in the thread of this root message (a message that is not itself a reply). */
+  thread_id?: string | null;
+  /** With `thread_id`: show the reply in the main timeline too (default false: thread only). */
+  also_in_conversation?: boolean;
+  /** Members the message mentions (user ids, no duplicates, at most 50). */
+  mentions?: string[];
+  /** Idempotency key: a retry with the same one returns the original message. */
+  client_id?: string | null;
+}
+
+/** Options of an edit (`PATCH /v1/messages/{id}`), besides the text. */
+export interface EditOptions {
+  /** Replaces the message's mentions when given (`[]` removes them all); kept when absent. */
+  mentions?: string[];
+}
+
+/** A thread's summary (server schema `ThreadSummary`). `reply_count` 0: no reply yet. */
+export interface ThreadSummary {
+  conversation_id: string;
+  root_id: string;
+  root_seq: number;
+  root_sender: string;
+  reply_count: number;
+  /** The seq of the latest reply (0: none). */
+  last_reply_seq: number;
+  last_reply_at: string | null;
+  /** The first repliers, in the order of their first reply (at most 5). */
+  participants: string[];
+}
+
+/** One entry of `GET /v1/threads`: a thread I started or replied in, with my read watermark in it. */
+export interface UserThread extends ThreadSummary {
+  read_seq: number;
+  /** Replies after read_seq by others than me. */
+  unread: number;
+}
+
+/** `GET /v1/messages/{root}/thread`. `settled` false: the warm store was behind; replies acked just now may be missing. */
+export interface ThreadView {
+  root: Message;
+  thread: ThreadSummary;
+  settled: boolean;
+}
+
+/** `GET /v1/messages/{root}/replies`: replies ascending by seq. */
+export interface RepliesPage {
+  thread: ThreadSummary;
+  messages: Message[];
+  has_more: boolean;
+  settled: boolean;
+}
+
+/** `GET /v1/conversations/{id}/threads`: threads with replies, latest activity first. */
+export interface ThreadList {
+  threads: ThreadSummary[];
+  settled: boolean;
+}
+
+/** `GET /v1/threads`: pass `next_cursor` as `cursor` for the next page (null: no more). */
+export interface UserThreadList {
+  threads: UserThread[];
+  next_cursor: string | null;
+}
+
+/** `GET /v1/mentions`: messages that mention me, newest first. */
+export interface MentionsPage {
+  messages: Message[];
+  next_cursor: string | null;
+}
+
 export interface Problem {
   type: string;
   title: string;
@@ -120,7 +194,18 @@ export interface ConversationChange {
   by: string;
   at: string;
 }
-export type Change = MessageChange | EditChange | DeleteChange | ReactionChange | MemberChange | ConversationChange;
+/** A message was pinned (`pinned: true`) or unpinned; `seq` is the message's. */
+export interface PinChange {
+  type: 'pin';
+  cursor: number;
+  conversation_id: string;
+  message_id: string;
+  seq: number;
+  pinned: boolean;
+  by: string;
+  at: string;
+}
+export type Change = MessageChange | EditChange | DeleteChange | ReactionChange | MemberChange | ConversationChange | PinChange;
 
 /** `GET /v1/conversations/{id}/changes?after=&limit=`: `cursor` is the conversation's current one. */
 export interface ChangesPage {
@@ -173,13 +258,15 @@ export interface MembershipEvent { type: 'membership'; conversation_id: string; 
 export interface ErrorEvent { type: 'error'; ref?: string; code: string; detail: string }
 
 export interface SocketEvents {
-  /** Each message exactly once, in order per conversation (live, resumed or acked). */
+  /** Each message exactly once, in order per conversation (live, resumed or acked). Thread
+   *  replies too, with `thread_id` set: a main timeline shows only those with `in_timeline`. */
   message: Message;
   edit: EditChange;
   delete: DeleteChange;
   reaction: ReactionChange;
   member: MemberChange;
   conversation: ConversationChange;
+  pin: PinChange;
   /** Every change once, in cursor order per conversation (live, replayed by a resume, or paged
    *  from REST), before its typed event (`message`, `edit`, …). */
   change: Change;

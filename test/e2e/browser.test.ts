@@ -2,9 +2,11 @@
 // PostgreSQL. alice and bob in two browser contexts (desktop and phone width) converse live;
 // the read tick reaches alice; scroll-back pages through 2,000 messages across the tiers; a
 // page that was offline shows, once back, every change it missed (the change log, resumed by
-// cursor), in place, without reloading. Screenshots go to .test-artifacts/.
+// cursor), in place, without reloading; threads open from "N replies" into a panel whose
+// replies stay out of the main timeline unless also sent there, and mentions are highlighted
+// and counted. Screenshots go to .test-artifacts/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { StrataRest } from '../../src/sdk/index.js';
 import { launchChromium, screenshot, signIn, watch } from '../helpers/browser.js';
 import pg from 'pg';
@@ -27,6 +29,10 @@ async function page(width: number, height: number, origin = server.url): Promise
   const p = await (await browser.newContext({ viewport: { width, height } })).newPage();
   return { page: p, problems: watch(p, origin) };
 }
+
+/** Bounded waits for what the page shows after a server round trip (a page of replies first
+ *  waits, up to 2 s, for the warm store to hold what was just sent). */
+const WAIT = { timeout: 10_000 };
 
 /** The frames a page writes on each of its WebSockets, in order (one entry per socket opened). */
 function sentFrames(p: Page): Record<string, unknown>[][] {
@@ -237,5 +243,145 @@ describe('web page in Chromium', () => {
       await db.end();
       await small.stop();
     }
+  });
+
+  it('threads: a reply box in a panel opened from the root, "N replies" and unread live, thread-only replies out of the timeline, a mention highlighted and counted', async () => {
+    const aliceRest = new StrataRest({ baseUrl: server.url, token: await server.token('alice') });
+    const conv = await aliceRest.createConversation({ members: ['bob'], title: 'dinner' });
+    const other = await aliceRest.createConversation({ members: ['bob'], title: 'elsewhere' });
+    const root = await aliceRest.send(conv.id, 'where shall we eat?');
+
+    const alice = await page(1100, 760);
+    const bob = await page(1100, 760);
+    await signIn(alice.page, server.url, 'alice');
+    await signIn(bob.page, server.url, 'bob');
+    await alice.page.locator('.conn[data-state=open]').waitFor();
+    await bob.page.locator('.conn[data-state=open]').waitFor();
+    const timeline = (p: Page) => p.locator('.conversation .messages');
+    const replies = (p: Page) => p.locator('.thread-panel .thread-replies');
+    const ids = (l: Locator) => l.locator('.msg').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
+    const sent = (p: Page, text: string) => replies(p).locator('.msg:not(.pending)', { hasText: text });
+
+    await alice.page.locator('.conv', { hasText: 'dinner' }).click();
+    const aliceRoot = timeline(alice.page).locator(`.msg[data-id="${root.id}"]`);
+    await aliceRoot.waitFor();
+    await bob.page.locator('.conv', { hasText: 'dinner' }).click();
+    const bobRoot = timeline(bob.page).locator(`.msg[data-id="${root.id}"]`);
+    await bobRoot.waitFor();
+    expect(await bobRoot.locator('.thread-link').count()).toBe(0); // no replies yet
+
+    // bob opens the thread from the root's "Reply in thread" and replies there only
+    await bobRoot.locator('.thread-open').click();
+    await bob.page.locator(`.thread-panel .thread-root .msg[data-id="${root.id}"]`).waitFor();
+    await bob.page.fill('#thread-composer', 'pizza?');
+    await bob.page.press('#thread-composer', 'Enter');
+    await sent(bob.page, 'pizza?').waitFor();
+    const pizzaId = (await sent(bob.page, 'pizza?').getAttribute('data-id'))!;
+
+    // alice, live: the root counts the reply, unread in her thread; neither timeline shows it
+    await expect.poll(() => aliceRoot.locator('.thread-link').textContent(), WAIT).toBe('1 reply');
+    expect(await aliceRoot.locator('.thread-unread').textContent()).toBe('1');
+    await expect.poll(() => bobRoot.locator('.thread-link').textContent(), WAIT).toBe('1 reply');
+    expect(await bobRoot.locator('.thread-unread').count()).toBe(0); // his own reply
+    expect(await ids(timeline(alice.page))).toEqual([root.id]);
+    expect(await ids(timeline(bob.page))).toEqual([root.id]);
+
+    // alice opens it from "1 reply": the reply is there, and her read mark reaches the server
+    await aliceRoot.locator('.thread-link').click();
+    await replies(alice.page).locator(`.msg[data-id="${pizzaId}"]`).waitFor();
+    await expect.poll(async () => (await aliceRest.replies(root.id)).messages.map((m) => m.id), WAIT).toEqual([pizzaId]);
+    const [pizza] = (await aliceRest.replies(root.id)).messages;
+    expect(pizza).toMatchObject({ id: pizzaId, thread_id: root.id, in_timeline: false, mentions: [] });
+    await alice.page.locator(`.thread-panel[data-read-seq="${pizza.seq}"]`).waitFor(WAIT);
+    expect(await aliceRoot.locator('.thread-unread').count()).toBe(0);
+
+    // alice goes to another conversation; bob replies in the thread only, then also to the
+    // conversation, mentioning her by typing @alice
+    await alice.page.locator('.conv', { hasText: 'elsewhere' }).click();
+    await alice.page.locator(`.conversation[data-id="${other.id}"]`).waitFor();
+    await bob.page.fill('#thread-composer', 'or tiramisu');
+    await bob.page.press('#thread-composer', 'Enter');
+    await sent(bob.page, 'or tiramisu').waitFor();
+    await bob.page.check('#thread-also');
+    await bob.page.fill('#thread-composer', '@alice pasta it is!');
+    await bob.page.press('#thread-composer', 'Enter');
+    await sent(bob.page, 'pasta it is').waitFor();
+    await timeline(bob.page).locator('.msg', { hasText: 'pasta it is' }).waitFor();
+    expect(await timeline(bob.page).locator('.msg', { hasText: 'tiramisu' }).count()).toBe(0);
+    expect(await bob.page.isChecked('#thread-also')).toBe(false); // checked for one reply only
+    await expect.poll(async () => (await aliceRest.replies(root.id)).messages.map((m) => m.text), WAIT)
+      .toEqual(['pizza?', 'or tiramisu', '@alice pasta it is!']);
+    const [, tiramisu, pasta] = (await aliceRest.replies(root.id)).messages;
+    expect(tiramisu).toMatchObject({ in_timeline: false, mentions: [] });
+    expect(pasta).toMatchObject({ thread_id: root.id, in_timeline: true, mentions: ['alice'] });
+    expect((await aliceRest.mentions()).messages.map((m) => m.id)).toContain(pasta.id);
+
+    // alice's list, live: 1 unread (the thread-only reply counts in its thread) and @1
+    const item = alice.page.locator(`.conv[data-id="${conv.id}"]`);
+    await expect.poll(() => item.locator('.mentions-badge').textContent(), WAIT).toBe('@1');
+    expect(await item.locator('.unread').textContent()).toBe('1');
+    // the same from the server (GET /v1/conversations) after reloading the page
+    await alice.page.reload();
+    await alice.page.locator('.conn[data-state=open]').waitFor();
+    await expect.poll(() => item.locator('.mentions-badge').textContent(), WAIT).toBe('@1');
+    expect(await item.locator('.unread').textContent()).toBe('1');
+
+    // alice opens the conversation: the mention is highlighted, the count goes; the timeline
+    // holds the root and the reply sent to it; the root counts 3 replies, 2 unread (/v1/threads)
+    await item.click();
+    const pastaEl = timeline(alice.page).locator(`.msg[data-id="${pasta.id}"]`);
+    await pastaEl.waitFor();
+    expect(await pastaEl.getAttribute('class')).toContain('mentioned');
+    expect(await pastaEl.locator('.mention.me').textContent()).toBe('@alice');
+    expect(await pastaEl.locator('.in-thread').count()).toBe(1);
+    await expect.poll(() => item.locator('.mentions-badge').count(), WAIT).toBe(0);
+    expect(await item.locator('.unread').count()).toBe(0);
+    expect(await ids(timeline(alice.page))).toEqual([root.id, pasta.id]);
+    expect(await aliceRoot.locator('.thread-link').textContent()).toBe('3 replies');
+    expect(await aliceRoot.locator('.thread-unread').textContent()).toBe('2');
+
+    // the thread, loaded from GET …/replies: every reply once, in order; reading it clears the badge
+    await aliceRoot.locator('.thread-link').click();
+    await expect.poll(() => ids(replies(alice.page)), WAIT).toEqual([pizzaId, tiramisu.id, pasta.id]);
+    expect(await replies(alice.page).locator(`.msg[data-id="${pasta.id}"] .mention.me`).textContent()).toBe('@alice');
+    await alice.page.locator(`.thread-panel[data-read-seq="${pasta.seq}"]`).waitFor(WAIT);
+    expect(await aliceRoot.locator('.thread-unread').count()).toBe(0);
+    // her reply reaches bob's open panel, and his root's count, live
+    await alice.page.fill('#thread-composer', 'see you at 8');
+    await alice.page.press('#thread-composer', 'Enter');
+    await replies(bob.page).locator('.msg', { hasText: 'see you at 8' }).waitFor(WAIT);
+    await expect.poll(() => bobRoot.locator('.thread-link').textContent(), WAIT).toBe('4 replies');
+    expect(await ids(timeline(bob.page))).toEqual([root.id, pasta.id]);
+
+    await screenshot(alice.page, 'browser-alice-thread');
+    await screenshot(bob.page, 'browser-bob-thread');
+    expect(alice.problems).toEqual([]);
+    expect(bob.problems).toEqual([]);
+  });
+
+  it('a thread longer than a page: the timeline reaches back to its root, which counts every reply; the panel pages older replies', async () => {
+    const aliceRest = new StrataRest({ baseUrl: server.url, token: await server.token('alice') });
+    const conv = await aliceRest.createConversation({ members: ['bob'], title: 'long thread' });
+    const root = await aliceRest.send(conv.id, 'the root');
+    for (let i = 1; i <= 60; i++) await aliceRest.send(conv.id, `reply ${i}`, { thread_id: root.id, client_id: `long-thread-${i}` });
+    const last = await aliceRest.send(conv.id, 'after the thread');
+
+    const bob = await page(1100, 760);
+    await signIn(bob.page, server.url, 'bob');
+    await bob.page.locator('.conv', { hasText: 'long thread' }).click();
+    // the newest page (50 messages) is all thread-only replies but the last: an older page is fetched for the root
+    const timeline = bob.page.locator('.conversation .messages');
+    await timeline.locator(`.msg[data-id="${root.id}"]`).waitFor();
+    expect(await timeline.locator('.msg').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')))).toEqual([root.id, last.id]);
+    expect(await timeline.locator(`.msg[data-id="${root.id}"] .thread-link`).textContent()).toBe('60 replies');
+    expect(await timeline.locator(`.msg[data-id="${root.id}"] .thread-unread`).count()).toBe(0); // not his thread
+
+    await timeline.locator(`.msg[data-id="${root.id}"] .thread-link`).click();
+    const texts = () => bob.page.locator('.thread-panel .thread-replies .msg .text').allTextContents();
+    await expect.poll(async () => (await texts()).length, WAIT).toBe(50);
+    await bob.page.locator('.thread-panel .older').click();
+    await expect.poll(texts, WAIT).toEqual(Array.from({ length: 60 }, (_, i) => `reply ${i + 1}`));
+    expect(await bob.page.locator('.thread-panel .older').count()).toBe(0);
+    expect(bob.problems).toEqual([]);
   });
 });

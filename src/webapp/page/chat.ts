@@ -149,7 +149,7 @@ export class ChatApp {
           this.syncToken = full!.token; // it knows every conversation as of now
           this.onTitle(id, now.title);
           const c = this.list.summary(id);
-          if (c && this.view?.id === id) await this.open({ ...c, last_seq: now.last_seq, read_seq: now.read_seq, unread: now.unread });
+          if (c && this.view?.id === id) await this.open({ ...c, last_seq: now.last_seq, read_seq: now.read_seq, unread: now.unread, unread_mentions: now.unread_mentions });
           this.client.socket.reset(id, now.cursor, now.last_seq);
           return;
         }

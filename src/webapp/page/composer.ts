@@ -1,7 +1,15 @@
 // The message box: Enter sends, Shift+Enter is a new line, Escape cancels a reply; typing
-// notifications are throttled to one per 2.5 s.
+// notifications are throttled to one per 2.5 s. The conversation's box is #composer; a thread
+// panel has its own (#thread-composer), with extra controls below the row.
 import type { Message } from '../../sdk/index.js';
 import { clear, h } from './dom.js';
+
+export interface ComposerOptions {
+  id: string;
+  label: string;
+  /** Shown under the text box (the thread panel's "also send to conversation"). */
+  extra?: Node;
+}
 
 export class Composer {
   readonly el: HTMLFormElement;
@@ -10,8 +18,8 @@ export class Composer {
   private replyTo: Message | undefined;
   private lastTyping = 0;
 
-  constructor(private send: (text: string, replyTo?: Message) => void, private typing: () => void) {
-    this.input = h('textarea', { id: 'composer', rows: 1, placeholder: 'Message', 'aria-label': 'Message', maxlength: 4000 });
+  constructor(private send: (text: string, replyTo?: Message) => void, private typing: () => void, opts: ComposerOptions = { id: 'composer', label: 'Message' }) {
+    this.input = h('textarea', { id: opts.id, rows: 1, placeholder: opts.label, 'aria-label': opts.label, maxlength: 4000 });
     this.input.addEventListener('keydown', (ev) => {
       if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
         ev.preventDefault();
@@ -25,7 +33,7 @@ export class Composer {
       }
     });
     this.el = h('form', { class: 'composer', onsubmit: (ev: Event) => (ev.preventDefault(), this.submit()) },
-      this.replyBar, h('div', { class: 'row' }, this.input, h('button', { type: 'submit', class: 'send' }, 'Send')));
+      this.replyBar, h('div', { class: 'row' }, this.input, h('button', { type: 'submit', class: 'send' }, 'Send')), opts.extra);
   }
 
   setReply(m: Message | undefined) {

@@ -1,7 +1,12 @@
-// The sidebar: my conversations newest activity first, each with its unread count, and the
-// form that creates one. Conversations without a title are named after their other members.
+// The sidebar: my conversations newest activity first, each with its unread count (messages of
+// the main timeline: a thread-only reply counts in its thread, not here) and its unread
+// mentions of me ("@2"), and the form that creates one. Conversations without a title are
+// named after their other members. The counts come from GET /v1/conversations and then move
+// with each live message, once each (the socket delivers every message once, in order).
 import type { ConversationSummary, Message, StrataRest } from '../../sdk/index.js';
 import { clear, h } from './dom.js';
+import { mentionsOf } from './mentions.js';
+import { inTimeline } from './message-el.js';
 
 export class ConversationList {
   readonly el: HTMLElement;
@@ -27,7 +32,7 @@ export class ConversationList {
       const c = await this.rest.createConversation({ members, title, kind: members.length === 1 && !title ? 'direct' : 'group' });
       this.members.value = this.titleIn.value = this.status.textContent = '';
       this.names.set(c.id, c.title ?? members.join(', '));
-      const summary: ConversationSummary = { ...c, last_activity_at: c.created_at, last_seq: 0, read_seq: 0, unread: 0 };
+      const summary: ConversationSummary = { ...c, last_activity_at: c.created_at, last_seq: 0, read_seq: 0, unread: 0, unread_mentions: 0 };
       this.set([summary, ...this.items.values()], c.id);
       this.onOpen(summary);
     } catch (e) {
@@ -64,8 +69,14 @@ export class ConversationList {
     if (m.seq > c.last_seq) {
       c.last_seq = m.seq;
       c.last_activity_at = m.created_at;
-      if (m.sender === this.me) c.read_seq = Math.max(c.read_seq, m.seq);
-      if (!isOpen) c.unread = Math.max(0, c.last_seq - c.read_seq);
+      if (m.sender === this.me) {
+        // what I answer I have read
+        c.read_seq = Math.max(c.read_seq, m.seq);
+        c.unread = c.unread_mentions = 0;
+      } else if (!isOpen) {
+        if (inTimeline(m)) c.unread++;
+        if (mentionsOf(m).includes(this.me) && m.deleted_at === null) c.unread_mentions++;
+      }
       this.render();
     }
     return true;
@@ -91,7 +102,9 @@ export class ConversationList {
     const c = this.items.get(id);
     if (!c) return;
     c.read_seq = Math.max(c.read_seq, seq);
-    c.unread = Math.max(0, c.last_seq - c.read_seq);
+    // at most what comes after the read mark (exact once it reaches the last message)
+    c.unread = Math.min(c.unread, Math.max(0, c.last_seq - c.read_seq));
+    c.unread_mentions = Math.min(c.unread_mentions, Math.max(0, c.last_seq - c.read_seq));
     this.render();
   }
 
@@ -110,6 +123,7 @@ export class ConversationList {
     clear(this.ul, ...sorted.map((c) => h('li', {},
       h('button', { type: 'button', class: 'conv', 'data-id': c.id, 'aria-current': c.id === this.openId ? 'true' : null, onclick: () => this.onOpen(c) },
         h('span', { class: 'name' }, this.title(c)),
+        c.unread_mentions > 0 ? h('span', { class: 'mentions-badge', 'aria-label': `${c.unread_mentions} unread ${c.unread_mentions === 1 ? 'mention' : 'mentions'}` }, `@${c.unread_mentions}`) : null,
         c.unread > 0 ? h('span', { class: 'unread', 'aria-label': `${c.unread} unread` }, String(c.unread)) : null))));
     if (focused) (this.ul.querySelector(`button[data-id="${focused}"]`) as HTMLButtonElement | null)?.focus(); // re-rendering must not steal keyboard focus
   }

@@ -36,3 +36,7 @@ export function tokenUser(token: string): string | null {
     return null; // not a JWT: the sign-in form says so
   }
 }
+
+let clientSeq = 0;
+/** A fresh idempotency key for one send (retries of that send reuse it). */
+export const newClientId = () => `web-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}-${clientSeq++}`;

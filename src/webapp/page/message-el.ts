@@ -1,9 +1,11 @@
-// One message in the list: sender, time, text (or tombstone), reply quote, reactions, the
-// delivered/read tick on own messages, and keyboard-reachable actions (reply, react, edit,
-// delete). Rendering is a pure function of the message and the view's state; the view
-// re-renders an element in place when anything about it changes.
+// One message in the list: sender, time, text (or tombstone) with its mentions highlighted,
+// reply quote, reactions, the delivered/read tick on own messages, the thread it starts ("N
+// replies", with my unread count in it) or replies in, and keyboard-reachable actions (reply,
+// reply in thread, react, edit, delete). Rendering is a pure function of the message and the
+// view's state; the view re-renders an element in place when anything about it changes.
 import type { Message } from '../../sdk/index.js';
 import { h, time } from './dom.js';
+import { mentionNodes, mentionsOf } from './mentions.js';
 
 export const REACTIONS = ['👍', '❤️', '😂', '🎉'];
 export type Tick = 'pending' | 'failed' | 'sent' | 'delivered' | 'read';
@@ -17,7 +19,16 @@ export interface MessageCtx {
   toggleReaction(m: Message, reaction: string): void;
   edit(m: Message, text: string): Promise<void>;
   remove(m: Message): Promise<void>;
+  /** The thread a root message starts, as far as known (the main timeline only). */
+  thread?(m: Message): { replies: number; unread: number };
+  /** Opens a thread's panel (the main timeline only). */
+  openThread?(rootId: string): void;
 }
+
+/** The thread a message replies in (null: none, or stored before threads existed). */
+export const threadOf = (m: Message): string | null => m.thread_id ?? null;
+/** Whether the main timeline shows a message: all but thread-only replies. */
+export const inTimeline = (m: Message): boolean => m.in_timeline !== false;
 
 const TICKS: Record<Tick, [string, string]> = {
   pending: ['…', 'Sending'], failed: ['⚠', 'Not sent'], sent: ['✓', 'Sent'], delivered: ['✓✓', 'Delivered'], read: ['✓✓', 'Read'],
@@ -31,11 +42,15 @@ export function renderMessage(m: Message, ctx: MessageCtx): HTMLElement {
   const mine = m.sender === ctx.me;
   const deleted = m.deleted_at !== null;
   const quoted = m.reply_to ? ctx.byId(m.reply_to) : undefined;
-  const text = h('div', { class: 'text' }, deleted ? h('em', {}, 'message deleted') : (m.text ?? ''));
+  const mentioned = !deleted && mentionsOf(m).includes(ctx.me);
+  const text = h('div', { class: 'text' }, ...(deleted ? [h('em', {}, 'message deleted')] : mentionNodes(m.text ?? '', mentionsOf(m), ctx.me)));
   const reactions = [...ctx.reactions(m.id)].filter(([, users]) => users.size > 0);
   const actions = h('div', { class: 'actions', role: 'group', 'aria-label': 'Message actions' });
+  const root = threadOf(m);
+  const { openThread } = ctx;
   if (!deleted) {
     actions.append(h('button', { type: 'button', class: 'reply', onclick: () => ctx.reply(m) }, 'Reply'));
+    if (openThread && root === null) actions.append(h('button', { type: 'button', class: 'thread-open', onclick: () => openThread(m.id) }, 'Reply in thread'));
     for (const r of REACTIONS) {
       actions.append(h('button', { type: 'button', class: 'react', 'aria-label': `React ${r}`, onclick: () => ctx.toggleReaction(m, r) }, r));
     }
@@ -55,20 +70,32 @@ export function renderMessage(m: Message, ctx: MessageCtx): HTMLElement {
     });
     actions.append(del);
   }
-  const el = h('article', { class: `msg${mine ? ' mine' : ''}${deleted ? ' deleted' : ''}`, 'data-seq': m.seq, 'data-id': m.id, tabindex: 0, 'aria-label': `${m.sender}: ${deleted ? 'deleted' : m.text ?? ''}` },
+  const thread = root === null ? ctx.thread?.(m) : undefined;
+  const classes = `msg${mine ? ' mine' : ''}${deleted ? ' deleted' : ''}${mentioned ? ' mentioned' : ''}`;
+  const el = h('article', { class: classes, 'data-seq': m.seq, 'data-id': m.id, 'data-thread': root, tabindex: 0, 'aria-label': `${m.sender}${mentioned ? ' (mentions you)' : ''}: ${deleted ? 'deleted' : m.text ?? ''}` },
     h('header', {}, h('span', { class: 'sender' }, m.sender), ' ', h('time', { datetime: m.created_at }, time(m.created_at)),
       m.edited_at && !deleted ? h('span', { class: 'edited' }, ' (edited)') : null, mine ? tickEl(ctx.tick(m)) : null),
+    root !== null && openThread ? h('button', { type: 'button', class: 'in-thread', onclick: () => openThread(root) }, '↳ replied in a thread') : null,
     m.reply_to ? h('blockquote', { class: 'quote' }, quoted ? `↪ ${quoted.sender}: ${quoted.text ?? 'deleted'}` : '↪ an earlier message') : null,
     text,
     reactions.length ? h('div', { class: 'reactions' }, ...reactions.map(([r, users]) =>
       h('button', { type: 'button', class: 'chip', 'aria-pressed': users.has(ctx.me) ? 'true' : 'false', title: [...users].join(', '), onclick: () => ctx.toggleReaction(m, r) }, `${r} ${users.size}`))) : null,
+    thread && thread.replies > 0 && openThread ? threadInfo(m.id, thread, openThread) : null,
     actions);
   return el;
 }
 
+/** "N replies" (opens the thread) and my unread count in it. */
+function threadInfo(rootId: string, t: { replies: number; unread: number }, open: (rootId: string) => void) {
+  const n = `${t.replies} ${t.replies === 1 ? 'reply' : 'replies'}`;
+  return h('div', { class: 'thread-info' },
+    h('button', { type: 'button', class: 'thread-link', 'data-replies': t.replies, 'aria-label': `Open thread: ${n}${t.unread ? `, ${t.unread} unread` : ''}`, onclick: () => open(rootId) }, n),
+    t.unread > 0 ? h('span', { class: 'thread-unread', 'aria-hidden': 'true' }, String(t.unread)) : null);
+}
+
 function startEdit(el: HTMLElement, text: HTMLElement, m: Message, ctx: MessageCtx) {
   const input = h('input', { class: 'edit-input', value: m.text ?? '', 'aria-label': 'Edit message' });
-  const done = () => text.replaceChildren(m.text ?? '');
+  const done = () => text.replaceChildren(...mentionNodes(m.text ?? '', mentionsOf(m), ctx.me));
   input.addEventListener('keydown', (ev) => {
     if (ev.key === 'Escape') done();
     if (ev.key === 'Enter' && input.value.trim()) {
