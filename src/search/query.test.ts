@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { indexText, tokenize } from '../model/search-tokens.js';
-import { highlights, matches, parseQuery, score } from './query.js';
+import { highlights, matches, parseQuery, score, snippet, SNIPPET_CHARS } from './query.js';
 
 const words = (text: string) => indexText(text).split(' ').filter(Boolean);
 const hit = (q: string, text: string) => matches(words(text), parseQuery(q).terms);
@@ -53,6 +53,16 @@ describe('search query', () => {
     expect(score(words('cat cat dog'), t)).toBeGreaterThan(score(words('cat dog dog'), t));
     expect(score(words('cat'), t)).toBeGreaterThan(score(words('cat and a very long sentence about other things'), t));
     expect(score(words('dog'), t)).toBe(0);
+  });
+
+  it('cuts a snippet around the first match at word boundaries, with its highlights', () => {
+    const text = `${'lorem ipsum '.repeat(30)}the NEEDLE is here ${'dolor sit '.repeat(30)}`;
+    const s = snippet(text, highlights(text, parseQuery('needle').terms));
+    expect(s.text.length).toBeLessThanOrEqual(SNIPPET_CHARS + 2);
+    expect(s.text.startsWith('…') && s.text.endsWith('…')).toBe(true);
+    expect(s.highlights.map(([a, b]) => s.text.slice(a, b))).toEqual(['NEEDLE']);
+    expect(s.text).toMatch(/^…\S/); // starts on a whole word
+    expect(snippet('short text', [[0, 5]])).toEqual({ text: 'short text', highlights: [[0, 5]] });
   });
 
   it('highlights the matched words in the original text', () => {

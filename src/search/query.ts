@@ -108,6 +108,35 @@ export function score(words: string[], terms: Term[]): number {
   return Math.round(s * 1e6) / 1e6;
 }
 
+export const SNIPPET_CHARS = 160;
+
+/**
+ * An excerpt of at most SNIPPET_CHARS around the first highlight, cut at word boundaries where
+ * it can be, with an ellipsis (…) where text was left out, and the highlights inside it.
+ */
+export function snippet(text: string | null, marks: [number, number][]): { text: string; highlights: [number, number][] } {
+  if (text === null) return { text: '', highlights: [] };
+  if (text.length <= SNIPPET_CHARS) return { text, highlights: marks };
+  const first = marks[0]?.[0] ?? 0;
+  let start = Math.max(0, Math.min(first - 40, text.length - SNIPPET_CHARS));
+  let end = Math.min(text.length, start + SNIPPET_CHARS);
+  // whole words: move inwards to the nearest space, unless that would drop the first highlight
+  if (start > 0) {
+    const sp = text.indexOf(' ', start);
+    if (sp >= 0 && sp < first) start = sp + 1;
+  }
+  if (end < text.length) {
+    const sp = text.lastIndexOf(' ', end);
+    if (sp > start && sp > (marks[0]?.[1] ?? 0)) end = sp;
+  }
+  const head = start > 0 ? '…' : '';
+  const shift = head.length - start;
+  return {
+    text: `${head}${text.slice(start, end)}${end < text.length ? '…' : ''}`,
+    highlights: marks.filter(([s, e]) => s >= start && e <= end).map(([s, e]) => [s + shift, e + shift]),
+  };
+}
+
 /** Where the terms' words are in the text (UTF-16 [start, end) pairs, ascending). */
 export function highlights(text: string | null, terms: Term[]): [number, number][] {
   if (text === null || terms.length === 0) return [];

@@ -23,6 +23,10 @@ export const SearchPage = Type.Object({
   results: Type.Array(Type.Object({
     message: MessageT,
     highlights: Type.Array(Type.Array(Type.Integer(), { minItems: 2, maxItems: 2 }), { description: 'the matched words in message.text: [start, end) UTF-16 offsets' }),
+    snippet: Type.Object({
+      text: Type.String({ description: 'at most 160 characters of message.text around the first match, … where text was left out' }),
+      highlights: Type.Array(Type.Array(Type.Integer(), { minItems: 2, maxItems: 2 }), { description: 'the matched words in snippet.text' }),
+    }),
     score: Type.Number({ description: 'relevance (the same for a message in every tier)' }),
   })),
   next_cursor: Type.Union([Type.String(), Type.Null()]),
@@ -37,7 +41,7 @@ export function searchRoutes(app: FastifyInstance, search: SearchService) {
     },
   }, async (req, reply) => {
     const p = await search.search(req.user.user, req.query);
-    const results = p.results.map((r) => `{"message":${r.message},"highlights":${JSON.stringify(r.highlights)},"score":${r.score}}`);
+    const results = p.results.map((r) => `{"message":${r.message},"highlights":${JSON.stringify(r.highlights)},"snippet":${JSON.stringify(r.snippet)},"score":${r.score}}`);
     return reply.type('application/json').send(`{"results":[${results.join(',')}],"next_cursor":${JSON.stringify(p.next_cursor)},"settled":${p.settled}}`);
   });
 }

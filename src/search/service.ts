@@ -14,7 +14,7 @@ import { AppError } from '../errors.js';
 import { parseMessage, type Message } from '../model/message.js';
 import type { SearchDoc } from '../store/search-store.js';
 import type { ThreadService } from '../threads/service.js';
-import { highlights, matches, parseQuery, score, type Term } from './query.js';
+import { highlights, matches, parseQuery, score, snippet, type Term } from './query.js';
 
 /** Relevance ranks at most this many of the newest matches. */
 export const RELEVANCE_WINDOW = 1000;
@@ -36,6 +36,8 @@ export interface SearchResult {
   /** The message's canonical JSON (as history serves it). */
   message: string;
   highlights: [number, number][];
+  /** An excerpt around the first match, with its own highlights. */
+  snippet: { text: string; highlights: [number, number][] };
   score: number;
 }
 
@@ -72,7 +74,10 @@ export class SearchService {
     const page = hits.slice(0, limit);
     const more = hits.length > limit;
     const messages = await this.read(page);
-    const results = page.map((h, i) => ({ message: messages[i].json, highlights: highlights(messages[i].message.text, query.terms), score: h.score }));
+    const results = page.map((h, i) => {
+      const marks = highlights(messages[i].message.text, query.terms);
+      return { message: messages[i].json, highlights: marks, snippet: snippet(messages[i].message.text, marks), score: h.score };
+    });
     const last = page[page.length - 1];
     return { results, next_cursor: more ? encodeCursor(last, sort) : null, settled };
   }
