@@ -69,7 +69,7 @@ export class HistoryService {
       const has_more = q.after !== undefined
         ? hot.messages.length > 0 ? seqs[1] < hot.lastSeq : false
         : hot.messages.length > 0 ? seqs[0] > 1 : false;
-      return { messages: hot.messages, has_more, lastSeq: seqs[1], tier: 'hot' };
+      return { messages: hot.messages.map(currentShape), has_more, lastSeq: seqs[1], tier: 'hot' };
     }
     // A range below the ring may still be in flight to the warm store (a burst larger than the
     // ring): wait briefly (persist-wait.ts) for a contiguous answer rather than serve a page
@@ -163,6 +163,14 @@ function complete(page: Page, range: { beforeSeq?: number; afterSeq?: number }, 
   if (seqs.length === 0) return range.afterSeq === undefined || range.afterSeq >= lastSeq;
   if (range.afterSeq !== undefined && seqs[0] !== range.afterSeq + 1) return false;
   return true;
+}
+
+/**
+ * A ring entry in today's shape: entries written before threads and mentions (an upgrade; they
+ * leave the ring as new messages come) get the fields' defaults, as the warm store gives them.
+ */
+function currentShape(json: string): string {
+  return json.includes('"thread_id":') ? json : messageJson(parseMessage(json));
 }
 
 function seqOf(json: string): number {

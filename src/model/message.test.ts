@@ -34,3 +34,12 @@ describe('message serialization', () => {
     expect(head + 12 + tail).toBe(messageJson({ ...m, version: 12 }));
   });
 });
+
+describe('parseMessage of JSON written by earlier versions', () => {
+  it('gives a message from before threads and mentions (and before the change log) their defaults, in canonical order', () => {
+    const old = '{"id":"01900000-0000-7000-8000-000000000001","conversation_id":"c","seq":3,"sender":"a","text":"t","reply_to":null,"client_id":null,"created_at":"2026-01-01T00:00:00.000Z","edited_at":null,"deleted_at":null}';
+    const m = parseMessage(old);
+    expect(m).toMatchObject({ version: 0, thread_id: null, in_timeline: true, mentions: [] });
+    expect(messageJson(m)).toBe('{"id":"01900000-0000-7000-8000-000000000001","conversation_id":"c","seq":3,"version":0,"sender":"a","text":"t","reply_to":null,"thread_id":null,"in_timeline":true,"mentions":[],"client_id":null,"created_at":"2026-01-01T00:00:00.000Z","edited_at":null,"deleted_at":null}');
+  });
+});

@@ -66,9 +66,12 @@ export function versionTemplate(m: Message): { head: string; tail: string } {
   return { head: json.slice(0, at + marker.length - 2), tail: json.slice(at + marker.length - 1) };
 }
 
-/** Parses a message's canonical JSON; one written before threads and mentions existed gets their defaults. */
+/**
+ * Parses a message's canonical JSON; one written before threads and mentions existed gets their
+ * defaults (and, from before the change log, version 0), in canonical key order.
+ */
 export function parseMessage(json: string): Message {
   const m = JSON.parse(json) as Message;
-  if (m.thread_id === undefined) return { ...m, thread_id: null, in_timeline: true, mentions: [] };
-  return m;
+  if (m.thread_id !== undefined) return m;
+  return JSON.parse(messageJson({ ...m, version: m.version ?? 0, thread_id: null, in_timeline: true, mentions: [] })) as Message;
 }

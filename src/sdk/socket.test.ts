@@ -273,6 +273,24 @@ describe('StrataSocket by cursor', () => {
     socket.close();
   });
 
+  it('a change of a type this SDK does not know yet (a later server) keeps the order too, emitted under its type', async () => {
+    const { socket, log, cursors } = makeWithRest(() => ({ status: 500, body: {} }));
+    const later: unknown[] = [];
+    socket.on('moderation', (c) => later.push(c.action));
+    socket.track(conv, 0, 0);
+    await connected(socket);
+    const ws = FakeWs.last;
+    ws.push({ type: 'resumed', ref: resumes(ws)[0].ref, conversation_id: conv, cursor: 0 });
+    ws.push(ch.message(1, 1));
+    ws.push({ type: 'moderation', cursor: 2, conversation_id: conv, action: 'mute' });
+    ws.push(ch.message(3, 2));
+    expect(cursors).toEqual([1, 2, 3]);
+    expect(log).toEqual(['message 1', 'message 2']);
+    expect(later).toEqual(['mute']);
+    expect(resumes(ws)).toHaveLength(1);
+    socket.close();
+  });
+
   it('seen live first, an untracked conversation starts from that change', async () => {
     const { socket, cursors } = makeWithRest(() => ({ status: 500, body: {} }));
     await connected(socket);

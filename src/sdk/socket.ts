@@ -70,7 +70,6 @@ interface Track {
 const newTrack = (lastSeq: number, cursor: number | undefined): Track =>
   ({ lastSeq, cursor, reloading: false, buffer: new Map(), held: new Map(), resuming: false });
 
-const CHANGE_TYPES = new Set(['message', 'edit', 'delete', 'reaction', 'member', 'conversation', 'pin']);
 /** Codes after which a conversation is no longer ours: stop tracking it. */
 const GONE = new Set(['CONVERSATION_NOT_FOUND', 'FORBIDDEN']);
 
@@ -364,7 +363,9 @@ export class StrataSocket {
     } catch {
       return; // the server only sends JSON; ignore anything else
     }
-    if (CHANGE_TYPES.has(f.type) && typeof f.cursor === 'number') return this.onChange(f as Change);
+    // every frame with a cursor but `resumed` is a change, of a type this SDK knows or a later one:
+    // a change it does not know still takes its place in the order (the cursor has no gap)
+    if (typeof f.cursor === 'number' && f.type !== 'resumed') return this.onChange(f as Change);
     switch (f.type) {
       case 'ready':
         this.onReady?.();

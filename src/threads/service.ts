@@ -107,13 +107,14 @@ export class ThreadService {
   }
 
   /** The user's threads (started or replied in) across conversations, with unread counts. */
-  mine(user: string, q: { limit?: number; cursor?: string }): Promise<UserThread[]> {
+  async mine(user: string, q: { limit?: number; cursor?: string }): Promise<UserThread[]> {
     let before: { at: string; conversationId: string; rootId: string } | undefined;
     if (q.cursor) {
       const [at, conversationId, rootId] = Buffer.from(q.cursor, 'base64url').toString('utf8').split('\n');
       if (!at || !conversationId || !rootId) throw new AppError('VALIDATION_FAILED', 'cursor is not one this server gave');
       before = { at, conversationId, rootId };
     }
+    await this.settleAll((await this.deps.store.listConversations(user)).map((c) => c.id));
     return this.deps.threads.listUserThreads(user, { before, limit: q.limit ?? 50 });
   }
 
@@ -126,6 +127,7 @@ export class ThreadService {
       before = { at, conversationId, seq: Number(seq) };
     }
     const limit = q.limit ?? 50;
+    await this.settleAll((await this.deps.store.listConversations(user)).map((c) => c.id));
     const rows = await this.deps.threads.listMentions(user, { before, limit: limit + 1 });
     const page = rows.slice(0, limit);
     const byConversation = new Map<string, number[]>();
@@ -146,6 +148,7 @@ export class ThreadService {
   /** Raises the user's read watermark in the thread, capped at its last reply. */
   async markRead(user: string, rootId: string, seq: number): Promise<number> {
     const root = await this.load(user, rootId);
+    await this.settle(root.conversation_id); // a reply acked just before counts: the cap is the thread as the hot tier has it
     const t = await this.deps.threads.getThread(root.conversation_id, root.id);
     return this.deps.threads.markThreadRead(root.conversation_id, root.id, user, Math.min(seq, t?.last_reply_seq ?? 0));
   }
