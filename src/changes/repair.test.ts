@@ -150,3 +150,40 @@ it('a reaction, title or member change the change log refuses (backlog) is undon
   const changes = (await call(s, 'alice', 'GET', `/v1/conversations/${conv}/changes?after=0&limit=100`)).body.changes as { type: string }[];
   expect(changes.map((x) => x.type)).toEqual(['message', 'conversation', 'reaction']);
 });
+
+it('a seq lost with the hot tier below a stored one becomes a tombstone when the counter is re-seeded; the message arriving after all moves past it', async () => {
+  const s = (stack = await makeStack({ workers: false }));
+  const conv = (await call(s, 'alice', 'POST', `/v1/conversations`, { members: ['bob'], kind: 'group' })).body.id as string;
+  for (let i = 1; i <= 3; i++) await call(s, 'alice', 'POST', `/v1/conversations/${conv}/messages`, { text: `m${i}` });
+  const p = s.deps.log.partitionOf(conv);
+  const logger = { warn: () => undefined };
+  const handler = new PersistHandler(s.deps.store, undefined, undefined, undefined,
+    (collisions) => reacceptCollisions(s.deps, (id) => seedFromStore(s.deps, id), collisions, logger));
+  const entries = await s.deps.log.read(p, 'w', 100, 0);
+  const m2 = entries.find((e) => e.payload.includes('"seq":2,'))!;
+  // seq 2's entry is still in a slow worker's hands when the hot tier loses everything; 1 and 3 are stored
+  await handler.handle(entries.filter((e) => e !== m2));
+  (s.deps.hot as unknown as { convs: Map<string, unknown> }).convs.delete(conv);
+  const after = (await call(s, 'bob', 'POST', `/v1/conversations/${conv}/messages`, { text: 'after the loss' })).body as Message; // re-seeds: 2 is a hole
+  expect(after.seq).toBe(4);
+  await handler.handle(await s.deps.log.read(p, 'w', 100, 0));
+  const page = (await call(s, 'alice', 'GET', `/v1/conversations/${conv}/messages`)).body.messages as Message[];
+  expect(page.map((m) => [m.seq, m.sender, m.text, m.deleted_at !== null])).toEqual([[1, 'alice', 'm1', false], [2, 'strata', null, true], [3, 'alice', 'm3', false], [4, 'bob', 'after the loss', false]]);
+  // the change log has no hole either: seq 2's change (cursor 2) is a `lost` placeholder
+  const changes = (await call(s, 'alice', 'GET', `/v1/conversations/${conv}/changes?after=0&limit=100`)).body.changes as { type: string; cursor: number; message?: Message }[];
+  expect(changes.map((c) => c.cursor)).toEqual(changes.map((_, i) => i + 1));
+  expect(changes.filter((c) => c.type === 'lost').map((c) => c.cursor)).toEqual([2]);
+  expect(changes.filter((c) => c.type === 'delete').map((c) => c.message!.seq)).toEqual([2]);
+  // the slow worker's entry arrives after all: it collides with the tombstone and moves past it, nothing lost
+  await handler.handle([m2]);
+  await handler.handle(await s.deps.log.read(p, 'w', 100, 0));
+  const moved = JSON.parse(m2.payload).message as Message;
+  expect(await s.deps.store.getMessage(moved.id)).toMatchObject({ text: 'm2', seq: 5 });
+  const all = (await call(s, 'alice', 'GET', `/v1/conversations/${conv}/messages`)).body.messages as Message[];
+  expect(all.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
+  const log = (await call(s, 'alice', 'GET', `/v1/conversations/${conv}/changes?after=0&limit=100`)).body.changes as { cursor: number }[];
+  expect(log.map((c) => c.cursor)).toEqual(log.map((_, i) => i + 1));
+  // a second re-seed (another node) finds no hole and writes nothing
+  const { fillLostSeqs } = await import('../messages/ingest.js');
+  expect(await fillLostSeqs(s.deps, conv, 5)).toBe(0);
+});

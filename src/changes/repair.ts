@@ -14,6 +14,7 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import type { StoredChange } from '../model/change.js';
 import { messageTemplate, versionTemplate } from '../model/message.js';
+import { isLostSeqTombstone } from '../model/tombstone.js';
 
 export interface RepairLogger {
   warn(obj: object, msg: string): void;
@@ -55,6 +56,9 @@ export async function reacceptCollisions(
       });
       return out.status;
     }
+    if (c.type === 'lost') return 'changed'; // a placeholder of a lost position: nothing to accept
+    // a tombstone of a lost seq that collides: the message it stood for arrived after all
+    if (c.type === 'delete' && isLostSeqTombstone(c.message!)) return 'changed';
     if (c.type === 'edit' || c.type === 'delete') {
       // at the message's seq as it is now: its creation may have collided too and moved
       const id = c.message!.id;

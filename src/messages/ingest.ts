@@ -8,7 +8,10 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Access } from '../conversations/access.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { messageJson, messageTemplate, parseMessage, type Message } from '../model/message.js';
+import { messageJson, messageTemplate, parseMessage, versionTemplate, type Message } from '../model/message.js';
+import { lostSeqTombstone } from '../model/tombstone.js';
+import type { StoredChange } from '../model/change.js';
+import { cursorOf } from '../changes/change-log.js';
 import { PersistWait } from '../changes/persist-wait.js';
 import type { SendBody } from './schemas.js';
 /** The fields a send adds to a message about threads and mentions, validated (threads/service.ts ThreadService.place). */
@@ -138,7 +141,7 @@ export class IngestService {
  * a send acked before the hot tier lost its data finds its original even when another member's
  * send re-seeded the counter first.
  */
-export async function seedFromStore(deps: Pick<Deps, 'store' | 'hot' | 'config'>, conversationId: string): Promise<void> {
+export async function seedFromStore(deps: Pick<Deps, 'store' | 'hot' | 'config' | 'archive'>, conversationId: string): Promise<void> {
   const { store, hot, config } = deps;
   const now = Date.now();
   const prior = await store.listWithClientIdSince(conversationId, new Date(now - config.dedupTtlS * 1000).toISOString());
@@ -151,4 +154,57 @@ export async function seedFromStore(deps: Pick<Deps, 'store' | 'hot' | 'config'>
     store.changeBounds([conversationId]),
   ]);
   await hot.seed(conversationId, lastSeq, recent.map(messageJson), config.recentLimit, bounds.last);
+  await fillLostSeqs(deps, conversationId, lastSeq);
+  await fillLostCursors(deps, conversationId, bounds);
+}
+
+/**
+ * The change-log side of fillLostSeqs: a cursor whose change was lost with the hot tier below a
+ * stored one would stop every reader at the hole. It is recorded in the warm store as
+ * `{"type":"lost","cursor":N,"conversation_id":…}` — nothing to apply, the position is taken —
+ * straight through the store (it is in the past: no live frame). The lost change arriving after
+ * all collides with it and is accepted again under a new cursor (changes/repair.ts).
+ */
+export async function fillLostCursors(deps: Pick<Deps, 'store'>, conversationId: string, bounds: { floor: number; last: number }): Promise<number> {
+  const from = Math.max(bounds.last - LOST_WINDOW, bounds.floor);
+  if (bounds.last - from < 2 || (await deps.store.countChanges(conversationId, from, bounds.last)) === bounds.last - from) return 0;
+  const held = new Set((await deps.store.listChanges(conversationId, from, bounds.last - from)).map(cursorOf));
+  const lost: StoredChange[] = [];
+  for (let cursor = from + 1; cursor <= bounds.last; cursor++) {
+    if (!held.has(cursor)) lost.push({ conversation_id: conversationId, cursor, type: 'lost', json: `{"type":"lost","cursor":${cursor},"conversation_id":${JSON.stringify(conversationId)}}` });
+  }
+  await deps.store.applyChanges(lost);
+  return lost.length;
+}
+
+/** How far below the warm store's last seq a re-seed looks for seqs lost with the hot tier. */
+const LOST_WINDOW = 2000;
+
+/**
+ * A hot tier that lost its data (restart without persistence) also lost the persist-log entries
+ * it had not handed to the warm store yet. Their messages were never acked with ACK_AFTER=store
+ * (and were acked with ACK_AFTER=hot, the documented risk of running Valkey without
+ * persistence); their clients retry and get new seqs. But when another consumer had already
+ * stored a LATER seq, the lost ones leave holes below it. Each hole becomes a tombstone — a
+ * deleted message from `strata`, with an id derived from the conversation and seq so that two
+ * nodes re-seeding at once write the same one — accepted as a `delete` change, so seq stays
+ * gap-free and clients learn of it from the log. Should the lost entry still arrive (it was in
+ * a slow worker's batch, not lost), it collides with the tombstone and is accepted again under
+ * a new seq (changes/repair.ts): nothing is lost either way.
+ */
+export async function fillLostSeqs(deps: Pick<Deps, 'store' | 'hot' | 'config' | 'archive'>, conversationId: string, lastSeq: number): Promise<number> {
+  const floor = Math.max(lastSeq - LOST_WINDOW, deps.archive ? await deps.archive.archivedThrough(conversationId) : 0);
+  if (lastSeq - floor < 2) return 0;
+  const rows = await deps.store.listMessages(conversationId, { afterSeq: floor, limit: lastSeq - floor });
+  if (rows.length === lastSeq - floor) return 0;
+  const held = new Set(rows.map((m) => m.seq));
+  let filled = 0;
+  for (let seq = floor + 1; seq <= lastSeq; seq++) {
+    if (held.has(seq)) continue;
+    const tombstone = lostSeqTombstone(conversationId, seq, new Date().toISOString());
+    const { head, tail } = versionTemplate(tombstone);
+    await deps.hot.change({ conversationId, type: 'delete', message: { seq, id: tombstone.id, head, tail }, changeRingLimit: deps.config.changeRingLimit, maxBacklog: Number.MAX_SAFE_INTEGER });
+    filled++;
+  }
+  return filled;
 }

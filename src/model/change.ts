@@ -2,7 +2,7 @@
 // tier built it (docs/changes.md), with what the persist worker needs to apply it.
 import type { Message } from './message.js';
 
-export type ChangeType = 'message' | 'edit' | 'delete' | 'reaction' | 'member' | 'conversation' | 'pin';
+export type ChangeType = 'message' | 'edit' | 'delete' | 'reaction' | 'member' | 'conversation' | 'pin' | 'lost';
 
 export interface StoredChange {
   conversation_id: string;
@@ -14,7 +14,7 @@ export interface StoredChange {
   message?: Message;
 }
 
-const TYPES = new Set<ChangeType>(['message', 'edit', 'delete', 'reaction', 'member', 'conversation', 'pin']);
+const TYPES = new Set<ChangeType>(['message', 'edit', 'delete', 'reaction', 'member', 'conversation', 'pin', 'lost']);
 
 /** Parses a change's JSON; null when it is not one (then the caller decides what it is). */
 export function parseChange(json: string): StoredChange | null {
