@@ -44,7 +44,7 @@ export function changeStoreContract(name: string, make: () => Promise<Store>) {
       expect(await store.listChanges(c, 3, 10)).toEqual([]);
       expect(await store.getMessage(m2.id)).toEqual(m2);
       expect(await store.maxSeq(c)).toBe(2);
-      expect(await store.changeBounds([c, uuidv7()])).toEqual([{ floor: 0, last: 3 }, { floor: 0, last: 0 }]);
+      expect(await store.changeBounds([c, uuidv7()])).toEqual([{ floor: 0, last: 3, settled: 3 }, { floor: 0, last: 0, settled: 0 }]);
       expect([await store.countChanges(c, 0, 3), await store.countChanges(c, 1, 2), await store.countChanges(c, 2, 9), await store.countChanges(uuidv7(), 0, 9)]).toEqual([3, 1, 1, 0]);
     });
 
@@ -61,7 +61,21 @@ export function changeStoreContract(name: string, make: () => Promise<Store>) {
       expect(await store.listChanges(c, 0, 10)).toHaveLength(3);
       expect(await store.applyChanges([changed('edit', edit), created(m)])).toEqual({ applied: 0, collisions: [] }); // redelivered
       expect(await store.getMessage(m.id)).toEqual(del);
-      expect(await store.changeBounds([c])).toEqual([{ floor: 0, last: 3 }]);
+      expect(await store.changeBounds([c])).toEqual([{ floor: 0, last: 3, settled: 3 }]);
+    });
+
+    it('settled is the cursor up to which every change is applied: it waits below a change still in flight', async () => {
+      const c = await conversation();
+      await store.applyChanges([other(c, 1), other(c, 3), other(c, 4)]); // 2 is in another worker's batch
+      expect(await store.changeBounds([c])).toEqual([{ floor: 0, last: 4, settled: 0 }]);
+      expect(await store.settle(c)).toBe(0);
+      await store.applyChanges([other(c, 2)]);
+      expect(await store.changeBounds([c])).toEqual([{ floor: 0, last: 4, settled: 4 }]);
+      await store.applyChanges([other(c, 6)]);
+      expect((await store.changeBounds([c]))[0].settled).toBe(4);
+      await store.applyChanges([other(c, 5)]);
+      expect(await store.settle(c)).toBe(6);
+      expect(await store.settle(uuidv7())).toBe(0);
     });
 
     it('reports a change whose cursor another one holds, or a message whose seq another holds (a hot tier behind), storing neither', async () => {
@@ -106,13 +120,13 @@ export function changeStoreContract(name: string, make: () => Promise<Store>) {
       const c = await conversation();
       await store.applyChanges([other(c, 1), other(c, 2), other(c, 3)]);
       expect(await store.pruneChanges('2000-01-01T00:00:00.000Z')).toBe(0);
-      expect(await store.changeBounds([c])).toEqual([{ floor: 0, last: 3 }]);
+      expect(await store.changeBounds([c])).toEqual([{ floor: 0, last: 3, settled: 3 }]);
       expect(await store.pruneChanges(new Date(Date.now() + 60_000).toISOString())).toBeGreaterThanOrEqual(3);
-      expect(await store.changeBounds([c])).toEqual([{ floor: 3, last: 3 }]);
+      expect(await store.changeBounds([c])).toEqual([{ floor: 3, last: 3, settled: 3 }]);
       expect(await store.listChanges(c, 0, 10)).toEqual([]);
       await store.applyChanges([other(c, 4)]);
       expect(await store.listChanges(c, 3, 10)).toEqual([other(c, 4).json]);
-      expect(await store.changeBounds([c])).toEqual([{ floor: 3, last: 4 }]);
+      expect(await store.changeBounds([c])).toEqual([{ floor: 3, last: 4, settled: 4 }]);
     });
 
     it('keeps sync positions per user, by token, until they expire', async () => {

@@ -12,6 +12,8 @@ export interface ChangeBounds {
   floor: number;
   /** The highest cursor applied. */
   last: number;
+  /** Every change up to this cursor is applied (below `last` while earlier ones are still in flight). */
+  settled: number;
 }
 
 export interface ApplyResult {
@@ -42,6 +44,12 @@ export interface ChangeStore {
   countChanges(conversationId: string, afterCursor: number, upTo: number): Promise<number>;
   /** Bounds per conversation, in the order asked (a conversation with no row: {0, 0}). */
   changeBounds(conversationIds: string[]): Promise<ChangeBounds[]>;
+  /**
+   * Raises the conversation's `settled` to `last` when no change below is missing (two workers
+   * committing at once may each have missed the other's), and returns it. applyChanges does the
+   * same after every batch.
+   */
+  settle(conversationId: string): Promise<number>;
   /** Drops changes stored before `before` (ISO-8601) and raises each conversation's floor. Returns how many went. */
   pruneChanges(before: string): Promise<number>;
   /** Stores a sync position (conversation id → cursor) for a user; returns its opaque token. */

@@ -188,7 +188,12 @@ export class ThreadService {
     if (pending.length === 0) return true;
     const applied = async () => {
       const bounds = await this.deps.store.changeBounds(pending.map((c) => c.id));
-      return bounds.every((b, i) => b.last >= pending[i].cursor);
+      // every change up to the cursor, not only the highest: two workers may commit out of order
+      const behind = pending.filter((c, i) => bounds[i].settled < c.cursor);
+      if (behind.some((c) => bounds[pending.indexOf(c)].last < c.cursor)) return false;
+      // all there but not marked so (two commits at once each missed the other's): count once
+      for (const c of behind) if ((await this.deps.store.settle(c.id)) < c.cursor) return false;
+      return true;
     };
     if (await applied()) return true;
     // woken by a commit of any of them (persist-wait.ts listens per conversation: the first one stands for all, the backoff covers the rest)

@@ -200,6 +200,10 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           await sql`create index search_docs_tsv_idx on search_docs using gin (tsv)`.execute(db);
         }
         await db.schema.createIndex('search_docs_newest_idx').on('search_docs').columns(['conversation_id', 'created_at']).execute();
+        // every change up to it is applied (last_cursor is only the highest): reads that wait
+        // for the warm store to catch up check it in one query (change-store.ts)
+        await db.schema.alterTable('conversations').addColumn('settled_cursor', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+        await sql`update conversations set settled_cursor = last_cursor`.execute(db);
         await db.schema
           .createTable('pins')
           .addColumn('conversation_id', 'text', (c) => c.notNull().references('conversations.id').onDelete('cascade'))

@@ -12,6 +12,8 @@ export interface ConversationsTable {
   last_cursor: number | string;
   /** Changes at or below this cursor were pruned (migration 0003). */
   changes_floor: number | string;
+  /** Every change at or below it is applied (migration 0005). */
+  settled_cursor: number | string;
 }
 
 export interface MembersTable {

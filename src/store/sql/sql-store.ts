@@ -22,17 +22,33 @@ import { chunks, row, rowsPerInsert, toConversationSummary, toMessage, toRole } 
 import { indexText } from '../../model/search-tokens.js';
 import type { DB } from './schema.js';
 
-export type SqlStoreOptions = PostgresOptions;
+export interface SqlStoreOptions extends PostgresOptions {
+  /**
+   * Write a search document per stored message (default true). Off only for measuring what the
+   * documents cost the persist path (bench scenario "search"): search finds nothing then.
+   */
+  searchIndex?: boolean;
+}
 export type Dialect = 'sqlite' | 'postgres';
 
 /** `sqlite:<file>` / `sqlite::memory:` or a `postgres://` URL. */
 export async function createSqlStore(url: string, opts: SqlStoreOptions = {}): Promise<SqlStore> {
-  if (url.startsWith('sqlite:')) return new SqlStore(await sqliteKysely(url.slice('sqlite:'.length)), 'sqlite');
-  return new SqlStore(await postgresKysely(url, opts), 'postgres');
+  const index = { search: opts.searchIndex ?? true };
+  if (url.startsWith('sqlite:')) return new SqlStore(await sqliteKysely(url.slice('sqlite:'.length)), 'sqlite', index);
+  return new SqlStore(await postgresKysely(url, opts), 'postgres', index);
+}
+
+/** Which derived indexes the persist path writes with each message (indexMessages). */
+interface IndexOptions {
+  search: boolean;
 }
 
 export class SqlStore implements Store {
-  constructor(readonly db: Kysely<DB>, readonly dialect: Dialect) {}
+  private readonly index: IndexOptions;
+
+  constructor(readonly db: Kysely<DB>, readonly dialect: Dialect, index: Partial<IndexOptions> = {}) {
+    this.index = { search: index.search ?? true };
+  }
 
   async migrate(): Promise<void> {
     // Kysely finds its bookkeeping tables by introspecting every schema; pin them to ours so
@@ -61,7 +77,7 @@ export class SqlStore implements Store {
     return guard(() =>
       this.db.transaction().execute(async (tx) => {
         await tx.insertInto('conversations')
-          .values({ id: c.id, title: c.title, kind: c.kind, created_by: c.created_by, created_at: c.created_at, last_seq: 0, last_activity_at: c.created_at, last_cursor: 0, changes_floor: 0 })
+          .values({ id: c.id, title: c.title, kind: c.kind, created_by: c.created_by, created_at: c.created_at, last_seq: 0, last_activity_at: c.created_at, last_cursor: 0, changes_floor: 0, settled_cursor: 0 })
           .execute();
         if (c.members.length) {
           await tx.insertInto('members')
@@ -148,7 +164,7 @@ export class SqlStore implements Store {
 
   insertMessages(messages: Message[]): Promise<number> {
     if (messages.length === 0) return Promise.resolve(0);
-    return guard(() => this.db.transaction().execute((tx) => insertRows(tx, messages)));
+    return guard(() => this.db.transaction().execute((tx) => insertRows(tx, messages, this.index)));
   }
 
   // --- the change log (change-store.ts) -----------------------------------------------------
@@ -174,7 +190,7 @@ export class SqlStore implements Store {
         const apply = changes.filter((c) => fresh.delete(`${c.conversation_id} ${c.cursor}`)); // delete: a change twice in one batch applies once
         const collisions = await this.collided(tx, changes.filter((c) => !known.has(`${c.conversation_id} ${c.cursor}`)), archivedThrough);
         const creates = apply.filter((c) => c.type === 'message');
-        const inserted = await insertRows(tx, creates.map((c) => c.message!));
+        const inserted = await insertRows(tx, creates.map((c) => c.message!), this.index);
         if (inserted < creates.length) {
           // a seq taken by another message: that message was not stored. Its change stays
           // recorded (the log stays gap-free); accepted again, it moves the message to a new seq.
@@ -192,7 +208,7 @@ export class SqlStore implements Store {
           const res = await tx.updateTable('messages').set(set)
             .where('conversation_id', '=', m.conversation_id).where('seq', '=', m.seq).where('id', '=', m.id).where('version', '<', m.version).executeTakeFirst();
           if (Number(res.numUpdatedRows) > 0) {
-            await reindexMessage(tx, m);
+            await reindexMessage(tx, m, this.index);
             continue;
           }
           const held = await tx.selectFrom('messages').select(['id', 'version']).where('conversation_id', '=', m.conversation_id).where('seq', '=', m.seq).executeTakeFirst();
@@ -208,12 +224,13 @@ export class SqlStore implements Store {
           const wrote = await tx.insertInto(archived ? 'message_overlays' : 'messages').values(row(m))
             .onConflict((oc) => oc.columns(['conversation_id', 'seq']).doUpdateSet(set).where(archived ? 'message_overlays.version' : 'messages.version', '<', m.version))
             .executeTakeFirst();
-          if (Number(wrote.numInsertedOrUpdatedRows ?? 0) > 0) await reindexMessage(tx, m);
+          if (Number(wrote.numInsertedOrUpdatedRows ?? 0) > 0) await reindexMessage(tx, m, this.index);
         }
         const top = new Map<string, number>();
         for (const c of apply) top.set(c.conversation_id, Math.max(top.get(c.conversation_id) ?? 0, c.cursor));
         for (const [id, cursor] of top) {
           await tx.updateTable('conversations').set({ last_cursor: cursor }).where('id', '=', id).where('last_cursor', '<', cursor).execute();
+          await settleIn(tx, id);
         }
         return { applied: apply.length - collisions.filter((c) => c.type === 'message' && apply.includes(c)).length, collisions };
       }),
@@ -238,7 +255,7 @@ export class SqlStore implements Store {
     for (const c of out) {
       if (c.type !== 'message' || (await stored(tx, c.message!))) continue;
       const atSeq = await tx.selectFrom('messages').select('id').where('conversation_id', '=', c.conversation_id).where('seq', '=', c.message!.seq).executeTakeFirst();
-      if (!atSeq) await insertRows(tx, [c.message!]);
+      if (!atSeq) await insertRows(tx, [c.message!], this.index);
     }
     return out;
   }
@@ -271,9 +288,17 @@ export class SqlStore implements Store {
   changeBounds(conversationIds: string[]): Promise<ChangeBounds[]> {
     if (conversationIds.length === 0) return Promise.resolve([]);
     return guard(async () => {
-      const rows = await this.db.selectFrom('conversations').select(['id', 'last_cursor', 'changes_floor']).where('id', 'in', conversationIds).execute();
-      const byId = new Map(rows.map((r) => [r.id, { floor: Number(r.changes_floor), last: Number(r.last_cursor) }]));
-      return conversationIds.map((id) => byId.get(id) ?? { floor: 0, last: 0 });
+      const rows = await this.db.selectFrom('conversations').select(['id', 'last_cursor', 'changes_floor', 'settled_cursor']).where('id', 'in', conversationIds).execute();
+      const byId = new Map(rows.map((r) => [r.id, { floor: Number(r.changes_floor), last: Number(r.last_cursor), settled: Number(r.settled_cursor) }]));
+      return conversationIds.map((id) => byId.get(id) ?? { floor: 0, last: 0, settled: 0 });
+    });
+  }
+
+  settle(conversationId: string): Promise<number> {
+    return guard(async () => {
+      await settleIn(this.db, conversationId);
+      const r = await this.db.selectFrom('conversations').select('settled_cursor').where('id', '=', conversationId).executeTakeFirst();
+      return Number(r?.settled_cursor ?? 0);
     });
   }
 
@@ -286,6 +311,7 @@ export class SqlStore implements Store {
         for (const t of tops) {
           const top = Number(t.top);
           await tx.updateTable('conversations').set({ changes_floor: top }).where('id', '=', t.conversation_id).where('changes_floor', '<', top).execute();
+          await tx.updateTable('conversations').set({ settled_cursor: top }).where('id', '=', t.conversation_id).where('settled_cursor', '<', top).execute();
           const res = await tx.deleteFrom('changes').where('conversation_id', '=', t.conversation_id).where('cursor', '<=', top).executeTakeFirst();
           pruned += Number(res.numDeletedRows);
         }
@@ -383,12 +409,28 @@ async function stored(tx: Kysely<DB>, m: Message): Promise<boolean> {
   return row !== undefined;
 }
 
+/** settled_cursor := last_cursor when every change between them is there (one counted range, usually one batch). */
+async function settleIn(db: Kysely<DB>, conversationId: string): Promise<void> {
+  await db.updateTable('conversations').set((eb) => ({ settled_cursor: eb.ref('last_cursor') }))
+    .where('id', '=', conversationId)
+    .whereRef('settled_cursor', '<', 'last_cursor')
+    .where((eb) => eb(
+      eb.selectFrom('changes').select((e) => e.fn.countAll().as('n'))
+        .where('changes.conversation_id', '=', conversationId)
+        .whereRef('changes.cursor', '>', 'conversations.settled_cursor')
+        .whereRef('changes.cursor', '<=', 'conversations.last_cursor'),
+      '=',
+      eb(eb.ref('last_cursor'), '-', eb.ref('settled_cursor')),
+    ))
+    .execute();
+}
+
 /**
  * The thread, mention and search indexes of newly stored messages (thread-store.ts,
  * search-store.ts), in the same transaction: a reply is counted once however often its log
  * entry is delivered.
  */
-async function indexMessages(tx: Kysely<DB>, messages: Message[]): Promise<void> {
+async function indexMessages(tx: Kysely<DB>, messages: Message[], index: IndexOptions): Promise<void> {
   if (messages.length === 0) return;
   const replies = messages.filter((m) => m.thread_id !== null);
   if (replies.length) {
@@ -411,7 +453,7 @@ async function indexMessages(tx: Kysely<DB>, messages: Message[]): Promise<void>
         .where('conversation_id', '=', last.conversation_id).where('root_id', '=', last.thread_id!).where('last_reply_seq', '<', last.seq).execute();
     }
   }
-  const docs = messages.filter((m) => m.deleted_at === null && m.text !== null).map((m) => ({
+  const docs = !index.search ? [] : messages.filter((m) => m.deleted_at === null && m.text !== null).map((m) => ({
     conversation_id: m.conversation_id, seq: m.seq, message_id: m.id, sender: m.sender, thread_id: m.thread_id, created_at: m.created_at, words: indexText(m.text),
   }));
   for (const part of chunks(docs, rowsPerInsert(7))) await tx.insertInto('search_docs').values(part).onConflict((oc) => oc.doNothing()).execute();
@@ -424,21 +466,21 @@ async function indexMessages(tx: Kysely<DB>, messages: Message[]): Promise<void>
  * them; a deleted message has neither), and its thread reply when the change's row came before
  * its insert.
  */
-async function reindexMessage(tx: Kysely<DB>, m: Message): Promise<void> {
+async function reindexMessage(tx: Kysely<DB>, m: Message, index: IndexOptions): Promise<void> {
   await tx.deleteFrom('mentions').where('conversation_id', '=', m.conversation_id).where('seq', '=', m.seq).execute();
-  await tx.deleteFrom('search_docs').where('conversation_id', '=', m.conversation_id).where('seq', '=', m.seq).execute();
-  await indexMessages(tx, [m]);
+  if (index.search) await tx.deleteFrom('search_docs').where('conversation_id', '=', m.conversation_id).where('seq', '=', m.seq).execute();
+  await indexMessages(tx, [m], index);
 }
 
 /** Inserts what is absent (same conversation_id and seq: left as it is); advances last_seq. */
-async function insertRows(tx: Kysely<DB>, messages: Message[]): Promise<number> {
+async function insertRows(tx: Kysely<DB>, messages: Message[], index: IndexOptions): Promise<number> {
   if (messages.length === 0) return 0;
   let inserted = 0;
   for (const chunk of chunks(messages, rowsPerInsert(14))) {
     const res = await tx.insertInto('messages').values(chunk.map(row)).onConflict((oc) => oc.doNothing()).returning('id').execute();
     inserted += res.length;
     const fresh = new Set(res.map((r) => r.id));
-    await indexMessages(tx, chunk.filter((m) => fresh.has(m.id)));
+    await indexMessages(tx, chunk.filter((m) => fresh.has(m.id)), index);
   }
   const latest = new Map<string, Message>();
   for (const m of messages) {
