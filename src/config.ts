@@ -75,6 +75,7 @@ export const schema = {
   rateWindowS: key('RATE_WINDOW_S', 10, 'integer 1..86400', int(1, 86_400), 'Rate-limit window in seconds.'),
   dedupTtlS: key('DEDUP_TTL_S', 86_400, 'integer 60..2592000', int(60, 2_592_000), 'How long a client_id is remembered for idempotent sends.'),
   maxTextChars: key('MAX_TEXT_CHARS', 4000, 'integer 1..100000', int(1, 100_000), 'Longest message text, in characters.'),
+  maxMetadataBytes: key('MAX_METADATA_BYTES', 4096, 'integer 2..65536', int(2, 65_536), 'Largest message `metadata` object, in bytes of its JSON (UTF-8).'),
   requestTimeoutS: key('REQUEST_TIMEOUT_S', 30, 'integer 1..3600', int(1, 3600), 'An HTTP request not fully received within this many seconds is answered 408 and closed (slow or stalled clients).'),
   headersTimeoutS: key('HEADERS_TIMEOUT_S', 10, 'integer 1..600', int(1, 600), 'An HTTP request whose headers are not complete within this many seconds is closed.'),
   bodyLimitBytes: key('BODY_LIMIT_BYTES', 65_536, 'integer 1024..10485760', int(1024, 10_485_760), 'Largest accepted HTTP body.'),

@@ -13,6 +13,7 @@ export const errorCodes = {
   THREAD_ROOT_INVALID: { status: 400, title: 'Invalid thread_id', doc: '`thread_id` must name a message of this conversation that is not itself a reply in a thread (threads are one level deep, docs/threads.md).' },
   MENTION_NOT_MEMBER: { status: 400, title: 'Mention of a non-member', doc: '`mentions` names a user who is not a member of the conversation, or names one twice. (More than 50 entries is refused by the schema: VALIDATION_FAILED.)' },
   SEARCH_QUERY_INVALID: { status: 400, title: 'Invalid search query', doc: 'The `q` of GET /v1/search does not parse: an unclosed "phrase", a * not at the end of a word, an empty or repeated from:/in:, more than 16 terms, or nothing to search for (docs/search.md).' },
+  METADATA_TOO_LARGE: { status: 400, title: 'Metadata too large', doc: 'The message `metadata` object serializes to more than MAX_METADATA_BYTES bytes of JSON (docs/attachments.md).' },
   BODY_TOO_LARGE: { status: 413, title: 'Body too large', doc: 'The body exceeds BODY_LIMIT_BYTES.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', doc: 'Send bodies as application/json.' },
   UNAUTHENTICATED: { status: 401, title: 'Unauthenticated', doc: 'The token is missing, malformed, expired, unsigned (`alg: none`) or signed with the wrong key, or its `sub` is not a valid user id (1–128 characters, no whitespace or control characters, well-formed UTF-16). The token goes in `Authorization: Bearer …` (scheme case-insensitive); `?access_token=` is accepted on the WebSocket upgrade only.' },

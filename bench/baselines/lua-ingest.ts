@@ -105,7 +105,7 @@ async function run(job: LuaJob): Promise<LuaResult> {
             // an edit of one of the ring's messages (no version check, as a first edit's would pass)
             const seq = top[ci] - int(wr, Math.min(RECENT_LIMIT, top[ci]));
             const { head, tail } = versionTemplate({
-              id, conversation_id: c.id, seq, version: 0, sender: `u${w}`, text: text(wr), reply_to: null, thread_id: null, in_timeline: true, mentions: [],
+              id, conversation_id: c.id, seq, version: 0, sender: `u${w}`, text: text(wr), reply_to: null, thread_id: null, in_timeline: true, mentions: [], metadata: null, attachments: [],
               client_id: null, created_at: now, edited_at: now, deleted_at: null,
             });
             s = performance.now();
@@ -125,7 +125,7 @@ async function run(job: LuaJob): Promise<LuaResult> {
         }
         const clientKey = `u${int(wr, 1000)}\n${job.prefix}-${++n}`;
         const { head, tail } = messageTemplate({
-          id, conversation_id: c.id, sender: `u${w}`, text: text(wr), reply_to: null, thread_id: null, in_timeline: true, mentions: [],
+          id, conversation_id: c.id, sender: `u${w}`, text: text(wr), reply_to: null, thread_id: null, in_timeline: true, mentions: [], metadata: null, attachments: [],
           client_id: clientKey, created_at: now, edited_at: null, deleted_at: null,
         });
         s = performance.now();

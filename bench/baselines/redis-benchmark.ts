@@ -30,7 +30,7 @@ export async function redisBenchmarkIngest(redisUrl: string, prefix: string, req
   await client.set(keys.cursor(0, conv), '0');
   const { head, tail } = messageTemplate({
     id: '0190a5b4-0000-7000-8000-000000000001', conversation_id: conv, sender: 'u0001', text: 'lunch at noon see you at the build review please',
-    reply_to: null, thread_id: null, in_timeline: true, mentions: [], client_id: 'c-1', created_at: new Date().toISOString(), edited_at: null, deleted_at: null,
+    reply_to: null, thread_id: null, in_timeline: true, mentions: [], metadata: null, attachments: [], client_id: 'c-1', created_at: new Date().toISOString(), edited_at: null, deleted_at: null,
   });
   const common = [keys.seq(0, conv), keys.ring(0, conv), keys.log(0), keys.dedup(0, conv, 'u-__rand_int__'), keys.channel(0, conv), keys.inFlight(0, 'm-__rand_int__')];
   const argv = [head, tail, '1', '60000', String(RECENT_LIMIT), '1000000000', '60000', conv];

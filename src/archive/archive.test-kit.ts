@@ -27,6 +27,9 @@ export function makeMessages(conversationId: string, count: number, opts: { from
       thread_id: seq % 7 === 0 && out.length ? out[0].id : null,
       in_timeline: !(seq % 7 === 0 && out.length) || seq % 14 === 0,
       mentions: seq % 5 === 0 ? ['user-1', 'user-3'] : [],
+      // every 11th carries metadata (nested, unicode, numbers), every 13th an attachment
+      metadata: seq % 11 === 0 ? { kind: 'order', n: seq, price: 12.5, tags: ['ä', '🚀'], nested: { ok: true, none: null } } : null,
+      attachments: seq % 13 === 0 ? [{ id: `0190c8a4-0000-7000-8000-${String(seq).padStart(12, '0')}`, name: `file ${seq}.png`, size: 1000 + seq, content_type: 'image/png', width: 64, height: seq % 2 ? null : 48, url: `/v1/attachments/0190c8a4-0000-7000-8000-${String(seq).padStart(12, '0')}` }] : [],
       client_id: seq % 3 === 0 ? null : `c-${seq}`,
       created_at: created,
       edited_at: seq % 13 === 0 ? new Date(Date.parse(created) + 5000).toISOString() : null,

@@ -1,6 +1,6 @@
 // The archive's Parquet codec: one schema, written by DuckDB, read by hyparquet over byte ranges.
 //
-// Schema (strata message v3), one row per message, sorted by seq, one conversation per file:
+// Schema (strata message v4), one row per message, sorted by seq, one conversation per file:
 //   id              BYTE_ARRAY STRING (uuid text as stored: byte-exact round trip, any case)
 //   conversation_id BYTE_ARRAY STRING (constant per file → one dictionary entry)
 //   seq             INT64
@@ -12,6 +12,8 @@
 //   thread_id       BYTE_ARRAY STRING, nullable (v3; v1/v2 files read as null)
 //   in_timeline     BOOLEAN (v3; older files read as true)
 //   mentions        BYTE_ARRAY STRING, the JSON array of the API (v3; older files read as [])
+//   metadata        BYTE_ARRAY STRING, the JSON object of the API, nullable (v4; older: null)
+//   attachments     BYTE_ARRAY STRING, the JSON array of the API (v4; older files read as [])
 //   client_id       BYTE_ARRAY STRING, nullable
 //   created_at      INT64 TIMESTAMP(MICROS, isAdjustedToUTC=true)  (DuckDB TIMESTAMPTZ)
 //   edited_at       INT64 TIMESTAMP(MICROS, isAdjustedToUTC=true), nullable
@@ -38,7 +40,7 @@ import type { ObjectStore } from './object-store.js';
 export const ROW_GROUP_ROWS = 2048;
 export type Compression = 'zstd' | 'gzip' | 'snappy';
 export const DEFAULT_COMPRESSION: Compression = 'zstd';
-const COLUMNS = ['id', 'conversation_id', 'seq', 'version', 'sender', 'text', 'reply_to', 'thread_id', 'in_timeline', 'mentions', 'client_id', 'created_at', 'edited_at', 'deleted_at'] as const;
+const COLUMNS = ['id', 'conversation_id', 'seq', 'version', 'sender', 'text', 'reply_to', 'thread_id', 'in_timeline', 'mentions', 'metadata', 'attachments', 'client_id', 'created_at', 'edited_at', 'deleted_at'] as const;
 
 function canonicalTime(m: Message, v: string | null): void {
   if (v !== null && (Number.isNaN(Date.parse(v)) || new Date(v).toISOString() !== v)) {
@@ -75,19 +77,20 @@ export class ParquetCodec {
     const table = `m_${randomBytes(6).toString('hex')}`;
     const file = path.join(os.tmpdir(), `strata-archive-${table}.parquet`);
     await con.run(`create table ${table} (id varchar, conversation_id varchar, seq bigint, version bigint, sender varchar, text varchar,
-      reply_to varchar, thread_id varchar, in_timeline boolean, mentions varchar, client_id varchar, created_at varchar, edited_at varchar, deleted_at varchar)`);
+      reply_to varchar, thread_id varchar, in_timeline boolean, mentions varchar, metadata varchar, attachments varchar, client_id varchar, created_at varchar, edited_at varchar, deleted_at varchar)`);
     try {
       const app = await con.createAppender(table);
       const str = (v: string | null) => (v === null ? app.appendNull() : app.appendVarchar(v));
       for (const m of messages) {
         str(m.id); str(m.conversation_id); app.appendBigInt(BigInt(m.seq)); app.appendBigInt(BigInt(m.version)); str(m.sender); str(m.text);
         str(m.reply_to); str(m.thread_id); app.appendBoolean(m.in_timeline); str(JSON.stringify(m.mentions));
+        str(m.metadata === null ? null : JSON.stringify(m.metadata)); str(JSON.stringify(m.attachments));
         str(m.client_id); str(m.created_at); str(m.edited_at); str(m.deleted_at);
         app.endRow();
       }
       app.closeSync();
       const ts = (c: string) => `${c}::timestamptz as ${c}`;
-      await con.run(`copy (select id, conversation_id, seq, version, sender, text, reply_to, thread_id, in_timeline, mentions, client_id, ${ts('created_at')}, ${ts('edited_at')},
+      await con.run(`copy (select id, conversation_id, seq, version, sender, text, reply_to, thread_id, in_timeline, mentions, metadata, attachments, client_id, ${ts('created_at')}, ${ts('edited_at')},
         ${ts('deleted_at')} from ${table} order by seq)
         to '${file}' (format parquet, compression ${this.compression}, row_group_size ${this.rowGroupRows})`);
       const buf = await fs.readFile(file);
@@ -163,6 +166,8 @@ export async function readRows(
     thread_id: (r.thread_id ?? null) as string | null,
     in_timeline: r.in_timeline === undefined ? true : Boolean(r.in_timeline),
     mentions: r.mentions === undefined || r.mentions === null ? [] : (JSON.parse(r.mentions as string) as string[]),
+    metadata: r.metadata === undefined || r.metadata === null ? null : (JSON.parse(r.metadata as string) as Record<string, unknown>),
+    attachments: r.attachments === undefined || r.attachments === null ? [] : (JSON.parse(r.attachments as string) as Message['attachments']),
     client_id: (r.client_id ?? null) as string | null,
     created_at: (r.created_at as Date).toISOString(),
     edited_at: r.edited_at ? (r.edited_at as Date).toISOString() : null,

@@ -38,7 +38,7 @@ export function createdChange(json: string): string {
 
 export function template(conversationId: string, text: string, clientId: string | null = null) {
   return {
-    id: uuidv7(), conversation_id: conversationId, sender: 'alice', text, reply_to: null, thread_id: null, in_timeline: true, mentions: [], client_id: clientId,
+    id: uuidv7(), conversation_id: conversationId, sender: 'alice', text, reply_to: null, thread_id: null, in_timeline: true, mentions: [], metadata: null, attachments: [], client_id: clientId,
     created_at: new Date().toISOString(), edited_at: null, deleted_at: null,
   };
 }

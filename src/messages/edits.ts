@@ -21,7 +21,7 @@ import type { Access } from '../conversations/access.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import type { ColdReader } from './history.js';
-import type { IngestService } from './ingest.js';
+import { checkMetadata, type IngestService } from './ingest.js';
 import { parseMessage, versionTemplate, type Message } from '../model/message.js';
 
 export class EditService {
@@ -36,13 +36,14 @@ export class EditService {
     this.waits = new PersistWait(deps.persisted);
   }
 
-  /** `mentions` replaces the message's mentions when given (validated against the members); kept otherwise. */
-  edit(user: string, id: string, text: string, mentions?: string[]): Promise<Message> {
+  /** `mentions` and `metadata` replace the message's when given (mentions validated against the members, metadata null clears); kept otherwise. */
+  edit(user: string, id: string, text: string, opts: { mentions?: string[]; metadata?: Record<string, unknown> | null } = {}): Promise<Message> {
+    const metadata = opts.metadata === undefined ? undefined : checkMetadata(opts.metadata, this.deps.config.maxMetadataBytes);
     return this.change(user, id, async (m) => {
       if (m.sender !== user) throw new AppError('FORBIDDEN', 'only the sender edits a message');
       if (m.deleted_at) throw new AppError('MESSAGE_DELETED', 'a deleted message cannot be edited');
-      const next = mentions === undefined || !this.mentions ? m.mentions : await this.mentions.checkMentions(m.conversation_id, mentions);
-      return { kind: 'edit', next: { ...m, text, mentions: next, edited_at: new Date().toISOString() } };
+      const mentions = opts.mentions === undefined || !this.mentions ? m.mentions : await this.mentions.checkMentions(m.conversation_id, opts.mentions);
+      return { kind: 'edit', next: { ...m, text, mentions, metadata: metadata === undefined ? m.metadata : metadata, edited_at: new Date().toISOString() } };
     });
   }
 

@@ -46,6 +46,7 @@ export class IngestService {
     const { config, hot, rate, store, metrics } = this.deps;
     await this.access.requireMember(conversationId, user);
     if (body.reply_to) await this.checkReplyTo(conversationId, body.reply_to);
+    const metadata = checkMetadata(body.metadata, config.maxMetadataBytes);
     const placement = await this.place(user, conversationId, body);
 
     const waitMs = await rate.hit(user, config.rateLimit, config.rateWindowS);
@@ -55,7 +56,7 @@ export class IngestService {
     }
 
     const draft: Omit<Message, 'seq' | 'version'> = {
-      id: uuidv7(), conversation_id: conversationId, sender: user, text: body.text, reply_to: body.reply_to ?? null, ...placement,
+      id: uuidv7(), conversation_id: conversationId, sender: user, text: body.text, reply_to: body.reply_to ?? null, ...placement, metadata, attachments: [],
       client_id: body.client_id ?? null, created_at: new Date().toISOString(), edited_at: null, deleted_at: null,
     };
     const { head, tail } = messageTemplate(draft);
@@ -175,6 +176,15 @@ export async function fillLostCursors(deps: Pick<Deps, 'store'>, conversationId:
   }
   await deps.store.applyChanges(lost);
   return lost.length;
+}
+
+/** A message's metadata as stored: the object (canonical JSON round trip), or null; METADATA_TOO_LARGE past the limit. */
+export function checkMetadata(metadata: Record<string, unknown> | null | undefined, maxBytes: number): Record<string, unknown> | null {
+  if (metadata === undefined || metadata === null) return null;
+  const json = JSON.stringify(metadata);
+  const bytes = Buffer.byteLength(json, 'utf8');
+  if (bytes > maxBytes) throw new AppError('METADATA_TOO_LARGE', `metadata is ${bytes} bytes of JSON; at most ${maxBytes} (MAX_METADATA_BYTES)`);
+  return JSON.parse(json) as Record<string, unknown>;
 }
 
 /** How far below the warm store's last seq a re-seed looks for seqs lost with the hot tier. */

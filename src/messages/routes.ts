@@ -40,7 +40,7 @@ export function messageRoutes(app: FastifyInstance, config: Config, ingest: Inge
 
   app.patch<{ Params: { id: string }; Body: EditBody }>('/v1/messages/:id', {
     schema: { tags, security, params: MessageParams, body: editBody(config.maxTextChars), summary: 'Edit your message', response: { 200: MessageT } },
-  }, async (req) => edits.edit(req.user.user, req.params.id, req.body.text, req.body.mentions));
+  }, async (req) => edits.edit(req.user.user, req.params.id, req.body.text, { mentions: req.body.mentions, metadata: req.body.metadata }));
 
   app.delete<{ Params: { id: string } }>('/v1/messages/:id', {
     schema: { tags, security, params: MessageParams, summary: 'Delete a message (sender or conversation admin); leaves a tombstone', response: { 200: MessageT } },

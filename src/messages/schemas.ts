@@ -4,6 +4,9 @@ import { Type, type Static } from '@sinclair/typebox';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
+/** A JSON object of the sender's (typed as a record; the schema is an open object, as OpenAPI 3.0 has no patternProperties). */
+export const MetadataT = Type.Unsafe<Record<string, unknown>>(Type.Object({}, { additionalProperties: true, description: 'your own data: a JSON object, at most MAX_METADATA_BYTES of JSON (docs/attachments.md)' }));
+
 export const MessageT = Type.Object({
   id: Type.String({ format: 'uuid' }),
   conversation_id: Type.String({ format: 'uuid' }),
@@ -15,6 +18,12 @@ export const MessageT = Type.Object({
   thread_id: Nullable(Type.String({ format: 'uuid', description: 'the root message of the thread this message replies in (docs/threads.md)' })),
   in_timeline: Type.Boolean({ description: 'whether the main timeline shows it: true outside threads; for a reply, whether it was also sent to the conversation' }),
   mentions: Type.Array(Type.String(), { description: 'members the message mentions, sorted' }),
+  metadata: Type.Union([MetadataT, Type.Null()], { description: 'the sender\'s own JSON object, or null' }),
+  attachments: Type.Array(Type.Object({
+    id: Type.String({ format: 'uuid' }), name: Type.String(), size: Type.Integer({ minimum: 0 }), content_type: Type.String(),
+    width: Type.Union([Type.Integer(), Type.Null()]), height: Type.Union([Type.Integer(), Type.Null()]),
+    url: Type.String({ description: 'Strata\'s stable link: GET it as a member for a short-lived signed download' }),
+  }), { description: 'files attached (docs/attachments.md)' }),
   client_id: Nullable(Type.String()),
   created_at: Type.String({ format: 'date-time' }),
   edited_at: Nullable(Type.String({ format: 'date-time' })),
@@ -27,6 +36,7 @@ export const MentionsT = Type.Array(Type.String({ minLength: 1, maxLength: 128 }
   maxItems: 50, description: 'user ids the message mentions: each a member of the conversation, no duplicates (docs/threads.md)',
 });
 
+
 export function sendBody(maxTextChars: number) {
   return Type.Object({
     text: Type.String({ minLength: 1, maxLength: maxTextChars }),
@@ -34,6 +44,7 @@ export function sendBody(maxTextChars: number) {
     thread_id: Type.Optional(Type.Union([Type.String({ format: 'uuid', description: 'reply in the thread of this root message' }), Type.Null()])),
     also_in_conversation: Type.Optional(Type.Boolean({ description: 'a thread reply shown in the main timeline too (default false)' })),
     mentions: Type.Optional(MentionsT),
+    metadata: Type.Optional(MetadataT),
     client_id: Type.Optional(Type.Union([ClientId, Type.Null()])),
   }, { additionalProperties: false });
 }
@@ -43,6 +54,7 @@ export function editBody(maxTextChars: number) {
   return Type.Object({
     text: Type.String({ minLength: 1, maxLength: maxTextChars }),
     mentions: Type.Optional(MentionsT),
+    metadata: Type.Optional(Type.Union([MetadataT, Type.Null()], { description: 'replaces the metadata (null clears it); kept when absent' })),
   }, { additionalProperties: false });
 }
 export type EditBody = Static<ReturnType<typeof editBody>>;

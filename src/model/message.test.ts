@@ -11,6 +11,8 @@ describe('message serialization', () => {
     thread_id: null,
     in_timeline: true,
     mentions: [],
+    metadata: null,
+    attachments: [],
     client_id: 'c1',
     created_at: '2026-01-01T00:00:00.000Z',
     edited_at: null,
@@ -40,6 +42,6 @@ describe('parseMessage of JSON written by earlier versions', () => {
     const old = '{"id":"01900000-0000-7000-8000-000000000001","conversation_id":"c","seq":3,"sender":"a","text":"t","reply_to":null,"client_id":null,"created_at":"2026-01-01T00:00:00.000Z","edited_at":null,"deleted_at":null}';
     const m = parseMessage(old);
     expect(m).toMatchObject({ version: 0, thread_id: null, in_timeline: true, mentions: [] });
-    expect(messageJson(m)).toBe('{"id":"01900000-0000-7000-8000-000000000001","conversation_id":"c","seq":3,"version":0,"sender":"a","text":"t","reply_to":null,"thread_id":null,"in_timeline":true,"mentions":[],"client_id":null,"created_at":"2026-01-01T00:00:00.000Z","edited_at":null,"deleted_at":null}');
+    expect(messageJson(m)).toBe('{"id":"01900000-0000-7000-8000-000000000001","conversation_id":"c","seq":3,"version":0,"sender":"a","text":"t","reply_to":null,"thread_id":null,"in_timeline":true,"mentions":[],"metadata":null,"attachments":[],"client_id":null,"created_at":"2026-01-01T00:00:00.000Z","edited_at":null,"deleted_at":null}');
   });
 });

@@ -2,6 +2,17 @@
 // is byte-identical whichever tier served it: the hot ring stores these exact bytes, the warm
 // store and the archive rebuild them through the same function.
 
+/** A file attached to a message. `url` is Strata's own, stable link: fetching it (as a member) redirects to a short-lived signed one. */
+export interface Attachment {
+  id: string;
+  name: string;
+  size: number;
+  content_type: string;
+  width: number | null;
+  height: number | null;
+  url: string;
+}
+
 export interface Message {
   id: string;
   conversation_id: string;
@@ -17,6 +28,10 @@ export interface Message {
   in_timeline: boolean;
   /** Members the message mentions (sent explicitly, validated against the members; sorted, unique). */
   mentions: string[];
+  /** The sender's own data: a JSON object (at most MAX_METADATA_BYTES serialized), or null. */
+  metadata: Record<string, unknown> | null;
+  /** Files attached (uploads, docs/attachments.md); [] when none. */
+  attachments: Attachment[];
   client_id: string | null;
   created_at: string;
   edited_at: string | null;
@@ -36,6 +51,8 @@ export function messageJson(m: Message): string {
     thread_id: m.thread_id,
     in_timeline: m.in_timeline,
     mentions: m.mentions,
+    metadata: m.metadata,
+    attachments: m.attachments.map((a) => ({ id: a.id, name: a.name, size: a.size, content_type: a.content_type, width: a.width, height: a.height, url: a.url })),
     client_id: m.client_id,
     created_at: m.created_at,
     edited_at: m.edited_at,
@@ -67,11 +84,14 @@ export function versionTemplate(m: Message): { head: string; tail: string } {
 }
 
 /**
- * Parses a message's canonical JSON; one written before threads and mentions existed gets their
- * defaults (and, from before the change log, version 0), in canonical key order.
+ * Parses a message's canonical JSON; one written by an earlier version gets the defaults of the
+ * fields it lacks (version 0, no thread, in the timeline, no mentions, no metadata, no
+ * attachments), in canonical key order.
  */
 export function parseMessage(json: string): Message {
   const m = JSON.parse(json) as Message;
-  if (m.thread_id !== undefined) return m;
-  return JSON.parse(messageJson({ ...m, version: m.version ?? 0, thread_id: null, in_timeline: true, mentions: [] })) as Message;
+  if (m.attachments !== undefined) return m;
+  return JSON.parse(messageJson({
+    ...m, version: m.version ?? 0, thread_id: m.thread_id ?? null, in_timeline: m.in_timeline ?? true, mentions: m.mentions ?? [], metadata: null, attachments: [],
+  })) as Message;
 }

@@ -18,7 +18,7 @@ export function tombstoneId(conversationId: string, seq: number): string {
 export function lostSeqTombstone(conversationId: string, seq: number, at: string): Message {
   return {
     id: tombstoneId(conversationId, seq), conversation_id: conversationId, seq, version: 0, sender: TOMBSTONE_SENDER, text: null, reply_to: null,
-    thread_id: null, in_timeline: true, mentions: [], client_id: null, created_at: at, edited_at: null, deleted_at: at,
+    thread_id: null, in_timeline: true, mentions: [], metadata: null, attachments: [], client_id: null, created_at: at, edited_at: null, deleted_at: at,
   };
 }
 

@@ -37,7 +37,7 @@ class FakeWs {
 const conv = '0190a0b4-0000-7000-8000-00000000000c';
 const msg = (seq: number): Message => ({
   id: `0190a0b4-0000-7000-8000-${String(seq).padStart(12, '0')}`, conversation_id: conv, seq, version: seq, sender: 'bob', text: `m${seq}`,
-  reply_to: null, thread_id: null, in_timeline: true, mentions: [], client_id: null, created_at: new Date().toISOString(), edited_at: null, deleted_at: null,
+  reply_to: null, thread_id: null, in_timeline: true, mentions: [], metadata: null, attachments: [], client_id: null, created_at: new Date().toISOString(), edited_at: null, deleted_at: null,
 });
 
 /** connect(), with the fake socket's open and `ready` (a 0 ms timer) let through. */
@@ -165,6 +165,7 @@ const ch = {
     ({ type: 'reaction', cursor, conversation_id: conv, message_id: msg(seq).id, user: 'carol', reaction, removed, at }),
   member: (cursor: number, user: string): Change => ({ type: 'member', cursor, conversation_id: conv, user, role: 'member', change: 'added', by: 'alice', at }),
   title: (cursor: number, title: string): Change => ({ type: 'conversation', cursor, conversation_id: conv, title, by: 'alice', at }),
+  pin: (cursor: number, seq: number, pinned = true): Change => ({ type: 'pin', cursor, conversation_id: conv, message_id: msg(seq).id, seq, pinned, by: 'alice', at }),
 };
 
 /** A socket whose REST half answers from `routes` (path+query → JSON body, or a status). */
@@ -270,6 +271,34 @@ describe('StrataSocket by cursor', () => {
     expect(log).toEqual(['message 1', 'message 2']);
     expect(pins).toEqual(['1 pinned by alice']);
     expect(resumes(ws)).toHaveLength(1);
+    socket.close();
+  });
+
+  it('pins and unpins missed while away come back as pin events, once, in order: replayed by a resume and paged from REST', async () => {
+    const { socket, cursors } = makeWithRest((url) => {
+      if (url.searchParams.get('after') === '3') return { status: 200, body: { changes: [ch.pin(4, 1, false), ch.pin(5, 2)], cursor: 5, has_more: false } };
+      return { status: 500, body: {} };
+    });
+    const pins: string[] = [];
+    socket.on('pin', (c) => pins.push(`${c.cursor}: ${c.seq} ${c.pinned ? 'pinned' : 'unpinned'}`));
+    socket.track(conv, 2, 1);
+    await connected(socket);
+    let ws = FakeWs.last;
+    ws.push(ch.pin(2, 1));
+    ws.push(ch.pin(3, 2, false));
+    ws.push({ type: 'resumed', ref: resumes(ws)[0].ref, conversation_id: conv, cursor: 3 });
+    ws.push(ch.pin(3, 2, false)); // a duplicate: dropped
+    expect(pins).toEqual(['2: 1 pinned', '3: 2 unpinned']);
+
+    ws.close(1006, 'network');
+    await vi.advanceTimersByTimeAsync(50);
+    ws = FakeWs.last;
+    expect(resumes(ws)).toEqual([expect.objectContaining({ after_cursor: 3 })]);
+    ws.push({ type: 'error', ref: resumes(ws)[0].ref, code: 'RESUME_TOO_FAR', detail: 'many' });
+    await vi.waitFor(() => expect(resumes(ws)).toHaveLength(2));
+    expect(pins).toEqual(['2: 1 pinned', '3: 2 unpinned', '4: 1 unpinned', '5: 2 pinned']);
+    expect(cursors).toEqual([2, 3, 4, 5]);
+    expect(resumes(ws)[1]).toMatchObject({ after_cursor: 5 });
     socket.close();
   });
 

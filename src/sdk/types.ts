@@ -20,6 +20,10 @@ export interface Message {
   in_timeline: boolean;
   /** Members the message mentions. */
   mentions: string[];
+  /** The sender's own JSON object, or null. */
+  metadata: Record<string, unknown> | null;
+  /** Files attached; `url` is Strata's stable link (GET it with the token for a short-lived download). */
+  attachments: { id: string; name: string; size: number; content_type: string; width: number | null; height: number | null; url: string }[];
   client_id: string | null;
   created_at: string;
   edited_at: string | null;
@@ -79,6 +83,8 @@ export interface SendOptions {
   also_in_conversation?: boolean;
   /** Members the message mentions (user ids, no duplicates, at most 50). */
   mentions?: string[];
+  /** Your own data: a JSON object, at most MAX_METADATA_BYTES (4 KiB by default) of JSON. */
+  metadata?: Record<string, unknown>;
   /** Idempotency key: a retry with the same one returns the original message. */
   client_id?: string | null;
 }
@@ -87,6 +93,8 @@ export interface SendOptions {
 export interface EditOptions {
   /** Replaces the message's mentions when given (`[]` removes them all); kept when absent. */
   mentions?: string[];
+  /** Replaces the message's metadata when given (`null` clears it); kept when absent. */
+  metadata?: Record<string, unknown> | null;
 }
 
 /** A thread's summary (server schema `ThreadSummary`). `reply_count` 0: no reply yet. */
@@ -141,6 +149,59 @@ export interface UserThreadList {
 export interface MentionsPage {
   messages: Message[];
   next_cursor: string | null;
+}
+
+/** The filters and paging of `GET /v1/search`, besides `q` (docs/search.md). */
+export interface SearchOptions {
+  /** Only this conversation (like `in:` in the query). */
+  conversation_id?: string;
+  /** Only this sender (like `from:`). */
+  sender?: string;
+  /** Only the replies of the thread with this root. */
+  thread_id?: string;
+  /** ISO-8601 times, exclusive, on `created_at` (give UTC with milliseconds, as the server writes them). */
+  before?: string;
+  after?: string;
+  /** `relevance` (server default) or `time` (newest first). */
+  sort?: 'relevance' | 'time';
+  /** 1..100, server default 20. */
+  limit?: number;
+  /** The previous page's `next_cursor`, with the same query and sort. */
+  cursor?: string;
+}
+
+/** `[start, end)` UTF-16 offsets (JavaScript string indices) of a matched word. */
+export type Highlight = [number, number];
+
+/** One hit of `GET /v1/search`: the message as history serves it, where the query matched it, and an excerpt. */
+export interface SearchResult {
+  message: Message;
+  /** The matched words in `message.text`, ascending. */
+  highlights: Highlight[];
+  /** At most 160 characters of the text around the first match (… where text was left out), with the matches in it. */
+  snippet: { text: string; highlights: Highlight[] };
+  /** Relevance (the same for a message in every tier). */
+  score: number;
+}
+
+/** `GET /v1/search`: pass `next_cursor` as `cursor` for the next page (null: no more). `settled`
+ *  false: the warm store was behind; changes acked just now may not be reflected. */
+export interface SearchPage {
+  results: SearchResult[];
+  next_cursor: string | null;
+  settled: boolean;
+}
+
+/** One pin of `GET /v1/conversations/{id}/pins`: the message as history serves it (its tombstone once deleted). */
+export interface Pin {
+  message: Message;
+  pinned_by: string;
+  pinned_at: string;
+}
+
+/** `GET /v1/conversations/{id}/pins`: every pin, newest first. */
+export interface PinList {
+  pins: Pin[];
 }
 
 export interface Problem {

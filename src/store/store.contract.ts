@@ -6,7 +6,7 @@ import type { Store } from './store.js';
 
 export function msg(conversationId: string, seq: number, over: Partial<Message> = {}): Message {
   return {
-    id: uuidv7(), conversation_id: conversationId, seq, version: seq, sender: 'alice', text: `m${seq}`, reply_to: null, thread_id: null, in_timeline: true, mentions: [], client_id: null,
+    id: uuidv7(), conversation_id: conversationId, seq, version: seq, sender: 'alice', text: `m${seq}`, reply_to: null, thread_id: null, in_timeline: true, mentions: [], metadata: null, attachments: [], client_id: null,
     created_at: new Date(Date.UTC(2026, 0, 1, 0, 0, seq)).toISOString(), edited_at: null, deleted_at: null, ...over,
   };
 }

@@ -19,7 +19,7 @@ describe('PersistHandler: entries from before the change log', () => {
     const id = uuidv7();
     const old = { id, conversation_id: conv, seq: 1, sender: 'alice', text: 'from an old node', reply_to: null, client_id: null, created_at: '2026-01-01T00:00:00.000Z', edited_at: null, deleted_at: null };
     await new PersistHandler(store).handle([{ id: '1-0', partition: 0, payload: JSON.stringify(old), deliveries: 1 }]);
-    expect(await store.getMessage(id)).toEqual({ ...old, version: 0, thread_id: null, in_timeline: true, mentions: [] });
+    expect(await store.getMessage(id)).toEqual({ ...old, version: 0, thread_id: null, in_timeline: true, mentions: [], metadata: null, attachments: [] });
     const docs = await store.db.selectFrom('search_docs').select('words').where('conversation_id', '=', conv).execute();
     expect(docs.map((d) => d.words)).toEqual(['from an old node']);
   });

@@ -63,6 +63,6 @@ function decode(e: LogEntry): StoredChange | Message {
     throw new AppError('VALIDATION_FAILED', `log entry ${e.id} is neither a change nor a message`, { retryable: false });
   }
   // written before the change log (no version) and before threads and mentions (their defaults)
-  const { thread_id = null, in_timeline = true, mentions = [] } = m as Partial<Message>;
-  return { ...m, thread_id, in_timeline, mentions, version: m.version ?? 0 };
+  const { thread_id = null, in_timeline = true, mentions = [], metadata = null, attachments = [] } = m as Partial<Message>;
+  return { ...m, thread_id, in_timeline, mentions, metadata, attachments, version: m.version ?? 0 };
 }

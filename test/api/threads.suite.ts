@@ -52,6 +52,7 @@ export function threadsSuite(name: string, opts: StackOptions & { archiveStore: 
         const body: Record<string, unknown> = { text: `reply ${i}`, thread_id: rootA.id };
         if (i === 3) body.also_in_conversation = true;
         if (i % 2 === 1) body.mentions = ['carol'];
+        if (i % 3 === 1) body.metadata = { order: i, tags: ['ä', '🚀'], nested: { price: 12.5, none: null } };
         replies.push(await send(i % 3 === 0 ? carol : bob, body));
         if (i === 4) await send(alice, { text: 'timeline between replies', mentions: ['bob', 'carol'] });
       }
@@ -95,6 +96,24 @@ export function threadsSuite(name: string, opts: StackOptions & { archiveStore: 
         e.close();
         f.close();
       }
+    });
+
+    it('metadata: a JSON object stored and returned as sent, replaced or cleared by an edit; too large or not an object is a 400', async () => {
+      expect((replies[0] as unknown as { metadata: unknown }).metadata).toEqual({ order: 1, tags: ['ä', '🚀'], nested: { price: 12.5, none: null } });
+      expect((rootA as unknown as { metadata: unknown; attachments: unknown }).metadata).toBeNull();
+      expect((rootA as unknown as { attachments: unknown }).attachments).toEqual([]);
+      const m = await send(alice, { text: 'with data', metadata: { a: 1 } });
+      expect((await call('PATCH', `/v1/messages/${m.id}`, alice, { text: 'kept' })).body.metadata).toEqual({ a: 1 });
+      expect((await call('PATCH', `/v1/messages/${m.id}`, alice, { text: 'replaced', metadata: { b: [2] } })).body.metadata).toEqual({ b: [2] });
+      expect((await call('PATCH', `/v1/messages/${m.id}`, alice, { text: 'cleared', metadata: null })).body.metadata).toBeNull();
+      const before = await lastSeq();
+      for (const [metadata, code] of [[{ big: 'x'.repeat(5000) }, 'METADATA_TOO_LARGE'], [[1, 2], 'VALIDATION_FAILED'], ['text', 'VALIDATION_FAILED']] as const) {
+        const r = await call('POST', `/v1/conversations/${conv}/messages`, alice, { text: 'x', metadata });
+        expect(r.status).toBe(400);
+        expect(r.body.code).toBe(code);
+      }
+      expect((await call('PATCH', `/v1/messages/${m.id}`, alice, { text: 'x', metadata: { big: 'x'.repeat(5000) } })).body.code).toBe('METADATA_TOO_LARGE');
+      expect(await lastSeq()).toBe(before);
     });
 
     it('refuses bad threads and mentions with registry codes, and stores nothing', async () => {

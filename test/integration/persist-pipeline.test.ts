@@ -100,7 +100,7 @@ describe('persist pipeline on Valkey + PostgreSQL', () => {
       // A conversation the hot tier knows but the warm store does not: its rows violate the FK.
       const ghost = uuidv7();
       await s.deps.hot.seed(ghost, 0, [], 10);
-      const t = messageTemplate({ id: uuidv7(), conversation_id: ghost, sender: 'alice', text: 'poison', reply_to: null, thread_id: null, in_timeline: true, mentions: [], client_id: null, created_at: new Date().toISOString(), edited_at: null, deleted_at: null });
+      const t = messageTemplate({ id: uuidv7(), conversation_id: ghost, sender: 'alice', text: 'poison', reply_to: null, thread_id: null, in_timeline: true, mentions: [], metadata: null, attachments: [], client_id: null, created_at: new Date().toISOString(), edited_at: null, deleted_at: null });
       for (let i = 0; i < 3; i++) await s.services.ingest.send('alice', conv, { text: `good ${i}` });
       const poisoned = await s.deps.hot.ingest({ conversationId: ghost, head: t.head, tail: t.tail, dedupTtlS: 60, recentLimit: 10, changeRingLimit: 10, maxBacklog: 1000 });
       expect(poisoned.status).toBe('created');

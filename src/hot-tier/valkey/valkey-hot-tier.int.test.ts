@@ -46,7 +46,7 @@ describe('ValkeyHotTier (standalone specifics)', () => {
       const c = uuidv7();
       const p = tier.partitionOf(c);
       await tier.seed(c, 0, [], 500);
-      const t = messageTemplate({ id: uuidv7(), conversation_id: c, sender: 'a', text: 'x', reply_to: null, thread_id: null, in_timeline: true, mentions: [], client_id: 'k', created_at: new Date().toISOString(), edited_at: null, deleted_at: null });
+      const t = messageTemplate({ id: uuidv7(), conversation_id: c, sender: 'a', text: 'x', reply_to: null, thread_id: null, in_timeline: true, mentions: [], metadata: null, attachments: [], client_id: 'k', created_at: new Date().toISOString(), edited_at: null, deleted_at: null });
       const ingest = () => tier.ingest({ conversationId: c, head: t.head, tail: t.tail, clientKey: 'a\nk', dedupTtlS: 60, recentLimit: 10, changeRingLimit: 10, maxBacklog: 100 });
       expect(await ingest()).toMatchObject({ status: 'created', seq: 1 });
       const keys = (await raw.keys(`${prefix}:*`)).sort();
@@ -78,7 +78,7 @@ describe('ValkeyHotTier (standalone specifics)', () => {
       await tier.seed(c, 0, [], 500);
       const jsons: string[] = [];
       for (let i = 0; i < 5; i++) {
-        const t = messageTemplate({ id: uuidv7(), conversation_id: c, sender: 'a', text: `m${i}`, reply_to: null, thread_id: null, in_timeline: true, mentions: [], client_id: null, created_at: new Date().toISOString(), edited_at: null, deleted_at: null });
+        const t = messageTemplate({ id: uuidv7(), conversation_id: c, sender: 'a', text: `m${i}`, reply_to: null, thread_id: null, in_timeline: true, mentions: [], metadata: null, attachments: [], client_id: null, created_at: new Date().toISOString(), edited_at: null, deleted_at: null });
         const r = await tier.ingest({ conversationId: c, head: t.head, tail: t.tail, dedupTtlS: 60, recentLimit: 500, changeRingLimit: 10, maxBacklog: 100 });
         if (r.status === 'created') jsons.push(r.json);
       }

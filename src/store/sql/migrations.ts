@@ -215,5 +215,15 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0006_metadata_attachments': {
+      // A message's own data and its attachments (docs/attachments.md): JSON text, as the API
+      // returns them, in the message rows and their overlays.
+      async up(db: Kysely<any>) {
+        for (const table of ['messages', 'message_overlays']) {
+          await db.schema.alterTable(table).addColumn('metadata', 'text').execute();
+          await db.schema.alterTable(table).addColumn('attachments', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+        }
+      },
+    },
   };
 }

@@ -15,7 +15,7 @@ export function toRole(v: string): Role {
 
 export function toMessage(r: {
   id: string; conversation_id: string; seq: number | string; version: number | string; sender: string; text: string | null; reply_to: string | null;
-  thread_id: string | null; in_timeline: boolean | number; mentions: string; client_id: string | null; created_at: string | Date; edited_at: string | Date | null; deleted_at: string | Date | null;
+  thread_id: string | null; in_timeline: boolean | number; mentions: string; metadata: string | null; attachments: string; client_id: string | null; created_at: string | Date; edited_at: string | Date | null; deleted_at: string | Date | null;
 }): Message {
   return {
     id: r.id,
@@ -28,6 +28,8 @@ export function toMessage(r: {
     thread_id: r.thread_id,
     in_timeline: Boolean(r.in_timeline),
     mentions: JSON.parse(r.mentions) as string[],
+    metadata: r.metadata === null ? null : (JSON.parse(r.metadata) as Record<string, unknown>),
+    attachments: JSON.parse(r.attachments) as Message['attachments'],
     client_id: r.client_id,
     created_at: iso(r.created_at),
     edited_at: iso(r.edited_at),
@@ -55,13 +57,14 @@ export function toConversationSummary(r: {
 export function row(m: Message) {
   return {
     conversation_id: m.conversation_id, seq: m.seq, version: m.version, id: m.id, sender: m.sender, text: m.text, reply_to: m.reply_to,
-    thread_id: m.thread_id, in_timeline: m.in_timeline ? 1 : 0, mentions: JSON.stringify(m.mentions), client_id: m.client_id, created_at: m.created_at, edited_at: m.edited_at, deleted_at: m.deleted_at,
+    thread_id: m.thread_id, in_timeline: m.in_timeline ? 1 : 0, mentions: JSON.stringify(m.mentions),
+    metadata: m.metadata === null ? null : JSON.stringify(m.metadata), attachments: JSON.stringify(m.attachments), client_id: m.client_id, created_at: m.created_at, edited_at: m.edited_at, deleted_at: m.deleted_at,
   };
 }
 
 /**
  * Rows per INSERT so that rows × columns stays under SQLite's bound-parameter limit (32,766):
- * a message row has 14 columns, so 2,000 rows.
+ * MESSAGE_ROWS_PER_INSERT for message rows.
  */
 export function rowsPerInsert(columns: number): number {
   return Math.floor(32_000 / columns);
@@ -73,3 +76,9 @@ export function chunks<T>(items: T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+/** Rows of `messages` per INSERT: as many as the bound-parameter limit allows for its columns (counted from row()). */
+export const MESSAGE_ROWS_PER_INSERT = rowsPerInsert(Object.keys(row({
+  id: '', conversation_id: '', seq: 0, version: 0, sender: '', text: null, reply_to: null, thread_id: null, in_timeline: true, mentions: [],
+  metadata: null, attachments: [], client_id: null, created_at: '', edited_at: null, deleted_at: null,
+})).length);

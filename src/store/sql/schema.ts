@@ -37,6 +37,9 @@ export interface MessagesTable {
   in_timeline: boolean | number;
   /** JSON array of user ids. */
   mentions: string;
+  /** Migration 0006: JSON object text or null; JSON array of attachments. */
+  metadata: string | null;
+  attachments: string;
   client_id: string | null;
   created_at: string | Date;
   edited_at: string | Date | null;

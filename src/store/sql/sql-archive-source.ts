@@ -4,7 +4,7 @@
 import type { Kysely } from 'kysely';
 import type { ArchiveCandidate, ArchiveSource, RetentionPolicy } from '../archive-source.js';
 import type { Message } from '../../model/message.js';
-import { chunks, row, rowsPerInsert, toMessage } from './rows.js';
+import { chunks, MESSAGE_ROWS_PER_INSERT, row, toMessage } from './rows.js';
 import { guard } from './errors.js';
 import type { DB } from './schema.js';
 
@@ -36,11 +36,11 @@ export class SqlArchiveSource implements ArchiveSource {
           const batch = (await q.execute()).map(toMessage);
           if (batch.length === 0) return 0;
           const changed = batch.filter((m) => archived?.get(m.seq) !== m.version);
-          for (const part of chunks(changed, rowsPerInsert(14))) {
+          for (const part of chunks(changed, MESSAGE_ROWS_PER_INSERT)) {
             await tx.insertInto('message_overlays').values(part.map(row))
               .onConflict((oc) => oc.columns(['conversation_id', 'seq']).doUpdateSet((eb) => ({
                 version: eb.ref('excluded.version'), text: eb.ref('excluded.text'), edited_at: eb.ref('excluded.edited_at'), deleted_at: eb.ref('excluded.deleted_at'),
-                mentions: eb.ref('excluded.mentions'),
+                mentions: eb.ref('excluded.mentions'), metadata: eb.ref('excluded.metadata'), attachments: eb.ref('excluded.attachments'),
               })).where('message_overlays.version', '<', (eb) => eb.ref('excluded.version')))
               .execute();
           }

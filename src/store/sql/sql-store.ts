@@ -18,7 +18,7 @@ import { postgresKysely, type PostgresOptions } from './dialect/postgres.js';
 import { sqliteKysely } from './dialect/sqlite.js';
 import { guard, translate } from './errors.js';
 import { migrations } from './migrations.js';
-import { chunks, row, rowsPerInsert, toConversationSummary, toMessage, toRole } from './rows.js';
+import { chunks, MESSAGE_ROWS_PER_INSERT, row, rowsPerInsert, toConversationSummary, toMessage, toRole } from './rows.js';
 import { indexText } from '../../model/search-tokens.js';
 import type { DB } from './schema.js';
 
@@ -204,7 +204,10 @@ export class SqlStore implements Store {
           .sort((a, b) => (a.conversation_id < b.conversation_id ? -1 : a.conversation_id > b.conversation_id ? 1 : a.message!.seq - b.message!.seq || a.cursor - b.cursor));
         for (const c of edits) {
           const m = c.message!;
-          const set = { text: m.text, edited_at: m.edited_at, deleted_at: m.deleted_at, version: m.version, mentions: JSON.stringify(m.mentions) };
+          const set = {
+            text: m.text, edited_at: m.edited_at, deleted_at: m.deleted_at, version: m.version, mentions: JSON.stringify(m.mentions),
+            metadata: m.metadata === null ? null : JSON.stringify(m.metadata), attachments: JSON.stringify(m.attachments),
+          };
           const res = await tx.updateTable('messages').set(set)
             .where('conversation_id', '=', m.conversation_id).where('seq', '=', m.seq).where('id', '=', m.id).where('version', '<', m.version).executeTakeFirst();
           if (Number(res.numUpdatedRows) > 0) {
@@ -476,7 +479,7 @@ async function reindexMessage(tx: Kysely<DB>, m: Message, index: IndexOptions): 
 async function insertRows(tx: Kysely<DB>, messages: Message[], index: IndexOptions): Promise<number> {
   if (messages.length === 0) return 0;
   let inserted = 0;
-  for (const chunk of chunks(messages, rowsPerInsert(14))) {
+  for (const chunk of chunks(messages, MESSAGE_ROWS_PER_INSERT)) {
     const res = await tx.insertInto('messages').values(chunk.map(row)).onConflict((oc) => oc.doNothing()).returning('id').execute();
     inserted += res.length;
     const fresh = new Set(res.map((r) => r.id));
