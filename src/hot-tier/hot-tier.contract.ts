@@ -176,15 +176,15 @@ export function hotTierContract(name: string, make: () => Promise<HotTierUnderTe
     it('seeds once: counter = max(lastSeq, ring max), ring from `recent`, persist log untouched', async () => {
       const c = uuidv7();
       const recent = [8, 9, 10].map((s) => stored(c, s));
-      expect(await hot.seed(c, 3, recent, 500)).toBe(10);
-      expect(await hot.seed(c, 50, [stored(c, 50)], 500)).toBe(10); // exists: no-op
+      expect(await hot.seed(c, 3, recent, 500)).toEqual({ seq: 10, created: true });
+      expect(await hot.seed(c, 50, [stored(c, 50)], 500)).toEqual({ seq: 10, created: false }); // exists: no-op
       expect(await hot.readRecent(c, { limit: 3 })).toEqual({ messages: recent, lastSeq: 10, lowestSeq: 8 });
       const c2 = uuidv7();
-      expect(await hot.seed(c2, 20, [8, 9, 10].map((s) => stored(c2, s)), 500)).toBe(20);
+      expect(await hot.seed(c2, 20, [8, 9, 10].map((s) => stored(c2, s)), 500)).toEqual({ seq: 20, created: true });
       expect(await hot.readRecent(c2, { limit: 1 })).toBeNull(); // 11..20 are not in the ring
       const c3 = uuidv7();
       const ten = Array.from({ length: 10 }, (_, i) => stored(c3, i + 1));
-      expect(await hot.seed(c3, 10, ten, 4)).toBe(10);
+      expect(await hot.seed(c3, 10, ten, 4)).toEqual({ seq: 10, created: true });
       expect((await hot.readRecent(c3, { limit: 4 }))?.messages).toEqual(ten.slice(6));
       expect(await hot.readRecent(c3, { limit: 5 })).toBeNull();
       expect(await hot.lastSeqs([c, c2, c3])).toEqual([10, 20, 10]);
@@ -284,17 +284,28 @@ export function hotTierContract(name: string, make: () => Promise<HotTierUnderTe
       expect(await hot.lastCursors([c, uuidv7()])).toEqual([5, null]);
     });
 
+    it('a change built on version 0 (a tombstone of a lost seq) is refused where the ring holds a message at that seq, and written where it holds none', async () => {
+      const c = uuidv7();
+      await hot.seed(c, 0, [], 500, 0);
+      const live = await hot.ingest(input(c));
+      expect(live).toMatchObject({ status: 'created', seq: 1 });
+      const at = (seq: number) => ({ seq, id: uuidv7(), head: `{"id":"x","conversation_id":"${c}","seq":${seq},"version":`, tail: '}', basedOn: 0 });
+      expect(await hot.change({ conversationId: c, type: 'delete', message: at(1), changeRingLimit: 10, maxBacklog: 100 })).toMatchObject({ status: 'conflict' });
+      expect(await hot.change({ conversationId: c, type: 'delete', message: at(7), changeRingLimit: 10, maxBacklog: 100 })).toMatchObject({ status: 'changed' });
+      expect((await hot.readRecent(c, { limit: 10 }))?.messages.map((m) => JSON.parse(m).seq)).toEqual([1]);
+    });
+
     it('seeds the cursor from the warm store; a seq counter without a cursor (before the change log) is unseeded until seed adds one', async () => {
       const c = uuidv7();
-      expect(await hot.seed(c, 7, [], 500, 40)).toBe(7);
+      expect(await hot.seed(c, 7, [], 500, 40)).toEqual({ seq: 7, created: true });
       expect(await hot.lastCursors([c])).toEqual([40]);
       expect(await hot.ingest(input(c))).toMatchObject({ status: 'created', seq: 8, cursor: 41 });
-      expect(await hot.seed(c, 99, [], 500, 99)).toBe(8); // both exist: no-op
+      expect(await hot.seed(c, 99, [], 500, 99)).toEqual({ seq: 8, created: false }); // both exist: no-op
       expect(await hot.lastCursors([c])).toEqual([41]);
       await sut.dropCursor(c); // what a deployment from before the change log has
       expect(await hot.ingest(input(c))).toEqual({ status: 'unseeded' });
       expect(await hot.change({ conversationId: c, type: 'conversation', body: '}', changeRingLimit: 10, maxBacklog: 100 })).toEqual({ status: 'unseeded' });
-      expect(await hot.seed(c, 0, [], 500, 41)).toBe(8); // seq kept, cursor added
+      expect(await hot.seed(c, 0, [], 500, 41)).toEqual({ seq: 8, created: false }); // seq kept, cursor added
       expect(await hot.ingest(input(c))).toMatchObject({ status: 'created', seq: 9, cursor: 42 });
     });
 

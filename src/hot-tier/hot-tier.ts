@@ -122,9 +122,9 @@ export interface HotTier {
    * ring), cursor = max(lastCursor, highest cursor in the change ring), and puts `recent` (the
    * latest messages from the warm store, ascending) into the ring without touching the persist
    * log. An existing counter is left as it is (another node seeded first). Returns the seq
-   * counter's value afterwards.
+   * counter's value afterwards and whether this call created it.
    */
-  seed(conversationId: string, lastSeq: number, recent: string[], recentLimit: number, lastCursor?: number): Promise<number>;
+  seed(conversationId: string, lastSeq: number, recent: string[], recentLimit: number, lastCursor?: number): Promise<{ seq: number; created: boolean }>;
 
   /**
    * Writes dedup entries the hot tier lost (restart without persistence, flush), from the warm

@@ -175,17 +175,17 @@ export class MemoryHotTier implements HotTier, RateLimiter, PersistLog {
     }
   }
 
-  async seed(conversationId: string, lastSeq: number, recent: string[], recentLimit: number, lastCursor = 0): Promise<number> {
+  async seed(conversationId: string, lastSeq: number, recent: string[], recentLimit: number, lastCursor = 0): Promise<{ seq: number; created: boolean }> {
     const existing = this.convs.get(conversationId);
     if (existing) {
       existing.cursor ??= Math.max(lastCursor, existing.changes.at(-1)?.seq ?? 0);
-      return existing.seq;
+      return { seq: existing.seq, created: false };
     }
     const ring = recent.slice(-recentLimit).map((json) => ({ seq: (JSON.parse(json) as { seq: number }).seq, json }));
     const ringMax = ring.length ? ring[ring.length - 1].seq : 0;
     const conv: Conv = { seq: Math.max(lastSeq, ringMax), ring, cursor: lastCursor, changes: [], versions: new Map() };
     this.convs.set(conversationId, conv);
-    return conv.seq;
+    return { seq: conv.seq, created: true };
   }
 
   async lastSeqs(conversationIds: string[]): Promise<(number | null)[]> {

@@ -154,7 +154,10 @@ export async function seedFromStore(deps: Pick<Deps, 'store' | 'hot' | 'config' 
     store.listMessages(conversationId, { limit: Math.min(config.recentLimit, 1000) }),
     store.changeBounds([conversationId]),
   ]);
-  await hot.seed(conversationId, lastSeq, recent.map(messageJson), config.recentLimit, bounds.last);
+  const seeded = await hot.seed(conversationId, lastSeq, recent.map(messageJson), config.recentLimit, bounds.last);
+  // only the node that created the counter, from what it read just before: another node's later
+  // sends are past what it read, and a seq in their workers' hands is no hole
+  if (!seeded.created) return;
   await fillLostSeqs(deps, conversationId, lastSeq);
   await fillLostCursors(deps, conversationId, bounds);
 }
@@ -203,18 +206,22 @@ const LOST_WINDOW = 2000;
  * a new seq (changes/repair.ts): nothing is lost either way.
  */
 export async function fillLostSeqs(deps: Pick<Deps, 'store' | 'hot' | 'config' | 'archive'>, conversationId: string, lastSeq: number): Promise<number> {
-  const floor = Math.max(lastSeq - LOST_WINDOW, deps.archive ? await deps.archive.archivedThrough(conversationId) : 0);
+  const archivedThrough = async () => (deps.archive ? await deps.archive.archivedThrough(conversationId) : 0);
+  const floor = Math.max(lastSeq - LOST_WINDOW, await archivedThrough());
   if (lastSeq - floor < 2) return 0;
   const rows = await deps.store.listMessages(conversationId, { afterSeq: floor, limit: lastSeq - floor });
   if (rows.length === lastSeq - floor) return 0;
+  // an archiver run between the two reads moved rows out: what is missing is archived, not lost
+  if ((await archivedThrough()) > floor) return 0;
   const held = new Set(rows.map((m) => m.seq));
   let filled = 0;
   for (let seq = floor + 1; seq <= lastSeq; seq++) {
     if (held.has(seq)) continue;
     const tombstone = lostSeqTombstone(conversationId, seq, new Date().toISOString());
     const { head, tail } = versionTemplate(tombstone);
-    await deps.hot.change({ conversationId, type: 'delete', message: { seq, id: tombstone.id, head, tail }, changeRingLimit: deps.config.changeRingLimit, maxBacklog: Number.MAX_SAFE_INTEGER });
-    filled++;
+    // basedOn 0: refused ('conflict') when the ring holds a message at this seq — never written over one
+    const out = await deps.hot.change({ conversationId, type: 'delete', message: { seq, id: tombstone.id, head, tail, basedOn: 0 }, changeRingLimit: deps.config.changeRingLimit, maxBacklog: Number.MAX_SAFE_INTEGER });
+    if (out.status === 'changed') filled++;
   }
   return filled;
 }

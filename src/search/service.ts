@@ -14,6 +14,7 @@ import { AppError } from '../errors.js';
 import { parseMessage, type Message } from '../model/message.js';
 import type { SearchDoc } from '../store/search-store.js';
 import type { ThreadService } from '../threads/service.js';
+import { canonicalTime, decodeCursor, encodeCursor } from '../model/cursor.js';
 import { highlights, matches, parseQuery, score, snippet, type Term } from './query.js';
 
 /** Relevance ranks at most this many of the newest matches. */
@@ -53,14 +54,14 @@ export class SearchService {
     const sort = p.sort ?? 'relevance';
     const limit = p.limit ?? 20;
     // compared with the stored created_at (canonical ISO-8601 in both engines): normalise the bounds
-    const before = p.before === undefined ? undefined : new Date(p.before).toISOString();
-    const after = p.after === undefined ? undefined : new Date(p.after).toISOString();
+    const before = p.before === undefined ? undefined : canonicalTime(p.before, 'before');
+    const after = p.after === undefined ? undefined : canonicalTime(p.after, 'after');
     if (before && after && before <= after) throw new AppError('VALIDATION_FAILED', '`before` must be later than `after`');
     const scope = await this.scope(user, p, query.in);
     const sender = p.sender ?? query.from;
     if (p.sender !== undefined && query.from !== undefined && p.sender !== query.from) return { results: [], next_cursor: null, settled: true };
     const settled = await this.threads.settleAll(scope.conversationIds);
-    const position = p.cursor ? decodeCursor(p.cursor, sort) : undefined;
+    const position = p.cursor ? cursorPosition(p.cursor, sort) : undefined;
 
     const filter = { conversationIds: scope.conversationIds, sender, threadId: scope.threadId, before, after, terms: query.terms };
     let hits: Hit[];
@@ -79,7 +80,7 @@ export class SearchService {
       return { message: messages[i].json, highlights: marks, snippet: snippet(messages[i].message.text, marks), score: h.score };
     });
     const last = page[page.length - 1];
-    return { results, next_cursor: more ? encodeCursor(last, sort) : null, settled };
+    return { results, next_cursor: more ? positionCursor(last, sort) : null, settled };
   }
 
   /** The conversations searched: all the user's, or the one named (any other is CONVERSATION_NOT_FOUND, like a conversation that does not exist). */
@@ -142,19 +143,11 @@ function newestFirst(a: Position, b: Position): number {
   return b.seq - a.seq;
 }
 
-function encodeCursor(h: Hit, sort: 'relevance' | 'time'): string {
-  const parts = [sort, h.created_at, h.conversation_id, String(h.seq), ...(sort === 'relevance' ? [String(h.score)] : [])];
-  return Buffer.from(parts.join('\n'), 'utf8').toString('base64url');
+function positionCursor(h: Hit, sort: 'relevance' | 'time'): string {
+  return encodeCursor([sort, h.created_at, h.conversation_id, h.seq, ...(sort === 'relevance' ? [h.score] : [])]);
 }
 
-function decodeCursor(cursor: string, sort: 'relevance' | 'time'): Position {
-  const [kind, created_at, conversation_id, seq, s] = Buffer.from(cursor, 'base64url').toString('utf8').split('\n');
-  const bad = () => new AppError('VALIDATION_FAILED', 'cursor is not one this server gave for this sort');
-  if (kind !== sort || !created_at || !conversation_id || !/^[1-9]\d*$/.test(seq ?? '')) throw bad();
-  const position: Position = { created_at, conversation_id, seq: Number(seq) };
-  if (sort === 'relevance') {
-    if (s === undefined || !Number.isFinite(Number(s))) throw bad();
-    position.score = Number(s);
-  }
-  return position;
+function cursorPosition(cursor: string, sort: 'relevance' | 'time'): Position {
+  const [, created_at, conversation_id, seq, s] = decodeCursor(cursor, [`=${sort}`, 'time', 'id', 'seq', ...(sort === 'relevance' ? ['number' as const] : [])]);
+  return { created_at, conversation_id, seq: Number(seq), ...(sort === 'relevance' ? { score: Number(s) } : {}) };
 }

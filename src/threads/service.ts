@@ -14,6 +14,7 @@
 import type { Access } from '../conversations/access.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
+import { decodeCursor, encodeCursor } from '../model/cursor.js';
 import { messageJson, parseMessage, type Message } from '../model/message.js';
 import { PersistWait } from '../changes/persist-wait.js';
 import type { ColdReader } from '../messages/history.js';
@@ -110,8 +111,7 @@ export class ThreadService {
   async mine(user: string, q: { limit?: number; cursor?: string }): Promise<UserThread[]> {
     let before: { at: string; conversationId: string; rootId: string } | undefined;
     if (q.cursor) {
-      const [at, conversationId, rootId] = Buffer.from(q.cursor, 'base64url').toString('utf8').split('\n');
-      if (!at || !conversationId || !rootId) throw new AppError('VALIDATION_FAILED', 'cursor is not one this server gave');
+      const [at, conversationId, rootId] = decodeCursor(q.cursor, ['time', 'id', 'id']);
       before = { at, conversationId, rootId };
     }
     await this.settleAll((await this.deps.store.listConversations(user)).map((c) => c.id));
@@ -122,8 +122,7 @@ export class ThreadService {
   async mentionsOf(user: string, q: { limit?: number; cursor?: string }): Promise<{ messages: string[]; next_cursor: string | null }> {
     let before: { at: string; conversationId: string; seq: number } | undefined;
     if (q.cursor) {
-      const [at, conversationId, seq] = Buffer.from(q.cursor, 'base64url').toString('utf8').split('\n');
-      if (!at || !conversationId || !/^[1-9]\d*$/.test(seq ?? '')) throw new AppError('VALIDATION_FAILED', 'cursor is not one this server gave');
+      const [at, conversationId, seq] = decodeCursor(q.cursor, ['time', 'id', 'seq']);
       before = { at, conversationId, seq: Number(seq) };
     }
     const limit = q.limit ?? 50;
@@ -141,7 +140,7 @@ export class ThreadService {
     const last = page[page.length - 1];
     return {
       messages: page.map((r) => json.get(`${r.conversation_id} ${r.seq}`)!),
-      next_cursor: rows.length > limit ? Buffer.from(`${last.created_at}\n${last.conversation_id}\n${last.seq}`, 'utf8').toString('base64url') : null,
+      next_cursor: rows.length > limit ? encodeCursor([last.created_at, last.conversation_id, last.seq]) : null,
     };
   }
 
@@ -210,5 +209,5 @@ function empty(root: Message): ThreadSummary {
 
 /** The opaque cursor of GET /v1/threads after this thread. */
 export function threadCursor(t: ThreadSummary): string {
-  return Buffer.from(`${t.last_reply_at}\n${t.conversation_id}\n${t.root_id}`, 'utf8').toString('base64url');
+  return encodeCursor([t.last_reply_at ?? '', t.conversation_id, t.root_id]);
 }

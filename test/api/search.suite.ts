@@ -131,6 +131,14 @@ export function searchSuite(name: string, opts: StackOptions & { archiveStore: (
         expect(r.body.code, q.slice(0, 20)).toBe(code);
       }
       expect((await search(alice, 'q=deploy&cursor=bm9wZQ')).body.code).toBe('VALIDATION_FAILED');
+      // crafted cursors and times never reach the database (a non-time, a seq past bigint)
+      const crafted = (parts: string[]) => Buffer.from(parts.join('\n')).toString('base64url');
+      for (const c of [crafted(['time', 'yesterday', conv, '1']), crafted(['time', '2026-01-01T00:00:00.000Z', conv, '99999999999999999999']), crafted(['relevance', '2026-01-01T00:00:00.000Z', conv, '1', 'NaN'])]) {
+        const r = await search(alice, `q=deploy&sort=${c === crafted(['relevance', '2026-01-01T00:00:00.000Z', conv, '1', 'NaN']) ? 'relevance' : 'time'}&cursor=${c}`);
+        expect(r.status, r.raw).toBe(400);
+        expect(r.body.code).toBe('VALIDATION_FAILED');
+      }
+      expect((await search(alice, `q=deploy&before=${encodeURIComponent('2026-06-30T23:59:60Z')}`)).body.code).toBe('VALIDATION_FAILED');
       expect((await search(alice, 'q=deploy&sort=best')).body.code).toBe('VALIDATION_FAILED');
     });
 

@@ -227,6 +227,12 @@ export function threadsSuite(name: string, opts: StackOptions & { archiveStore: 
       expect((await call('GET', `/v1/conversations/${conv}/threads`, dave)).body.code).toBe('CONVERSATION_NOT_FOUND');
       expect((await call('GET', '/v1/threads', dave)).body.threads).toEqual([]);
       expect((await call('GET', '/v1/mentions', dave)).body.messages).toEqual([]);
+      const crafted = (parts: string[]) => Buffer.from(parts.join('\n')).toString('base64url');
+      for (const url of [`/v1/threads?cursor=${crafted(['not a time', conv, rootA.id])}`, `/v1/mentions?cursor=${crafted(['2026-01-01T00:00:00.000Z', conv, '99999999999999999999'])}`]) {
+        const r = await call('GET', url, alice);
+        expect(r.status, url).toBe(400);
+        expect(r.body.code).toBe('VALIDATION_FAILED');
+      }
     });
 
     it('pins: owners and admins pin and unpin (twice is once), members list them, each pin is a change in the log', async () => {

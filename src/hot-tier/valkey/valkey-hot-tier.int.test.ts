@@ -84,7 +84,7 @@ describe('ValkeyHotTier (standalone specifics)', () => {
       }
       await raw.del(tier.keys.seq(p, c));
       // the warm store has persisted only up to seq 3 so far
-      expect(await tier.seed(c, 3, jsons.slice(0, 3), 500)).toBe(5);
+      expect(await tier.seed(c, 3, jsons.slice(0, 3), 500)).toEqual({ seq: 5, created: true });
       expect((await tier.readRecent(c, { limit: 5 }))?.messages).toEqual(jsons);
     } finally {
       raw.disconnect();

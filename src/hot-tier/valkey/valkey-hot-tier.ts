@@ -185,13 +185,13 @@ export class ValkeyHotTier implements HotTier, RateLimiter, PersistLog, ValkeyCo
     });
   }
 
-  seed(conversationId: string, lastSeq: number, recent: string[], recentLimit: number, lastCursor = 0): Promise<number> {
+  seed(conversationId: string, lastSeq: number, recent: string[], recentLimit: number, lastCursor = 0): Promise<{ seq: number; created: boolean }> {
     return this.call('seed', async () => {
       const p = this.partitionOf(conversationId);
       const k = this.keys;
       const pairs = recent.slice(-recentLimit).flatMap((json) => [(JSON.parse(json) as { seq: number }).seq, json]);
-      const r = await this.run('seed', [k.seq(p, conversationId), k.ring(p, conversationId), k.cursor(p, conversationId), k.changes(p, conversationId)], [lastSeq, recentLimit, lastCursor, ...pairs]);
-      return Number(r);
+      const r = (await this.run('seed', [k.seq(p, conversationId), k.ring(p, conversationId), k.cursor(p, conversationId), k.changes(p, conversationId)], [lastSeq, recentLimit, lastCursor, ...pairs])) as [number, number];
+      return { seq: Number(r[0]), created: Number(r[1]) === 1 };
     });
   }
 

@@ -20,6 +20,7 @@ import { guard, translate } from './errors.js';
 import { migrations } from './migrations.js';
 import { chunks, MESSAGE_ROWS_PER_INSERT, row, rowsPerInsert, toConversationSummary, toMessage, toRole } from './rows.js';
 import { indexText } from '../../model/search-tokens.js';
+import { isLostSeqTombstone } from '../../model/tombstone.js';
 import type { DB } from './schema.js';
 
 export interface SqlStoreOptions extends PostgresOptions {
@@ -224,6 +225,7 @@ export class SqlStore implements Store {
           // No row: archived (the archiver moved it out), or not inserted yet (this change
           // overtook its message's insert on another worker: the insert will find the row).
           const archived = archivedThrough ? m.seq <= (await archivedThrough(m.conversation_id)) : false;
+          if (archived && isLostSeqTombstone(m)) continue; // the seq was archived, not lost: the tombstone stands for nothing
           const wrote = await tx.insertInto(archived ? 'message_overlays' : 'messages').values(row(m))
             .onConflict((oc) => oc.columns(['conversation_id', 'seq']).doUpdateSet(set).where(archived ? 'message_overlays.version' : 'messages.version', '<', m.version))
             .executeTakeFirst();

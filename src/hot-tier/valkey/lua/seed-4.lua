@@ -12,7 +12,7 @@
   ARGV[3] last change cursor in the warm store (integer >= 0)
   ARGV[4..] pairs: seq, JSON of the latest messages from the warm store, ascending
 
-  Returns the seq counter afterwards (integer). Each counter is created only when absent
+  Returns {seq counter afterwards, 1 if this call created it else 0}. Each counter is created only when absent
   (another node may have seeded first; a deployment upgraded from before the change log has a
   seq counter and no cursor). The seq counter becomes max(ARGV[1], highest seq in ARGV,
   highest seq already in the ring): a ring that outlived its counter may hold messages the
@@ -27,7 +27,7 @@ if not redis.call('GET', KEYS[3]) then
   if #top > 0 and tonumber(top[2]) > cursor then cursor = tonumber(top[2]) end
   redis.call('SET', KEYS[3], cursor)
 end
-if current then return tonumber(current) end
+if current then return {tonumber(current), 0} end
 
 local counter = tonumber(ARGV[1])
 local top = 0
@@ -43,4 +43,4 @@ local highest = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
 if #highest > 0 and tonumber(highest[2]) > counter then counter = tonumber(highest[2]) end
 if top > counter then counter = top end
 redis.call('SET', KEYS[1], counter)
-return counter
+return {counter, 1}
