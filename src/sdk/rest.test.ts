@@ -1,6 +1,6 @@
-// The change-log, thread and mention calls of the SDK's REST half against a scripted fetch: the
-// exact method, path, query and body each sends, and a 410 RELOAD_REQUIRED surfacing as
-// StrataError with its code. (Every route against a real server: rest.int.test.ts.)
+// The change-log, thread, mention, search and pin calls of the SDK's REST half against a
+// scripted fetch: the exact method, path, query and body each sends, and a 410 RELOAD_REQUIRED
+// or 400 SEARCH_QUERY_INVALID surfacing as StrataError with its code and detail. (Every route against a real server: rest.int.test.ts.)
 import { describe, expect, it } from 'vitest';
 import { StrataError, StrataRest } from './rest.js';
 
@@ -10,7 +10,7 @@ function scripted(status: number, body: unknown) {
   const calls: { method: string; url: string; body?: unknown; auth: string | null }[] = [];
   const fetch = (async (url: string, init: RequestInit) => {
     calls.push({ method: String(init.method), url: url.replace('http://h:1', ''), body: init.body ? JSON.parse(String(init.body)) : undefined, auth: new Headers(init.headers).get('authorization') });
-    return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+    return new Response(status === 204 ? null : JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
   }) as unknown as typeof globalThis.fetch;
   return { rest: new StrataRest({ baseUrl: 'http://h:1/', token: () => 'tok', fetch }), calls };
 }
@@ -100,5 +100,56 @@ describe('StrataRest threads and mentions', () => {
   it('a refused reply is StrataError with the registry code', async () => {
     const { rest } = scripted(400, { type: 'about:blank', title: 'Bad request', status: 400, code: 'THREAD_ROOT_INVALID', detail: 'is itself a reply' });
     await expect(rest.send(conv, 'x', { thread_id: root })).rejects.toMatchObject({ status: 400, code: 'THREAD_ROOT_INVALID' });
+  });
+});
+
+describe('StrataRest search and pins', () => {
+  const id = '0190a0b4-0000-7000-8000-0000000000b2';
+  const thread = '0190a0b4-0000-7000-8000-0000000000a1';
+
+  it('search(q, opts) asks GET /v1/search with q encoded and each option given, in order, nothing else', async () => {
+    const page = { results: [], next_cursor: null, settled: true };
+    const { rest, calls } = scripted(200, page);
+    expect(await rest.search('deploy')).toEqual(page);
+    await rest.search('"deploy failed" roll* from:bob in:x&y=1');
+    await rest.search('café', {
+      conversation_id: conv, sender: 'bob smith', thread_id: thread, before: '2026-11-30T12:00:00.000Z', after: '2026-11-29T12:00:00.000Z',
+      sort: 'time', limit: 5, cursor: 'dGltZQ_-',
+    });
+    await rest.search('x', { sort: 'relevance', cursor: undefined });
+    expect(calls.map((c) => [c.method, c.url, c.body])).toEqual([
+      ['GET', '/v1/search?q=deploy', undefined],
+      ['GET', '/v1/search?q=%22deploy+failed%22+roll*+from%3Abob+in%3Ax%26y%3D1', undefined],
+      ['GET', `/v1/search?q=caf%C3%A9&conversation_id=${conv}&sender=bob+smith&thread_id=${thread}&before=2026-11-30T12%3A00%3A00.000Z&after=2026-11-29T12%3A00%3A00.000Z&sort=time&limit=5&cursor=dGltZQ_-`, undefined],
+      ['GET', '/v1/search?q=x&sort=relevance', undefined],
+    ]);
+    // what the server decodes is the query as written
+    expect(new URL(`http://h${calls[1].url}`).searchParams.get('q')).toBe('"deploy failed" roll* from:bob in:x&y=1');
+    expect(calls.every((c) => c.auth === 'Bearer tok')).toBe(true);
+  });
+
+  it('a query that does not parse is StrataError 400 SEARCH_QUERY_INVALID with the detail', async () => {
+    const { rest } = scripted(400, { type: 'about:blank', title: 'Invalid search query', status: 400, code: 'SEARCH_QUERY_INVALID', detail: 'unclosed "' });
+    const err = await rest.search('"open').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StrataError);
+    expect(err).toMatchObject({ status: 400, code: 'SEARCH_QUERY_INVALID', detail: 'unclosed "', message: 'SEARCH_QUERY_INVALID: unclosed "' });
+  });
+
+  it('pins with PUT and unpins with DELETE (204, no body either way), and lists pins', async () => {
+    const { rest, calls } = scripted(204, null);
+    expect(await rest.pin(id)).toBeUndefined();
+    expect(await rest.unpin(id)).toBeUndefined();
+    const list = scripted(200, { pins: [] });
+    expect(await list.rest.pins(conv)).toEqual({ pins: [] });
+    expect([...calls, ...list.calls].map((c) => [c.method, c.url, c.body])).toEqual([
+      ['PUT', `/v1/messages/${id}/pin`, undefined],
+      ['DELETE', `/v1/messages/${id}/pin`, undefined],
+      ['GET', `/v1/conversations/${conv}/pins`, undefined],
+    ]);
+  });
+
+  it('pinning as a plain member is StrataError 403 FORBIDDEN', async () => {
+    const { rest } = scripted(403, { type: 'about:blank', title: 'Forbidden', status: 403, code: 'FORBIDDEN', detail: 'only a conversation owner or admin pins messages' });
+    await expect(rest.pin(id)).rejects.toMatchObject({ status: 403, code: 'FORBIDDEN' });
   });
 });

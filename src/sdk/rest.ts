@@ -1,8 +1,8 @@
 // REST half of the SDK: one method per route of DESIGN.md's API. Works in browsers and Node 20
 // (global fetch). Errors are thrown as StrataError carrying the problem+json `code`.
 import type {
-  ChangesPage, Conversation, ConversationSummary, CreateConversation, EditOptions, HistoryPage, Member, MentionsPage, Message, Problem, RepliesPage,
-  SendOptions, SyncResponse, ThreadList, ThreadView, UserThreadList,
+  ChangesPage, Conversation, ConversationSummary, CreateConversation, EditOptions, HistoryPage, Member, MentionsPage, Message, PinList, Problem,
+  RepliesPage, SearchOptions, SearchPage, SendOptions, SyncResponse, ThreadList, ThreadView, UserThreadList,
 } from './types.js';
 
 /** `?k=v&…` of the defined values, or '' when there are none. */
@@ -14,7 +14,7 @@ function query(q: Record<string, string | number | undefined>): string {
 }
 
 export class StrataError extends Error {
-  constructor(readonly status: number, readonly code: string, detail: string, readonly retryAfterS?: number) {
+  constructor(readonly status: number, readonly code: string, readonly detail: string, readonly retryAfterS?: number) {
     super(`${code}: ${detail}`);
     this.name = 'StrataError';
   }
@@ -140,6 +140,24 @@ export class StrataRest {
   /** Messages that mention me, across my conversations, newest first; the next page with `cursor` = `next_cursor`. */
   mentions(q: { cursor?: string; limit?: number } = {}) {
     return this.request<MentionsPage>('GET', `/v1/mentions${query(q)}`);
+  }
+  /** Searches the messages of my conversations (docs/search.md): `q` holds words, "phrases",
+   *  prefix*, from:user and in:<conversation id>, all required. A query that does not parse:
+   *  StrataError 400 SEARCH_QUERY_INVALID. The next page with `cursor` = `next_cursor`. */
+  search(q: string, opts: SearchOptions = {}) {
+    return this.request<SearchPage>('GET', `/v1/search${query({ q, ...opts })}`);
+  }
+  /** Pins a message (owners and admins; pinning twice is pinning once): a `pin` change. */
+  pin(messageId: string) {
+    return this.request<void>('PUT', `/v1/messages/${messageId}/pin`);
+  }
+  /** Unpins a message (owners and admins; nothing happens when it is not pinned). */
+  unpin(messageId: string) {
+    return this.request<void>('DELETE', `/v1/messages/${messageId}/pin`);
+  }
+  /** Every pin of a conversation, newest first, each with its message as history serves it. */
+  pins(conversationId: string) {
+    return this.request<PinList>('GET', `/v1/conversations/${conversationId}/pins`);
   }
   /** The changes after `after`, ascending, at most `limit` (1..1000, server default 100), and
    *  the conversation's current `cursor`; with `has_more`, ask again after the last one's cursor.

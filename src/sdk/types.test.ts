@@ -6,6 +6,8 @@ import { describe, expectTypeOf, it } from 'vitest';
 import type { ChangePageT, ChangeT, SyncConversationT, SyncT } from '../changes/schemas.js';
 import type { ConversationSummaryT, ConversationT, CreateConversationBody, MemberT, SetRoleBody, UpdateConversationBody } from '../conversations/schemas.js';
 import type { EditBody, HistoryPage as HistoryPageT, MessageT, SendBody } from '../messages/schemas.js';
+import type { PinList as PinListT } from '../pins/routes.js';
+import type { SearchPage as SearchPageT, SearchQuery } from '../search/routes.js';
 import type {
   CursorQuery, MentionsPage as MentionsPageT, ReadThreadBody, RepliesPage as RepliesPageT, ThreadList as ThreadListT, ThreadListQuery, ThreadQuery,
   ThreadSummaryT, ThreadView as ThreadViewT, UserThreadList as UserThreadListT,
@@ -13,8 +15,9 @@ import type {
 import type { StrataRest } from './rest.js';
 import type { StrataSocket } from './socket.js';
 import type {
-  Change, ChangesPage, Conversation, ConversationSummary, CreateConversation, EditOptions, HistoryPage, Member, MentionsPage, Message, RepliesPage,
-  SendOptions, SyncConversation, SyncResponse, ThreadList, ThreadSummary, ThreadView, UserThread, UserThreadList,
+  Change, ChangesPage, Conversation, ConversationSummary, CreateConversation, EditOptions, Highlight, HistoryPage, Member, MentionsPage, Message, Pin,
+  PinChange, PinList, RepliesPage, SearchOptions, SearchPage, SearchResult, SendOptions, SocketEvents, SyncConversation, SyncResponse, ThreadList,
+  ThreadSummary, ThreadView, UserThread, UserThreadList,
 } from './types.js';
 
 /** The query or options argument of a REST method, as the server's schema types it. */
@@ -54,6 +57,33 @@ describe('SDK wire types', () => {
     expectTypeOf<Arg<'myThreads', 0>>().toEqualTypeOf<CursorQuery>();
     expectTypeOf<Arg<'mentions', 0>>().toEqualTypeOf<CursorQuery>();
     expectTypeOf<{ seq: Parameters<StrataRest['markThreadRead']>[1] }>().toEqualTypeOf<Static<typeof ReadThreadBody>>();
+  });
+
+  // The server's highlights are `integer[]` of exactly two items (OpenAPI 3.0 has no tuples): the
+  // SDK types them as `[start, end]` pairs, checked to fit; everything else equals.
+  it('of search and pins equal the server schemas, highlights as [start, end] pairs', () => {
+    type ServerResult = Static<typeof SearchPageT>['results'][number];
+    expectTypeOf<Omit<SearchPage, 'results'>>().toEqualTypeOf<Omit<Static<typeof SearchPageT>, 'results'>>();
+    expectTypeOf<Omit<SearchResult, 'highlights' | 'snippet'>>().toEqualTypeOf<Omit<ServerResult, 'highlights' | 'snippet'>>();
+    expectTypeOf<Omit<SearchResult['snippet'], 'highlights'>>().toEqualTypeOf<Omit<ServerResult['snippet'], 'highlights'>>();
+    expectTypeOf<SearchResult>().toExtend<ServerResult>();
+    expectTypeOf<SearchPage>().toExtend<Static<typeof SearchPageT>>();
+    expectTypeOf<Highlight>().toExtend<ServerResult['highlights'][number]>();
+    expectTypeOf<ServerResult['highlights']>().toEqualTypeOf<number[][]>(); // if the server ever types pairs, tighten the line above to equality
+    expectTypeOf<PinList>().toEqualTypeOf<Static<typeof PinListT>>();
+    expectTypeOf<PinList['pins'][number]>().toEqualTypeOf<Pin>();
+    // what the methods send: q and the options are the route's querystring, exactly
+    expectTypeOf<Flat<SearchOptions & { q: string }>>().toEqualTypeOf<Flat<SearchQuery>>();
+    expectTypeOf<Parameters<StrataRest['search']>[0]>().toEqualTypeOf<SearchQuery['q']>();
+    expectTypeOf<Arg<'search', 1>>().toEqualTypeOf<SearchOptions>();
+    expectTypeOf<Parameters<StrataRest['pin']>>().toEqualTypeOf<[messageId: string]>();
+    expectTypeOf<Parameters<StrataRest['unpin']>>().toEqualTypeOf<[messageId: string]>();
+    expectTypeOf<ReturnType<StrataRest['pin']>>().toEqualTypeOf<Promise<void>>();
+    expectTypeOf<ReturnType<StrataRest['pins']>>().toEqualTypeOf<Promise<PinList>>();
+    expectTypeOf<ReturnType<StrataRest['search']>>().toEqualTypeOf<Promise<SearchPage>>();
+    // the socket's pin event is the pin change
+    expectTypeOf<SocketEvents['pin']>().toEqualTypeOf<PinChange>();
+    expectTypeOf<Extract<Change, { type: 'pin' }>>().toEqualTypeOf<PinChange>();
   });
 
   // The server's ChangeT describes a change by `type` and `cursor` only (docs/changes.md has the

@@ -4,10 +4,12 @@
 // page that was offline shows, once back, every change it missed (the change log, resumed by
 // cursor), in place, without reloading; threads open from "N replies" into a panel whose
 // replies stay out of the main timeline unless also sent there, and mentions are highlighted
-// and counted. Screenshots go to .test-artifacts/.
+// and counted; search finds messages of other conversations and opens them at the message (a
+// thread-only one in its thread), a bad query is said inline, and pins reach other members'
+// pins bars live. Screenshots go to .test-artifacts/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { StrataRest } from '../../src/sdk/index.js';
+import { StrataRest, type Message } from '../../src/sdk/index.js';
 import { launchChromium, screenshot, signIn, watch } from '../helpers/browser.js';
 import pg from 'pg';
 import { eventually } from '../helpers/eventually.js';
@@ -384,4 +386,182 @@ describe('web page in Chromium', () => {
     expect(await bob.page.locator('.thread-panel .older').count()).toBe(0);
     expect(bob.problems).toEqual([]);
   });
+
+  it('search: a result in another conversation opens it at the message, history loaded around it; paged with "more"; a thread-only hit opens its thread; a bad query is said inline', async () => {
+    const aliceRest = new StrataRest({ baseUrl: server.url, token: await server.token('alice') });
+    const conv = await aliceRest.createConversation({ members: ['bob'], title: 'search target' });
+    const other = await aliceRest.createConversation({ members: ['bob'], title: 'search elsewhere' });
+    const sent: Message[] = [];
+    for (let i = 1; i <= 120; i++) {
+      sent.push(await aliceRest.send(conv.id, i === 40 ? 'the Quokka manifesto, <b>draft</b>' : `fillerword ${i}`, { client_id: `search-${i}` }));
+    }
+    const target = sent[39];
+    expect(target.seq).toBe(40); // older than the latest page (71..120): the page must load history around it
+    const root = sent[119];
+    const reply = await aliceRest.send(conv.id, 'a wombat in the thread', { thread_id: root.id });
+
+    const bob = await page(1100, 760);
+    const asked: string[] = [];
+    bob.page.on('request', (r) => asked.push(r.url()));
+    await signIn(bob.page, server.url, 'bob');
+    await bob.page.locator('.conn[data-state=open]').waitFor();
+    await bob.page.locator('.conv', { hasText: 'search elsewhere' }).click();
+    await bob.page.locator(`.conversation[data-id="${other.id}"]`).waitFor();
+
+    await bob.page.fill('#search', 'quokka');
+    await bob.page.press('#search', 'Enter');
+    const hit = bob.page.locator(`.search-result[data-id="${target.id}"]`);
+    await hit.waitFor(WAIT);
+    expect(await bob.page.locator('.search-result').count()).toBe(1);
+    expect(await hit.locator('.sender').textContent()).toBe('alice');
+    expect(await hit.locator('.result-conv').textContent()).toBe('search target');
+    expect(await hit.locator('.snippet mark').allTextContents()).toEqual(['Quokka']);
+    expect(await hit.locator('.snippet').textContent()).toBe('the Quokka manifesto, <b>draft</b>'); // text, never markup
+    expect(await hit.locator('.snippet b').count()).toBe(0);
+
+    await hit.click();
+    const timeline = bob.page.locator(`.conversation[data-id="${conv.id}"] .messages`);
+    const shown = timeline.locator(`.msg[data-id="${target.id}"]`);
+    await timeline.locator(`.msg[data-id="${target.id}"][data-focused]`).waitFor(WAIT);
+    await expect.poll(() => inView(shown), WAIT).toBe(true);
+    expect(await shown.locator('.text').textContent()).toBe('the Quokka manifesto, <b>draft</b>');
+    expect(asked).toContain(`${server.url}/v1/conversations/${conv.id}/messages?after=20&limit=50`);
+    // a window, not the latest page: newer messages load on demand
+    expect(await bob.page.locator('.conversation[data-detached]').count()).toBe(1);
+    expect(await timeline.locator(`.msg[data-id="${root.id}"]`).count()).toBe(0);
+    expect(await bob.page.locator('.search-panel').isVisible()).toBe(true); // the results stay beside it
+    const detached = () => bob.page.locator('.conversation[data-detached]').count();
+    const lastSeq = async () => Math.max(...await timeline.locator('.msg').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq')))));
+    for (let guard = 0; guard < 5 && (await detached()); guard++) { // 71..120, then the thread-only reply 121
+      const before = await lastSeq();
+      // "Load newer messages" (clicked in place: scrolling down loads the next page by itself, and
+      // may already have taken the button away)
+      await bob.page.evaluate(() => (document.querySelector('.conversation .bottom .newer') as HTMLButtonElement | null)?.click());
+      await expect.poll(async () => !(await detached()) || (await lastSeq()) > before, WAIT).toBe(true);
+    }
+    expect(await detached()).toBe(0);
+    expect(await timeline.locator(`.msg[data-id="${root.id}"] .thread-link`).textContent()).toBe('1 reply');
+    const seqs = await timeline.locator('.msg').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))));
+    expect(seqs.slice(seqs.indexOf(40))).toEqual(Array.from({ length: 81 }, (_, i) => 40 + i)); // contiguous up to the live end, each once
+
+    // many hits: 20 a page, "More results" appends the next page
+    await bob.page.fill('#search', 'fillerword');
+    await bob.page.selectOption('#search-sort', 'time');
+    await bob.page.press('#search', 'Enter');
+    const results = bob.page.locator('.search-results .search-result');
+    await expect.poll(() => results.count(), WAIT).toBe(20);
+    await bob.page.locator('.search-more').click();
+    await expect.poll(() => results.count(), WAIT).toBe(40);
+    const pageSeqs = await results.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))));
+    expect(pageSeqs).toEqual(Array.from({ length: 40 }, (_, i) => 120 - i)); // newest first, each once across the pages
+
+    // a thread-only reply: its thread opens with the reply shown
+    await bob.page.fill('#search', 'wombat');
+    await bob.page.press('#search', 'Enter');
+    const wombat = bob.page.locator(`.search-result[data-id="${reply.id}"]`);
+    await wombat.waitFor(WAIT);
+    expect(await wombat.locator('.result-thread').count()).toBe(1);
+    await wombat.click();
+    const inPanel = bob.page.locator(`.thread-panel[data-root="${root.id}"] .thread-replies .msg[data-id="${reply.id}"]`);
+    await bob.page.locator(`.thread-panel[data-root="${root.id}"] .thread-replies .msg[data-id="${reply.id}"][data-focused]`).waitFor(WAIT);
+    expect(await inPanel.locator('.text').textContent()).toBe('a wombat in the thread');
+    expect(await timeline.locator(`.msg[data-id="${reply.id}"]`).count()).toBe(0);
+
+    // a query that does not parse: the server's reason, inline; a good one clears it
+    await bob.page.fill('#search', '"unclosed phrase');
+    await bob.page.press('#search', 'Enter');
+    const error = bob.page.locator('.search-panel .search-error[data-code="SEARCH_QUERY_INVALID"]');
+    await error.waitFor(WAIT);
+    expect(await error.textContent()).toMatch(/^Invalid search: ./);
+    expect(await results.count()).toBe(0);
+    await expect(aliceRest.search('"unclosed phrase')).rejects.toMatchObject({ status: 400, code: 'SEARCH_QUERY_INVALID' });
+    await bob.page.fill('#search', 'quokka');
+    await bob.page.press('#search', 'Enter');
+    await hit.waitFor(WAIT);
+    expect(await bob.page.locator('.search-panel .search-error').textContent()).toBe('');
+    await screenshot(bob.page, 'browser-bob-search');
+    await bob.page.locator('.search-close').click();
+    await bob.page.locator('.conv-list').waitFor();
+    expect(await bob.page.locator('.search-panel').isVisible()).toBe(false);
+    // Chromium logs a 400 answer as a failed resource load: the one bad query's, nothing else
+    expect(bob.problems).toEqual(['console: Failed to load resource: the server responded with a status of 400 (Bad Request)']);
+
+    // phone width: the results in front, a pick shows the conversation, back shows the results again
+    const phone = await page(390, 760);
+    await signIn(phone.page, server.url, 'bob');
+    await phone.page.fill('#search', 'quokka');
+    await phone.page.press('#search', 'Enter');
+    await phone.page.locator(`.search-result[data-id="${target.id}"]`).click();
+    await phone.page.locator(`.conversation .messages .msg[data-id="${target.id}"][data-focused]`).waitFor(WAIT);
+    await expect.poll(() => inView(phone.page.locator(`.conversation .messages .msg[data-id="${target.id}"]`)), WAIT).toBe(true);
+    expect(await phone.page.locator('.search-panel').isVisible()).toBe(false);
+    await phone.page.locator('.conversation .back').click();
+    await phone.page.locator(`.search-panel .search-result[data-id="${target.id}"]`).waitFor(WAIT);
+    expect(await phone.page.locator('.conversation').isVisible()).toBe(false);
+    expect(phone.problems).toEqual([]);
+  });
+
+  it('pins: an owner pins from the message, another member\'s pins bar shows it live, a click jumps to it, and an unpin removes it', async () => {
+    const aliceRest = new StrataRest({ baseUrl: server.url, token: await server.token('alice') });
+    const conv = await aliceRest.createConversation({ members: ['bob'], title: 'pinboard' });
+    const sent: Message[] = [];
+    for (let i = 1; i <= 80; i++) sent.push(await aliceRest.send(conv.id, `note ${i}`, { client_id: `pin-${i}` }));
+    const [early, late] = [sent[4], sent[79]]; // seq 5: older than bob's first page; seq 80: on it
+
+    const alice = await page(1100, 760);
+    const bob = await page(1100, 760);
+    await signIn(alice.page, server.url, 'alice');
+    await signIn(bob.page, server.url, 'bob');
+    for (const p of [alice.page, bob.page]) {
+      await p.locator('.conn[data-state=open]').waitFor();
+      await p.locator('.conv', { hasText: 'pinboard' }).click();
+      await p.locator(`.msg[data-id="${late.id}"]`).waitFor(WAIT);
+    }
+    const bobPins = bob.page.locator('.conversation .pins');
+    expect(await bobPins.isVisible()).toBe(false); // no pins yet
+    expect(await bob.page.locator('.msg .pin').count()).toBe(0); // a plain member: no Pin action
+    expect(await alice.page.locator(`.msg[data-id="${late.id}"] .pin`).textContent()).toBe('Pin');
+
+    // alice pins the latest message from its actions; bob's bar shows it live
+    await alice.page.locator(`.msg[data-id="${late.id}"] .pin`).click();
+    const bobLate = bobPins.locator(`.pin-item[data-id="${late.id}"]`);
+    await bobLate.waitFor(WAIT);
+    expect(await bobLate.textContent()).toBe('alice: note 80');
+    await alice.page.locator(`.msg[data-id="${late.id}"] .unpin`).waitFor(WAIT); // her own page, from the same change
+    await bob.page.locator(`.msg.pinned[data-id="${late.id}"] .pin-mark`).waitFor(WAIT);
+
+    // one bob's page has not loaded (seq 5): pinned over REST, it shows live too, newest pin first
+    await aliceRest.pin(early.id);
+    const bobEarly = bobPins.locator(`.pin-item[data-id="${early.id}"]`);
+    await expect.poll(() => bobEarly.textContent(), WAIT).toBe('alice: note 5');
+    expect(await bobPins.locator('.pin-item').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')))).toEqual([early.id, late.id]);
+    expect((await aliceRest.pins(conv.id)).pins.map((p) => [p.message.id, p.pinned_by])).toEqual([[early.id, 'alice'], [late.id, 'alice']]);
+    await expect(new StrataRest({ baseUrl: server.url, token: await server.token('bob') }).pin(early.id)).rejects.toMatchObject({ status: 403, code: 'FORBIDDEN' });
+
+    // a click jumps to it: history around seq 5, the message shown and marked
+    await bobEarly.click();
+    const bobEarlyMsg = bob.page.locator(`.conversation .messages .msg[data-id="${early.id}"]`);
+    await bob.page.locator(`.conversation .messages .msg[data-id="${early.id}"][data-focused]`).waitFor(WAIT);
+    await expect.poll(() => inView(bobEarlyMsg), WAIT).toBe(true);
+    expect(await bobPins.locator('.pin-item').count()).toBe(2); // the bar of the view opened at it, from GET …/pins
+
+    // alice unpins from the message; it leaves bob's bar live, and the bar goes once empty
+    await alice.page.locator(`.msg[data-id="${late.id}"] .unpin`).click();
+    await expect.poll(() => bobPins.locator('.pin-item').evaluateAll((els) => els.map((e) => e.getAttribute('data-id'))), WAIT).toEqual([early.id]);
+    await aliceRest.unpin(early.id);
+    await expect.poll(() => bobPins.isVisible(), WAIT).toBe(false);
+    expect((await aliceRest.pins(conv.id)).pins).toEqual([]);
+    await screenshot(alice.page, 'browser-alice-pins');
+    expect(alice.problems).toEqual([]);
+    expect(bob.problems).toEqual([]);
+  });
 });
+
+/** Whether an element lies wholly within the visible part of its scrolling list. */
+function inView(l: Locator): Promise<boolean> {
+  return l.evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    const box = (el.closest('.messages, .thread-replies') ?? document.documentElement).getBoundingClientRect();
+    return r.height > 0 && r.top >= box.top - 1 && r.bottom <= box.bottom + 1;
+  });
+}

@@ -4,16 +4,23 @@
 // edits, deletes, reactions, member and title changes made while offline are applied in place,
 // nothing shown is missing or doubled, and the page never reloads. A conversation whose missed
 // changes the server no longer keeps (`reload`) is loaded again, alone.
-import { Strata, type ConversationChange, type ConversationSummary, type DeleteChange, type EditChange, type MemberChange, type Message, type ReactionChange, type SyncResponse } from '../../sdk/index.js';
+// Search (search-panel.ts): the box in the top bar, results in the sidebar; a result opens its
+// conversation at the message (openAt), as a pin of the open conversation does.
+import {
+  Strata, type ConversationChange, type ConversationSummary, type DeleteChange, type EditChange, type MemberChange, type Message, type PinChange,
+  type ReactionChange, type SyncResponse,
+} from '../../sdk/index.js';
 import { clear, h, tokenUser } from './dom.js';
-import { ConversationView } from './conv-view.js';
+import { ConversationView, type Target } from './conv-view.js';
 import { ConversationList } from './conv-list.js';
+import { SearchPanel } from './search-panel.js';
 
 export class ChatApp {
   readonly me: string;
   readonly client: Strata;
   readonly presence = new Map<string, boolean>();
   private list: ConversationList;
+  private search: SearchPanel;
   private view: ConversationView | undefined;
   private pane = h('div', { class: 'pane' }, h('p', { class: 'empty' }, 'Pick a conversation, or start one.'));
   private state = h('span', { class: 'conn', 'data-state': 'idle', role: 'status' }, 'offline');
@@ -27,14 +34,31 @@ export class ChatApp {
     this.me = tokenUser(token) ?? '?';
     this.client = new Strata({ baseUrl: location.origin, token });
     this.list = new ConversationList(this.me, this.client.rest, (c) => void this.open(c));
+    this.search = new SearchPanel({
+      rest: this.client.rest,
+      titleOf: (id) => {
+        const c = this.list.summary(id);
+        return c ? this.list.title(c) : 'conversation';
+      },
+      pick: (r) => void this.openAt(r.message.conversation_id, r.message),
+      shown: (open) => {
+        this.layout()?.classList.toggle('searching', open);
+        this.layout()?.classList.toggle('search-front', open);
+      },
+    });
+  }
+
+  private layout() {
+    return this.root.querySelector('.layout');
   }
 
   async start() {
     const conversations = await this.client.rest.listConversations(); // a bad token fails here
     clear(this.root, h('div', { class: 'layout' },
-      h('header', { class: 'top-bar' }, h('h1', {}, 'Strata'), h('span', { class: 'me', 'data-user': this.me }, this.me), this.state,
+      h('header', { class: 'top-bar' }, h('h1', {}, 'Strata'), this.search.form, h('span', { class: 'me', 'data-user': this.me }, this.me), this.state,
         h('button', { type: 'button', class: 'sign-out', onclick: () => this.signOut() }, 'Sign out')),
       this.list.el, this.pane));
+    this.list.el.prepend(this.search.el);
     this.list.set(conversations);
     const s = this.client.socket;
     this.track(conversations, await this.sync());
@@ -54,6 +78,7 @@ export class ChatApp {
     });
     s.on('member', (c: MemberChange) => this.onMember(c));
     s.on('conversation', (c: ConversationChange) => this.onTitle(c.conversation_id, c.title));
+    s.on('pin', (c: PinChange) => this.forView(c.conversation_id)?.onPin(c));
     s.on('membership', () => void this.refresh()); // added to (or removed from) a conversation
     s.on('reload', (r: { conversation_id: string }) => void this.reload(r.conversation_id));
     s.on('presence', (f: { user: string; online: boolean }) => {
@@ -161,13 +186,28 @@ export class ChatApp {
     }
   }
 
-  async open(c: ConversationSummary) {
+  /** Opens a conversation at a message: in place when the open view holds it, else a view opened at it. */
+  async openAt(conversationId: string, t: Target) {
+    this.layout()?.classList.remove('search-front'); // a phone shows the conversation again
+    if (this.view?.id === conversationId && this.view.goTo(t)) return;
+    let c = this.list.summary(conversationId);
+    if (!c) {
+      await this.refresh(); // joined since the list was read
+      c = this.list.summary(conversationId);
+    }
+    if (c) await this.open(c, t);
+  }
+
+  /** Opens a conversation at its latest messages, or at `target`. */
+  async open(c: ConversationSummary, target?: Target) {
     this.view?.close();
     const view = new ConversationView({
       me: this.me, client: this.client, presence: this.presence,
       markedRead: (id, seq) => this.list.markedRead(id, seq),
       back: () => this.closeView(),
-    }, c.id, this.list.title(c));
+      jump: (t) => void this.openAt(c.id, t),
+      latest: () => void this.open(this.list.summary(c.id) ?? c),
+    }, c.id, this.list.title(c), target);
     this.view = view;
     this.list.setOpen(c.id);
     clear(this.pane, view.el);

@@ -8,13 +8,26 @@
 // Reply counts are counted from the messages seen: history is loaded contiguously from the
 // newest message back, so once a root is shown every reply to it (all newer) has been seen.
 // My unread count per thread starts from GET /v1/threads and grows with live replies of others.
-import type { MemberChange, Message, SendOptions, Strata } from '../../sdk/index.js';
+// Going to a message (a search result, a pin): one on screen is scrolled to and flashed; a
+// thread-only reply opens its thread; any other is opened by a new view "at" it, whose first
+// page is the history window after seq − BEFORE (GET …/messages?after=). Such a view is
+// detached from the live end while newer messages remain: they load by scrolling down ("Load
+// newer messages", or all at once before a send), live messages past the window wait for them
+// (a live reply still counts in its thread), and reply counts of roots come from GET
+// …/threads, since their replies may lie past the window.
+// Pins: the bar under the header (pins-bar.ts) from GET …/pins and each `pin` change; owners
+// and admins (my role from the conversation, then `member` changes) get Pin / Unpin on messages.
+import type { Member, MemberChange, Message, PinChange, SendOptions, Strata } from '../../sdk/index.js';
 import { clear, h, newClientId } from './dom.js';
 import { Composer } from './composer.js';
-import { inTimeline, renderMessage, threadOf, tickEl, type MessageCtx, type Tick } from './message-el.js';
+import { flash, inTimeline, renderMessage, threadOf, tickEl, type MessageCtx, type Tick } from './message-el.js';
 import { mentionsIn } from './mentions.js';
+import { PinsBar } from './pins-bar.js';
 import { Receipts } from './receipts.js';
 import { ThreadPanel, type ThreadHost } from './thread-panel.js';
+
+/** A message to go to: where it is, and whether only its thread shows it. */
+export type Target = Pick<Message, 'id' | 'seq' | 'thread_id' | 'in_timeline'>;
 
 export interface ViewCtx {
   me: string;
@@ -22,9 +35,17 @@ export interface ViewCtx {
   presence: Map<string, boolean>;
   markedRead(conversationId: string, seq: number): void;
   back(): void;
+  /** Opens this conversation again at a message the view has not loaded. */
+  jump(t: Target): void;
+  /** Opens this conversation again at its latest messages. */
+  latest(): void;
 }
 
 const PAGE = 50;
+/** A view opened at a message starts this many messages before it. */
+const BEFORE = 20;
+/** Pages of 200 read at most to catch a detached view up to the live end before a send. */
+const CATCH_UP_PAGES = 50;
 /** A first page mostly of thread-only replies shows little: older pages are fetched until the timeline has this many (at most MORE_PAGES). */
 const FEW = 20;
 const MORE_PAGES = 5;
@@ -38,6 +59,10 @@ export class ConversationView implements MessageCtx, ThreadHost {
   private list = h('div', { class: 'messages', role: 'log', 'aria-label': 'Messages', tabindex: 0 });
   private top = h('div', { class: 'top' });
   private membersEl = h('span', { class: 'members' });
+  private pinsBar: PinsBar;
+  private status = h('p', { class: 'error conv-status', role: 'alert' });
+  /** Under the last message of a detached view: "Load newer messages", "Jump to latest". */
+  private bottom = h('div', { class: 'bottom' });
   private titleEl: HTMLElement;
   private typingEl = h('div', { class: 'typing', 'aria-live': 'polite' });
   private composer: Composer;
@@ -58,6 +83,14 @@ export class ConversationView implements MessageCtx, ThreadHost {
   private lastSeq = 0;
   private hasMore = false;
   private loadingOlder = false;
+  /** Messages newer than the last shown exist that are not loaded (opened at an older message). */
+  private hasNewer = false;
+  private loadingNewer = false;
+  private role: Member['role'] | undefined;
+  /** The message gone to last (kept across re-renders as data-focused). */
+  private focused: string | undefined;
+  /** Reply counts from GET …/threads (a detached view), raised by live replies after them. */
+  private serverThreads = new Map<string, { count: number; last: number }>();
   private chain: Promise<void> = Promise.resolve();
   private readSent = 0;
   /** The replies seen of each thread, by root id. */
@@ -69,19 +102,23 @@ export class ConversationView implements MessageCtx, ThreadHost {
   /** The first page is in: replies from now on are new (the server's unread counts held the earlier ones). */
   private loaded = false;
 
-  constructor(private ctx: ViewCtx, readonly id: string, title: string) {
+  /** `target`: open at this message instead of the latest ones. */
+  constructor(private ctx: ViewCtx, readonly id: string, title: string, private target?: Target) {
     this.me = ctx.me;
     this.receipts = new Receipts(ctx.client.rest, ctx.me, () => this.refreshTicks());
     this.composer = new Composer((text, replyTo) => this.send(text, replyTo), () => ctx.client.socket.typing(id));
+    this.pinsBar = new PinsBar((t) => this.goToOrJump(t));
     this.list.addEventListener('scroll', () => {
       if (this.list.scrollTop < 200) void this.loadOlder();
+      if (this.hasNewer && this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 200) void this.loadNewer().catch(() => {});
     });
     this.titleEl = h('h2', {}, title);
     this.el = h('section', { class: 'conversation', 'aria-label': `Conversation ${title}`, 'data-id': id },
       h('header', { class: 'conv-header' }, h('button', { type: 'button', class: 'back', 'aria-label': 'Back to conversations', onclick: () => ctx.back() }, '←'),
         this.titleEl, this.membersEl),
+      this.pinsBar.el,
       this.body);
-    this.body.append(h('div', { class: 'conv-main' }, this.list, this.typingEl, this.composer.el));
+    this.body.append(h('div', { class: 'conv-main' }, this.list, this.typingEl, this.status, this.composer.el));
   }
 
   get rest() {
@@ -97,20 +134,36 @@ export class ConversationView implements MessageCtx, ThreadHost {
 
   private async loadFirst() {
     const rest = this.ctx.client.rest;
-    const [conv, page] = await Promise.all([rest.getConversation(this.id), rest.history(this.id, { limit: PAGE }), this.loadThreads()]);
+    const t = this.target;
+    const around = t && inTimeline(t) ? t.seq : undefined;
+    const [conv, page, pins] = await Promise.all([
+      rest.getConversation(this.id),
+      rest.history(this.id, around === undefined ? { limit: PAGE } : { after: Math.max(0, around - BEFORE), limit: PAGE }),
+      rest.pins(this.id).catch(() => undefined), // best effort: the bar then shows the pins changed from now on
+      this.loadThreads(),
+      around === undefined ? undefined : this.loadThreadCounts(),
+    ]);
     this.members = conv.members.map((m) => m.user);
+    this.role = conv.members.find((m) => m.user === this.me)?.role;
     this.receipts.setMembers(this.members);
     this.renderPresence();
+    if (pins) this.pinsBar.set(pins.pins);
     this.list.append(this.top);
     for (const m of page.messages) this.note(m);
     for (const m of page.messages) this.append(m);
     this.loaded = true;
     this.firstSeq = page.messages[0]?.seq ?? 0;
-    this.setHasMore(page.has_more);
-    this.list.scrollTop = this.list.scrollHeight;
+    if (around === undefined) this.setHasMore(page.has_more);
+    else {
+      this.setHasMore(this.firstSeq > 1);
+      this.setHasNewer(page.has_more && page.messages.length > 0);
+    }
+    if (t && around !== undefined) this.goTo(t);
+    else this.list.scrollTop = this.list.scrollHeight;
     await this.receipts.load([...this.msgs.values()]);
     this.markRead();
-    this.composer.input.focus();
+    if (t && around === undefined) this.goTo(t); // a thread-only reply: its thread's panel
+    else if (!t) this.composer.input.focus();
     for (let i = 0; i < MORE_PAGES && this.hasMore && this.els.size < FEW; i++) {
       if (!(await this.loadOlder().then(() => true, () => false))) break; // offline: scrolling up asks again
     }
@@ -130,6 +183,12 @@ export class ConversationView implements MessageCtx, ThreadHost {
       if (!page.next_cursor) return;
       cursor = page.next_cursor;
     }
+  }
+
+  /** Reply counts of the conversation's most recently active threads (a detached view's roots may have replies past its window). */
+  private async loadThreadCounts() {
+    const list = await this.ctx.client.rest.listThreads(this.id, { limit: 200 }).catch(() => undefined);
+    for (const t of list?.threads ?? []) this.serverThreads.set(t.root_id, { count: t.reply_count, last: t.last_reply_seq });
   }
 
   private setHasMore(more: boolean) {
@@ -157,11 +216,73 @@ export class ConversationView implements MessageCtx, ThreadHost {
     }
   }
 
+  private setHasNewer(more: boolean) {
+    this.hasNewer = more;
+    this.el.toggleAttribute('data-detached', more);
+    if (!more) return void this.bottom.remove();
+    clear(this.bottom,
+      h('button', { type: 'button', class: 'newer', onclick: () => void this.loadNewer().catch(() => {}) }, 'Load newer messages'),
+      h('button', { type: 'button', class: 'latest', onclick: () => this.ctx.latest() }, 'Jump to latest'));
+    if (this.bottom.isConnected) return;
+    const pending = this.list.querySelector('.msg.pending'); // after the messages shown, before sends in flight
+    if (pending) pending.before(this.bottom);
+    else this.list.append(this.bottom);
+  }
+
+  /** The next page of newer messages of a detached view (in turn with live messages). */
+  loadNewer(): Promise<void> {
+    if (this.loadingNewer || !this.hasNewer) return Promise.resolve();
+    this.loadingNewer = true;
+    const done = this.chain.then(() => this.newerPage(PAGE)).finally(() => {
+      this.loadingNewer = false;
+    });
+    this.chain = done.catch(() => {});
+    return done;
+  }
+
+  /** A detached view reads everything up to the live end (before a send, which goes there). */
+  private catchUp() {
+    this.chain = this.chain.then(async () => {
+      for (let i = 0; this.hasNewer && i < CATCH_UP_PAGES; i++) await this.newerPage(200);
+    }).catch(() => {});
+  }
+
+  private async newerPage(limit: number) {
+    if (!this.hasNewer) return;
+    const page = await this.ctx.client.rest.history(this.id, { after: this.lastSeq, limit });
+    const roots = new Set<string>();
+    for (const m of page.messages) {
+      if (m.seq <= this.lastSeq) continue;
+      this.lastSeq = m.seq;
+      this.note(m); // not new: the server's unread counts held it, or it was counted live
+      const root = threadOf(m);
+      if (root !== null) roots.add(root);
+      if (!inTimeline(m) || this.els.get(m.id)?.isConnected) continue;
+      const placeholder = m.client_id ? this.pending.get(m.client_id) : undefined;
+      if (placeholder) {
+        this.pending.delete(m.client_id!);
+        placeholder.remove();
+      }
+      this.bottom.before(this.render(m));
+    }
+    for (const r of roots) this.rerender(r);
+    this.setHasNewer(page.has_more && page.messages.length > 0);
+    this.markRead();
+  }
+
+  /** A live message past a detached view's window: shown once the pages before it are; a reply counts in its thread now. */
+  private ahead(m: Message) {
+    this.note(m);
+    const root = threadOf(m);
+    if (root !== null) this.onReply(root, m);
+  }
+
   /** A live or acked message; anything beyond lastSeq + 1 waits for the gap to be fetched. */
   onMessage(m: Message) {
     this.chain = this.chain.then(async () => {
       if (this.msgs.has(m.id)) return this.onUpdate(m);
       if (m.seq <= this.lastSeq) return;
+      if (this.hasNewer) return this.ahead(m);
       while (m.seq > this.lastSeq + 1) {
         const page = await this.ctx.client.rest.history(this.id, { after: this.lastSeq, limit: 200 });
         for (const x of page.messages) if (x.seq > this.lastSeq) this.append(x);
@@ -180,6 +301,7 @@ export class ConversationView implements MessageCtx, ThreadHost {
     const known = this.msgs.get(m.id) ?? this.early.get(m.id);
     if (known && known.version > m.version) return;
     this.panel?.update(m);
+    this.pinsBar.update(m);
     if (this.msgs.has(m.id) && !inTimeline(m)) return void this.msgs.set(m.id, m); // a thread-only reply: shown in its panel only
     const el = this.els.get(m.id);
     if (!el) return void this.early.set(m.id, m);
@@ -198,8 +320,11 @@ export class ConversationView implements MessageCtx, ThreadHost {
 
   private render(m: Message): HTMLElement {
     m = this.newest(m);
+    const known = this.msgs.get(m.id);
+    if (known && known.version > m.version) m = known; // noted at a newer version (an edit consumed by note())
     this.msgs.set(m.id, m);
     const el = renderMessage(m, this);
+    if (m.id === this.focused) el.dataset.focused = '';
     this.els.set(m.id, el);
     return el;
   }
@@ -225,6 +350,11 @@ export class ConversationView implements MessageCtx, ThreadHost {
 
   /** A new reply, in seq order: the root's count, my unread count in the thread, the open panel. */
   private onReply(root: string, m: Message) {
+    const counted = this.serverThreads.get(root);
+    if (counted && m.seq > counted.last) {
+      counted.count++;
+      counted.last = m.seq;
+    }
     if (this.panel?.rootId === root) this.panel.add(m); // it marks the thread read itself
     else if (m.sender !== this.me && (this.myThreads.has(root) || this.msgs.get(root)?.sender === this.me)) {
       this.threadUnread.set(root, (this.threadUnread.get(root) ?? 0) + 1);
@@ -255,6 +385,7 @@ export class ConversationView implements MessageCtx, ThreadHost {
   }
 
   private send(text: string, replyTo?: Message) {
+    if (this.hasNewer) this.catchUp(); // the message goes at the live end: show what comes before it
     const client_id = newClientId();
     const el = h('article', { class: 'msg mine pending', 'data-client-id': client_id },
       h('header', {}, h('span', { class: 'sender' }, this.me), tickEl('pending')), h('div', { class: 'text' }, text));
@@ -283,16 +414,83 @@ export class ConversationView implements MessageCtx, ThreadHost {
 
   // threads
 
-  thread = (m: Message) => ({ replies: this.threadReplies.get(m.id)?.size ?? 0, unread: this.threadUnread.get(m.id) ?? 0 });
+  thread = (m: Message) => ({
+    replies: Math.max(this.threadReplies.get(m.id)?.size ?? 0, this.serverThreads.get(m.id)?.count ?? 0),
+    unread: this.threadUnread.get(m.id) ?? 0,
+  });
 
-  openThread = (rootId: string) => {
-    if (this.panel?.rootId === rootId) return this.panel.focus();
+  /** Opens a thread's panel; `focus`: a reply to show there. */
+  openThread = (rootId: string, focus?: Target) => {
+    if (this.panel?.rootId === rootId) {
+      if (focus) void this.panel.reveal(focus);
+      return this.panel.focus();
+    }
     this.panel?.close();
     const panel = new ThreadPanel(this, rootId);
     this.panel = panel;
     this.body.append(panel.el);
     this.el.classList.add('threaded');
-    void panel.load();
+    void panel.load().then(() => (focus ? panel.reveal(focus) : undefined));
+  };
+
+  // going to a message
+
+  /** Shows a message this view holds (a thread-only reply in its thread's panel); false: not loaded here. */
+  goTo(t: Target): boolean {
+    const root = threadOf(t);
+    if (root !== null && !inTimeline(t)) {
+      if (this.els.get(root)?.isConnected) this.reveal(root, false);
+      this.openThread(root, t);
+      return true;
+    }
+    if (!this.els.get(t.id)?.isConnected) return false;
+    this.reveal(t.id);
+    return true;
+  }
+
+  private goToOrJump(t: Target) {
+    if (!this.goTo(t)) this.ctx.jump(t);
+  }
+
+  /** Scrolls a shown message into the middle and marks it (data-focused), flashing it. */
+  private reveal(id: string, highlight = true) {
+    const el = this.els.get(id);
+    if (!el) return;
+    if (highlight) {
+      for (const old of this.list.querySelectorAll('[data-focused]')) old.removeAttribute('data-focused');
+      this.focused = id;
+      el.dataset.focused = '';
+      flash(el);
+      el.focus({ preventScroll: true });
+    }
+    el.scrollIntoView({ block: 'center' });
+  }
+
+  // pins
+
+  /** A `pin` change of this conversation, in turn with its messages. */
+  onPin(c: PinChange) {
+    this.chain = this.chain.then(() => {
+      const missing = this.pinsBar.apply(c, this.msgs.get(c.message_id));
+      this.rerender(c.message_id);
+      if (!missing) return;
+      // a message the page has not loaded: fetched for the bar (its placeholder until then)
+      void this.ctx.client.rest.history(this.id, { after: c.seq - 1, limit: 1 }).then((p) => {
+        const m = p.messages.find((x) => x.id === c.message_id);
+        if (m) this.pinsBar.update(m);
+      }, () => {});
+    }).catch(() => {});
+  }
+
+  pin = (m: Message) => ({ pinned: this.pinsBar.has(m.id), canPin: this.role === 'owner' || this.role === 'admin' });
+
+  /** Pins or unpins; the bar and the message change when the `pin` change comes (to every member alike). */
+  togglePin = (m: Message) => {
+    const rest = this.ctx.client.rest;
+    this.status.textContent = '';
+    (this.pinsBar.has(m.id) ? rest.unpin(m.id) : rest.pin(m.id)).catch((e: Error) => {
+      this.status.textContent = e.message;
+    });
   };
 
   closeThread = () => {
@@ -346,6 +544,10 @@ export class ConversationView implements MessageCtx, ThreadHost {
 
   /** A `member` change: someone was added, removed or re-roled. */
   onMember(c: MemberChange) {
+    if (c.user === this.me && c.role !== null && c.role !== this.role) {
+      this.role = c.role; // Pin / Unpin come or go
+      for (const id of [...this.els.keys()]) this.rerender(id);
+    }
     if (c.change === 'added' && !this.members.includes(c.user)) this.members.push(c.user);
     if (c.change === 'removed') this.members = this.members.filter((u) => u !== c.user);
     this.receipts.setMembers(this.members);

@@ -1,8 +1,9 @@
 // One message in the list: sender, time, text (or tombstone) with its mentions highlighted,
 // reply quote, reactions, the delivered/read tick on own messages, the thread it starts ("N
-// replies", with my unread count in it) or replies in, and keyboard-reachable actions (reply,
-// reply in thread, react, edit, delete). Rendering is a pure function of the message and the
-// view's state; the view re-renders an element in place when anything about it changes.
+// replies", with my unread count in it) or replies in, a pin mark, and keyboard-reachable
+// actions (reply, reply in thread, react, edit, delete, and pin/unpin for owners and admins).
+// Rendering is a pure function of the message and the view's state; the view re-renders an
+// element in place when anything about it changes.
 import type { Message } from '../../sdk/index.js';
 import { h, time } from './dom.js';
 import { mentionNodes, mentionsOf } from './mentions.js';
@@ -23,16 +24,27 @@ export interface MessageCtx {
   thread?(m: Message): { replies: number; unread: number };
   /** Opens a thread's panel (the main timeline only). */
   openThread?(rootId: string): void;
+  /** Whether the message is pinned, and whether I may pin and unpin (the main timeline only). */
+  pin?(m: Message): { pinned: boolean; canPin: boolean };
+  togglePin?(m: Message): void;
 }
 
 /** The thread a message replies in (null: none, or stored before threads existed). */
-export const threadOf = (m: Message): string | null => m.thread_id ?? null;
+export const threadOf = (m: Pick<Message, 'thread_id'>): string | null => m.thread_id ?? null;
 /** Whether the main timeline shows a message: all but thread-only replies. */
-export const inTimeline = (m: Message): boolean => m.in_timeline !== false;
+export const inTimeline = (m: Pick<Message, 'in_timeline'>): boolean => m.in_timeline !== false;
 
 const TICKS: Record<Tick, [string, string]> = {
   pending: ['…', 'Sending'], failed: ['⚠', 'Not sent'], sent: ['✓', 'Sent'], delivered: ['✓✓', 'Delivered'], read: ['✓✓', 'Read'],
 };
+
+/** Briefly highlights a message the page went to (search result, pin). */
+export function flash(el: HTMLElement) {
+  el.classList.remove('flash');
+  void el.offsetWidth; // restart the animation when it runs already
+  el.classList.add('flash');
+  setTimeout(() => el.classList.remove('flash'), 2500);
+}
 
 export function tickEl(t: Tick) {
   return h('span', { class: `tick tick-${t}`, 'data-tick': t, title: TICKS[t][1], 'aria-label': TICKS[t][1] }, TICKS[t][0]);
@@ -55,6 +67,11 @@ export function renderMessage(m: Message, ctx: MessageCtx): HTMLElement {
       actions.append(h('button', { type: 'button', class: 'react', 'aria-label': `React ${r}`, onclick: () => ctx.toggleReaction(m, r) }, r));
     }
   }
+  const pin = ctx.pin?.(m);
+  const { togglePin } = ctx;
+  if (pin?.canPin && togglePin && (!deleted || pin.pinned)) {
+    actions.append(h('button', { type: 'button', class: pin.pinned ? 'unpin' : 'pin', onclick: () => togglePin(m) }, pin.pinned ? 'Unpin' : 'Pin'));
+  }
   if (mine && !deleted) {
     actions.append(h('button', { type: 'button', class: 'edit', onclick: () => startEdit(el, text, m, ctx) }, 'Edit'));
     const del = h('button', { type: 'button', class: 'delete' }, 'Delete');
@@ -71,10 +88,11 @@ export function renderMessage(m: Message, ctx: MessageCtx): HTMLElement {
     actions.append(del);
   }
   const thread = root === null ? ctx.thread?.(m) : undefined;
-  const classes = `msg${mine ? ' mine' : ''}${deleted ? ' deleted' : ''}${mentioned ? ' mentioned' : ''}`;
+  const classes = `msg${mine ? ' mine' : ''}${deleted ? ' deleted' : ''}${mentioned ? ' mentioned' : ''}${pin?.pinned ? ' pinned' : ''}`;
   const el = h('article', { class: classes, 'data-seq': m.seq, 'data-id': m.id, 'data-thread': root, tabindex: 0, 'aria-label': `${m.sender}${mentioned ? ' (mentions you)' : ''}: ${deleted ? 'deleted' : m.text ?? ''}` },
     h('header', {}, h('span', { class: 'sender' }, m.sender), ' ', h('time', { datetime: m.created_at }, time(m.created_at)),
-      m.edited_at && !deleted ? h('span', { class: 'edited' }, ' (edited)') : null, mine ? tickEl(ctx.tick(m)) : null),
+      m.edited_at && !deleted ? h('span', { class: 'edited' }, ' (edited)') : null,
+      pin?.pinned ? h('span', { class: 'pin-mark', title: 'Pinned', 'aria-label': 'Pinned' }, '📌') : null, mine ? tickEl(ctx.tick(m)) : null),
     root !== null && openThread ? h('button', { type: 'button', class: 'in-thread', onclick: () => openThread(root) }, '↳ replied in a thread') : null,
     m.reply_to ? h('blockquote', { class: 'quote' }, quoted ? `↪ ${quoted.sender}: ${quoted.text ?? 'deleted'}` : '↪ an earlier message') : null,
     text,

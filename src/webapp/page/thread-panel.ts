@@ -3,13 +3,16 @@
 // is an ordinary `message` of the conversation with thread_id set), and a reply box whose
 // sends carry thread_id, with "Also send to conversation" for a reply the main timeline shows
 // too. Seeing the latest reply raises my read watermark in the thread (POST …/read); the
-// panel says where the server put it in data-read-seq.
+// panel says where the server put it in data-read-seq. A reply gone to (a search result) is
+// paged back to if need be, scrolled to and flashed.
 import type { Message, SendOptions, StrataRest } from '../../sdk/index.js';
 import { Composer } from './composer.js';
 import { clear, h, newClientId } from './dom.js';
-import { renderMessage, tickEl, type MessageCtx } from './message-el.js';
+import { flash, renderMessage, tickEl, type MessageCtx } from './message-el.js';
 
 const PAGE = 50;
+/** Pages of older replies read at most to find a reply gone to. */
+const FIND_PAGES = 20;
 /** Read marks the server capped below the reply seen (it had not stored that reply yet): asked again this often, backing off. */
 const READ_RETRIES = 4;
 
@@ -41,6 +44,8 @@ export class ThreadPanel {
   private loadingOlder = false;
   private readSent = 0;
   private closed = false;
+  /** The reply gone to last (kept across re-renders as data-focused). */
+  private focused: string | undefined;
 
   constructor(private host: ThreadHost, readonly rootId: string) {
     this.ctx = {
@@ -89,6 +94,18 @@ export class ThreadPanel {
     clear(this.top, more ? h('button', { type: 'button', class: 'older', onclick: () => void this.loadOlder() }, 'Load older replies') : null);
   }
 
+  /** Shows a reply of this thread: older pages are read until it is there, then it is scrolled to and flashed. */
+  async reveal(t: { id: string; seq: number }) {
+    for (let i = 0; i < FIND_PAGES && !this.els.has(t.id) && this.hasMore && this.firstSeq > t.seq; i++) await this.loadOlder();
+    const el = this.els.get(t.id);
+    if (!el || this.closed) return;
+    for (const old of this.list.querySelectorAll('[data-focused]')) old.removeAttribute('data-focused');
+    this.focused = t.id;
+    el.dataset.focused = '';
+    el.scrollIntoView({ block: 'center' });
+    flash(el);
+  }
+
   private async loadOlder() {
     if (this.loadingOlder || !this.hasMore || !this.firstSeq) return;
     this.loadingOlder = true;
@@ -110,6 +127,7 @@ export class ThreadPanel {
     if (known && known.version > m.version) return;
     this.replies.set(m.id, m);
     const el = renderMessage(m, this.ctx);
+    if (m.id === this.focused) el.dataset.focused = '';
     const old = this.els.get(m.id);
     this.els.set(m.id, el);
     if (old) return old.replaceWith(el);
