@@ -8,6 +8,15 @@ import { PersistHandler } from '../workers/persist-handler.js';
 import { sleep, type Service } from '../workers/service.js';
 import { StreamConsumer } from '../workers/stream-consumer.js';
 import type { FastifyBaseLogger } from 'fastify';
+import { lostChange, parseChange, type StoredChange } from '../model/change.js';
+
+function deadChange(payload: string): StoredChange | null {
+  try {
+    return parseChange(payload);
+  } catch {
+    return null; // not JSON: no position to take
+  }
+}
 
 export function backgroundServices(deps: Deps, logger: Pick<FastifyBaseLogger, 'warn' | 'error' | 'info'>): Service[] {
   const { config, log, store, metrics } = deps;
@@ -21,6 +30,13 @@ export function backgroundServices(deps: Deps, logger: Pick<FastifyBaseLogger, '
     onDeadLetter: (entry, error) => {
       metrics.deadLetters.inc();
       logger.error({ entry: entry.id, partition: entry.partition, error }, 'persist entry moved to dead letters');
+      // its cursor would be a hole every reader stops at: a `lost` placeholder takes the position
+      // (a replay of the dead letter collides with it and is accepted under a new cursor)
+      const change = deadChange(entry.payload);
+      if (change) {
+        store.applyChanges([lostChange(change.conversation_id, change.cursor)])
+          .catch((err) => logger.warn({ err, entry: entry.id }, 'could not record the lost placeholder of a dead letter'));
+      }
     },
   });
   const services: Service[] = [persist, backlogGauge(deps), changePruner(deps, logger)];

@@ -10,7 +10,7 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { messageJson, messageTemplate, parseMessage, versionTemplate, type Message } from '../model/message.js';
 import { lostSeqTombstone } from '../model/tombstone.js';
-import type { StoredChange } from '../model/change.js';
+import { lostChange, type StoredChange } from '../model/change.js';
 import { cursorOf } from '../changes/change-log.js';
 import { PersistWait } from '../changes/persist-wait.js';
 import type { SendBody } from './schemas.js';
@@ -175,7 +175,7 @@ export async function fillLostCursors(deps: Pick<Deps, 'store'>, conversationId:
   const held = new Set((await deps.store.listChanges(conversationId, from, bounds.last - from)).map(cursorOf));
   const lost: StoredChange[] = [];
   for (let cursor = from + 1; cursor <= bounds.last; cursor++) {
-    if (!held.has(cursor)) lost.push({ conversation_id: conversationId, cursor, type: 'lost', json: `{"type":"lost","cursor":${cursor},"conversation_id":${JSON.stringify(conversationId)}}` });
+    if (!held.has(cursor)) lost.push(lostChange(conversationId, cursor));
   }
   await deps.store.applyChanges(lost);
   return lost.length;

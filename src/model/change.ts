@@ -16,6 +16,11 @@ export interface StoredChange {
 
 const TYPES = new Set<ChangeType>(['message', 'edit', 'delete', 'reaction', 'member', 'conversation', 'pin', 'lost']);
 
+/** The placeholder of a position whose change was lost (hot tier data loss) or refused for good (a dead letter): nothing to apply. */
+export function lostChange(conversationId: string, cursor: number): StoredChange {
+  return { conversation_id: conversationId, cursor, type: 'lost', json: `{"type":"lost","cursor":${cursor},"conversation_id":${JSON.stringify(conversationId)}}` };
+}
+
 /** Parses a change's JSON; null when it is not one (then the caller decides what it is). */
 export function parseChange(json: string): StoredChange | null {
   const c = JSON.parse(json) as { type?: unknown; cursor?: unknown; message?: Message; conversation_id?: unknown };

@@ -157,16 +157,19 @@ export class ThreadService {
     if (seqs.length === 0) return [];
     const found = new Map<number, Message>();
     for (const m of await this.deps.store.listMessagesAt(conversationId, seqs)) found.set(m.seq, m);
+    const wanted = new Set(seqs);
     const ring = await this.deps.hot.readRecent(conversationId, { afterSeq: seqs[0] - 1, limit: Math.min(1000, seqs[seqs.length - 1] - seqs[0] + 1) });
     for (const json of ring?.messages ?? []) {
       const m = parseMessage(json);
-      if (seqs.includes(m.seq) && (found.get(m.seq)?.version ?? -1) < m.version) found.set(m.seq, m);
+      const stored = found.get(m.seq);
+      // the ring's copy when it is newer — of the same message (never another one at that seq)
+      if (wanted.has(m.seq) && (!stored || (stored.id === m.id && stored.version < m.version))) found.set(m.seq, m);
     }
     const missing = seqs.filter((s) => !found.has(s));
-    if (missing.length && this.cold) {
-      for (const s of missing) {
-        const [m] = await this.cold.readRange(conversationId, { afterSeq: s - 1, limit: 1 });
-        if (m?.seq === s) found.set(s, m);
+    // the archive in runs of nearby seqs: one range read (one or two row groups) per run, not one per seq
+    for (const run of this.cold ? runs(missing, COLD_RUN_GAP) : []) {
+      for (const m of await this.cold!.readRange(conversationId, { afterSeq: run[0] - 1, limit: run[run.length - 1] - run[0] + 1 })) {
+        if (wanted.has(m.seq) && !found.has(m.seq)) found.set(m.seq, m);
       }
     }
     const lost = seqs.filter((s) => !found.has(s));
@@ -198,6 +201,20 @@ export class ThreadService {
     // woken by a commit of any of them (persist-wait.ts listens per conversation: the first one stands for all, the backoff covers the rest)
     return this.waits.until(pending[0].id, applied, SETTLE_MS);
   }
+}
+
+/** Seqs closer than this share one archive range read. */
+const COLD_RUN_GAP = 64;
+
+/** Ascending seqs in runs whose neighbours are at most `gap` apart. */
+function runs(seqs: number[], gap: number): number[][] {
+  const out: number[][] = [];
+  for (const s of seqs) {
+    const last = out[out.length - 1];
+    if (last && s - last[last.length - 1] <= gap) last.push(s);
+    else out.push([s]);
+  }
+  return out;
 }
 
 function empty(root: Message): ThreadSummary {
