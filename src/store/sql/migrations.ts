@@ -155,6 +155,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .addPrimaryKeyConstraint('thread_replies_pk', ['conversation_id', 'root_id', 'seq'])
           .execute();
         await db.schema.createIndex('thread_replies_sender_idx').on('thread_replies').columns(['sender', 'conversation_id', 'root_id']).execute();
+        await db.schema.createIndex('thread_replies_root_idx').on('thread_replies').columns(['root_id', 'seq']).execute();
         await db.schema
           .createTable('thread_reads')
           .addColumn('conversation_id', 'text', (c) => c.notNull().references('conversations.id').onDelete('cascade'))

@@ -59,15 +59,17 @@ export class SqlThreads implements ThreadStore {
       }
       const rows = await q.orderBy('t.last_reply_at', 'desc').orderBy('t.conversation_id', 'desc').orderBy('t.root_id', 'desc').limit(opts.limit).execute();
       const summaries = await this.withParticipants(rows);
-      const out: UserThread[] = [];
-      for (let i = 0; i < rows.length; i++) {
-        const readSeq = Number(rows[i].read_seq);
-        const n = await this.db.selectFrom('thread_replies').select((eb) => eb.fn.countAll<number | string>().as('n'))
-          .where('conversation_id', '=', rows[i].conversation_id).where('root_id', '=', rows[i].root_id)
-          .where('seq', '>', readSeq).where('sender', '<>', user).executeTakeFirst();
-        out.push({ ...summaries[i], read_seq: readSeq, unread: Number(n?.n ?? 0) });
-      }
-      return out;
+      if (rows.length === 0) return [];
+      // every thread's unread in one query: replies by others after the user's read mark
+      const unread = await this.db.selectFrom('thread_replies as tr')
+        .leftJoin('thread_reads as r', (j) => j.onRef('r.conversation_id', '=', 'tr.conversation_id').onRef('r.root_id', '=', 'tr.root_id').on('r.user_id', '=', user))
+        .select(['tr.conversation_id', 'tr.root_id', (eb) => eb.fn.countAll<number | string>().as('n')])
+        .where('tr.root_id', 'in', [...new Set(rows.map((r) => r.root_id))])
+        .where('tr.sender', '<>', user)
+        .where((eb) => eb('tr.seq', '>', eb.fn.coalesce('r.read_seq', sql<number>`0`)))
+        .groupBy(['tr.conversation_id', 'tr.root_id']).execute();
+      const counts = new Map(unread.map((u) => [`${u.conversation_id} ${u.root_id}`, Number(u.n)]));
+      return rows.map((r, i) => ({ ...summaries[i], read_seq: Number(r.read_seq), unread: counts.get(`${r.conversation_id} ${r.root_id}`) ?? 0 }));
     });
   }
 
@@ -135,16 +137,25 @@ export class SqlThreads implements ThreadStore {
     });
   }
 
+  /** The summaries, with every thread's first repliers from one grouped query. */
   private async withParticipants(rows: ThreadsTable[]): Promise<ThreadSummary[]> {
-    return Promise.all(rows.map(async (r) => {
-      const who = await this.db.selectFrom('thread_replies').select(['sender', (eb) => eb.fn.min('seq').as('first')])
-        .where('conversation_id', '=', r.conversation_id).where('root_id', '=', r.root_id)
-        .groupBy('sender').orderBy('first').limit(PARTICIPANTS_SHOWN).execute();
+    if (rows.length === 0) return [];
+    const firsts = await this.db.selectFrom('thread_replies')
+      .select(['conversation_id', 'root_id', 'sender', (eb) => eb.fn.min('seq').as('first')])
+      .where('root_id', 'in', [...new Set(rows.map((r) => r.root_id))])
+      .groupBy(['conversation_id', 'root_id', 'sender']).execute();
+    const byThread = new Map<string, { sender: string; first: number }[]>();
+    for (const f of firsts) {
+      const key = `${f.conversation_id} ${f.root_id}`;
+      byThread.set(key, [...(byThread.get(key) ?? []), { sender: f.sender, first: Number(f.first) }]);
+    }
+    return rows.map((r) => {
+      const who = (byThread.get(`${r.conversation_id} ${r.root_id}`) ?? []).sort((a, b) => a.first - b.first).slice(0, PARTICIPANTS_SHOWN);
       return {
         conversation_id: r.conversation_id, root_id: r.root_id, root_seq: Number(r.root_seq), root_sender: r.root_sender,
         reply_count: Number(r.reply_count), last_reply_seq: Number(r.last_reply_seq), last_reply_at: r.last_reply_at === null ? null : iso(r.last_reply_at),
         participants: who.map((w) => w.sender),
       };
-    }));
+    });
   }
 }
