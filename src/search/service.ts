@@ -19,6 +19,8 @@ import { highlights, matches, parseQuery, score, snippet, type Term } from './qu
 
 /** Relevance ranks at most this many of the newest matches. */
 export const RELEVANCE_WINDOW = 1000;
+/** Candidates one request looks at, at most; a time-ordered page cut short by it has a next_cursor. */
+export const MAX_SCANNED = 20_000;
 const BATCH = 200;
 
 export interface SearchParams {
@@ -65,10 +67,12 @@ export class SearchService {
 
     const filter = { conversationIds: scope.conversationIds, sender, threadId: scope.threadId, before, after, terms: query.terms };
     let hits: Hit[];
+    let stoppedAt: Hit | undefined;
     if (sort === 'time') {
-      hits = await this.collect(filter, query.terms, limit + 1, position);
+      ({ hits, stoppedAt } = await this.collect(filter, query.terms, limit + 1, position));
     } else {
-      hits = (await this.collect(filter, query.terms, RELEVANCE_WINDOW))
+      // relevance ranks what one budget of candidates holds (RELEVANCE_WINDOW matches at most)
+      hits = (await this.collect(filter, query.terms, RELEVANCE_WINDOW)).hits
         .sort((a, b) => b.score - a.score || newestFirst(a, b));
       if (position) hits = hits.filter((h) => h.score < position.score! || (h.score === position.score && newestFirst(position, h) < 0));
     }
@@ -80,7 +84,9 @@ export class SearchService {
       return { message: messages[i].json, highlights: marks, snippet: snippet(messages[i].message.text, marks), score: h.score };
     });
     const last = page[page.length - 1];
-    return { results, next_cursor: more ? positionCursor(last, sort) : null, settled };
+    // a time page cut short by the scan budget goes on from where the scan stopped
+    const next = more ? positionCursor(last, sort) : stoppedAt ? positionCursor(stoppedAt, sort) : null;
+    return { results, next_cursor: next, settled };
   }
 
   /** The conversations searched: all the user's, or the one named (any other is CONVERSATION_NOT_FOUND, like a conversation that does not exist). */
@@ -98,18 +104,28 @@ export class SearchService {
   }
 
   /** Matches newest first, batch by batch, until `want` or the index has no more. */
-  private async collect(filter: Omit<Parameters<Deps['search']['searchCandidates']>[0], 'limit' | 'olderThan'>, terms: Term[], want: number, from?: Position): Promise<Hit[]> {
-    const out: Hit[] = [];
+  /**
+   * Matches newest first, batch by batch, until `want`, the index has no more, or MAX_SCANNED
+   * candidates were looked at (a query the engine cannot narrow — from: alone, a prefix it cannot
+   * express — must not read the whole index in one request): then `stoppedAt` is the last one
+   * looked at, where the next page goes on.
+   */
+  private async collect(
+    filter: Omit<Parameters<Deps['search']['searchCandidates']>[0], 'limit' | 'olderThan'>, terms: Term[], want: number, from?: Position,
+  ): Promise<{ hits: Hit[]; stoppedAt?: Hit }> {
+    const hits: Hit[] = [];
     let olderThan = from && { created_at: from.created_at, conversation_id: from.conversation_id, seq: from.seq };
-    for (;;) {
+    for (let scanned = 0; ;) {
       const docs = await this.deps.search.searchCandidates({ ...filter, olderThan, limit: BATCH });
       for (const d of docs) {
         const words = d.words ? d.words.split(' ') : [];
-        if (matches(words, terms)) out.push({ ...d, score: score(words, terms) });
-        if (out.length >= want) return out;
+        if (matches(words, terms)) hits.push({ ...d, score: score(words, terms) });
+        if (hits.length >= want) return { hits };
       }
-      if (docs.length < BATCH) return out;
+      scanned += docs.length;
+      if (docs.length < BATCH) return { hits };
       const last = docs[docs.length - 1];
+      if (scanned >= MAX_SCANNED) return { hits, stoppedAt: { ...last, score: 0 } };
       olderThan = { created_at: last.created_at, conversation_id: last.conversation_id, seq: last.seq };
     }
   }
