@@ -226,5 +226,72 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
         }
       },
     },
+    '0007_webhooks': {
+      // Webhooks (docs/webhooks.md): endpoints; per endpoint and conversation the delivery
+      // position in the change log and the retry state of the change after it; every attempt
+      // (GET /v1/admin/webhooks/{id}/deliveries); dead letters with the body they were sent with.
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('webhook_endpoints')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('url', 'text', (c) => c.notNull())
+          .addColumn('events', 'text', (c) => c.notNull())
+          .addColumn('secret', 'text', (c) => c.notNull())
+          .addColumn('previous_secret', 'text')
+          .addColumn('previous_secret_until', 'bigint')
+          .addColumn('created_at', sql.raw(t), (c) => c.notNull())
+          .addColumn('updated_at', sql.raw(t), (c) => c.notNull())
+          .addColumn('scanned_until', sql.raw(t), (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('webhook_streams')
+          .addColumn('endpoint_id', 'text', (c) => c.notNull().references('webhook_endpoints.id').onDelete('cascade'))
+          .addColumn('conversation_id', 'text', (c) => c.notNull().references('conversations.id').onDelete('cascade'))
+          .addColumn('position', 'bigint', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('failing_since', 'bigint')
+          .addColumn('next_attempt_at', 'bigint', (c) => c.notNull().defaultTo(0))
+          .addPrimaryKeyConstraint('webhook_streams_pk', ['endpoint_id', 'conversation_id'])
+          .execute();
+        await db.schema
+          .createTable('webhook_attempts')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('endpoint_id', 'text', (c) => c.notNull().references('webhook_endpoints.id').onDelete('cascade'))
+          .addColumn('webhook_id', 'text', (c) => c.notNull())
+          .addColumn('conversation_id', 'text', (c) => c.notNull())
+          .addColumn('cursor', 'bigint', (c) => c.notNull())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('attempt', 'integer', (c) => c.notNull())
+          .addColumn('status', 'integer')
+          .addColumn('error', 'text')
+          .addColumn('latency_ms', 'integer', (c) => c.notNull())
+          .addColumn('attempted_at', sql.raw(t), (c) => c.notNull())
+          .addColumn('outcome', 'text', (c) => c.notNull())
+          .addColumn('replay', 'boolean', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('webhook_attempts_endpoint_idx').on('webhook_attempts').columns(['endpoint_id', 'id']).execute();
+        await db.schema.createIndex('webhook_attempts_time_idx').on('webhook_attempts').column('attempted_at').execute();
+        await db.schema
+          .createTable('webhook_dead_letters')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('endpoint_id', 'text', (c) => c.notNull().references('webhook_endpoints.id').onDelete('cascade'))
+          .addColumn('webhook_id', 'text', (c) => c.notNull())
+          .addColumn('conversation_id', 'text', (c) => c.notNull())
+          .addColumn('cursor', 'bigint', (c) => c.notNull())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull())
+          .addColumn('last_status', 'integer')
+          .addColumn('last_error', 'text')
+          .addColumn('failed_at', sql.raw(t), (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('replay_attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('replay_failing_since', 'bigint')
+          .addColumn('next_attempt_at', 'bigint', (c) => c.notNull().defaultTo(0))
+          .addUniqueConstraint('webhook_dead_letters_change_uq', ['endpoint_id', 'conversation_id', 'cursor'])
+          .execute();
+        await db.schema.createIndex('webhook_dead_letters_due_idx').on('webhook_dead_letters').columns(['endpoint_id', 'state', 'next_attempt_at']).execute();
+      },
+    },
   };
 }

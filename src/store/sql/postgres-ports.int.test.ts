@@ -1,4 +1,4 @@
-// The SQL receipts, reactions, leases, archive source, threads, search and pins on a real PostgreSQL server
+// The SQL receipts, reactions, leases, archive source, threads, search, pins and webhooks on a real PostgreSQL server
 // (test/global-setup.ts), in one fresh schema for this file, against their shared contracts.
 import { inject } from 'vitest';
 import { uniqueName } from '../../../test/unique.js';
@@ -9,6 +9,7 @@ import { receiptStoreContract } from '../receipt-store.contract.js';
 import { threadStoreContract } from '../thread-store.contract.js';
 import { searchStoreContract } from '../search-store.contract.js';
 import { pinStoreContract } from '../pin-store.contract.js';
+import { webhookStoreContract } from '../webhook-store.contract.js';
 import { openStore, sqlSubjects } from './sql-ports.test-kit.js';
 
 const schema = uniqueName('ports');
@@ -20,3 +21,4 @@ archiveSourceContract('SQL on PostgreSQL (real server)', sql.archiveSource);
 threadStoreContract('SQL on PostgreSQL (real server)', sql.threads);
 searchStoreContract('SQL on PostgreSQL (real server)', sql.search);
 pinStoreContract('SQL on PostgreSQL (real server)', sql.pins);
+webhookStoreContract('SQL on PostgreSQL (real server)', sql.webhooks);

@@ -136,6 +136,63 @@ export interface PinsTable {
   pinned_at: string | Date;
 }
 
+/** Migration 0007 (webhooks, docs/webhooks.md). Epoch-millisecond columns are bigint. */
+export interface WebhookEndpointsTable {
+  id: string;
+  url: string;
+  /** JSON array of change types. */
+  events: string;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_until: number | string | null;
+  created_at: string | Date;
+  updated_at: string | Date;
+  scanned_until: string | Date;
+}
+
+export interface WebhookStreamsTable {
+  endpoint_id: string;
+  conversation_id: string;
+  position: number | string;
+  attempts: number | string;
+  failing_since: number | string | null;
+  next_attempt_at: number | string;
+}
+
+export interface WebhookAttemptsTable {
+  id: string;
+  endpoint_id: string;
+  webhook_id: string;
+  conversation_id: string;
+  cursor: number | string;
+  type: string;
+  attempt: number | string;
+  status: number | string | null;
+  error: string | null;
+  latency_ms: number | string;
+  attempted_at: string | Date;
+  outcome: string;
+  replay: boolean | number;
+}
+
+export interface WebhookDeadLettersTable {
+  id: string;
+  endpoint_id: string;
+  webhook_id: string;
+  conversation_id: string;
+  cursor: number | string;
+  type: string;
+  body: string;
+  attempts: number | string;
+  last_status: number | string | null;
+  last_error: string | null;
+  failed_at: string | Date;
+  state: string;
+  replay_attempts: number | string;
+  replay_failing_since: number | string | null;
+  next_attempt_at: number | string;
+}
+
 export interface DB {
   search_docs: SearchDocsTable;
   pins: PinsTable;
@@ -153,4 +210,8 @@ export interface DB {
   receipts: ReceiptsTable;
   reactions: ReactionsTable;
   leases: LeasesTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_streams: WebhookStreamsTable;
+  webhook_attempts: WebhookAttemptsTable;
+  webhook_dead_letters: WebhookDeadLettersTable;
 }

@@ -18,6 +18,8 @@ import { SqlSearch } from './sql-search.js';
 import { SqlPins } from './sql-pins.js';
 import type { SearchUnderTest } from '../search-store.contract.js';
 import type { PinsUnderTest } from '../pin-store.contract.js';
+import type { WebhooksUnderTest } from '../webhook-store.contract.js';
+import { SqlWebhooks } from './sql-webhooks.js';
 
 /** `sqlite::memory:` or a PostgreSQL URL (then in `schema`), migrated. */
 export async function openStore(url: string, schema?: string): Promise<SqlStore> {
@@ -85,6 +87,11 @@ export function sqlSubjects(open: () => Promise<SqlStore>) {
     pins: async (): Promise<PinsUnderTest> => {
       const store = await open();
       return { pins: new SqlPins(store.db), conversation: conversationIn(store), close: () => store.close() };
+    },
+    // changes are written by the store's persist path (applyChanges), as the workers write them
+    webhooks: async (): Promise<WebhooksUnderTest> => {
+      const store = await open();
+      return { webhooks: new SqlWebhooks(store.db), store, close: () => store.close() };
     },
   };
 }

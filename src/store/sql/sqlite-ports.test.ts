@@ -1,4 +1,4 @@
-// The SQL receipts, reactions, leases, archive source, threads, search and pins on SQLite in memory (a fresh database
+// The SQL receipts, reactions, leases, archive source, threads, search, pins and webhooks on SQLite in memory (a fresh database
 // per contract), against their shared contracts; postgres-ports.int.test.ts runs the same.
 import { archiveSourceContract } from '../archive-source.contract.js';
 import { leasesContract } from '../leases.contract.js';
@@ -7,6 +7,7 @@ import { receiptStoreContract } from '../receipt-store.contract.js';
 import { threadStoreContract } from '../thread-store.contract.js';
 import { searchStoreContract } from '../search-store.contract.js';
 import { pinStoreContract } from '../pin-store.contract.js';
+import { webhookStoreContract } from '../webhook-store.contract.js';
 import { openStore, sqlSubjects } from './sql-ports.test-kit.js';
 
 const sql = sqlSubjects(() => openStore('sqlite::memory:'));
@@ -17,3 +18,4 @@ archiveSourceContract('SQL on SQLite (in memory)', sql.archiveSource);
 threadStoreContract('SQL on SQLite (in memory)', sql.threads);
 searchStoreContract('SQL on SQLite (in memory)', sql.search);
 pinStoreContract('SQL on SQLite (in memory)', sql.pins);
+webhookStoreContract('SQL on SQLite (in memory)', sql.webhooks);
