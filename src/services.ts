@@ -17,6 +17,7 @@ import { ReactionService } from './reactions/service.js';
 import { ThreadService } from './threads/service.js';
 import { SearchService } from './search/service.js';
 import { PinService } from './pins/service.js';
+import { beforeSendHook } from './hooks/before-send.js';
 import { ReceiptBatcher } from './receipts/receipt-batcher.js';
 import { ReceiptService } from './receipts/service.js';
 
@@ -44,7 +45,7 @@ export function buildServices(deps: Deps, log: Logger, options: Partial<ServiceO
   let edits: EditService | undefined;
   const cold = deps.archive && withOverlays(deps.archive, deps.store);
   const threads = new ThreadService(deps, access, (user, id) => edits!.load(user, id), cold);
-  const ingest = new IngestService(deps, access, (user, conversationId, body) => threads.place(user, conversationId, body));
+  const ingest = new IngestService(deps, access, (user, conversationId, body) => threads.place(user, conversationId, body), beforeSendHook(deps.config, deps.metrics));
   const changes = new ChangeLog(deps, (conversationId) => ingest.seed(conversationId));
   const sync = new SyncService(deps, changes);
   const conversations = new ConversationService(deps.store, deps.hot, access, announce, changes, deps.threads);

@@ -8,6 +8,7 @@ export function createMetrics() {
     registry,
     httpRequests: new client.Counter({ name: 'strata_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'], registers: [registry] }),
     ingested: new client.Counter({ name: 'strata_messages_ingested_total', help: 'Messages accepted by the hot tier', labelNames: ['via'], registers: [registry] }),
+    beforeSendSeconds: new client.Histogram({ name: 'strata_before_send_seconds', help: 'Before-send hook latency, by outcome', labelNames: ['outcome'], buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5], registers: [registry] }),
     ingestSeconds: new client.Histogram({ name: 'strata_ingest_seconds', help: 'Time from accept to ack', buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [registry] }),
     duplicates: new client.Counter({ name: 'strata_messages_duplicate_total', help: 'Sends answered with an earlier message (same client_id)', registers: [registry] }),
     rateLimited: new client.Counter({ name: 'strata_rate_limited_total', help: 'Sends refused by the rate limit', registers: [registry] }),

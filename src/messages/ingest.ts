@@ -14,6 +14,7 @@ import { lostChange, type StoredChange } from '../model/change.js';
 import { cursorOf } from '../changes/change-log.js';
 import { PersistWait } from '../changes/persist-wait.js';
 import type { SendBody } from './schemas.js';
+import type { BeforeSend } from '../hooks/before-send.js';
 /** The fields a send adds to a message about threads and mentions, validated (threads/service.ts ThreadService.place). */
 export interface Placement {
   thread_id: string | null;
@@ -37,7 +38,7 @@ export class IngestService {
   /** Waits for the warm store (persist-wait.ts); shared with edits and history. */
   readonly waits: PersistWait;
 
-  constructor(private deps: Deps, private access: Access, private place: Place) {
+  constructor(private deps: Deps, private access: Access, private place: Place, private beforeSend?: BeforeSend) {
     this.waits = new PersistWait(deps.persisted);
   }
 
@@ -54,9 +55,13 @@ export class IngestService {
       metrics.rateLimited.inc();
       throw new AppError('RATE_LIMITED', `more than ${config.rateLimit} messages in ${config.rateWindowS} s`, { retryAfterS: waitMs / 1000 });
     }
+    // the before-send hook (hooks/before-send.ts) judges a valid message: accept, reject or rewrite
+    const judged = this.beforeSend
+      ? await this.beforeSend({ conversation_id: conversationId, sender: user, text: body.text, reply_to: body.reply_to ?? null, thread_id: placement.thread_id, mentions: placement.mentions, metadata, client_id: body.client_id ?? null })
+      : { text: body.text, metadata };
 
     const draft: Omit<Message, 'seq' | 'version'> = {
-      id: uuidv7(), conversation_id: conversationId, sender: user, text: body.text, reply_to: body.reply_to ?? null, ...placement, metadata, attachments: [],
+      id: uuidv7(), conversation_id: conversationId, sender: user, text: judged.text, reply_to: body.reply_to ?? null, ...placement, metadata: judged.metadata, attachments: [],
       client_id: body.client_id ?? null, created_at: new Date().toISOString(), edited_at: null, deleted_at: null,
     };
     const { head, tail } = messageTemplate(draft);
