@@ -293,5 +293,31 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('webhook_dead_letters_due_idx').on('webhook_dead_letters').columns(['endpoint_id', 'state', 'next_attempt_at']).execute();
       },
     },
+    '0008_uploads': {
+      // Attachments (docs/attachments.md): one row per upload, the state its bytes are in
+      // (store/upload-store.ts); the bytes themselves are in the object store under object_key.
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('uploads')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('conversation_id', 'text', (c) => c.notNull().references('conversations.id').onDelete('cascade'))
+          .addColumn('uploader', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('size', 'bigint', (c) => c.notNull())
+          .addColumn('content_type', 'text', (c) => c.notNull())
+          .addColumn('object_key', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('message_id', 'text')
+          .addColumn('claim_key', 'text')
+          .addColumn('width', 'integer')
+          .addColumn('height', 'integer')
+          .addColumn('created_at', sql.raw(t), (c) => c.notNull())
+          .addColumn('attached_at', sql.raw(t))
+          .addColumn('released_at', sql.raw(t))
+          .execute();
+        await db.schema.createIndex('uploads_message_idx').on('uploads').column('message_id').execute();
+        await db.schema.createIndex('uploads_sweep_idx').on('uploads').columns(['state', 'created_at']).execute();
+      },
+    },
   };
 }

@@ -10,6 +10,7 @@ import { threadStoreContract } from '../thread-store.contract.js';
 import { searchStoreContract } from '../search-store.contract.js';
 import { pinStoreContract } from '../pin-store.contract.js';
 import { webhookStoreContract } from '../webhook-store.contract.js';
+import { uploadStoreContract } from '../upload-store.contract.js';
 import { openStore, sqlSubjects } from './sql-ports.test-kit.js';
 
 const schema = uniqueName('ports');
@@ -22,3 +23,4 @@ threadStoreContract('SQL on PostgreSQL (real server)', sql.threads);
 searchStoreContract('SQL on PostgreSQL (real server)', sql.search);
 pinStoreContract('SQL on PostgreSQL (real server)', sql.pins);
 webhookStoreContract('SQL on PostgreSQL (real server)', sql.webhooks);
+uploadStoreContract('SQL on PostgreSQL (real server)', sql.uploads);

@@ -193,7 +193,27 @@ export interface WebhookDeadLettersTable {
   next_attempt_at: number | string;
 }
 
+export interface UploadsTable {
+  id: string;
+  conversation_id: string;
+  uploader: string;
+  name: string;
+  size: number | string;
+  content_type: string;
+  object_key: string;
+  /** pending | claimed | attached | released (store/upload-store.ts). */
+  state: string;
+  message_id: string | null;
+  claim_key: string | null;
+  width: number | null;
+  height: number | null;
+  created_at: string | Date;
+  attached_at: string | Date | null;
+  released_at: string | Date | null;
+}
+
 export interface DB {
+  uploads: UploadsTable;
   search_docs: SearchDocsTable;
   pins: PinsTable;
   threads: ThreadsTable;

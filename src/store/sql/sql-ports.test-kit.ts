@@ -20,6 +20,8 @@ import type { SearchUnderTest } from '../search-store.contract.js';
 import type { PinsUnderTest } from '../pin-store.contract.js';
 import type { WebhooksUnderTest } from '../webhook-store.contract.js';
 import { SqlWebhooks } from './sql-webhooks.js';
+import type { UploadsUnderTest } from '../upload-store.contract.js';
+import { SqlUploads } from './sql-uploads.js';
 
 /** `sqlite::memory:` or a PostgreSQL URL (then in `schema`), migrated. */
 export async function openStore(url: string, schema?: string): Promise<SqlStore> {
@@ -87,6 +89,10 @@ export function sqlSubjects(open: () => Promise<SqlStore>) {
     pins: async (): Promise<PinsUnderTest> => {
       const store = await open();
       return { pins: new SqlPins(store.db), conversation: conversationIn(store), close: () => store.close() };
+    },
+    uploads: async (): Promise<UploadsUnderTest> => {
+      const store = await open();
+      return { uploads: new SqlUploads(store.db), conversation: conversationIn(store), close: () => store.close() };
     },
     // changes are written by the store's persist path (applyChanges), as the workers write them
     webhooks: async (): Promise<WebhooksUnderTest> => {

@@ -8,6 +8,7 @@ import { threadStoreContract } from '../thread-store.contract.js';
 import { searchStoreContract } from '../search-store.contract.js';
 import { pinStoreContract } from '../pin-store.contract.js';
 import { webhookStoreContract } from '../webhook-store.contract.js';
+import { uploadStoreContract } from '../upload-store.contract.js';
 import { openStore, sqlSubjects } from './sql-ports.test-kit.js';
 
 const sql = sqlSubjects(() => openStore('sqlite::memory:'));
@@ -19,3 +20,4 @@ threadStoreContract('SQL on SQLite (in memory)', sql.threads);
 searchStoreContract('SQL on SQLite (in memory)', sql.search);
 pinStoreContract('SQL on SQLite (in memory)', sql.pins);
 webhookStoreContract('SQL on SQLite (in memory)', sql.webhooks);
+uploadStoreContract('SQL on SQLite (in memory)', sql.uploads);
