@@ -2,11 +2,26 @@
 // putFile writes a temp file beside the target, fsyncs it, renames it over the target and fsyncs
 // the directory: after a crash the key holds the old bytes or the new ones, never a torn file.
 // Temp files start with '.tmp-' and never end in '.parquet', so analytics globs ignore leftovers.
+// A content type given to putFile is kept beside the object in `.meta-<name>` (written first);
+// list() skips every name that starts with '.' (keys never do: checkKey).
+// Signed URLs: this store has no server of its own, so its signed URLs are Strata's:
+// `<linkBase><key>?expires=…&size=…&type=…&sig=…` (default linkBase `/v1/`: the key
+// `uploads/<id>` becomes `/v1/uploads/<id>`, the route of attachments/routes.ts, which hands the
+// request to acceptSigned). `sig` is HMAC-SHA256 over the method, key, expiry and every granted
+// parameter, with a 32-byte key generated into `<root>/.link-key` on first use: every process
+// sharing the directory shares the key, and whoever can read the key can read the files anyway.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../errors.js';
-import { checkKey, newStats, type ObjectStore } from './object-store.js';
+import { checkKey, newStats, type GetGrant, type ObjectInfo, type ObjectStore, type PutGrant, type SignedDownload, type SignedRequest } from './object-store.js';
+
+export interface LocalObjectStoreOptions {
+  /** Where Strata serves this store's signed URLs: the URL of key k is linkBase + k. */
+  linkBase?: string;
+}
+
+type Query = Record<string, string | undefined>;
 
 function fail(what: string, e: unknown): never {
   throw new AppError('UNAVAILABLE', `local archive: ${what}: ${(e as Error).message}`, { cause: e, retryable: true });
@@ -15,41 +30,123 @@ function fail(what: string, e: unknown): never {
 export class LocalObjectStore implements ObjectStore {
   readonly stats = newStats();
   readonly location: string;
+  private readonly linkBase: string;
+  private linkKey?: Promise<Buffer>;
 
-  constructor(readonly root: string) {
+  constructor(readonly root: string, opts: LocalObjectStoreOptions = {}) {
     this.root = path.resolve(root);
     this.location = `file:${this.root}`;
+    this.linkBase = opts.linkBase ?? '/v1/';
   }
 
   private file(key: string): string {
     return path.join(this.root, ...checkKey(key).split('/'));
   }
 
-  async putFile(key: string, bytes: Uint8Array): Promise<void> {
+  private metaFile(key: string): string {
+    const f = this.file(key);
+    return path.join(path.dirname(f), `.meta-${path.basename(f)}`);
+  }
+
+  async putFile(key: string, bytes: Uint8Array, opts: { contentType?: string } = {}): Promise<void> {
     const target = this.file(key);
-    const dir = path.dirname(target);
-    const tmp = path.join(dir, `.tmp-${path.basename(target)}-${randomBytes(4).toString('hex')}`);
     try {
-      await fs.mkdir(dir, { recursive: true });
-      const fh = await fs.open(tmp, 'w');
-      try {
-        await fh.writeFile(bytes);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await fs.rename(tmp, target);
-      const dh = await fs.open(dir, 'r');
-      try {
-        await dh.sync();
-      } finally {
-        await dh.close();
-      }
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      if (opts.contentType !== undefined) await writeAtomically(this.metaFile(key), new TextEncoder().encode(opts.contentType));
+      else await fs.rm(this.metaFile(key), { force: true });
+      await writeAtomically(target, bytes);
     } catch (e) {
-      await fs.rm(tmp, { force: true });
       fail(`put ${key}`, e);
     }
     this.stats.bytesWritten += bytes.length;
+  }
+
+  async head(key: string): Promise<ObjectInfo | null> {
+    let size: number;
+    try {
+      size = (await fs.stat(this.file(key))).size;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      fail(`head ${key}`, e);
+    }
+    let contentType: string | null = null;
+    try {
+      contentType = await fs.readFile(this.metaFile(key), 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') fail(`head ${key}`, e);
+    }
+    return { size, contentType };
+  }
+
+  signPut(key: string, g: PutGrant): Promise<SignedRequest> {
+    return this.sign('PUT', key, g, { size: String(g.size), type: g.contentType }, { 'content-type': g.contentType });
+  }
+
+  signGet(key: string, g: GetGrant): Promise<SignedRequest> {
+    return this.sign('GET', key, g, { type: g.contentType, disposition: g.disposition }, {});
+  }
+
+  private async sign(method: 'PUT' | 'GET', key: string, g: { expiresInS: number; now?: Date }, params: Query, headers: Record<string, string>): Promise<SignedRequest> {
+    checkKey(key);
+    const expires = Math.floor((g.now ?? new Date()).getTime() / 1000) + g.expiresInS;
+    const granted: Query = { expires: String(expires), ...params };
+    const query = new URLSearchParams();
+    for (const name of SIGNED) if (granted[name] !== undefined) query.set(name, granted[name]);
+    query.set('sig', await this.signature(method, key, granted));
+    return { method, url: `${this.linkBase}${key.split('/').map(encodeURIComponent).join('/')}?${query}`, headers, expiresAt: new Date(expires * 1000).toISOString() };
+  }
+
+  private async signature(method: string, key: string, q: Query): Promise<string> {
+    const payload = ['strata-link-v1', method, key, ...SIGNED.map((n) => q[n] ?? '')].join('\n');
+    return createHmac('sha256', await this.secret()).update(payload).digest('base64url');
+  }
+
+  /** The HMAC key, created once per directory (two processes racing: the first link wins). */
+  private secret(): Promise<Buffer> {
+    this.linkKey ??= (async () => {
+      const file = path.join(this.root, '.link-key');
+      try {
+        return Buffer.from(await fs.readFile(file, 'utf8'), 'base64url');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+      await fs.mkdir(this.root, { recursive: true });
+      const tmp = path.join(this.root, `.tmp-link-key-${randomBytes(4).toString('hex')}`);
+      await fs.writeFile(tmp, randomBytes(32).toString('base64url'), { mode: 0o600 });
+      try {
+        await fs.link(tmp, file);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      } finally {
+        await fs.rm(tmp, { force: true });
+      }
+      return Buffer.from(await fs.readFile(file, 'utf8'), 'base64url');
+    })().catch((e) => {
+      this.linkKey = undefined;
+      fail('link key', e);
+    });
+    return this.linkKey;
+  }
+
+  async acceptSigned(method: 'PUT' | 'GET', key: string, q: Query, req: { contentType?: string; body?: Uint8Array }): Promise<SignedDownload | null> {
+    const invalid = (why: string) => new AppError('SIGNED_URL_INVALID', `signed URL ${why}`);
+    const expires = Number(q.expires);
+    if (!q.sig || !q.expires || !/^\d{1,12}$/.test(q.expires)) throw invalid('is incomplete');
+    const want = Buffer.from(await this.signature(method, key, q));
+    const got = Buffer.from(q.sig);
+    if (want.length !== got.length || !timingSafeEqual(want, got)) throw invalid('is not valid for this request');
+    if (expires * 1000 < Date.now()) throw invalid('has expired');
+    if (method === 'PUT') {
+      const body = req.body ?? new Uint8Array(0);
+      if (q.size === undefined || q.type === undefined) throw invalid('grants no upload');
+      if (body.length !== Number(q.size)) throw new AppError('UPLOAD_MISMATCH', `the body is ${body.length} bytes; the URL is for exactly ${q.size}`);
+      if ((req.contentType ?? '').trim().toLowerCase() !== q.type) throw new AppError('UPLOAD_MISMATCH', `content-type ${JSON.stringify(req.contentType ?? '')}; the URL is for ${q.type}`);
+      await this.putFile(key, body, { contentType: q.type });
+      return null;
+    }
+    const [bytes, info] = [await this.readFile(key), await this.head(key)];
+    if (!bytes) throw new AppError('NOT_FOUND', 'the object is gone');
+    return { bytes, contentType: q.type || info?.contentType || 'application/octet-stream', disposition: q.disposition || null };
   }
 
   async readFile(key: string): Promise<Uint8Array | null> {
@@ -94,7 +191,7 @@ export class LocalObjectStore implements ObjectStore {
     let entries: string[];
     try {
       entries = (await fs.readdir(dir, { recursive: true, withFileTypes: true }))
-        .filter((d) => d.isFile() && !d.name.startsWith('.tmp-'))
+        .filter((d) => d.isFile() && !d.name.startsWith('.'))
         .map((d) => path.relative(this.root, path.join(d.parentPath, d.name)).split(path.sep).join('/'));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
@@ -106,10 +203,39 @@ export class LocalObjectStore implements ObjectStore {
   async delete(key: string): Promise<void> {
     try {
       await fs.rm(this.file(key), { force: true });
+      await fs.rm(this.metaFile(key), { force: true });
     } catch (e) {
       fail(`delete ${key}`, e);
     }
   }
 
   async close(): Promise<void> {}
+}
+
+/** The parameters a signature covers, in order. */
+const SIGNED = ['expires', 'size', 'type', 'disposition'] as const;
+
+/** Temp file beside the target, fsync, rename over it, fsync the directory: old bytes or new ones, never torn. */
+async function writeAtomically(target: string, bytes: Uint8Array): Promise<void> {
+  const dir = path.dirname(target);
+  const tmp = path.join(dir, `.tmp-${path.basename(target)}-${randomBytes(4).toString('hex')}`);
+  try {
+    const fh = await fs.open(tmp, 'w');
+    try {
+      await fh.writeFile(bytes);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fs.rename(tmp, target);
+    const dh = await fs.open(dir, 'r');
+    try {
+      await dh.sync();
+    } finally {
+      await dh.close();
+    }
+  } catch (e) {
+    await fs.rm(tmp, { force: true });
+    throw e;
+  }
 }

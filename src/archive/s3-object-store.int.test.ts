@@ -6,6 +6,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { startSwift, type SwiftServer } from '../../test/services/swift.js';
 import { uniqueName } from '../../test/unique.js';
 import { archiveContract } from './archive.contract.js';
+import { fetchSigned, signedUrlContract } from './object-store.contract.js';
 import { createObjectStore } from '../main/object-store-from-url.js';
 import { S3ObjectStore } from './s3-object-store.js';
 
@@ -29,6 +30,12 @@ archiveContract('S3 (Swift s3api)', async () => ({
   }),
   cleanup: async () => {},
 }));
+
+// presigned URLs fetched from Swift itself: S3 checks the signature, the expiry and the signed content-length and content-type
+signedUrlContract('S3 (Swift s3api)', async () => {
+  const objects = new S3ObjectStore({ bucket, prefix: 'signed', endpoint: swift.endpoint, region: swift.region, forcePathStyle: true, credentials: swift });
+  return { objects, perform: fetchSigned, cleanup: () => objects.close() };
+});
 
 describe('createObjectStore', () => {
   it('builds the S3 adapter from ARCHIVE_URL and reaches the bucket under its prefix', async () => {
