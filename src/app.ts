@@ -23,6 +23,7 @@ import { reactHandler, reactionRoutes } from './reactions/routes.js';
 import { threadRoutes } from './threads/routes.js';
 import { searchRoutes } from './search/routes.js';
 import { pinRoutes } from './pins/routes.js';
+import { webhookRoutes } from './webhooks/routes.js';
 import { readHandler, receiptRoutes } from './receipts/routes.js';
 import { buildServices, SERVICE_DEFAULTS, type ServiceOptions, type Services } from './services.js';
 import { adminRoutes } from './workers/admin-routes.js';
@@ -154,6 +155,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<{ a
   pinRoutes(app, services.pins);
   presenceRoutes(app, services.presence);
   adminRoutes(app, deps);
+  webhookRoutes(app, services.webhooks);
   archiveJobRoutes(deps)(app);
 
   // The WebSocket: the same use-cases behind frames.

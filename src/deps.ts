@@ -18,6 +18,7 @@ import type { Store } from './store/store.js';
 import type { ThreadStore } from './store/thread-store.js';
 import type { SearchStore } from './store/search-store.js';
 import type { PinStore } from './store/pin-store.js';
+import type { WebhookStore } from './store/webhook-store.js';
 
 export interface Deps {
   config: Config;
@@ -30,6 +31,12 @@ export interface Deps {
   /** The full-text index (docs/search.md). */
   search: SearchStore;
   pins: PinStore;
+  /**
+   * Webhooks (docs/webhooks.md): endpoints and their delivery state, and the cross-process leases
+   * that keep one deliverer per endpoint. Absent: the webhook routes answer UNAVAILABLE and
+   * nothing is delivered.
+   */
+  webhooks?: { store: WebhookStore; leases: Leases };
   /** Hot tier: seq, recent ring, dedup, persist log, rate limit. */
   hot: HotTier;
   rate: RateLimiter;

@@ -17,6 +17,7 @@ import { ReactionService } from './reactions/service.js';
 import { ThreadService } from './threads/service.js';
 import { SearchService } from './search/service.js';
 import { PinService } from './pins/service.js';
+import { WebhookAdmin } from './webhooks/service.js';
 import { beforeSendHook } from './hooks/before-send.js';
 import { ReceiptBatcher } from './receipts/receipt-batcher.js';
 import { ReceiptService } from './receipts/service.js';
@@ -59,6 +60,7 @@ export function buildServices(deps: Deps, log: Logger, options: Partial<ServiceO
   const presence = new PresenceTracker(deps.presence, deps.fanout, o.nodeId, o.presenceTtlMs, deps.store);
   return {
     access, conversations, ingest, changes, sync, history, edits: edits as EditService, threads, search, pins, receipts, reactions, presence,
+    webhooks: new WebhookAdmin(deps),
     /** Flushes what is still batched (receipts). */
     close: () => batcher.close(),
   };

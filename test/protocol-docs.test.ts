@@ -37,6 +37,11 @@ const HTTP_ONLY: Record<string, string> = {
   EXPORT_NOT_FOUND: 'archive jobs are REST only',
   EDIT_CONFLICT: 'edits and deletes are REST only (PATCH / DELETE /v1/messages/{id})',
   SEARCH_QUERY_INVALID: 'search is REST only (GET /v1/search)',
+  WEBHOOK_NOT_FOUND: 'webhooks are operator REST routes (docs/webhooks.md)',
+  WEBHOOK_URL_INVALID: 'webhooks are operator REST routes (docs/webhooks.md)',
+  WEBHOOK_EVENTS_INVALID: 'webhooks are operator REST routes (docs/webhooks.md)',
+  WEBHOOK_SECRET_INVALID: 'webhooks are operator REST routes (docs/webhooks.md)',
+  WEBHOOK_DEAD_LETTER_NOT_FOUND: 'webhooks are operator REST routes (docs/webhooks.md)',
 };
 
 type Json = Record<string, any>;

@@ -1,5 +1,6 @@
-// Builds the background services a process runs: persist workers, the backlog gauge and, when
-// the archive is wired, the archiver (idle unless a retention policy is set).
+// Builds the background services a process runs: persist workers, the backlog gauge, the webhook
+// deliverer (WEBHOOK_DELIVERY) and, when the archive is wired, the archiver (idle unless a
+// retention policy is set).
 import type { Deps } from '../deps.js';
 import { reacceptCollisions } from '../changes/repair.js';
 import { seedFromStore } from '../messages/ingest.js';
@@ -7,6 +8,7 @@ import { ArchiverService } from '../workers/archiver.js';
 import { PersistHandler } from '../workers/persist-handler.js';
 import { sleep, type Service } from '../workers/service.js';
 import { StreamConsumer } from '../workers/stream-consumer.js';
+import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { lostChange, parseChange, type StoredChange } from '../model/change.js';
 
@@ -40,6 +42,12 @@ export function backgroundServices(deps: Deps, logger: Pick<FastifyBaseLogger, '
     },
   });
   const services: Service[] = [persist, backlogGauge(deps), changePruner(deps, logger)];
+  if (config.webhookDelivery && deps.webhooks) {
+    services.push(new WebhookDispatcher({ store: deps.webhooks.store, leases: deps.webhooks.leases, settle: (c) => store.settle(c), persisted: deps.persisted }, {
+      timeoutMs: config.webhookTimeoutMs, retryForMs: config.webhookRetryForS * 1000, retryBaseMs: config.webhookRetryBaseMs, retryMaxMs: config.webhookRetryMaxMs,
+      pollMs: config.webhookPollMs, concurrency: config.webhookConcurrency, leaseTtlMs: config.webhookLeaseTtlS * 1000, logDays: config.webhookLogDays,
+    }, logger));
+  }
   if (deps.archive && deps.archiving) {
     services.push(new ArchiverService(deps.archive, deps.archiving.source, deps.archiving.leases, {
       policy: { days: config.retentionDays, keepLast: config.retentionKeepLast },

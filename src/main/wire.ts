@@ -8,7 +8,7 @@
 //
 //   port                         DATABASE_URL sqlite:… (default)   DATABASE_URL postgres://…
 //   store, receipts, reactions,  Sql* over one Kysely instance, the dialect chosen by the URL
-//   leases, archive source
+//   leases, archive source, webhooks
 //
 //   object store (cold tier)     ARCHIVE_URL file:<dir> (default <DATA_DIR>/archive) or s3://bucket/prefix
 import { EventEmitter } from 'node:events';
@@ -30,6 +30,7 @@ import { SqlReactions } from '../store/sql/sql-reactions.js';
 import { SqlThreads } from '../store/sql/sql-threads.js';
 import { SqlSearch } from '../store/sql/sql-search.js';
 import { SqlPins } from '../store/sql/sql-pins.js';
+import { SqlWebhooks } from '../store/sql/sql-webhooks.js';
 import { SqlReceipts } from '../store/sql/sql-receipts.js';
 import { createSqlStore, type SqlStore, type SqlStoreOptions } from '../store/sql/sql-store.js';
 import { createObjectStore } from './object-store-from-url.js';
@@ -82,6 +83,7 @@ export function sqlAdapters(store: SqlStore) {
     threads: new SqlThreads(store.db),
     search: new SqlSearch(store.db, store.dialect),
     pins: new SqlPins(store.db),
+    webhooks: new SqlWebhooks(store.db),
     leases: new SqlLeases(store.db),
     archiveSource: new SqlArchiveSource(store.db, store.dialect),
   };
@@ -132,7 +134,7 @@ export async function wire(config: Config, opts: { migrate?: boolean } = {}): Pr
   const archive = createArchive(config);
   const redacted = dbUrl.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
   return {
-    config, store, receipts: sql.receipts, reactions: sql.reactions, threads: sql.threads, search: sql.search, pins: sql.pins,
+    config, store, receipts: sql.receipts, reactions: sql.reactions, threads: sql.threads, search: sql.search, pins: sql.pins, webhooks: { store: sql.webhooks, leases: sql.leases },
     hot: hot.hot, rate: hot.hot, log: hot.hot, fanout: hot.fanout, presence: hot.presence,
     auth: verifier, metrics: createMetrics(), persisted: new EventEmitter().setMaxListeners(0), archive, archiving: { source: sql.archiveSource, leases: sql.leases },
     describe: { store: `${store.dialect} ${redacted}`, hot: hot.describe, auth, archive: archive.objects.location },

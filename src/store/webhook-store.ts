@@ -136,8 +136,8 @@ export interface WebhookStore {
   deleteEndpoint(id: string): Promise<boolean>;
 
   // --- discovery ---------------------------------------------------------------------------
-  /** Conversations with a change stored at or after `since` (ISO-8601), at most `limit`. */
-  changedSince(since: string, limit: number): Promise<string[]>;
+  /** Conversations with a change stored at or after `since` (ISO-8601), each with the highest cursor among those; at most `limit`. */
+  changedSince(since: string, limit: number): Promise<{ conversation_id: string; last: number }[]>;
   /**
    * Opens the endpoint's streams of up to `limit` conversations that have a change stored at or
    * after `since` and no stream yet: each at the highest cursor stored before `startedAt` (the

@@ -60,7 +60,7 @@ export async function makeStack(opts: StackOptions = {}): Promise<TestStack> {
   const archive = opts.archive ? new Archive(opts.archive) : undefined;
   const archiving = archive ? { source: sql.archiveSource, leases: sql.leases } : undefined;
   const deps: Deps = {
-    config, store, receipts: sql.receipts, reactions: sql.reactions, threads: sql.threads, search: sql.search, pins: sql.pins, hot, rate: hot, log: hot, fanout: hotSide.fanout, presence: hotSide.presence,
+    config, store, receipts: sql.receipts, reactions: sql.reactions, threads: sql.threads, search: sql.search, pins: sql.pins, webhooks: { store: sql.webhooks, leases: sql.leases }, hot, rate: hot, log: hot, fanout: hotSide.fanout, presence: hotSide.presence,
     auth: hs256Verifier(SECRET), metrics: createMetrics(), persisted: new EventEmitter().setMaxListeners(0), archive, archiving,
   };
   const gateway = typeof opts.gateway === 'object' ? opts.gateway : {};

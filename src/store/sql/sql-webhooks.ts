@@ -106,11 +106,11 @@ export class SqlWebhooks implements WebhookStore {
 
   // --- discovery ---------------------------------------------------------------------------
 
-  changedSince(since: string, limit: number): Promise<string[]> {
+  changedSince(since: string, limit: number): Promise<{ conversation_id: string; last: number }[]> {
     return guard(async () => {
-      const rows = await this.db.selectFrom('changes').select('conversation_id').where('stored_at', '>=', since)
+      const rows = await this.db.selectFrom('changes').select(['conversation_id', (eb) => eb.fn.max('cursor').as('last')]).where('stored_at', '>=', since)
         .groupBy('conversation_id').limit(limit).execute();
-      return rows.map((r) => r.conversation_id);
+      return rows.map((r) => ({ conversation_id: r.conversation_id, last: Number(r.last) }));
     });
   }
 
