@@ -24,6 +24,7 @@ import { threadRoutes } from './threads/routes.js';
 import { searchRoutes } from './search/routes.js';
 import { pinRoutes } from './pins/routes.js';
 import { webhookRoutes } from './webhooks/routes.js';
+import { attachmentRoutes } from './attachments/routes.js';
 import { readHandler, receiptRoutes } from './receipts/routes.js';
 import { buildServices, SERVICE_DEFAULTS, type ServiceOptions, type Services } from './services.js';
 import { adminRoutes } from './workers/admin-routes.js';
@@ -57,8 +58,9 @@ export interface BuildOptions {
   plugins?: ((app: FastifyInstance, services: Services) => void | Promise<void>)[];
 }
 
-// `/`, `/static/` (the web page) and `/dev/token` (dev-only, absent in production) sign in by themselves.
-const PUBLIC = /^\/(healthz|readyz|metrics|docs)(\/|$|\?)|^\/(\?|$)|^\/static\/|^\/dev\/token$/;
+// `/`, `/static/` (the web page) and `/dev/token` (dev-only, absent in production) sign in by themselves;
+// `/v1/uploads/{id}?…` (the embedded store's signed upload and download URLs) carry their own signature.
+const PUBLIC = /^\/(healthz|readyz|metrics|docs)(\/|$|\?)|^\/(\?|$)|^\/static\/|^\/dev\/token$|^\/v1\/uploads\/[^/?]+(\?|$)/;
 
 /**
  * The bearer token: `Authorization: Bearer …` (the scheme is case-insensitive, RFC 7235), or on
@@ -153,6 +155,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<{ a
   threadRoutes(app, services.threads);
   searchRoutes(app, services.search);
   pinRoutes(app, services.pins);
+  attachmentRoutes(app, config, services.attachments);
   presenceRoutes(app, services.presence);
   adminRoutes(app, deps);
   webhookRoutes(app, services.webhooks);

@@ -45,6 +45,19 @@ const url = (...schemes: string[]): Parser<string> => (raw) => {
   return raw;
 };
 
+/** `type/subtype` in lower case (no parameters), or `type/*`: the shape an upload's content type must have. */
+export const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
+const mediaTypes: Parser<string[]> = (raw) => {
+  const list = raw.split(',').map((t) => t.trim().toLowerCase()).filter((t) => t !== '');
+  const bad = list.find((t) => !MEDIA_TYPE.test(t) && !/^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/\*$/.test(t));
+  if (bad !== undefined) throw new Error(`"${bad}" is not type/subtype or type/*`);
+  if (list.length === 0) throw new Error('empty');
+  return list;
+};
+/** Displayable or common document types; nothing a browser runs as script (no text/html, no image/svg+xml). */
+const UPLOAD_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/avif', 'application/pdf', 'text/plain', 'text/csv', 'application/json',
+  'application/zip', 'audio/mpeg', 'audio/ogg', 'audio/wav', 'audio/webm', 'video/mp4', 'video/webm', 'video/quicktime'];
+
 function key<T>(env: string, def: KeyDef<T>['default'], expects: string, parse: Parser<T>, doc: string): KeyDef<T> {
   return { env, default: def, expects, parse, doc };
 }
@@ -76,6 +89,12 @@ export const schema = {
   dedupTtlS: key('DEDUP_TTL_S', 86_400, 'integer 60..2592000', int(60, 2_592_000), 'How long a client_id is remembered for idempotent sends.'),
   maxTextChars: key('MAX_TEXT_CHARS', 4000, 'integer 1..100000', int(1, 100_000), 'Longest message text, in characters.'),
   maxMetadataBytes: key('MAX_METADATA_BYTES', 4096, 'integer 2..65536', int(2, 65_536), 'Largest message `metadata` object, in bytes of its JSON (UTF-8).'),
+  uploadMaxBytes: key('UPLOAD_MAX_BYTES', 26_214_400, 'integer 1..5368709120', int(1, 5_368_709_120), 'Largest attachment upload in bytes (docs/attachments.md); a larger declared `size` is UPLOAD_TOO_LARGE. Also the body limit of the embedded store\'s upload URL.'),
+  uploadTypes: key('UPLOAD_TYPES', UPLOAD_TYPES, 'comma-separated type/subtype or type/* (lower case)', mediaTypes, 'Content types an upload may declare; any other is UPLOAD_TYPE_NOT_ALLOWED. Default: common images (no SVG), PDF, plain text, CSV, JSON, zip, audio and video.'),
+  uploadTtlS: key('UPLOAD_TTL_S', 86_400, 'integer 60..2592000', int(60, 2_592_000), 'An upload not attached to a message this many seconds after it was created (and after its upload URL expired) is deleted by the sweep.'),
+  uploadUrlTtlS: key('UPLOAD_URL_TTL_S', 900, 'integer 10..604800', int(10, 604_800), 'How long an upload\'s PUT URL (S3 presigned, or the embedded store\'s signed Strata URL) stays valid.'),
+  attachmentUrlTtlS: key('ATTACHMENT_URL_TTL_S', 300, 'integer 10..604800', int(10, 604_800), 'How long the signed download URL that `GET /v1/attachments/{id}` redirects to stays valid.'),
+  uploadSweepIntervalS: key('UPLOAD_SWEEP_INTERVAL_S', 600, 'integer 1..86400', int(1, 86_400), 'How often each process sweeps uploads: unattached ones past UPLOAD_TTL_S and the files of deleted messages.'),
   requestTimeoutS: key('REQUEST_TIMEOUT_S', 30, 'integer 1..3600', int(1, 3600), 'An HTTP request not fully received within this many seconds is answered 408 and closed (slow or stalled clients).'),
   headersTimeoutS: key('HEADERS_TIMEOUT_S', 10, 'integer 1..600', int(1, 600), 'An HTTP request whose headers are not complete within this many seconds is closed.'),
   bodyLimitBytes: key('BODY_LIMIT_BYTES', 65_536, 'integer 1024..10485760', int(1024, 10_485_760), 'Largest accepted HTTP body.'),

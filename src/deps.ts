@@ -19,6 +19,8 @@ import type { ThreadStore } from './store/thread-store.js';
 import type { SearchStore } from './store/search-store.js';
 import type { PinStore } from './store/pin-store.js';
 import type { WebhookStore } from './store/webhook-store.js';
+import type { UploadStore } from './store/upload-store.js';
+import type { ObjectStore } from './archive/object-store.js';
 
 export interface Deps {
   config: Config;
@@ -31,6 +33,8 @@ export interface Deps {
   /** The full-text index (docs/search.md). */
   search: SearchStore;
   pins: PinStore;
+  /** Attachments (docs/attachments.md): the upload rows and the object store holding their bytes. Absent: uploads are refused (UPLOAD_NOT_FOUND). */
+  attachments?: { uploads: UploadStore; files: ObjectStore };
   /**
    * Webhooks (docs/webhooks.md): endpoints and their delivery state, and the cross-process leases
    * that keep one deliverer per endpoint. Absent: the webhook routes answer UNAVAILABLE and

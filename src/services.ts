@@ -19,6 +19,7 @@ import { SearchService } from './search/service.js';
 import { PinService } from './pins/service.js';
 import { WebhookAdmin } from './webhooks/service.js';
 import { beforeSendHook } from './hooks/before-send.js';
+import { AttachmentService } from './attachments/service.js';
 import { ReceiptBatcher } from './receipts/receipt-batcher.js';
 import { ReceiptService } from './receipts/service.js';
 
@@ -46,20 +47,21 @@ export function buildServices(deps: Deps, log: Logger, options: Partial<ServiceO
   let edits: EditService | undefined;
   const cold = deps.archive && withOverlays(deps.archive, deps.store);
   const threads = new ThreadService(deps, access, (user, id) => edits!.load(user, id), cold);
-  const ingest = new IngestService(deps, access, (user, conversationId, body) => threads.place(user, conversationId, body), beforeSendHook(deps.config, deps.metrics));
+  const attachments = new AttachmentService(deps, access, log);
+  const ingest = new IngestService(deps, access, (user, conversationId, body) => threads.place(user, conversationId, body), beforeSendHook(deps.config, deps.metrics), attachments);
   const changes = new ChangeLog(deps, (conversationId) => ingest.seed(conversationId));
   const sync = new SyncService(deps, changes);
   const conversations = new ConversationService(deps.store, deps.hot, access, announce, changes, deps.threads);
   const history = new HistoryService(deps, access, cold);
   const search = new SearchService(deps, threads);
   const pins = new PinService(access, deps.pins, changes, threads);
-  edits = new EditService(deps, access, ingest, changes, cold, threads);
+  edits = new EditService(deps, access, ingest, changes, cold, threads, (m) => attachments.released(m));
   const batcher = new ReceiptBatcher(deps.receipts, o.receiptFlushMs, (err) => log.warn({ err }, 'receipt flush failed'));
   const receipts = new ReceiptService(deps, access, edits, deps.receipts, batcher, deps.fanout);
   const reactions = new ReactionService(edits, deps.reactions, changes);
   const presence = new PresenceTracker(deps.presence, deps.fanout, o.nodeId, o.presenceTtlMs, deps.store);
   return {
-    access, conversations, ingest, changes, sync, history, edits: edits as EditService, threads, search, pins, receipts, reactions, presence,
+    access, conversations, ingest, changes, sync, history, edits: edits as EditService, threads, search, pins, receipts, reactions, presence, attachments,
     webhooks: new WebhookAdmin(deps),
     /** Flushes what is still batched (receipts). */
     close: () => batcher.close(),

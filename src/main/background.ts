@@ -9,6 +9,7 @@ import { PersistHandler } from '../workers/persist-handler.js';
 import { sleep, type Service } from '../workers/service.js';
 import { StreamConsumer } from '../workers/stream-consumer.js';
 import { WebhookDispatcher } from '../webhooks/dispatcher.js';
+import { uploadSweeper } from '../attachments/sweep.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { lostChange, parseChange, type StoredChange } from '../model/change.js';
 
@@ -42,6 +43,7 @@ export function backgroundServices(deps: Deps, logger: Pick<FastifyBaseLogger, '
     },
   });
   const services: Service[] = [persist, backlogGauge(deps), changePruner(deps, logger)];
+  if (deps.attachments) services.push(uploadSweeper(deps, logger));
   if (config.webhookDelivery && deps.webhooks) {
     services.push(new WebhookDispatcher({ store: deps.webhooks.store, leases: deps.webhooks.leases, settle: (c) => store.settle(c), persisted: deps.persisted }, {
       timeoutMs: config.webhookTimeoutMs, retryForMs: config.webhookRetryForS * 1000, retryBaseMs: config.webhookRetryBaseMs, retryMaxMs: config.webhookRetryMaxMs,

@@ -11,6 +11,7 @@
 //   leases, archive source, webhooks
 //
 //   object store (cold tier)     ARCHIVE_URL file:<dir> (default <DATA_DIR>/archive) or s3://bucket/prefix
+//   attachments' bytes           the same object store, under uploads/<id> (docs/attachments.md)
 import { EventEmitter } from 'node:events';
 import { resolvedArchiveUrl, resolvedDatabaseUrl, type Config } from '../config.js';
 import { Archive, type ArchiveOptions } from '../archive/archive.js';
@@ -31,6 +32,7 @@ import { SqlThreads } from '../store/sql/sql-threads.js';
 import { SqlSearch } from '../store/sql/sql-search.js';
 import { SqlPins } from '../store/sql/sql-pins.js';
 import { SqlWebhooks } from '../store/sql/sql-webhooks.js';
+import { SqlUploads } from '../store/sql/sql-uploads.js';
 import { SqlReceipts } from '../store/sql/sql-receipts.js';
 import { createSqlStore, type SqlStore, type SqlStoreOptions } from '../store/sql/sql-store.js';
 import { createObjectStore } from './object-store-from-url.js';
@@ -83,6 +85,7 @@ export function sqlAdapters(store: SqlStore) {
     threads: new SqlThreads(store.db),
     search: new SqlSearch(store.db, store.dialect),
     pins: new SqlPins(store.db),
+    uploads: new SqlUploads(store.db),
     webhooks: new SqlWebhooks(store.db),
     leases: new SqlLeases(store.db),
     archiveSource: new SqlArchiveSource(store.db, store.dialect),
@@ -137,6 +140,7 @@ export async function wire(config: Config, opts: { migrate?: boolean } = {}): Pr
     config, store, receipts: sql.receipts, reactions: sql.reactions, threads: sql.threads, search: sql.search, pins: sql.pins, webhooks: { store: sql.webhooks, leases: sql.leases },
     hot: hot.hot, rate: hot.hot, log: hot.hot, fanout: hot.fanout, presence: hot.presence,
     auth: verifier, metrics: createMetrics(), persisted: new EventEmitter().setMaxListeners(0), archive, archiving: { source: sql.archiveSource, leases: sql.leases },
+    attachments: { uploads: sql.uploads, files: archive.objects },
     describe: { store: `${store.dialect} ${redacted}`, hot: hot.describe, auth, archive: archive.objects.location },
     async close() {
       await hot.close();

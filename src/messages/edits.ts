@@ -32,6 +32,8 @@ export class EditService {
     private deps: Deps, private access: Access, private ingest: IngestService, private changes: ChangeLog, private cold?: ColdReader,
     /** Validates an edit's new mentions against the members (threads/service.ts). */
     private mentions?: { checkMentions(conversationId: string, mentions: string[]): Promise<string[]> },
+    /** Told of each message deleted, as it was before (attachments/service.ts releases its files). */
+    private deleted?: (m: Message) => Promise<void>,
   ) {
     this.waits = new PersistWait(deps.persisted);
   }
@@ -47,15 +49,20 @@ export class EditService {
     });
   }
 
-  remove(user: string, id: string): Promise<Message> {
-    return this.change(user, id, async (m) => {
+  async remove(user: string, id: string): Promise<Message> {
+    let removed: Message | undefined;
+    const out = await this.change(user, id, async (m) => {
       if (m.sender !== user) {
         const role = await this.access.requireMember(m.conversation_id, user);
         if (role === 'member') throw new AppError('FORBIDDEN', 'only the sender or a conversation admin deletes a message');
       }
       if (m.deleted_at) return null; // deleting twice is deleting once
-      return { kind: 'delete', next: { ...m, text: null, deleted_at: new Date().toISOString() } };
+      removed = m;
+      // the tombstone keeps no file: names go with the text, the files to the upload sweep
+      return { kind: 'delete', next: { ...m, text: null, attachments: [], deleted_at: new Date().toISOString() } };
     });
+    if (removed && out.deleted_at) await this.deleted?.(removed);
+    return out;
   }
 
   private async change(

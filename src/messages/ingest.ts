@@ -8,7 +8,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Access } from '../conversations/access.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { messageJson, messageTemplate, parseMessage, versionTemplate, type Message } from '../model/message.js';
+import { messageJson, messageTemplate, parseMessage, versionTemplate, type Attachment, type Message } from '../model/message.js';
 import { lostSeqTombstone } from '../model/tombstone.js';
 import { lostChange, type StoredChange } from '../model/change.js';
 import { cursorOf } from '../changes/change-log.js';
@@ -25,6 +25,17 @@ export interface Placement {
 /** Validates a send's thread and mentions (threads/service.ts ThreadService.place). */
 export type Place = (user: string, conversationId: string, body: SendBody) => Promise<Placement>;
 
+/**
+ * Turns a send's upload ids into the message's attachments (attachments/service.ts): check()
+ * refuses a bad upload with its registry code and changes nothing; claim() takes the uploads for
+ * the message, all or none, and returns what to call with the send's outcome (the message the hot
+ * tier answered with, or null when it stored nothing).
+ */
+export interface Attach {
+  check(user: string, conversationId: string, uploadIds: string[], clientKey: string | undefined): Promise<Attachment[]>;
+  claim(attachments: Attachment[], messageId: string, clientKey: string | undefined): Promise<(outcome: Message | null) => Promise<void>>;
+}
+
 export interface Ack {
   created: boolean;
   message: Message;
@@ -38,7 +49,7 @@ export class IngestService {
   /** Waits for the warm store (persist-wait.ts); shared with edits and history. */
   readonly waits: PersistWait;
 
-  constructor(private deps: Deps, private access: Access, private place: Place, private beforeSend?: BeforeSend) {
+  constructor(private deps: Deps, private access: Access, private place: Place, private beforeSend?: BeforeSend, private attach?: Attach) {
     this.waits = new PersistWait(deps.persisted);
   }
 
@@ -49,6 +60,8 @@ export class IngestService {
     if (body.reply_to) await this.checkReplyTo(conversationId, body.reply_to);
     const metadata = checkMetadata(body.metadata, config.maxMetadataBytes);
     const placement = await this.place(user, conversationId, body);
+    const clientKey = body.client_id == null ? undefined : `${user}\n${body.client_id}`;
+    const attachments = body.attachments?.length ? await this.attachments().check(user, conversationId, body.attachments, clientKey) : [];
 
     const waitMs = await rate.hit(user, config.rateLimit, config.rateWindowS);
     if (waitMs > 0) {
@@ -61,46 +74,62 @@ export class IngestService {
       : { text: body.text, metadata };
 
     const draft: Omit<Message, 'seq' | 'version'> = {
-      id: uuidv7(), conversation_id: conversationId, sender: user, text: judged.text, reply_to: body.reply_to ?? null, ...placement, metadata: judged.metadata, attachments: [],
+      id: uuidv7(), conversation_id: conversationId, sender: user, text: judged.text, reply_to: body.reply_to ?? null, ...placement, metadata: judged.metadata, attachments,
       client_id: body.client_id ?? null, created_at: new Date().toISOString(), edited_at: null, deleted_at: null,
     };
     const { head, tail } = messageTemplate(draft);
-    const clientKey = draft.client_id === null ? undefined : `${user}\n${draft.client_id}`;
+    // the uploads are this message's from here on; given back if the send stores nothing
+    const settle = attachments.length ? await this.attachments().claim(attachments, draft.id, clientKey) : undefined;
 
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const out = await hot.ingest({
-        conversationId, messageId: draft.id, head, tail, clientKey, dedupTtlS: config.dedupTtlS, recentLimit: config.recentLimit,
-        changeRingLimit: config.changeRingLimit, maxBacklog: config.persistMaxBacklog,
-      });
-      switch (out.status) {
-        case 'created': {
-          let message = parseMessage(out.json);
-          this.remember(message);
-          if (config.ackAfter === 'store') message = await this.waitPersisted(message);
-          metrics.ingested.inc({ via });
-          metrics.ingestSeconds.observe((performance.now() - started) / 1000);
-          return { created: true, message, json: config.ackAfter === 'store' ? messageJson(message) : out.json };
-        }
-        case 'duplicate': {
-          metrics.duplicates.inc();
-          let message = parseMessage(out.json);
-          if (config.ackAfter === 'store') message = await this.waitPersisted(message);
-          return { created: false, message, json: config.ackAfter === 'store' ? messageJson(message) : out.json };
-        }
-        case 'backlogged':
-          metrics.backpressure.inc();
-          throw new AppError('BACKPRESSURE', `persist backlog is full (${out.backlog} entries)`, { retryAfterS: 1 });
-        case 'unseeded': {
-          // The hot tier has no counter: a retry whose dedup key was lost must still find its original.
-          if (draft.client_id !== null) {
-            const prior = await store.findByClientId(conversationId, user, draft.client_id);
-            if (prior) return { created: false, message: prior, json: messageJson(prior) };
+    try {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const out = await hot.ingest({
+          conversationId, messageId: draft.id, head, tail, clientKey, dedupTtlS: config.dedupTtlS, recentLimit: config.recentLimit,
+          changeRingLimit: config.changeRingLimit, maxBacklog: config.persistMaxBacklog,
+        });
+        switch (out.status) {
+          case 'created': {
+            let message = parseMessage(out.json);
+            await settle?.(message);
+            this.remember(message);
+            if (config.ackAfter === 'store') message = await this.waitPersisted(message);
+            metrics.ingested.inc({ via });
+            metrics.ingestSeconds.observe((performance.now() - started) / 1000);
+            return { created: true, message, json: config.ackAfter === 'store' ? messageJson(message) : out.json };
           }
-          await this.seed(conversationId);
+          case 'duplicate': {
+            metrics.duplicates.inc();
+            let message = parseMessage(out.json);
+            await settle?.(message);
+            if (config.ackAfter === 'store') message = await this.waitPersisted(message);
+            return { created: false, message, json: config.ackAfter === 'store' ? messageJson(message) : out.json };
+          }
+          case 'backlogged':
+            metrics.backpressure.inc();
+            throw new AppError('BACKPRESSURE', `persist backlog is full (${out.backlog} entries)`, { retryAfterS: 1 });
+          case 'unseeded': {
+            // The hot tier has no counter: a retry whose dedup key was lost must still find its original.
+            if (draft.client_id !== null) {
+              const prior = await store.findByClientId(conversationId, user, draft.client_id);
+              if (prior) {
+                await settle?.(prior);
+                return { created: false, message: prior, json: messageJson(prior) };
+              }
+            }
+            await this.seed(conversationId);
+          }
         }
       }
+      throw new AppError('UNAVAILABLE', 'hot tier could not be seeded', { retryable: true });
+    } catch (e) {
+      await settle?.(null); // after an outcome: changes nothing (what it attached stays attached)
+      throw e;
     }
-    throw new AppError('UNAVAILABLE', 'hot tier could not be seeded', { retryable: true });
+  }
+
+  private attachments(): Attach {
+    if (!this.attach) throw new AppError('UPLOAD_NOT_FOUND', 'attachments are not enabled on this server');
+    return this.attach;
   }
 
   /**

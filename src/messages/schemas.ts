@@ -46,6 +46,9 @@ export function sendBody(maxTextChars: number) {
     mentions: Type.Optional(MentionsT),
     metadata: Type.Optional(MetadataT),
     client_id: Type.Optional(Type.Union([ClientId, Type.Null()])),
+    attachments: Type.Optional(Type.Array(Type.String({ format: 'uuid' }), {
+      maxItems: 10, uniqueItems: true, description: 'upload ids (POST /v1/conversations/{id}/uploads) whose bytes arrived: attached to the message, each once (docs/attachments.md)',
+    })),
   }, { additionalProperties: false });
 }
 export type SendBody = Static<ReturnType<typeof sendBody>>;

@@ -31,7 +31,7 @@ export function sendHandler(ingest: IngestService, maxTextChars: number): FrameH
       // The ack of a send reaches the sender's socket before that message's live frame.
       const release = ctx.conn.holdUntilAcked(f.conversation_id);
       try {
-        const ack = await ingest.send(ctx.user, f.conversation_id, { text: f.text, reply_to: f.reply_to, client_id: f.client_id, thread_id: f.thread_id, also_in_conversation: f.also_in_conversation, mentions: f.mentions, metadata: f.metadata }, 'ws');
+        const ack = await ingest.send(ctx.user, f.conversation_id, { text: f.text, reply_to: f.reply_to, client_id: f.client_id, thread_id: f.thread_id, also_in_conversation: f.also_in_conversation, mentions: f.mentions, metadata: f.metadata, attachments: f.attachments }, 'ws');
         ctx.reply(`{"type":"ack",${refJson(ctx.ref)}"message":${ack.json}}`);
       } finally {
         release(); // on an error no message was created by this send (or it is retried by client_id)

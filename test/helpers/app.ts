@@ -62,6 +62,7 @@ export async function makeStack(opts: StackOptions = {}): Promise<TestStack> {
   const deps: Deps = {
     config, store, receipts: sql.receipts, reactions: sql.reactions, threads: sql.threads, search: sql.search, pins: sql.pins, webhooks: { store: sql.webhooks, leases: sql.leases }, hot, rate: hot, log: hot, fanout: hotSide.fanout, presence: hotSide.presence,
     auth: hs256Verifier(SECRET), metrics: createMetrics(), persisted: new EventEmitter().setMaxListeners(0), archive, archiving,
+    attachments: archive && { uploads: sql.uploads, files: archive.objects },
   };
   const gateway = typeof opts.gateway === 'object' ? opts.gateway : {};
   const { app, services } = await buildApp(deps, { ...opts.build, gateway: { ...gateway, ...opts.build?.gateway } });
