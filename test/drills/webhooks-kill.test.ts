@@ -1,0 +1,126 @@
+// Drill: kill -9 of the node delivering webhooks, mid-stream. Two API nodes (real processes,
+// each with persist workers and a webhook dispatcher) share Valkey and PostgreSQL; one endpoint
+// subscribed to every change type points at a real receiver in this process that verifies each
+// signature with the `standardwebhooks` package. A burst of sends goes through both nodes; once
+// the receiver has accepted a tenth of them (the sends still going on), the node holding the
+// endpoint's lease (`webhook:<id>` in the warm store's leases table) is killed with SIGKILL. The
+// survivor takes the lease over (the holder is a dead process of this host), claims the dead
+// node's persist entries, and delivers from the positions the warm store kept. The receiver
+// counts, in one line:
+//
+//   drill webhooks kill -9: acked=… changes=… delivered=… lost=… acked_not_delivered=…
+//     out_of_order=… duplicated=… accepted_twice=… unexplained_duplicates=… inconsistent=…
+//     bad_signatures=… [extras]
+//
+// lost: changes in the warm store's log never accepted (acked_not_delivered: acked messages);
+// duplicates are allowed only as the same webhook-id and body again: a delivery the dead node
+// made but had not recorded (accepted_twice), or a retry after a failed attempt.
+import { describe, expect, inject, it } from 'vitest';
+import { mintToken } from '../../src/auth/tokens.js';
+import { NODES_SECRET, startNodes, type NodeCluster } from '../helpers/nodes.js';
+import { count, startReceiver, type Receiver } from '../helpers/webhook-receiver.js';
+import { Burst, createConversations, drained, killNode, openStore, tokensFor, until, USERS } from './drill-kit.js';
+
+const TOTAL = 3000;
+const CONVS = 10;
+
+describe('drill: kill -9 of the node delivering webhooks mid-stream', () => {
+  it('the receiver counts 0 lost, order kept per conversation, duplicates only as the same webhook-id', async () => {
+    const t0 = Date.now();
+    const valkeyUrl = inject('valkeyUrl');
+    const env = {
+      PERSIST_CLAIM_IDLE_MS: '1000', RECENT_LIMIT: '200',
+      WEBHOOK_POLL_MS: '100', WEBHOOK_RETRY_BASE_MS: '50', WEBHOOK_RETRY_MAX_MS: '1000', WEBHOOK_TIMEOUT_MS: '5000', WEBHOOK_LEASE_TTL_S: '5',
+    };
+    let cluster: NodeCluster | undefined;
+    let rcv: Receiver | undefined;
+    let store: Awaited<ReturnType<typeof openStore>> | undefined;
+    try {
+      rcv = await startReceiver();
+      const r = rcv;
+      cluster = await startNodes(2, { valkeyUrl, databaseUrl: inject('databaseUrl'), env });
+      const c = cluster;
+      const root = await mintToken(NODES_SECRET, 'root', { admin: true, ttlS: 3600 });
+      const reg = await fetch(`${c.nodes[0].url}/v1/admin/webhooks`, {
+        method: 'POST', headers: { authorization: `Bearer ${root}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ url: `${r.url}/drill`, events: ['message', 'edit', 'delete', 'reaction', 'member', 'conversation', 'pin'] }),
+      });
+      expect(reg.status).toBe(201);
+      const endpoint = (await reg.json()) as { id: string; secret: string };
+      r.secrets.set('/drill', [endpoint.secret]);
+
+      store = await openStore(c.databaseUrl);
+      const db = store;
+      const holderPid = async () => {
+        const row = await db.db.selectFrom('leases').select('holder').where('name', '=', `webhook:${endpoint.id}`).executeTakeFirst();
+        return row ? Number(row.holder.split(':')[1]) : undefined;
+      };
+      expect(await until(async () => (await holderPid()) !== undefined, 30_000)).toBe(true);
+      const pid = (await holderPid())!;
+      const deliverer = c.nodes.find((n) => n.pid === pid);
+      const survivor = c.nodes.find((n) => n.pid !== pid)!;
+      expect(deliverer, `lease holder pid ${pid} is one of the nodes`).toBeDefined();
+
+      const tokens = await tokensFor(c);
+      const convs = await createConversations(c.nodes[0].url, tokens, CONVS);
+      const burst = new Burst({ urls: c.nodes.map((n) => n.url), tokens });
+      let killedAt: { acked: number; accepted: number } | undefined;
+      const kill = async () => {
+        killedAt = { acked: burst.acked.size, accepted: r.accepted('/drill').length };
+        await killNode(deliverer!.url, deliverer!.pid);
+      };
+      const tBurst = Date.now();
+      await burst.run({
+        total: TOTAL, clients: 16,
+        make: (i) => ({ conv: convs[i % CONVS], user: USERS[i % USERS.length], clientId: `wh-${i}`, text: `webhook drill ${i}` }),
+        onAck: async () => {
+          if (!killedAt && r.accepted('/drill').length >= TOTAL / 10) await kill();
+        },
+      });
+      const burstMs = Date.now() - tBurst;
+      if (!killedAt) {
+        // the deliveries lagged the sends: kill once a tenth has arrived, while the rest is still on its way
+        expect(await until(() => r.accepted('/drill').length >= TOTAL / 10, 60_000, 20)).toBe(true);
+        await kill();
+      }
+      expect(killedAt!.accepted).toBeLessThan(TOTAL); // mid-stream: most deliveries still to come
+
+      const tDrain = Date.now();
+      const isDrained = await drained(db, convs, burst.acked.size, 60_000);
+      // what must arrive: every change the warm store's log holds for the drill's conversations
+      const expected = async () => {
+        const rows = await db.db.selectFrom('changes').select(['conversation_id', 'cursor', 'type']).where('conversation_id', 'in', convs).orderBy('conversation_id').orderBy('cursor').execute();
+        const m = new Map<string, number[]>(convs.map((x) => [x, []]));
+        for (const row of rows) if (row.type !== 'lost') m.get(row.conversation_id)!.push(Number(row.cursor));
+        return m;
+      };
+      const delivered = await until(async () => count(r, '/drill', await expected()).counts.lost === 0, 120_000, 250);
+      const drainMs = Date.now() - tDrain;
+      const want = await expected();
+      const { counts, examples } = count(r, '/drill', want);
+      const ackedIds = new Set([...burst.acked.values()].map((a) => a.id));
+      const deliveredIds = new Set(r.accepted('/drill').map((q) => q.parsed?.data.message?.id as string | undefined));
+      const ackedNotDelivered = [...ackedIds].filter((id) => !deliveredIds.has(id)).length;
+      const newHolder = await holderPid();
+      const changes = [...want.values()].reduce((n, l) => n + l.length, 0);
+      const line = `drill webhooks kill -9: acked=${burst.acked.size} changes=${changes} delivered=${new Set(r.accepted('/drill').map((q) => q.webhookId)).size} `
+        + `lost=${counts.lost} acked_not_delivered=${ackedNotDelivered} out_of_order=${counts.outOfOrder} duplicated=${counts.duplicated} accepted_twice=${counts.acceptedTwice} `
+        + `unexplained_duplicates=${counts.unexplainedDuplicates} inconsistent=${counts.inconsistent} bad_signatures=${counts.badSignatures} `
+        + `requests=${r.requests.filter((q) => q.path === '/drill').length} killed_at_acked=${killedAt!.acked} killed_at_delivered=${killedAt!.accepted} `
+        + `lease=${pid}->${newHolder} outcomes=${burst.outcomeSummary()} burst_ms=${burstMs} drain_ms=${drainMs} drained=${isDrained} all_delivered=${delivered} total_ms=${Date.now() - t0}`;
+      console.log(line);
+      if (examples.length) console.log(examples.join('\n'));
+      expect(burst.gaveUp).toEqual([]);
+      expect(burst.acked.size).toBe(TOTAL);
+      expect(isDrained).toBe(true);
+      expect(newHolder).toBe(survivor.pid);
+      expect({ lost: counts.lost, ackedNotDelivered, outOfOrder: counts.outOfOrder, unexplained: counts.unexplainedDuplicates, inconsistent: counts.inconsistent, badSignatures: counts.badSignatures })
+        .toEqual({ lost: 0, ackedNotDelivered: 0, outOfOrder: 0, unexplained: 0, inconsistent: 0, badSignatures: 0 });
+      expect(changes).toBeGreaterThanOrEqual(TOTAL);
+    } finally {
+      await store?.close();
+      await cluster?.stop();
+      await rcv?.close();
+    }
+  }, 300_000);
+});
