@@ -216,6 +216,21 @@ export function attachmentsSuite(name: string, opts: StackOptions & { archiveSto
       expect((await files.list('uploads/')).length).toBeGreaterThan(objectsBefore);
     });
 
+    it('a JSON file arrives as bytes, not parsed; a PUT without its content-type is refused, not an error', async () => {
+      const json = bytes('{"a": [1, 2], "b": "ü"}');
+      const t = await declare(bob, { name: 'data.json', size: json.length, content_type: 'application/json' });
+      const bare = await fetch(t.upload.url, { method: 'PUT', body: new Blob([Buffer.from(json)]) }); // a Blob without a type: no content-type header
+      expect(bare.status, await bare.text()).toBeGreaterThanOrEqual(400);
+      expect(bare.status).toBeLessThan(500);
+      expect(await files.head(`uploads/${t.id}`)).toBeNull();
+      expect((await put(t, json)).ok).toBe(true);
+      const m = await send(bob, { text: 'data', attachments: [t.id] });
+      expect(m.status, m.raw).toBe(201);
+      const got = await download(alice, t.id);
+      expect([got.status, got.type, got.disposition?.startsWith('attachment;')]).toEqual([200, 'application/json', true]);
+      expect(got.bytes).toEqual(json);
+    });
+
     it('over the socket a send attaches uploads the same way; a bad one is an error frame with its code', async () => {
       const t = await upload(carol, 'ws.txt', 'text/plain', bytes('over the socket'));
       const ws = await WsClient.connect(base, carol);
@@ -266,12 +281,20 @@ export function attachmentsSuite(name: string, opts: StackOptions & { archiveSto
       const orphan = await upload(alice, 'orphan.txt', 'text/plain', bytes('orphan'));
       const attachments = await s.services.attachments.check('alice', conv, [orphan.id], undefined);
       await s.services.attachments.claim(attachments, uuidv7(), undefined); // a send that died before its ingest: never settled
+      // a send whose message was stored but whose settling failed: the sweep finds the message and attaches
+      const late = await upload(alice, 'late.txt', 'text/plain', bytes('late'));
+      const stored = (await send(alice, { text: 'settled by the sweep' })).body as Msg;
+      await eventually('the message in the warm store', () => s.deps.store.getMessage(stored.id));
+      await s.services.attachments.claim(await s.services.attachments.check('alice', conv, [late.id], undefined), stored.id, undefined);
       expect((await sweepUploads(s.deps)).deleted).toBe(0); // nothing is old yet
       expect(await files.head(`uploads/${idle.id}`)).not.toBeNull();
       const later = Date.now() + (Math.max(s.deps.config.uploadTtlS, s.deps.config.uploadUrlTtlS) + 1) * 1000;
       const swept = await sweepUploads(s.deps, later);
       expect(swept.expired).toBeGreaterThanOrEqual(1); // idle, and what the refusals above left pending
       expect(swept.deleted).toBeGreaterThanOrEqual(2);
+      expect(swept.attached).toBe(1);
+      expect(await s.deps.attachments!.uploads.getUpload(late.id)).toMatchObject({ state: 'attached', message_id: stored.id });
+      expect((await download(bob, late.id)).status).toBe(200);
       for (const t of [idle, orphan]) {
         expect(await files.head(`uploads/${t.id}`)).toBeNull();
         expect(await s.deps.attachments!.uploads.getUpload(t.id)).toBeNull();
