@@ -85,6 +85,8 @@ export interface SendOptions {
   mentions?: string[];
   /** Your own data: a JSON object, at most MAX_METADATA_BYTES (4 KiB by default) of JSON. */
   metadata?: Record<string, unknown>;
+  /** Upload ids (POST /v1/conversations/{id}/uploads, then PUT the bytes) to attach (docs/attachments.md). */
+  attachments?: string[];
   /** Idempotency key: a retry with the same one returns the original message. */
   client_id?: string | null;
 }
