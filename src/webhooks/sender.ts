@@ -1,6 +1,11 @@
-// One HTTP attempt at a webhook: POST, never following a redirect, bounded by a timeout that
-// covers the answer's body too. Success is a 2xx; anything else (another status, a timeout, a
-// refused or reset connection) is a failed attempt the deliverer retries.
+// One HTTP attempt at a webhook: a POST over node:http(s) with keep-alive connections per
+// origin, never following a redirect, bounded by a timeout. (Not fetch: its "bad port" list
+// would refuse endpoints on ports such as 6000 or 10080 forever.) Success is a 2xx; anything
+// else — another status, no answer within the timeout, a refused or reset connection — is a
+// failed attempt the deliverer retries. The answer's body is read and dropped (so the
+// connection can be reused), at most 64 KiB of it, within the same timeout.
+import http from 'node:http';
+import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 
 export interface SendResult {
@@ -8,42 +13,60 @@ export interface SendResult {
   /** Null when no answer came. */
   status: number | null;
   error: string | null;
+  /** Until the answer's status line and headers (or the failure). */
   latencyMs: number;
 }
 
-/** Most of an answer's body read (and dropped) so the connection can be reused; beyond it, the body is cut. */
-const MAX_ANSWER_BYTES = 64 * 1024;
-
 export type Send = (url: string, headers: Record<string, string>, body: string, timeoutMs: number) => Promise<SendResult>;
 
-export const httpSend: Send = async (url, headers, body, timeoutMs) => {
-  const t0 = performance.now();
-  const latency = () => Math.round(performance.now() - t0);
-  try {
-    const res = await fetch(url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
-    const ok = res.status >= 200 && res.status < 300;
-    const status = res.status;
-    const ms = latency();
-    await drain(res);
-    return { ok, status, error: ok ? null : `answered ${status}`, latencyMs: ms };
-  } catch (e) {
-    const err = e as Error & { cause?: { code?: string; message?: string } };
-    const error = err.name === 'TimeoutError' || err.name === 'AbortError'
-      ? `no answer within ${timeoutMs} ms`
-      : `${err.cause?.code ?? err.name}: ${err.cause?.message ?? err.message}`;
-    return { ok: false, status: null, error: error.slice(0, 500), latencyMs: latency() };
-  }
+const MAX_ANSWER_BYTES = 64 * 1024;
+const agents = {
+  'http:': new http.Agent({ keepAlive: true, maxSockets: 256 }),
+  'https:': new https.Agent({ keepAlive: true, maxSockets: 256 }),
 };
 
-async function drain(res: Response): Promise<void> {
-  if (!res.body) return;
-  let n = 0;
+export const httpSend: Send = (url, headers, body, timeoutMs) => new Promise<SendResult>((resolve) => {
+  const t0 = performance.now();
+  const latency = () => Math.round(performance.now() - t0);
+  let settled = false;
+  const finish = (r: SendResult) => {
+    if (settled) return;
+    settled = true;
+    resolve(r);
+  };
+  let u: URL;
   try {
-    for await (const chunk of res.body) {
-      n += (chunk as Uint8Array).byteLength;
-      if (n > MAX_ANSWER_BYTES) break; // leaving the loop cancels the rest
-    }
+    u = new URL(url);
   } catch {
-    // the answer's status is what counts; a body cut short or timed out changes nothing
+    finish({ ok: false, status: null, error: 'invalid url', latencyMs: 0 });
+    return;
   }
-}
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    finish({ ok: false, status: null, error: `unsupported scheme ${u.protocol}`, latencyMs: 0 });
+    return;
+  }
+  const payload = Buffer.from(body, 'utf8');
+  const mod = u.protocol === 'https:' ? https : http;
+  const req = mod.request(u, { method: 'POST', agent: agents[u.protocol], headers: { ...headers, 'content-length': String(payload.length) } }, (res) => {
+    const status = res.statusCode ?? 0;
+    const ok = status >= 200 && status < 300;
+    finish({ ok, status, error: ok ? null : `answered ${status}`, latencyMs: latency() });
+    let n = 0;
+    res.on('data', (chunk: Buffer) => {
+      n += chunk.length;
+      if (n > MAX_ANSWER_BYTES) req.destroy();
+    });
+    res.on('end', () => clearTimeout(timer));
+    res.on('error', () => clearTimeout(timer));
+  });
+  const timer = setTimeout(() => {
+    finish({ ok: false, status: null, error: `no answer within ${timeoutMs} ms`, latencyMs: latency() });
+    req.destroy();
+  }, timeoutMs);
+  req.on('error', (e: NodeJS.ErrnoException) => {
+    clearTimeout(timer);
+    finish({ ok: false, status: null, error: `${e.code ?? e.name}: ${e.message}`.slice(0, 500), latencyMs: latency() });
+  });
+  req.on('close', () => clearTimeout(timer));
+  req.end(payload);
+});
