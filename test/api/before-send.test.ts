@@ -4,7 +4,7 @@
 // (BEFORE_SEND_ON_FAILURE=accept); the WS send gets the same; latency is a metric.
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeStack, type TestStack } from '../helpers/app.js';
+import { makeStack } from '../helpers/app.js';
 import { WsClient } from '../helpers/ws-client.js';
 
 type Decide = (m: { text: string; sender: string; metadata: unknown }) => { status?: number; body?: unknown; hang?: boolean };
