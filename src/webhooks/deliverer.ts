@@ -78,6 +78,8 @@ export class EndpointDeliverer {
   private readonly replaying = new Map<string, Promise<void>>();
   private nextReplayAt = 0;
   private since: string;
+  /** The discovery watermark as last written (epoch ms). */
+  private savedSince = 0;
   private lastFull = 0;
   private lastDiscovery = 0;
   /** A conversation this process committed has no stream yet: discover before the next poll. */
@@ -202,7 +204,11 @@ export class EndpointDeliverer {
     }
     const next = iso(tick - DISCOVERY_SLACK_MS);
     if (next > this.since) {
-      await this.store.setScannedUntil(e.id, next);
+      // persisted at most once a second: a successor looks back a little further, that is all
+      if (Date.parse(next) - this.savedSince >= 1000) {
+        await this.store.setScannedUntil(e.id, next);
+        this.savedSince = Date.parse(next);
+      }
       this.since = next;
     }
     if (changed.length >= MAX_CANDIDATES || tick - this.lastFull >= FULL_SCAN_MS) {
