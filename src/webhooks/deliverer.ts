@@ -16,8 +16,7 @@
 //              for less than WEBHOOK_RETRY_FOR_S; then the change becomes a dead letter and the
 //              stream moves on (its later changes get one attempt each until one succeeds).
 import { v7 as uuidv7 } from 'uuid';
-import type { PendingChange, WebhookEndpoint, WebhookStore } from '../store/webhook-store.js';
-import type { DeadLetter } from '../store/webhook-store.js';
+import type { DeadLetter, PendingChange, WebhookEndpoint, WebhookStore } from '../store/webhook-store.js';
 import type { Send } from './sender.js';
 import { webhookBody, webhookHeaders, webhookId } from './signing.js';
 
@@ -60,8 +59,6 @@ export function afterFailure(now: number, attempt: number, failingSince: number,
   if (now >= deadline) return { dead: true };
   return { dead: false, nextAttemptAt: Math.min(now + backoffMs(attempt, o.retryBaseMs, o.retryMaxMs), deadline) };
 }
-
-type Task = { kind: 'stream'; conversationId: string } | { kind: 'replay'; deadLetter: DeadLetter };
 
 export class EndpointDeliverer {
   private endpoint: WebhookEndpoint;
@@ -124,7 +121,8 @@ export class EndpointDeliverer {
     let failures = 0;
     while (live()) {
       const tick = Date.now();
-      if (this.discoverSoon || tick - this.lastDiscovery >= (failures ? Math.min(5000, this.o.pollMs * 2 ** failures) : this.o.pollMs)) {
+      const replayDue = this.nextReplayAt > 0 && this.nextReplayAt <= tick;
+      if (this.discoverSoon || replayDue || tick - this.lastDiscovery >= (failures ? Math.min(5000, this.o.pollMs * 2 ** failures) : this.o.pollMs)) {
         this.discoverSoon = false;
         this.lastDiscovery = tick;
         try {
@@ -142,28 +140,27 @@ export class EndpointDeliverer {
         }
       }
       // start what is ready, up to the concurrency
-      const tasks: Task[] = [];
+      const start: string[] = [];
       for (const c of this.ready) {
-        if (running.size + tasks.length >= this.o.concurrency) break;
+        if (running.size + start.length >= this.o.concurrency) break;
         this.ready.delete(c);
         if (this.inFlight.has(c)) {
           this.again.add(c);
           continue;
         }
-        tasks.push({ kind: 'stream', conversationId: c });
+        start.push(c);
       }
-      for (const t of tasks) {
-        const key = t.kind === 'stream' ? t.conversationId : `replay ${t.deadLetter.id}`;
-        this.inFlight.add(key);
-        const p: Promise<void> = this.runTask(t, live)
+      for (const c of start) {
+        this.inFlight.add(c);
+        const p: Promise<void> = this.deliverStream(c, live)
           .catch((err) => {
-            this.log.warn({ err, endpoint: this.endpoint.id, task: key }, 'webhook delivery step failed; retrying');
-            if (t.kind === 'stream') this.waiting.set(t.conversationId, Date.now() + 1000);
+            this.log.warn({ err, endpoint: this.endpoint.id, conversation: c }, 'webhook delivery step failed; retrying');
+            this.waiting.set(c, Date.now() + 1000);
           })
           .finally(() => {
-            this.inFlight.delete(key);
+            this.inFlight.delete(c);
             running.delete(p);
-            if (t.kind === 'stream' && this.again.delete(t.conversationId)) this.ready.add(t.conversationId);
+            if (this.again.delete(c)) this.ready.add(c);
             this.wake?.();
           });
         running.add(p);
@@ -225,10 +222,6 @@ export class EndpointDeliverer {
         .finally(() => this.replaying.delete(d.id));
       this.replaying.set(d.id, p);
     }
-  }
-
-  private async runTask(t: Task, live: () => boolean): Promise<void> {
-    if (t.kind === 'stream') await this.deliverStream(t.conversationId, live);
   }
 
   /** Delivers the conversation's changes in cursor order, from its stream's position. */
