@@ -1,0 +1,108 @@
+// The message rows of the warm store and the indexes written with them, in the caller's
+// transaction (sql-store.ts applyChanges and insertMessages): inserting what is absent, the
+// thread / mention / search indexes of new or changed messages, and settled_cursor.
+import type { Kysely } from 'kysely';
+import type { Message } from '../../model/message.js';
+import { indexText } from '../../model/search-tokens.js';
+import { chunks, MESSAGE_ROWS_PER_INSERT, row, rowsPerInsert } from './rows.js';
+import type { DB } from './schema.js';
+
+/** Which derived indexes the persist path writes with each message (indexMessages). */
+export interface IndexOptions {
+  search: boolean;
+}
+
+/** Whether the message is stored (as a row or an overlay), by id. */
+export async function stored(tx: Kysely<DB>, m: Message): Promise<boolean> {
+  const row = await tx.selectFrom('messages').select('id').where('id', '=', m.id).executeTakeFirst()
+    ?? await tx.selectFrom('message_overlays').select('id').where('conversation_id', '=', m.conversation_id).where('id', '=', m.id).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** settled_cursor := last_cursor when every change between them is there (one counted range, usually one batch). */
+export async function settleIn(db: Kysely<DB>, conversationId: string): Promise<void> {
+  await db.updateTable('conversations').set((eb) => ({ settled_cursor: eb.ref('last_cursor') }))
+    .where('id', '=', conversationId)
+    .whereRef('settled_cursor', '<', 'last_cursor')
+    .where((eb) => eb(
+      eb.selectFrom('changes').select((e) => e.fn.countAll().as('n'))
+        .where('changes.conversation_id', '=', conversationId)
+        .whereRef('changes.cursor', '>', 'conversations.settled_cursor')
+        .whereRef('changes.cursor', '<=', 'conversations.last_cursor'),
+      '=',
+      eb(eb.ref('last_cursor'), '-', eb.ref('settled_cursor')),
+    ))
+    .execute();
+}
+
+/**
+ * The thread, mention and search indexes of newly stored messages (thread-store.ts,
+ * search-store.ts), in the same transaction: a reply is counted once however often its log
+ * entry is delivered.
+ */
+export async function indexMessages(tx: Kysely<DB>, messages: Message[], index: IndexOptions): Promise<void> {
+  if (messages.length === 0) return;
+  const replies = messages.filter((m) => m.thread_id !== null);
+  if (replies.length) {
+    const counted = new Set<string>();
+    for (const part of chunks(replies, rowsPerInsert(5))) {
+      const fresh = await tx.insertInto('thread_replies')
+        .values(part.map((m) => ({ conversation_id: m.conversation_id, root_id: m.thread_id!, seq: m.seq, sender: m.sender, in_timeline: m.in_timeline ? 1 : 0 })))
+        .onConflict((oc) => oc.doNothing()).returning(['conversation_id', 'seq']).execute();
+      for (const r of fresh) counted.add(`${r.conversation_id} ${Number(r.seq)}`);
+    }
+    const byThread = new Map<string, Message[]>();
+    // delete: a reply twice in one batch (inserted once) counts once
+    for (const m of replies.filter((r) => counted.delete(`${r.conversation_id} ${r.seq}`))) byThread.set(`${m.conversation_id} ${m.thread_id}`, [...(byThread.get(`${m.conversation_id} ${m.thread_id}`) ?? []), m]);
+    for (const list of byThread.values()) {
+      const last = list.reduce((a, b) => (b.seq > a.seq ? b : a));
+      await tx.updateTable('threads')
+        .set((eb) => ({ reply_count: eb('reply_count', '+', list.length) }))
+        .where('conversation_id', '=', last.conversation_id).where('root_id', '=', last.thread_id!).execute();
+      await tx.updateTable('threads').set({ last_reply_seq: last.seq, last_reply_at: last.created_at })
+        .where('conversation_id', '=', last.conversation_id).where('root_id', '=', last.thread_id!).where('last_reply_seq', '<', last.seq).execute();
+    }
+  }
+  const docs = !index.search ? [] : messages.filter((m) => m.deleted_at === null && m.text !== null).map((m) => ({
+    conversation_id: m.conversation_id, seq: m.seq, message_id: m.id, sender: m.sender, thread_id: m.thread_id, created_at: m.created_at, words: indexText(m.text),
+  }));
+  for (const part of chunks(docs, rowsPerInsert(7))) await tx.insertInto('search_docs').values(part).onConflict((oc) => oc.doNothing()).execute();
+  const mentions = messages.filter((m) => m.deleted_at === null).flatMap((m) => m.mentions.map((u) => ({ user_id: u, conversation_id: m.conversation_id, seq: m.seq, message_id: m.id, created_at: m.created_at })));
+  for (const part of chunks(mentions, rowsPerInsert(5))) await tx.insertInto('mentions').values(part).onConflict((oc) => oc.doNothing()).execute();
+}
+
+/**
+ * A changed message's indexes as it is now: its mentions and search document (an edit changed
+ * them; a deleted message has neither), and its thread reply when the change's row came before
+ * its insert.
+ */
+export async function reindexMessage(tx: Kysely<DB>, m: Message, index: IndexOptions): Promise<void> {
+  await tx.deleteFrom('mentions').where('conversation_id', '=', m.conversation_id).where('seq', '=', m.seq).execute();
+  if (index.search) await tx.deleteFrom('search_docs').where('conversation_id', '=', m.conversation_id).where('seq', '=', m.seq).execute();
+  await indexMessages(tx, [m], index);
+}
+
+/** Inserts what is absent (same conversation_id and seq: left as it is); advances last_seq. */
+export async function insertRows(tx: Kysely<DB>, messages: Message[], index: IndexOptions): Promise<number> {
+  if (messages.length === 0) return 0;
+  let inserted = 0;
+  for (const chunk of chunks(messages, MESSAGE_ROWS_PER_INSERT)) {
+    const res = await tx.insertInto('messages').values(chunk.map(row)).onConflict((oc) => oc.doNothing()).returning('id').execute();
+    inserted += res.length;
+    const fresh = new Set(res.map((r) => r.id));
+    await indexMessages(tx, chunk.filter((m) => fresh.has(m.id)), index);
+  }
+  const latest = new Map<string, Message>();
+  for (const m of messages) {
+    const cur = latest.get(m.conversation_id);
+    if (!cur || cur.seq < m.seq) latest.set(m.conversation_id, m);
+  }
+  for (const m of latest.values()) {
+    await tx.updateTable('conversations')
+      .set({ last_seq: m.seq, last_activity_at: m.created_at })
+      .where('id', '=', m.conversation_id)
+      .where('last_seq', '<', m.seq)
+      .execute();
+  }
+  return inserted;
+}
