@@ -1,21 +1,10 @@
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { swiftArchiveStore } from '../helpers/swift-archive.js';
 import { describe, expect, it } from 'vitest';
-import { S3ObjectStore } from '../../src/archive/s3-object-store.js';
-import { startSwift } from '../services/swift.js';
-import { uniqueName } from '../unique.js';
 import { corpusResults, searchSuite, sendCorpus, startSearchStack } from './search.suite.js';
 
 searchSuite('real Valkey + PostgreSQL + S3 (Swift)', {
   hot: 'valkey', store: 'postgres',
-  async archiveStore() {
-    const swift = await startSwift();
-    const bucket = uniqueName('strata-search').replace(/_/g, '-');
-    const client = new S3Client({ endpoint: swift.endpoint, region: swift.region, forcePathStyle: true, credentials: swift });
-    await client.send(new CreateBucketCommand({ Bucket: bucket }));
-    client.destroy();
-    const store = new S3ObjectStore({ bucket, prefix: 'cold', endpoint: swift.endpoint, region: swift.region, forcePathStyle: true, credentials: swift });
-    return { store, close: () => swift.stop() };
-  },
+  archiveStore: () => swiftArchiveStore('strata-search'),
 });
 
 describe('search engines agree', () => {
