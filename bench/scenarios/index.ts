@@ -8,6 +8,7 @@ import { latencyScenario } from './latency.js';
 import { archiveScenario } from './archive.js';
 import { changesScenario, syncScenario } from './changes.js';
 import { gatewayAvailable } from '../lib/gateway.js';
+import { searchScenario } from './search.js';
 
 export interface Scenario {
   name: string;
@@ -28,4 +29,5 @@ export const extraScenarios: Scenario[] = [
   { name: 'changes', run: changesScenario },
   { name: 'sync', run: syncScenario },
   { name: 'archive', run: archiveScenario },
+  { name: 'search', run: searchScenario },
 ];
