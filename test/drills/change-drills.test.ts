@@ -539,6 +539,11 @@ describe('drill 5: a client offline through 1,000 mixed changes resumes on anoth
       duplicated: m.extra + dupSeen + lg.duplicated + sg.duplicated, gaps: gapsSeen + lg.gaps + sg.gaps, tier_mismatches: tierMismatches + staleSame + staleOther,
     };
     console.log(line(5, 'offline client resumes on another node', counted));
+    if (counted.duplicated || counted.lost || counted.gaps) {
+      // which part counted it: changes in the log no acked request made, frames seen twice, cursors or seqs twice
+      console.log(`drill 5 breakdown: log_vs_acked lost=${m.lost} extra=${m.extra} (${m.examples.join(' | ')}); frames_twice=${dupSeen}; log_cursors dup=${lg.duplicated} gaps=${lg.gaps}; history_seqs dup=${sg.duplicated} gaps=${sg.gaps}; gaps_seen=${gapsSeen}`);
+      console.log(`drill 5 log types: ${[...new Set(log.changes.map((x) => x.type))].join(',')}`);
+    }
     console.log(`drill 5 detail: seed=${seed} online=${c0} offline=${offlineCursor - c0} during=${finalCursor - offlineCursor} paged=${paged.changes.length} (${paged.pages} pages) via_socket_after_paging=${applied - c0 - paged.changes.length} final_cursor=${finalCursor} messages=${loaded.seqs.length} members=${loaded.view.members.size} tiers=${[...loaded.tiers].join(',')} retries_503=${counts.retries} deleted_409=${counts.deletedRefusals} total=${((Date.now() - t0) / 1000).toFixed(1)}s`);
     const problems = [...unexpected, ...diffs.slice(0, 10), ...diffs0.slice(0, 5), ...m.examples, ...[...loaded.unreadableReactions].slice(0, 3).map(([id, a]) => `reactions of ${id}: ${a}`)];
     if (problems.length) console.log(`drill 5 problems:\n${problems.join('\n')}`);
