@@ -54,7 +54,7 @@ export default defineConfig({
           // one drill at a time: each starts its own cluster and injects its own faults; five of
           // them at once on two cores measured each other's load (drill 5 counted one duplicate
           // in two loaded runs and none alone)
-          fileParallelism: false,
+          poolOptions: { forks: { singleFork: true } },
         },
       },
       {
