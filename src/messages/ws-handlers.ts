@@ -85,7 +85,12 @@ export function resumeHandler(
             conn.holds.delete(conv);
             // a replay that failed part-way leaves a hole after `cursor`: its held changes would
             // land beyond it, so only what is not a change goes out (the client resumes again)
-            for (const h of held) if (h.cursor === undefined || (complete && h.cursor > cursor)) conn.send(h.buf);
+            let sent = cursor;
+            for (const h of held) {
+              if (h.cursor === undefined || (complete && h.cursor > cursor)) conn.send(h.buf);
+              if (complete && h.cursor !== undefined && h.cursor > sent) sent = h.cursor;
+            }
+            if (complete) conn.resumed(conv, { cursor: sent });
           }
         }
         return;
@@ -118,7 +123,12 @@ export function resumeHandler(
       } finally {
         if (holding && conn.holds.get(conv) === held) {
           conn.holds.delete(conv);
-          for (const h of held) if (h.seq === undefined || h.seq > cursor) conn.send(h.buf);
+          let sent = cursor;
+          for (const h of held) {
+            if (h.seq === undefined || h.seq > cursor) conn.send(h.buf);
+            if (h.seq !== undefined && h.seq > sent) sent = h.seq;
+          }
+          conn.resumed(conv, { seq: sent });
         }
       }
     },

@@ -49,7 +49,6 @@ export class Conn {
   readonly id = nextId++;
   /** Conversations this socket receives. */
   readonly conversations = new Set<string>();
-  /** Live message frames held back while a `resume` of that conversation replays. */
   /** Live frames held while a conversation is resumed on this socket: a message frame with its seq and cursor, another change with its cursor, anything else with neither. */
   readonly holds = new Map<string, Held[]>();
   lastHeard = Date.now();
@@ -59,6 +58,14 @@ export class Conn {
   expiresAt: number | undefined;
   private queue: Buffer[] = [];
   private queuedBytes = 0;
+  /**
+   * Where a finished resume left the conversation on this socket (its last replayed cursor, or
+   * seq for the older form): a live frame at or below it that arrives after the replay is one the
+   * replay already sent — the hot tier publishes a change in the same script that writes it to
+   * the ring, but the subscriber connection may hand it to this process after the replay's read
+   * of the ring. Dropped; the first later frame ends the check (channel order is cursor order).
+   */
+  private resumedTo = new Map<string, { cursor?: number; seq?: number }>();
   /** Conversations with a send of this socket awaiting its ack, and the live frames held for it. */
   private acking = new Map<string, { sends: number; held: Buffer[] }>();
 
@@ -88,6 +95,7 @@ export class Conn {
    * send of this socket to it awaits its ack (the protocol: a sender sees the ack of its send
    * before that message's live frame). */
   deliverMessage(conversationId: string, seq: number, cursor: number, buf: Buffer): void {
+    if (this.replayed(conversationId, cursor, seq)) return;
     const held = this.holds.get(conversationId);
     if (held) {
       held.push({ seq, cursor, buf });
@@ -105,6 +113,7 @@ export class Conn {
 
   /** A live frame of the conversation other than a message: held, like messages, while the conversation is resumed. */
   deliverOther(conversationId: string, cursor: number | undefined, buf: Buffer): void {
+    if (cursor !== undefined && this.replayed(conversationId, cursor, undefined)) return;
     const held = this.holds.get(conversationId);
     if (held) {
       held.push({ cursor, buf });
@@ -119,6 +128,30 @@ export class Conn {
       return;
     }
     this.send(buf);
+  }
+
+  /** A resume of the conversation ended having sent everything up to this cursor (or seq, the older form). */
+  resumed(conversationId: string, to: { cursor: number } | { seq: number }): void {
+    this.resumedTo.set(conversationId, to);
+  }
+
+  /** Forgets the conversation's resume position (the socket left it). */
+  forget(conversationId: string): void {
+    this.resumedTo.delete(conversationId);
+    this.holds.delete(conversationId);
+  }
+
+  /** True for a live frame the last resume already replayed (see resumedTo). */
+  private replayed(conversationId: string, cursor: number, seq: number | undefined): boolean {
+    const to = this.resumedTo.get(conversationId);
+    if (!to) return false;
+    if (to.cursor !== undefined) {
+      if (cursor <= to.cursor) return true;
+    } else if (to.seq !== undefined && seq !== undefined) {
+      if (seq <= to.seq) return true;
+    } else return false;
+    this.resumedTo.delete(conversationId);
+    return false;
   }
 
   /** Counts a malformed frame in the current window (frames.ts BAD_FRAME_WINDOW_MS); returns the count. */
@@ -161,6 +194,7 @@ export class Conn {
     this.queue = [];
     this.queuedBytes = 0;
     this.holds.clear();
+    this.resumedTo.clear();
     this.acking.clear();
     // The close frame queues behind what the kernel and `ws` already hold; ws destroys the
     // socket if the client never completes the close handshake (its 30 s close timeout).

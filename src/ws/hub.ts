@@ -53,7 +53,7 @@ export class Hub {
 
   leave(conn: Conn, conversationId: string): void {
     conn.conversations.delete(conversationId);
-    conn.holds.delete(conversationId);
+    conn.forget(conversationId);
     this.detach(this.convs, conversationTopic(conversationId), conn);
   }
 
