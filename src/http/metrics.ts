@@ -17,6 +17,11 @@ export function createMetrics() {
     persistLag: new client.Histogram({ name: 'strata_persist_lag_seconds', help: 'Time from ingest to warm-store commit', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30], registers: [registry] }),
     backlog: new client.Gauge({ name: 'strata_persist_backlog', help: 'Unpersisted entries per partition', labelNames: ['partition'], registers: [registry] }),
     deadLetters: new client.Counter({ name: 'strata_dead_letters_total', help: 'Entries moved to the dead-letter stream', registers: [registry] }),
+    // webhooks (docs/webhooks.md): labels stay bounded (endpoints are few; no conversation label)
+    webhookDeliveries: new client.Counter({ name: 'strata_webhook_deliveries_total', help: 'Webhook attempts by endpoint and outcome (delivered, retry, dead), replays included', labelNames: ['endpoint', 'outcome'], registers: [registry] }),
+    webhookAttemptSeconds: new client.Histogram({ name: 'strata_webhook_attempt_seconds', help: 'Webhook attempt latency: the POST until the answer\'s headers or the failure', labelNames: ['result'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] }),
+    webhookLagSeconds: new client.Histogram({ name: 'strata_webhook_lag_seconds', help: 'Webhook delivery lag: the change recorded by the warm store until its 2xx answer (replays excluded)', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600], registers: [registry] }),
+    webhookEndpoints: new client.Gauge({ name: 'strata_webhook_endpoints', help: 'Webhook endpoints this process delivers for (leases held)', registers: [registry] }),
   };
 }
 

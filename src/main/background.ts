@@ -45,7 +45,7 @@ export function backgroundServices(deps: Deps, logger: Pick<FastifyBaseLogger, '
   const services: Service[] = [persist, backlogGauge(deps), changePruner(deps, logger)];
   if (deps.attachments) services.push(uploadSweeper(deps, logger));
   if (config.webhookDelivery && deps.webhooks) {
-    services.push(new WebhookDispatcher({ store: deps.webhooks.store, leases: deps.webhooks.leases, settle: (c) => store.settle(c), persisted: deps.persisted }, {
+    services.push(new WebhookDispatcher({ store: deps.webhooks.store, leases: deps.webhooks.leases, settle: (c) => store.settle(c), persisted: deps.persisted, metrics }, {
       timeoutMs: config.webhookTimeoutMs, retryForMs: config.webhookRetryForS * 1000, retryBaseMs: config.webhookRetryBaseMs, retryMaxMs: config.webhookRetryMaxMs,
       pollMs: config.webhookPollMs, concurrency: config.webhookConcurrency, leaseTtlMs: config.webhookLeaseTtlS * 1000, logDays: config.webhookLogDays,
     }, logger));

@@ -16,6 +16,7 @@
 //              for less than WEBHOOK_RETRY_FOR_S; then the change becomes a dead letter and the
 //              stream moves on (its later changes get one attempt each until one succeeds).
 import { v7 as uuidv7 } from 'uuid';
+import type { Metrics } from '../http/metrics.js';
 import type { DeadLetter, PendingChange, WebhookEndpoint, WebhookStore } from '../store/webhook-store.js';
 import type { Send } from './sender.js';
 import { webhookBody, webhookHeaders, webhookId } from './signing.js';
@@ -28,6 +29,9 @@ export interface DeliveryOptions {
   pollMs: number;
   concurrency: number;
 }
+
+/** The webhook metrics (http/metrics.ts); counted as attempts end, whatever the store then records. */
+export type WebhookMetrics = Pick<Metrics, 'webhookDeliveries' | 'webhookAttemptSeconds' | 'webhookLagSeconds' | 'webhookEndpoints'>;
 
 export interface DeliveryLogger {
   warn(obj: object, msg?: string): void;
@@ -92,6 +96,7 @@ export class EndpointDeliverer {
     private readonly o: DeliveryOptions,
     private readonly send: Send,
     private readonly log: DeliveryLogger,
+    private readonly metrics?: WebhookMetrics,
   ) {
     this.endpoint = endpoint;
     this.since = endpoint.scanned_until;
@@ -299,7 +304,13 @@ export class EndpointDeliverer {
   private async post(id: string, body: string): Promise<{ start: number; result: Awaited<ReturnType<Send>> }> {
     const start = Date.now();
     const headers = webhookHeaders(this.secrets(start), id, Math.floor(start / 1000), body);
-    return { start, result: await this.send(this.endpoint.url, headers, body, this.o.timeoutMs) };
+    const result = await this.send(this.endpoint.url, headers, body, this.o.timeoutMs);
+    this.metrics?.webhookAttemptSeconds.observe({ result: result.ok ? 'ok' : 'failed' }, result.latencyMs / 1000);
+    return { start, result };
+  }
+
+  private counted(outcome: 'delivered' | 'retry' | 'dead'): void {
+    this.metrics?.webhookDeliveries.inc({ endpoint: this.endpoint.id, outcome });
   }
 
   private async attempt(conversationId: string, ch: PendingChange, from: number, attempts: number, failingSince: number | null):
@@ -314,16 +325,21 @@ export class EndpointDeliverer {
       status: result.status, error: result.error, latency_ms: result.latencyMs, attempted_at: iso(start), replay: false,
     };
     if (result.ok) {
+      this.counted('delivered');
+      const storedAt = Date.parse(ch.stored_at);
+      if (Number.isFinite(storedAt)) this.metrics?.webhookLagSeconds.observe(Math.max(0, Date.now() - storedAt) / 1000);
       const ok = await this.store.recordAttempt({ ...record, outcome: 'delivered' }, from, { kind: 'delivered' });
       return ok ? { kind: 'delivered' } : { kind: 'moved' };
     }
     const since = failingSince ?? start;
     const next = afterFailure(Date.now(), attempt, since, this.o);
     if (next.dead) {
+      this.counted('dead');
       const ok = await this.store.recordAttempt({ ...record, outcome: 'dead' }, from, { kind: 'dead', failingSince: since, deadLetter: { id: uuidv7(), body } });
       if (ok) this.log.warn({ endpoint: e.id, conversation: conversationId, cursor: ch.cursor, attempts: attempt, error: result.error }, 'webhook delivery failed for WEBHOOK_RETRY_FOR_S: dead letter');
       return ok ? { kind: 'dead', failingSince: since } : { kind: 'moved' };
     }
+    this.counted('retry');
     const ok = await this.store.recordAttempt({ ...record, outcome: 'retry' }, from, { kind: 'retry', failingSince: since, nextAttemptAt: next.nextAttemptAt });
     return ok ? { kind: 'retry', nextAttemptAt: next.nextAttemptAt } : { kind: 'moved' };
   }
@@ -337,15 +353,18 @@ export class EndpointDeliverer {
       status: result.status, error: result.error, latency_ms: result.latencyMs, attempted_at: iso(start), replay: true,
     };
     if (result.ok) {
+      this.counted('delivered');
       await this.store.recordReplay({ ...record, outcome: 'delivered' }, d.id, { kind: 'delivered' });
       return;
     }
     const since = d.replay_failing_since ?? start;
     const next = afterFailure(Date.now(), attempt, since, this.o);
     if (next.dead) {
+      this.counted('dead');
       await this.store.recordReplay({ ...record, outcome: 'dead' }, d.id, { kind: 'dead' });
       return;
     }
+    this.counted('retry');
     await this.store.recordReplay({ ...record, outcome: 'retry' }, d.id, { kind: 'retry', failingSince: since, nextAttemptAt: next.nextAttemptAt });
     this.nextReplayAt = this.nextReplayAt ? Math.min(this.nextReplayAt, next.nextAttemptAt) : next.nextAttemptAt;
     this.wake?.();

@@ -5,12 +5,14 @@
 // and runs an EndpointDeliverer per lease it holds. A deleted endpoint's deliverer stops; an
 // updated one's sees the new url, events and secrets. Commits of this process's persist workers
 // (`deps.persisted`) wake the deliverers at once. Hourly, attempts older than WEBHOOK_LOG_DAYS go.
+// Metrics (deps.metrics): attempts by endpoint and outcome, attempt latency, stored → delivered
+// lag, and the endpoints held here (strata_webhook_*, docs/webhooks.md).
 import type { EventEmitter } from 'node:events';
 import { COMMITTED } from '../changes/persist-wait.js';
 import { newHolder, takeLease, type HeldLease, type Leases } from '../store/leases.js';
 import type { WebhookStore } from '../store/webhook-store.js';
 import { sleep, type Service } from '../workers/service.js';
-import { EndpointDeliverer, type DeliveryLogger, type DeliveryOptions } from './deliverer.js';
+import { EndpointDeliverer, type DeliveryLogger, type DeliveryOptions, type WebhookMetrics } from './deliverer.js';
 import { httpSend, type Send } from './sender.js';
 
 export interface DispatcherOptions extends DeliveryOptions {
@@ -28,6 +30,8 @@ export interface DispatcherDeps {
   persisted?: EventEmitter;
   /** The HTTP attempt (tests may wrap it; the default POSTs with fetch). */
   send?: Send;
+  /** strata_webhook_* (http/metrics.ts). */
+  metrics?: WebhookMetrics;
 }
 
 /** The lease that makes one process the deliverer of an endpoint. */
@@ -77,7 +81,7 @@ export class WebhookDispatcher implements Service {
             }
             const lease = await takeLease(this.deps.leases, leaseName(e.id), this.holder, { ttlMs: this.o.leaseTtlMs, wait: false });
             if (!lease) continue;
-            const deliverer = new EndpointDeliverer(this.deps.store, this.deps.settle, e, this.o, this.deps.send ?? httpSend, this.log);
+            const deliverer = new EndpointDeliverer(this.deps.store, this.deps.settle, e, this.o, this.deps.send ?? httpSend, this.log, this.deps.metrics);
             const entry: Running = { deliverer, lease, finished: false, done: Promise.resolve() };
             entry.done = deliverer.run(() => lease.held && !signal.aborted)
               .catch((err) => this.log.warn({ err, endpoint: e.id }, 'webhook deliverer stopped on an error; restarting'))
@@ -95,11 +99,13 @@ export class WebhookDispatcher implements Service {
         } catch (err) {
           this.log.warn({ err }, 'webhook dispatcher step failed; retrying');
         }
+        this.deps.metrics?.webhookEndpoints.set(running.size);
         await sleep(this.o.endpointPollMs ?? 1000, signal);
       }
     } finally {
       this.deps.persisted?.off(COMMITTED, onCommit);
       await Promise.all([...running].map(([id, r]) => stopOne(id, r)));
+      this.deps.metrics?.webhookEndpoints.set(running.size);
     }
   }
 }

@@ -259,6 +259,24 @@ export function webhooksSuite(name: string, opts: StackOptions) {
       expect((await call('GET', `/v1/admin/webhooks/${a.id}/deliveries?limit=1000&before=${page.body.next_before}`, root)).body.deliveries).toEqual(attempts.slice(2));
       expect((await call('GET', `/v1/admin/webhooks/${a.id}/deliveries?limit=1000&conversation_id=${convs[1]}`, root)).body.deliveries
         .every((x: { conversation_id: string }) => x.conversation_id === convs[1])).toBe(true);
+      // the same attempts as metrics at GET /metrics (docs/webhooks.md: Metrics); /b's log was
+      // not awaited above: its last answer may still be on its way back to the deliverer
+      let scrape = '';
+      const sample = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(scrape)?.[1] ?? 0);
+      const outcomes = (id: string) => Object.fromEntries(['delivered', 'retry', 'dead'].map((o) => [o, sample(`strata_webhook_deliveries_total{endpoint="${id}",outcome="${o}"}`)]));
+      const okAtA = atA.filter((q) => q.answer === 'ok').length;
+      const okAtB = rcv.requests.filter((q) => q.path === '/b' && q.answer === 'ok').length;
+      await eventually('/b counted', async () => {
+        scrape = (await s.app.inject('/metrics')).body;
+        return outcomes(b.id).delivered === okAtB && /^strata_webhook_endpoints [1-9]/m.test(scrape);
+      });
+      expect(outcomes(a.id)).toEqual({ delivered: okAtA, retry: 7, dead: 0 });
+      expect(outcomes(b.id)).toEqual({ delivered: okAtB, retry: 1, dead: 0 });
+      expect(sample('strata_webhook_attempt_seconds_count{result="ok"}')).toBe(okAtA + okAtB);
+      expect(sample('strata_webhook_attempt_seconds_count{result="failed"}')).toBe(8);
+      expect(sample('strata_webhook_lag_seconds_count')).toBe(okAtA + okAtB);
+      expect(sample('strata_webhook_lag_seconds_sum')).toBeGreaterThan(0);
+
       await call('DELETE', `/v1/admin/webhooks/${b.id}`, root);
 
       // latency: ack of POST …/messages → the request at the receiver (answering 200 at once)
@@ -310,6 +328,9 @@ export function webhooksSuite(name: string, opts: StackOptions) {
       const attempts = (await call('GET', `/v1/admin/webhooks/${d.id}/deliveries?limit=1000`, root)).body.deliveries as { replay: boolean; outcome: string; status: number }[];
       expect(attempts.filter((x) => x.replay)).toEqual([expect.objectContaining({ outcome: 'delivered', status: 200 }), expect.objectContaining({ outcome: 'delivered', status: 200 })]);
       expect(attempts.filter((x) => x.outcome === 'dead')).toHaveLength(2);
+      const scraped = (await s.app.inject('/metrics')).body;
+      const counted = (o: string) => Number(new RegExp(`^strata_webhook_deliveries_total\\{endpoint="${d.id}",outcome="${o}"\\} (\\S+)$`, 'm').exec(scraped)?.[1] ?? 0);
+      expect([counted('dead'), counted('delivered'), counted('retry')]).toEqual([2, 2, attempts.filter((x) => x.outcome === 'retry').length]); // the replays count as delivered
       // the stream recovered: the next change is delivered as usual
       const m3 = await send(conv, 'fine now');
       await eventually('the next change', () => rcv.accepted('/dead').some((q) => q.parsed?.data.message?.id === m3.id));
