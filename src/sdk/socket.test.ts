@@ -98,14 +98,18 @@ describe('StrataSocket', () => {
     socket.close();
   });
 
-  it('a send frame carries thread_id, also_in_conversation and mentions when given, and only then', async () => {
+  it('a send frame carries thread_id, also_in_conversation, mentions, metadata and attachments when given, and only then', async () => {
     const { socket } = make();
     await connected(socket);
     const root = msg(1).id;
-    const unacked = [socket.send(conv, 'in thread @bob', { thread_id: root, also_in_conversation: true, mentions: ['bob'] }), socket.send(conv, 'plain', { mentions: [] })];
+    const upload = '0190a4c2-0000-7000-8000-000000000001';
+    const unacked = [
+      socket.send(conv, 'in thread @bob', { thread_id: root, also_in_conversation: true, mentions: ['bob'], metadata: { k: 1 }, attachments: [upload] }),
+      socket.send(conv, 'plain', { mentions: [], attachments: [] }),
+    ];
     for (const p of unacked) p.catch(() => {}); // rejected by close(): never acked here
     const [reply, plain] = FakeWs.last.sent.filter((f) => f.type === 'send');
-    expect(reply).toMatchObject({ text: 'in thread @bob', conversation_id: conv, thread_id: root, also_in_conversation: true, mentions: ['bob'] });
+    expect(reply).toMatchObject({ text: 'in thread @bob', conversation_id: conv, thread_id: root, also_in_conversation: true, mentions: ['bob'], metadata: { k: 1 }, attachments: [upload] });
     expect(Object.keys(plain).sort()).toEqual(['client_id', 'conversation_id', 'ref', 'text', 'type']);
     socket.close();
   });

@@ -317,6 +317,8 @@ export class StrataSocket {
       ...(opts.thread_id ? { thread_id: opts.thread_id } : {}),
       ...(opts.also_in_conversation !== undefined ? { also_in_conversation: opts.also_in_conversation } : {}),
       ...(opts.mentions?.length ? { mentions: opts.mentions } : {}),
+      ...(opts.metadata !== undefined ? { metadata: opts.metadata } : {}),
+      ...(opts.attachments?.length ? { attachments: opts.attachments } : {}),
     };
     if (this.state === 'closed') return Promise.reject(new Error('socket closed: call connect() first'));
     return new Promise((resolve, reject) => {

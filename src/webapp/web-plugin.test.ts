@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { testConfig, type Config } from '../config.js';
 import { makeStack, SECRET, type TestStack } from '../../test/helpers/app.js';
-import { webPlugin } from './web-plugin.js';
+import { contentSecurityPolicy, webPlugin } from './web-plugin.js';
 
 let stack: TestStack | undefined;
 afterEach(async () => {
@@ -55,5 +55,16 @@ describe('web plugin', () => {
     expect(res.statusCode).toBe(404);
     expect(res.body).not.toContain('token":"');
     expect((await app.inject({ url: '/' })).statusCode).toBe(200); // the page itself still works (paste a token)
+  });
+
+  it('lets the page reach the S3 endpoint only when attachments live there (upload PUTs, signed image URLs)', () => {
+    const local = contentSecurityPolicy(testConfig({ archiveUrl: undefined }));
+    expect(local).toContain("img-src 'self' data:;");
+    expect(local).toContain("connect-src 'self';");
+    const minio = contentSecurityPolicy(testConfig({ archiveUrl: 's3://media/strata', s3Endpoint: 'http://127.0.0.1:9000', s3ForcePathStyle: true }));
+    expect(minio).toContain("img-src 'self' data: http://127.0.0.1:9000;");
+    expect(minio).toContain("connect-src 'self' http://127.0.0.1:9000;");
+    const aws = contentSecurityPolicy(testConfig({ archiveUrl: 's3://media', s3Region: 'eu-west-1', s3Endpoint: undefined, s3ForcePathStyle: false }));
+    expect(aws).toContain("connect-src 'self' https://s3.eu-west-1.amazonaws.com https://media.s3.eu-west-1.amazonaws.com;");
   });
 });

@@ -17,6 +17,8 @@
 // …/threads, since their replies may lie past the window.
 // Pins: the bar under the header (pins-bar.ts) from GET …/pins and each `pin` change; owners
 // and admins (my role from the conversation, then `member` changes) get Pin / Unpin on messages.
+// Attachments (uploads.ts): the composer uploads files as they are added (button, drop anywhere
+// on the conversation, paste) and a send names them; messages show theirs on signed URLs.
 import type { Member, MemberChange, Message, PinChange, SendOptions, Strata } from '../../sdk/index.js';
 import { clear, h, newClientId } from './dom.js';
 import { Composer } from './composer.js';
@@ -25,6 +27,7 @@ import { mentionsIn } from './mentions.js';
 import { PinsBar } from './pins-bar.js';
 import { Receipts } from './receipts.js';
 import { ThreadPanel, type ThreadHost } from './thread-panel.js';
+import { AttachmentLinks, problemText, upload } from './uploads.js';
 
 /** A message to go to: where it is, and whether only its thread shows it. */
 export type Target = Pick<Message, 'id' | 'seq' | 'thread_id' | 'in_timeline'>;
@@ -101,12 +104,16 @@ export class ConversationView implements MessageCtx, ThreadHost {
   private myThreads = new Set<string>();
   /** The first page is in: replies from now on are new (the server's unread counts held the earlier ones). */
   private loaded = false;
+  readonly links: AttachmentLinks;
 
   /** `target`: open at this message instead of the latest ones. */
   constructor(private ctx: ViewCtx, readonly id: string, title: string, private target?: Target) {
     this.me = ctx.me;
     this.receipts = new Receipts(ctx.client.rest, ctx.me, () => this.refreshTicks());
-    this.composer = new Composer((text, replyTo) => this.send(text, replyTo), () => ctx.client.socket.typing(id));
+    this.links = new AttachmentLinks(ctx.client);
+    this.composer = new Composer((text, replyTo, files) => this.send(text, replyTo, files), () => ctx.client.socket.typing(id), {
+      id: 'composer', label: 'Message', upload: (file, progress) => upload(ctx.client, id, file, progress),
+    });
     this.pinsBar = new PinsBar((t) => this.goToOrJump(t));
     this.list.addEventListener('scroll', () => {
       if (this.list.scrollTop < 200) void this.loadOlder();
@@ -118,7 +125,9 @@ export class ConversationView implements MessageCtx, ThreadHost {
         this.titleEl, this.membersEl),
       this.pinsBar.el,
       this.body);
-    this.body.append(h('div', { class: 'conv-main' }, this.list, this.typingEl, this.status, this.composer.el));
+    const main = h('div', { class: 'conv-main' }, this.list, this.typingEl, this.status, this.composer.el);
+    this.composer.acceptDrops(main);
+    this.body.append(main);
   }
 
   get rest() {
@@ -384,18 +393,20 @@ export class ConversationView implements MessageCtx, ThreadHost {
     if (atBottom || m.sender === this.me) list.scrollTop = list.scrollHeight;
   }
 
-  private send(text: string, replyTo?: Message) {
+  private send(text: string, replyTo: Message | undefined, attachments: string[]) {
     if (this.hasNewer) this.catchUp(); // the message goes at the live end: show what comes before it
     const client_id = newClientId();
     const el = h('article', { class: 'msg mine pending', 'data-client-id': client_id },
-      h('header', {}, h('span', { class: 'sender' }, this.me), tickEl('pending')), h('div', { class: 'text' }, text));
+      h('header', {}, h('span', { class: 'sender' }, this.me), tickEl('pending')), h('div', { class: 'text' }, text),
+      attachments.length ? h('p', { class: 'pending-files' }, `📎 ${attachments.length} file${attachments.length > 1 ? 's' : ''}`) : null);
     this.pending.set(client_id, el);
     this.list.append(el);
     this.list.scrollTop = this.list.scrollHeight;
-    this.post(text, { client_id, ...(replyTo ? { reply_to: replyTo.id } : {}) }).catch((e: Error) => {
+    this.post(text, { client_id, ...(replyTo ? { reply_to: replyTo.id } : {}), ...(attachments.length ? { attachments } : {}) }).catch((e: unknown) => {
       el.classList.add('failed');
       el.querySelector('.tick')?.replaceWith(tickEl('failed'));
-      el.title = e.message;
+      el.title = problemText(e);
+      this.status.textContent = `Not sent: ${problemText(e)}`;
     });
   }
 

@@ -1,12 +1,15 @@
 // One message in the list: sender, time, text (or tombstone) with its mentions highlighted,
 // reply quote, reactions, the delivered/read tick on own messages, the thread it starts ("N
 // replies", with my unread count in it) or replies in, a pin mark, and keyboard-reachable
-// actions (reply, reply in thread, react, edit, delete, and pin/unpin for owners and admins).
+// actions (reply, reply in thread, react, edit, delete, and pin/unpin for owners and admins),
+// and its attachments under the text: images as thumbnails, other files as download links
+// (both on signed URLs from uploads.ts; a deleted message shows none).
 // Rendering is a pure function of the message and the view's state; the view re-renders an
 // element in place when anything about it changes.
 import type { Message } from '../../sdk/index.js';
 import { h, time } from './dom.js';
 import { mentionNodes, mentionsOf } from './mentions.js';
+import { problemText, sizeText, type AttachmentLinks } from './uploads.js';
 
 export const REACTIONS = ['👍', '❤️', '😂', '🎉'];
 export type Tick = 'pending' | 'failed' | 'sent' | 'delivered' | 'read';
@@ -27,6 +30,8 @@ export interface MessageCtx {
   /** Whether the message is pinned, and whether I may pin and unpin (the main timeline only). */
   pin?(m: Message): { pinned: boolean; canPin: boolean };
   togglePin?(m: Message): void;
+  /** Signed download URLs of attachments (without it attachments are not shown). */
+  links?: AttachmentLinks;
 }
 
 /** The thread a message replies in (null: none, or stored before threads existed). */
@@ -96,11 +101,59 @@ export function renderMessage(m: Message, ctx: MessageCtx): HTMLElement {
     root !== null && openThread ? h('button', { type: 'button', class: 'in-thread', onclick: () => openThread(root) }, '↳ replied in a thread') : null,
     m.reply_to ? h('blockquote', { class: 'quote' }, quoted ? `↪ ${quoted.sender}: ${quoted.text ?? 'deleted'}` : '↪ an earlier message') : null,
     text,
+    deleted || !ctx.links ? null : attachmentsEl(m.attachments ?? [], ctx.links),
     reactions.length ? h('div', { class: 'reactions' }, ...reactions.map(([r, users]) =>
       h('button', { type: 'button', class: 'chip', 'aria-pressed': users.has(ctx.me) ? 'true' : 'false', title: [...users].join(', '), onclick: () => ctx.toggleReaction(m, r) }, `${r} ${users.size}`))) : null,
     thread && thread.replies > 0 && openThread ? threadInfo(m.id, thread, openThread) : null,
     actions);
   return el;
+}
+
+type Attachment = Message['attachments'][number];
+
+/** The files of a message: images (image/*) as thumbnails, everything else as a download link. */
+function attachmentsEl(list: Attachment[], links: AttachmentLinks) {
+  if (!list.length) return null;
+  return h('ul', { class: 'attachments', 'aria-label': 'Attachments' }, ...list.map((a) => h('li', {}, a.content_type.startsWith('image/') ? imageEl(a, links) : fileEl(a, links))));
+}
+
+function imageEl(a: Attachment, links: AttachmentLinks) {
+  const img = h('img', { alt: a.name, 'data-attachment': a.id, loading: 'lazy', decoding: 'async', width: a.width ?? undefined, height: a.height ?? undefined });
+  const open = h('a', { class: 'att-open', target: '_blank', rel: 'noopener', title: `${a.name} (${sizeText(a.size)})` }, img);
+  const show = (fresh: boolean) => links.get(a.id, fresh).then((l) => {
+    img.src = l.url;
+    open.href = l.url;
+  }, (e: unknown) => failed(open, e));
+  let retried = false;
+  img.addEventListener('error', () => {
+    if (retried || !img.getAttribute('src')) return;
+    retried = true; // the signed URL expired before the bytes were cached: once with a new one
+    void show(true);
+  });
+  void show(false);
+  return h('figure', { class: 'att att-image', 'data-attachment': a.id }, open, h('figcaption', {}, a.name));
+}
+
+function fileEl(a: Attachment, links: AttachmentLinks) {
+  const link = h('a', { class: 'att att-file', 'data-attachment': a.id, download: a.name, target: '_blank', rel: 'noopener' },
+    h('span', { class: 'file-name' }, a.name), ' ', h('span', { class: 'file-size' }, sizeText(a.size)));
+  const resolve = (fresh: boolean) => links.get(a.id, fresh).then((l) => {
+    link.href = l.url;
+    link.dataset.expires = String(l.expiresAt);
+    return true;
+  }, (e: unknown) => (failed(link, e), false));
+  link.addEventListener('click', (ev) => {
+    if (Number(link.dataset.expires ?? 0) - Date.now() > 30_000) return; // the href is good: a plain click
+    ev.preventDefault();
+    void resolve(true).then((ok) => ok && link.click());
+  });
+  void resolve(false);
+  return link;
+}
+
+function failed(el: HTMLElement, e: unknown) {
+  el.dataset.state = 'failed';
+  el.title = problemText(e);
 }
 
 /** "N replies" (opens the thread) and my unread count in it. */

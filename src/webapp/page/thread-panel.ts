@@ -57,6 +57,7 @@ export class ThreadPanel {
       toggleReaction: (m, r) => host.toggleReaction(m, r),
       edit: (m, text) => host.edit(m, text),
       remove: (m) => host.remove(m),
+      links: host.links,
     };
     this.composer = new Composer((text, replyTo) => this.send(text, replyTo), () => {}, {
       id: 'thread-composer', label: 'Reply in thread',
