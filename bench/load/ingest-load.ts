@@ -4,6 +4,7 @@
 // (conversation, seq) so the harness can check for losses, duplicates and gaps.
 import http from 'node:http';
 import WebSocket from 'ws';
+import { cpuMicros } from '../lib/cpu.js';
 import { isMain, serveJob } from '../lib/proc.js';
 import { int, rng, text } from '../lib/rng.js';
 import { Samples, Timeline } from '../lib/stats.js';
@@ -31,6 +32,10 @@ export interface IngestJob {
   stamp?: boolean;
   /** Worker w uses conversation (workerOffset + w) mod convs (several processes share a world). */
   workerOffset?: number;
+  /** Return each ack's epoch time (ms, sub-ms precision) beside its seq: `ackAt`. */
+  ackTimes?: boolean;
+  /** Read this process's CPU time (/proc/<pid>/stat) when sending starts and ends: `cpuUs`. */
+  cpuPid?: number;
 }
 
 export interface IngestResult {
@@ -41,6 +46,10 @@ export interface IngestResult {
   timeline: [number, number][];
   /** conversation id → acked seqs */
   seqs: Record<string, number[]>;
+  /** With ackTimes: conversation id → epoch ms of each ack, in the order of `seqs`. */
+  ackAt?: Record<string, number[]>;
+  /** With cpuPid: that process's CPU µs at startMs and at endMs. */
+  cpuUs?: [number, number];
   startMs: number;
   endMs: number;
 }
@@ -116,6 +125,7 @@ export async function runIngest(job: IngestJob): Promise<IngestResult> {
   const lat = new Samples(1 << 16);
   const timeline = new Timeline(50);
   const seqs: Record<string, number[]> = {};
+  const ackAt: Record<string, number[]> = {};
   const errorSamples: string[] = [];
   let acked = 0;
   let errors = 0;
@@ -130,6 +140,7 @@ export async function runIngest(job: IngestJob): Promise<IngestResult> {
     return { conv, user, sender, r: rng(job.seed * 7919 + w) };
   }));
 
+  const cpu0 = job.cpuPid ? cpuMicros(job.cpuPid) : NaN;
   const startMs = Date.now();
   const deadline = startMs + job.durationMs;
   const interval = job.ratePerS ? (1000 * job.concurrency) / job.ratePerS : 0;
@@ -157,6 +168,7 @@ export async function runIngest(job: IngestJob): Promise<IngestResult> {
         lat.add(t1 - t0);
         timeline.add(Date.now());
         (seqs[conv.id] ??= []).push(res.seq!);
+        if (job.ackTimes) (ackAt[conv.id] ??= []).push(performance.timeOrigin + t1);
       } else {
         errors++;
         if (errorSamples.length < 5) errorSamples.push(res.detail ?? 'error');
@@ -164,9 +176,10 @@ export async function runIngest(job: IngestJob): Promise<IngestResult> {
     }
   }));
   const endMs = Date.now();
+  const cpuUs: [number, number] | undefined = job.cpuPid ? [cpu0, cpuMicros(job.cpuPid)] : undefined;
   for (const w of workers) w.sender.close();
   agent.destroy();
-  return { acked, errors, errorSamples, latencyMs: lat.toArray(), timeline: [...timeline.counts], seqs, startMs, endMs };
+  return { acked, errors, errorSamples, latencyMs: lat.toArray(), timeline: [...timeline.counts], seqs, ...(job.ackTimes ? { ackAt } : {}), ...(cpuUs ? { cpuUs } : {}), startMs, endMs };
 }
 
 if (isMain(import.meta.url)) serveJob(runIngest);

@@ -9,6 +9,7 @@ import { archiveScenario } from './archive.js';
 import { changesScenario, syncScenario } from './changes.js';
 import { gatewayAvailable } from '../lib/gateway.js';
 import { searchScenario } from './search.js';
+import { integrationsScenario } from './integrations.js';
 
 export interface Scenario {
   name: string;
@@ -30,4 +31,5 @@ export const extraScenarios: Scenario[] = [
   { name: 'sync', run: syncScenario },
   { name: 'archive', run: archiveScenario },
   { name: 'search', run: searchScenario },
+  { name: 'integrations', run: integrationsScenario },
 ];
