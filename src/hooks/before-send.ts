@@ -7,9 +7,15 @@
 // A timeout (BEFORE_SEND_TIMEOUT_MS), a network error, a non-2xx status or an answer that is not
 // one of these is a failure: BEFORE_SEND_ON_FAILURE=reject (the default: fail closed) answers
 // 503 HOOK_UNAVAILABLE, `accept` lets the message through as sent. Latency and outcome are the
-// metric strata_before_send_seconds. A retry of a send (same client_id) asks the hook again
-// (the hot tier decides it is a duplicate only after), and gets the original whatever it says.
+// metric strata_before_send_seconds. A retry of a send (same client_id) the hot tier still
+// remembers gets its original without asking the hook (messages/ingest.ts); one whose dedup
+// entry the hot tier lost asks again and, if accepted, still gets the original.
+// What a rewrite returns enters every tier, so it is checked like a send: text of 1 to
+// MAX_TEXT_CHARS code points, metadata a JSON object within MAX_METADATA_BYTES, and no string
+// that is not well-formed UTF-16 or holds a NUL (model/text.ts). The answer is read up to a
+// bound (HOOK_ANSWER_MAX_BYTES); a longer one is a failure.
 import { AppError } from '../errors.js';
+import { badString, findBadString } from '../model/text.js';
 import type { Config } from '../config.js';
 import type { Metrics } from '../http/metrics.js';
 
@@ -22,6 +28,28 @@ export interface HookMessage {
   mentions: string[];
   metadata: Record<string, unknown> | null;
   client_id: string | null;
+}
+
+/** The most of a hook's answer that is read: a rewrite at the limits fits many times over. */
+export const HOOK_ANSWER_MAX_BYTES = 1 << 20;
+
+/** Reads at most `max` bytes of the body; null when it is longer. */
+async function boundedText(res: Response, max: number): Promise<string | null> {
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let n = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    n += chunk.length;
+    if (n > max) return null;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The reason a sender is shown: at most 500 code points, and never a string no tier or frame could carry. */
+function reasonOf(reason: unknown): string {
+  if (typeof reason !== 'string' || !reason || badString(reason) !== undefined) return 'rejected by the before-send hook';
+  return Array.from(reason).slice(0, 500).join('');
 }
 
 export type BeforeSend = (m: HookMessage) => Promise<{ text: string; metadata: Record<string, unknown> | null }>;
@@ -39,7 +67,9 @@ export function beforeSendHook(config: Pick<Config, 'beforeSendUrl' | 'beforeSen
         signal: AbortSignal.timeout(config.beforeSendTimeoutMs),
       });
       if (!res.ok) throw new Error(`answered ${res.status}`);
-      decision = await res.json();
+      const answer = await boundedText(res, HOOK_ANSWER_MAX_BYTES);
+      if (answer === null) throw new Error(`answered more than ${HOOK_ANSWER_MAX_BYTES} bytes`);
+      decision = JSON.parse(answer);
     } catch (e) {
       return failed(`${(e as Error).name === 'TimeoutError' ? `timed out after ${config.beforeSendTimeoutMs} ms` : (e as Error).message}`);
     }
@@ -50,12 +80,15 @@ export function beforeSendHook(config: Pick<Config, 'beforeSendUrl' | 'beforeSen
         return { text: m.text, metadata: m.metadata };
       case 'reject':
         done('reject');
-        throw new AppError('SEND_REJECTED', typeof d.reason === 'string' && d.reason ? d.reason.slice(0, 500) : 'rejected by the before-send hook');
+        throw new AppError('SEND_REJECTED', reasonOf(d.reason));
       case 'rewrite': {
         const text = d.text === undefined ? m.text : d.text;
         const metadata = d.metadata === undefined ? m.metadata : d.metadata;
-        const textOk = typeof text === 'string' && text.length >= 1 && text.length <= config.maxTextChars;
-        const metadataOk = metadata === null || (typeof metadata === 'object' && !Array.isArray(metadata) && Buffer.byteLength(JSON.stringify(metadata)) <= config.maxMetadataBytes);
+        // code points, as the send schema counts them
+        const chars = typeof text === 'string' ? Array.from(text).length : 0;
+        const textOk = typeof text === 'string' && chars >= 1 && chars <= config.maxTextChars && badString(text) === undefined;
+        const metadataOk = metadata === null || (typeof metadata === 'object' && !Array.isArray(metadata)
+          && Buffer.byteLength(JSON.stringify(metadata)) <= config.maxMetadataBytes && findBadString(metadata) === undefined);
         if (!textOk || !metadataOk) return failed('rewrote to an invalid text or metadata');
         done('rewrite');
         return { text, metadata: metadata as Record<string, unknown> | null };

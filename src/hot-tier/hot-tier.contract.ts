@@ -117,6 +117,19 @@ export function hotTierContract(name: string, make: () => Promise<HotTierUnderTe
       expect(await hot.lastSeqs([c])).toEqual([9]);
     });
 
+    it('findDuplicate reads a client key\'s original without writing anything', async () => {
+      const c = await seeded();
+      expect(await hot.findDuplicate(c, 'alice\nf1')).toBeNull();
+      const first = await hot.ingest(input(c, { clientId: 'f1', text: 'first' }));
+      expect(first.status).toBe('created');
+      const found = await hot.findDuplicate(c, 'alice\nf1');
+      expect(JSON.parse(found ?? 'null')).toMatchObject({ seq: 1, text: 'first' });
+      expect(await hot.findDuplicate(c, 'bob\nf1')).toBeNull(); // scoped by sender
+      expect(await hot.findDuplicate(c, 'alice\nf2')).toBeNull();
+      expect(await hot.lastSeqs([c])).toEqual([1]);
+      expect(await hot.ingest(input(c, { clientId: 'f2' }))).toMatchObject({ status: 'created', seq: 2 });
+    });
+
     it('is gap-free under 200 concurrent ingests; the log holds them in seq order', async () => {
       const c = await seeded();
       const results = await Promise.all(Array.from({ length: 200 }, (_, i) => hot.ingest(input(c, { text: `p${i}` }))));

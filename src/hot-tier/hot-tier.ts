@@ -133,6 +133,13 @@ export interface HotTier {
    */
   restoreDedup(conversationId: string, entries: { clientKey: string; json: string; ttlMs: number }[]): Promise<void>;
 
+  /**
+   * The original message JSON of a client key seen within its dedup TTL, else null. Read-only:
+   * lets a retried send return its original before work a duplicate must not redo (the
+   * before-send hook, attachment checks); ingest() still decides atomically.
+   */
+  findDuplicate(conversationId: string, clientKey: string): Promise<string | null>;
+
   /** Current counter per conversation (null where unseeded). */
   lastSeqs(conversationIds: string[]): Promise<(number | null)[]>;
 

@@ -165,6 +165,11 @@ export class MemoryHotTier implements HotTier, RateLimiter, PersistLog {
     return hit && hit.expires > Date.now() ? { conversationId: hit.conversationId, seq: hit.seq } : null;
   }
 
+  async findDuplicate(conversationId: string, clientKey: string): Promise<string | null> {
+    const seen = this.dedup.get(`${conversationId}\n${clientKey}`);
+    return seen && seen.expires > Date.now() ? seen.json : null;
+  }
+
   async restoreDedup(conversationId: string, entries: { clientKey: string; json: string; ttlMs: number }[]): Promise<void> {
     const now = Date.now();
     for (const e of entries) {

@@ -61,6 +61,18 @@ export class IngestService {
     const metadata = checkMetadata(body.metadata, config.maxMetadataBytes);
     const placement = await this.place(user, conversationId, body);
     const clientKey = body.client_id == null ? undefined : `${user}\n${body.client_id}`;
+    // A retry of a send the hot tier still remembers gets its original before anything a
+    // duplicate must not redo: the hook judging it again (and rejecting what is stored), the
+    // check of uploads the original already attached. ingest() below still decides atomically.
+    if (clientKey && (this.beforeSend || body.attachments?.length)) {
+      const original = await hot.findDuplicate(conversationId, clientKey);
+      if (original) {
+        metrics.duplicates.inc();
+        let message = parseMessage(original);
+        if (config.ackAfter === 'store') message = await this.waitPersisted(message);
+        return { created: false, message, json: config.ackAfter === 'store' ? messageJson(message) : original };
+      }
+    }
     const attachments = body.attachments?.length ? await this.attachments().check(user, conversationId, body.attachments, clientKey) : [];
 
     const waitMs = await rate.hit(user, config.rateLimit, config.rateWindowS);

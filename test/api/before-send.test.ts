@@ -109,4 +109,74 @@ describe('before-send hook', () => {
       ws.close();
     }
   });
+  it('a rewrite into a string no tier can store (lone surrogate, NUL in text or metadata) is a failure: 503, nothing stored', async () => {
+    const before = await st.history();
+    for (const body of [
+      { action: 'rewrite', text: 'bad \ud800 x' },
+      { action: 'rewrite', text: 'a\u0000b' },
+      { action: 'rewrite', metadata: { k: 'x\udc00' } },
+      { action: 'rewrite', metadata: { ['k\u0000']: 1 } },
+    ]) {
+      decide = () => ({ body });
+      const r = await st.call('POST', `/v1/conversations/${st.conv}/messages`, { text: 'fine' });
+      expect(r.status, JSON.stringify(body)).toBe(503);
+      expect(r.body.code).toBe('HOOK_UNAVAILABLE');
+    }
+    expect(await st.history()).toEqual(before);
+  });
+
+  it('a reject reason is cut on a code point and never carries a lone surrogate', async () => {
+    decide = () => ({ body: { action: 'reject', reason: `${'x'.repeat(499)}😀😀` } });
+    const r = await st.call('POST', `/v1/conversations/${st.conv}/messages`, { text: 'long reason' });
+    expect(r.status).toBe(422);
+    expect(r.body.detail).toBe(`${'x'.repeat(499)}😀`);
+    decide = () => ({ body: { action: 'reject', reason: 'half \ud83d' } });
+    const h = await st.call('POST', `/v1/conversations/${st.conv}/messages`, { text: 'half' });
+    expect(h.status).toBe(422);
+    expect(h.body.detail).toBe('rejected by the before-send hook');
+  });
+
+  it('a retry of a stored send (same client_id) gets its original without asking the hook, whatever it would say now', async () => {
+    decide = () => ({ body: { action: 'accept' } });
+    const first = await st.call('POST', `/v1/conversations/${st.conv}/messages`, { text: 'once', client_id: 'retry-1' });
+    expect(first.status).toBe(201);
+    const asked = seen.length;
+    decide = () => ({ body: { action: 'reject', reason: 'changed my mind' } });
+    const again = await st.call('POST', `/v1/conversations/${st.conv}/messages`, { text: 'once', client_id: 'retry-1' });
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    decide = () => ({ hang: true });
+    const third = await st.call('POST', `/v1/conversations/${st.conv}/messages`, { text: 'once', client_id: 'retry-1' });
+    expect(third.status).toBe(200);
+    expect(seen.length).toBe(asked);
+    expect((await st.history()).filter((t) => t === 'once')).toHaveLength(1);
+  });
+
+  it('counts the rewritten text in code points, as the send schema does', async () => {
+    const small = await makeStack({ config: { beforeSendUrl: hookUrl, beforeSendTimeoutMs: 300, beforeSendFailure: 'reject', maxTextChars: 4 } });
+    try {
+      const token = await small.token('alice');
+      const call = async (url: string, body: unknown) => {
+        const r = await small.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+        return { status: r.statusCode, body: r.json() };
+      };
+      const conv = (await call('/v1/conversations', { members: ['bob'] })).body.id as string;
+      decide = (m) => ({ body: { action: 'rewrite', text: m.text } });
+      expect((await call(`/v1/conversations/${conv}/messages`, { text: '😀😀😀😀😀' })).body.code).toBe('TEXT_TOO_LONG');
+      const ok = await call(`/v1/conversations/${conv}/messages`, { text: '😀😀😀😀' });
+      expect(ok.status, JSON.stringify(ok.body)).toBe(201);
+      expect(ok.body.text).toBe('😀😀😀😀');
+      decide = () => ({ body: { action: 'rewrite', text: '😀😀😀😀😀' } });
+      expect((await call(`/v1/conversations/${conv}/messages`, { text: 'x' })).body.code).toBe('HOOK_UNAVAILABLE');
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('an answer longer than the bound is a failure', async () => {
+    decide = () => ({ body: { action: 'accept', pad: 'p'.repeat(1_100_000) } });
+    const r = await st.call('POST', `/v1/conversations/${st.conv}/messages`, { text: 'padded' });
+    expect(r.status).toBe(503);
+    expect(r.body.detail).toMatch(/more than/);
+  });
 });

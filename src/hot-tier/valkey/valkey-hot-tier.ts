@@ -177,6 +177,10 @@ export class ValkeyHotTier implements HotTier, RateLimiter, PersistLog, ValkeyCo
     });
   }
 
+  findDuplicate(conversationId: string, clientKey: string): Promise<string | null> {
+    return this.call('findDuplicate', () => this.client.get(this.keys.dedup(this.partitionOf(conversationId), conversationId, clientKey)));
+  }
+
   restoreDedup(conversationId: string, entries: { clientKey: string; json: string; ttlMs: number }[]): Promise<void> {
     return this.call('restoreDedup', async () => {
       const p = this.partitionOf(conversationId);
