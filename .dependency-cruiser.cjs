@@ -10,13 +10,14 @@
  */
 const TEST_SUPPORT = '\\.(test|contract|cases|test-kit)\\.ts$';
 
-/** Every adapter: Valkey, SQL, the memory doubles and the two object stores. */
+/** Every adapter: Valkey, SQL, the memory doubles, the two object stores and the push providers. */
 const ADAPTERS = [
   '^src/hot-tier/valkey/',
   '^src/store/sql/',
   '^src/hot-tier/memory-[^/]+\\.ts$',
   '^src/archive/local-object-store\\.ts$',
   '^src/archive/s3-object-store\\.ts$',
+  '^src/push/web-push-provider\\.ts$',
 ];
 
 /** Runtime code in src/: everything except the test-support files. */

@@ -24,6 +24,7 @@ import { threadRoutes } from './threads/routes.js';
 import { searchRoutes } from './search/routes.js';
 import { pinRoutes } from './pins/routes.js';
 import { webhookRoutes } from './webhooks/routes.js';
+import { pushRoutes } from './push/routes.js';
 import { attachmentRoutes } from './attachments/routes.js';
 import { readHandler, receiptRoutes } from './receipts/routes.js';
 import { buildServices, SERVICE_DEFAULTS, type ServiceOptions, type Services } from './services.js';
@@ -159,6 +160,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<{ a
   presenceRoutes(app, services.presence);
   adminRoutes(app, deps);
   webhookRoutes(app, services.webhooks);
+  pushRoutes(app, services.push);
   archiveJobRoutes(deps)(app);
 
   // The WebSocket: the same use-cases behind frames.

@@ -128,6 +128,18 @@ export const schema = {
   webhookLeaseTtlS: key('WEBHOOK_LEASE_TTL_S', 15, 'integer 2..600', int(2, 600), 'The per-endpoint delivery lease: another process takes an endpoint over this long after its deliverer stopped renewing (at once when that process is dead on the same host).'),
   webhookSecretGraceS: key('WEBHOOK_SECRET_GRACE_S', 86_400, 'integer 0..2592000', int(0, 2_592_000), 'After a secret rotation, deliveries are signed with the old secret too (two `v1,` signatures) for this long, so receivers can switch over.'),
   webhookLogDays: key('WEBHOOK_LOG_DAYS', 7, 'integer 1..3650', int(1, 3650), 'How long the delivery attempts of GET /v1/admin/webhooks/{id}/deliveries are kept (dead letters are kept until replayed or their endpoint is deleted).'),
+  vapidPublicKey: key<string | undefined>('VAPID_PUBLIC_KEY', undefined, 'base64url P-256 public key (65 bytes uncompressed)', str, 'Web Push application server key (docs/push.md); `strata vapid-keys` prints a fresh pair. With VAPID_PRIVATE_KEY: push is on. Unset outside production: a pair is generated once into DATA_DIR/vapid-keys.json. Unset in production: push is off.'),
+  vapidPrivateKey: key<string | undefined>('VAPID_PRIVATE_KEY', undefined, 'base64url P-256 private key (32 bytes)', str, 'The private half of VAPID_PUBLIC_KEY: signs the VAPID JWT of every push (RFC 8292). Keep it secret; changing the pair invalidates every subscription.'),
+  vapidSubject: key('VAPID_SUBJECT', 'mailto:push@strata.invalid', 'mailto: or https: URL', url('mailto', 'https'), 'The operator contact push services see in the VAPID JWT (`sub`); set it to a real address.'),
+  pushEnabled: key('PUSH_ENABLED', true, 'true | false', bool, 'false turns Web Push off even with VAPID keys: the subscription routes answer UNAVAILABLE, nothing is pushed (conversation settings still work).'),
+  pushDelayMs: key('PUSH_DELAY_MS', 2000, 'integer 0..600000', int(0, 600_000), 'A message is pushed to a member only if none of their sockets got it within this many milliseconds of its creation (their delivered watermark, docs/push.md).'),
+  pushTtlS: key('PUSH_TTL_S', 86_400, 'integer 0..2419200', int(0, 2_419_200), 'How long a push service keeps a notification for an offline device (the TTL header, RFC 8030).'),
+  pushPreviewChars: key('PUSH_PREVIEW_CHARS', 120, 'integer 0..500', int(0, 500), 'Characters of the message text in a push payload (cut at a code point; 0: no text).'),
+  pushMaxSubscriptionsPerUser: key('PUSH_MAX_SUBSCRIPTIONS_PER_USER', 20, 'integer 1..1000', int(1, 1000), 'Push subscriptions one user may have; one more is PUSH_SUBSCRIPTION_LIMIT.'),
+  pushAllowHttpLocalhost: key('PUSH_ALLOW_HTTP_LOCALHOST', false, 'true | false', bool, 'Accept http:// subscription endpoints on 127.0.0.1, ::1 or localhost (a test push service); otherwise endpoints must be https://.'),
+  pushTimeoutMs: key('PUSH_TIMEOUT_MS', 10_000, 'integer 100..300000', int(100, 300_000), 'A push service that has not answered within this many milliseconds has failed that push (retried).'),
+  pushRetryForS: key('PUSH_RETRY_FOR_S', 3600, 'integer 1..86400', int(1, 86_400), 'How long a message is retried while a push service fails (backoff as WEBHOOK_RETRY_BASE_MS/MAX_MS); a message older than this plus PUSH_DELAY_MS is not pushed at all (stale).'),
+  pushConcurrency: key('PUSH_CONCURRENCY', 64, 'integer 1..1024', int(1, 1024), 'Conversations whose messages are pushed in parallel (within one, in order; each may wait up to PUSH_DELAY_MS).'),
   logLevel: key('LOG_LEVEL', 'info', 'fatal | error | warn | info | debug | trace | silent', oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), 'Log level of the JSON logs.'),
 } as const;
 

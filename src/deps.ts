@@ -20,6 +20,8 @@ import type { SearchStore } from './store/search-store.js';
 import type { PinStore } from './store/pin-store.js';
 import type { WebhookStore } from './store/webhook-store.js';
 import type { UploadStore } from './store/upload-store.js';
+import type { PushStore } from './store/push-store.js';
+import type { PushProvider } from './push/push-provider.js';
 import type { ObjectStore } from './archive/object-store.js';
 
 export interface Deps {
@@ -41,6 +43,13 @@ export interface Deps {
    * nothing is delivered.
    */
   webhooks?: { store: WebhookStore; leases: Leases };
+  /**
+   * Push (docs/push.md): subscriptions and per-conversation notification settings; the provider
+   * when push is on (absent: the subscription routes answer UNAVAILABLE, nothing is pushed);
+   * the webhook store with the internal `push` endpoint visible (deps.webhooks.store hides it)
+   * and the leases, for the push deliverer and its attempts.
+   */
+  push?: { store: PushStore; provider?: PushProvider; delivery?: { store: WebhookStore; leases: Leases } };
   /** Hot tier: seq, recent ring, dedup, persist log, rate limit. */
   hot: HotTier;
   rate: RateLimiter;

@@ -52,6 +52,9 @@ export const errorCodes = {
   WEBHOOK_EVENTS_INVALID: { status: 400, title: 'Invalid webhook events', doc: '`events` must be a non-empty list of distinct change types: message, edit, delete, reaction, member, conversation, pin (docs/webhooks.md). Nothing was changed.' },
   WEBHOOK_SECRET_INVALID: { status: 400, title: 'Invalid webhook secret', doc: '`secret` must be `whsec_` followed by the base64 of 24 to 64 random bytes (Standard Webhooks). Nothing was changed.' },
   WEBHOOK_DEAD_LETTER_NOT_FOUND: { status: 404, title: 'Webhook dead letter not found', doc: 'The endpoint has no dead letter with that id (it was replayed successfully, or belongs to another endpoint).' },
+  PUSH_SUBSCRIPTION_INVALID: { status: 400, title: 'Invalid push subscription', doc: '`endpoint` must be an https:// URL (http:// only on 127.0.0.1/localhost with PUSH_ALLOW_HTTP_LOCALHOST) of at most 2,048 characters without a #fragment; `keys.p256dh` the base64url of a 65-byte uncompressed P-256 point; `keys.auth` the base64url of 16 bytes (docs/push.md). Nothing was changed.' },
+  PUSH_SUBSCRIPTION_LIMIT: { status: 409, title: 'Too many push subscriptions', doc: 'You have PUSH_MAX_SUBSCRIPTIONS_PER_USER push subscriptions already: delete one first (a subscription of an endpoint you have is replaced, not added). Nothing was changed.' },
+  PUSH_SUBSCRIPTION_NOT_FOUND: { status: 404, title: 'Push subscription not found', doc: 'You have no push subscription with that endpoint (never made, deleted, or removed after the push service answered 404/410).' },
   INTERNAL: { status: 500, title: 'Internal error', doc: 'A bug; the log line with the same request id has the cause.' },
 } as const;
 

@@ -18,6 +18,7 @@ import { ThreadService } from './threads/service.js';
 import { SearchService } from './search/service.js';
 import { PinService } from './pins/service.js';
 import { WebhookAdmin } from './webhooks/service.js';
+import { PushService } from './push/service.js';
 import { beforeSendHook } from './hooks/before-send.js';
 import { AttachmentService } from './attachments/service.js';
 import { ReceiptBatcher } from './receipts/receipt-batcher.js';
@@ -63,6 +64,7 @@ export function buildServices(deps: Deps, log: Logger, options: Partial<ServiceO
   return {
     access, conversations, ingest, changes, sync, history, edits: edits as EditService, threads, search, pins, receipts, reactions, presence, attachments,
     webhooks: new WebhookAdmin(deps),
+    push: new PushService(deps, access, announce),
     /** Flushes what is still batched (receipts). */
     close: () => batcher.close(),
   };

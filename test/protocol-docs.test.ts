@@ -46,6 +46,9 @@ const HTTP_ONLY: Record<string, string> = {
   WEBHOOK_EVENTS_INVALID: 'webhooks are operator REST routes (docs/webhooks.md)',
   WEBHOOK_SECRET_INVALID: 'webhooks are operator REST routes (docs/webhooks.md)',
   WEBHOOK_DEAD_LETTER_NOT_FOUND: 'webhooks are operator REST routes (docs/webhooks.md)',
+  PUSH_SUBSCRIPTION_INVALID: 'push subscriptions are REST only (docs/push.md)',
+  PUSH_SUBSCRIPTION_LIMIT: 'push subscriptions are REST only (docs/push.md)',
+  PUSH_SUBSCRIPTION_NOT_FOUND: 'push subscriptions are REST only (docs/push.md)',
 };
 
 type Json = Record<string, any>;
@@ -237,6 +240,8 @@ describe('AsyncAPI (docs/asyncapi.yaml)', () => {
       await carol.waitFor((f) => f.type === 'message' && f.message.id === reply.message.id);
       await rest('alice', 'PUT', `/v1/messages/${ack.message.id}/pin`);
       await carol.waitFor((f) => f.type === 'pin' && f.message_id === ack.message.id && f.pinned);
+      await rest('carol', 'PUT', `/v1/conversations/${conv.id}/settings`, { notify: 'mentions' });
+      await carol.waitFor((f) => f.type === 'settings' && f.conversation_id === conv.id);
 
       bob.send({ type: 'read', conversation_id: conv.id, seq: 1 });
       await alice.waitFor((f) => f.type === 'receipt' && f.user === 'bob');

@@ -41,6 +41,10 @@ export const SyncConversationT = Type.Object({
   cursor: Type.Integer(),
   status: Type.Union([Type.Literal('joined'), Type.Literal('changed'), Type.Literal('unchanged'), Type.Literal('reload')]),
   watermarks: Type.Array(Type.Object({ user: Type.String(), delivered_seq: Type.Integer(), read_seq: Type.Integer() })),
+  settings: Type.Object({
+    muted: Type.Boolean(),
+    notify: Type.Union([Type.Literal('all'), Type.Literal('mentions'), Type.Literal('none')]),
+  }, { description: 'your notification settings of the conversation (PUT /v1/conversations/{id}/settings; docs/push.md)' }),
   changes: Type.Array(ChangeT),
   has_more: Type.Boolean(),
 });

@@ -5,12 +5,14 @@
 // `changed` (the changes after the position, up to `limit`), `unchanged`, or `reload` (the
 // position is older than the changes kept). The new position is what the answer delivered:
 // where a conversation has more changes than `limit`, the next sync continues from the last
-// one returned.
+// one returned. Each conversation carries the user's own notification settings (docs/push.md):
+// they are not in the conversation's change log, so a returning client learns them here.
 import type { Deps } from '../deps.js';
 import { unreadCounts } from '../model/unread.js';
 import { AppError, isAppError } from '../errors.js';
 import type { ChangeLog } from './change-log.js';
 import { cursorOf } from './change-log.js';
+import { DEFAULT_SETTINGS } from '../store/push-store.js';
 
 /** Conversations whose changes one sync reads at a time (a user in thousands of them is not thousands of concurrent reads). */
 const SYNC_CONCURRENCY = 16;
@@ -28,7 +30,7 @@ async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T, i: numb
 }
 
 export class SyncService {
-  constructor(private deps: Pick<Deps, 'store' | 'receipts' | 'hot' | 'config' | 'threads'>, private changes: ChangeLog) {}
+  constructor(private deps: Pick<Deps, 'store' | 'receipts' | 'hot' | 'config' | 'threads' | 'push'>, private changes: ChangeLog) {}
 
   /** The sync answer's JSON (change bytes as every tier stores them). */
   async sync(user: string, since: string | undefined, limit: number): Promise<string> {
@@ -38,7 +40,9 @@ export class SyncService {
     if (since !== undefined && !prev) throw new AppError('RELOAD_REQUIRED', 'this sync token is unknown or expired: sync again without `since` and reload');
     const convs = await store.listConversations(user);
     const ids = convs.map((c) => c.id);
-    const [cursors, hotSeqs, adjust] = await Promise.all([this.changes.cursors(ids), hot.lastSeqs(ids), threads.unreadAdjustments(user)]);
+    const [cursors, hotSeqs, adjust, settings] = await Promise.all([
+      this.changes.cursors(ids), hot.lastSeqs(ids), threads.unreadAdjustments(user), this.deps.push?.store.settingsForUser(user, ids) ?? new Map(),
+    ]);
     const marks = await mapLimited(ids, SYNC_CONCURRENCY, (id) => receipts.watermarks(id));
     const position: Record<string, number> = {};
     const parts = await mapLimited(convs, SYNC_CONCURRENCY, async (c, i) => {
@@ -71,6 +75,7 @@ export class SyncService {
         id: c.id, title: c.title, kind: c.kind, created_by: c.created_by, created_at: c.created_at, last_activity_at: c.last_activity_at,
         last_seq: lastSeq, read_seq: c.read_seq, delivered_seq: mine?.delivered ?? 0, unread, unread_mentions, cursor, status,
         watermarks: marks[i].map((w) => ({ user: w.user, delivered_seq: w.delivered, read_seq: w.read })),
+        settings: { muted: settings.get(c.id)?.muted ?? DEFAULT_SETTINGS.muted, notify: settings.get(c.id)?.notify ?? DEFAULT_SETTINGS.notify },
       });
       return `${meta.slice(0, -1)},"changes":[${changes.join(',')}],"has_more":${hasMore}}`;
     });

@@ -22,6 +22,11 @@ export function createMetrics() {
     webhookAttemptSeconds: new client.Histogram({ name: 'strata_webhook_attempt_seconds', help: 'Webhook attempt latency: the POST until the answer\'s headers or the failure', labelNames: ['result'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] }),
     webhookLagSeconds: new client.Histogram({ name: 'strata_webhook_lag_seconds', help: 'Webhook delivery lag: the change recorded by the warm store until its 2xx answer (replays excluded)', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600], registers: [registry] }),
     webhookEndpoints: new client.Gauge({ name: 'strata_webhook_endpoints', help: 'Webhook endpoints this process delivers for (leases held)', registers: [registry] }),
+    // push (docs/push.md): per subscription attempt and per skipped recipient; no user or conversation label
+    pushNotifications: new client.Counter({ name: 'strata_push_notifications_total', help: 'Pushes to one subscription by outcome: sent, gone (404/410: removed), retry (429/5xx/no answer), dropped (other 4xx)', labelNames: ['outcome'], registers: [registry] }),
+    pushSkipped: new client.Counter({ name: 'strata_push_skipped_total', help: 'Members of a message not pushed to, by reason: online (a socket got it), muted, notify, no_subscription, deleted, stale', labelNames: ['reason'], registers: [registry] }),
+    pushSendSeconds: new client.Histogram({ name: 'strata_push_send_seconds', help: 'Push service latency: the request until the answer\'s headers or the failure', labelNames: ['result'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] }),
+    pushLagSeconds: new client.Histogram({ name: 'strata_push_lag_seconds', help: 'Message created until a push service accepted its push (PUSH_DELAY_MS included)', buckets: [0.5, 1, 2, 2.5, 3, 4, 5, 10, 30, 60, 300, 3600], registers: [registry] }),
   };
 }
 

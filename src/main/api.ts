@@ -27,6 +27,7 @@ export async function startApi(config: Config, opts: { banner?: boolean } = {}) 
       `  hot tier   : ${deps.describe.hot}`,
       `  archive    : ${deps.describe.archive}`,
       `  auth       : ${deps.describe.auth}`,
+      `  push       : ${deps.describe.push}`,
       `  workers    : ${config.workers ? `persist${config.retentionDays || config.retentionKeepLast ? ' + archiver' : ''} (in-process)` : 'off (run `npx strata worker`)'}`,
       `  web page   : ${base}/`,
       `  API docs   : ${base}/docs`,

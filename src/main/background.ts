@@ -1,6 +1,6 @@
 // Builds the background services a process runs: persist workers, the backlog gauge, the webhook
-// deliverer (WEBHOOK_DELIVERY) and, when the archive is wired, the archiver (idle unless a
-// retention policy is set).
+// deliverer and the push deliverer (WEBHOOK_DELIVERY) and, when the archive is wired, the
+// archiver (idle unless a retention policy is set).
 import type { Deps } from '../deps.js';
 import { reacceptCollisions } from '../changes/repair.js';
 import { seedFromStore } from '../messages/ingest.js';
@@ -10,6 +10,7 @@ import { sleep, type Service } from '../workers/service.js';
 import { StreamConsumer } from '../workers/stream-consumer.js';
 import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { uploadSweeper } from '../attachments/sweep.js';
+import { pushDelivery } from '../push/delivery.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { lostChange, parseChange, type StoredChange } from '../model/change.js';
 
@@ -49,6 +50,11 @@ export function backgroundServices(deps: Deps, logger: Pick<FastifyBaseLogger, '
       timeoutMs: config.webhookTimeoutMs, retryForMs: config.webhookRetryForS * 1000, retryBaseMs: config.webhookRetryBaseMs, retryMaxMs: config.webhookRetryMaxMs,
       pollMs: config.webhookPollMs, concurrency: config.webhookConcurrency, leaseTtlMs: config.webhookLeaseTtlS * 1000, logDays: config.webhookLogDays,
     }, logger));
+  }
+  // push rides on the webhook machinery (an internal endpoint): delivered where webhooks are
+  const push = deps.push;
+  if (config.webhookDelivery && push?.provider && push.delivery) {
+    services.push(pushDelivery({ ...deps, push: { store: push.store, provider: push.provider, delivery: push.delivery } }, logger));
   }
   if (deps.archive && deps.archiving) {
     services.push(new ArchiverService(deps.archive, deps.archiving.source, deps.archiving.leases, {

@@ -7,6 +7,7 @@ import { ConfigError, loadConfig, type Config } from '../config.js';
 import { CliUsageError } from './cli-chat.js';
 import { mintToken, parseTtl } from '../auth/tokens.js';
 import { resolveSecret } from '../auth/dev-secret.js';
+import { generateVapidKeys } from '../push/web-push-provider.js';
 
 const HELP = `strata — self-hostable real-time chat backend
 
@@ -18,6 +19,7 @@ Commands:
   migrate                   apply warm-store migrations and exit
   token <user> [--admin] [--ttl 1h]
                             print a JWT for <user>, signed with AUTH_JWT_SECRET or the dev secret
+  vapid-keys                print a fresh VAPID key pair for Web Push (docs/push.md)
   send <conversation> <text>
                             send a message (prints it with its seq)
   tail <conversation>       print messages live, one line each, until Ctrl-C
@@ -44,6 +46,7 @@ const COMMANDS: Record<string, string> = {
   worker: 'Usage: npx strata worker\n\nRuns persist workers only (scale-out); set WORKERS=false on API nodes.',
   migrate: 'Usage: npx strata migrate\n\nApplies warm-store migrations and exits.',
   token: 'Usage: npx strata token <user> [--admin] [--ttl 1h]\n\nPrints a JWT for <user>, signed with AUTH_JWT_SECRET or the dev secret in DATA_DIR.\n  --admin            mark the token as an operator\'s\n  --ttl <n[smhd]>    lifetime (default 1h)',
+  'vapid-keys': 'Usage: npx strata vapid-keys\n\nPrints a fresh VAPID key pair (P-256, base64url) as VAPID_PUBLIC_KEY=… and VAPID_PRIVATE_KEY=…\nlines for the environment (docs/push.md). Keep the pair: a new one invalidates every subscription.',
   send: `Usage: npx strata send <conversation> <text> [--reply-to <message>] [options]\n\nSends one message and prints it as \`#seq created_at sender: text\`.\n  --reply-to <id>    reply to a message${CLIENT_OPTIONS}`,
   tail: `Usage: npx strata tail <conversation> [--last N] [options]\n\nPrints each new message of the conversation as one line (\`#seq created_at sender: text\`),\nlive, in order and once, reconnecting by itself, until Ctrl-C.\n  --last <N>         print the last N messages first (default 0)${CLIENT_OPTIONS}`,
   search: `Usage: npx strata search <query> [--conversation <id>] [--from <user>] [--sort relevance|time] [--limit N] [--cursor C] [options]\n\nSearches the messages of your conversations: words, "phrases", prefix*, from:user, in:<id>\n(docs/search.md). Prints one line per result with the matched words in **markers**.\n  --conversation <id>  only this conversation\n  --from <user>        only messages sent by this user\n  --sort <order>       relevance (default) or time\n  --limit <N>          results per page, 1 to 100 (default 20)\n  --cursor <c>         the next page (printed after a full page)${CLIENT_OPTIONS}`,
@@ -119,6 +122,11 @@ export async function main(argv: string[]): Promise<void> {
         const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { stdio: 'inherit' });
         const code = await new Promise<number>((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
         process.exit(code);
+      }
+      case 'vapid-keys': {
+        const k = generateVapidKeys();
+        process.stdout.write(`VAPID_PUBLIC_KEY=${k.publicKey}\nVAPID_PRIVATE_KEY=${k.privateKey}\n`);
+        return;
       }
       case 'token': {
         const admin = flag(args, '--admin');

@@ -8,7 +8,10 @@
 //
 //   port                         DATABASE_URL sqlite:… (default)   DATABASE_URL postgres://…
 //   store, receipts, reactions,  Sql* over one Kysely instance, the dialect chosen by the URL
-//   leases, archive source, webhooks
+//   leases, archive source, webhooks, push (subscriptions, settings)
+//
+//   push provider                VAPID keys set (or generated into DATA_DIR outside production)
+//                                → WebPushProvider; PUSH_ENABLED=false or none → no provider
 //
 //   object store (cold tier)     ARCHIVE_URL file:<dir> (default <DATA_DIR>/archive) or s3://bucket/prefix
 //   attachments' bytes           the same object store, under uploads/<id> (docs/attachments.md)
@@ -34,12 +37,17 @@ import { SqlPins } from '../store/sql/sql-pins.js';
 import { SqlWebhooks } from '../store/sql/sql-webhooks.js';
 import { SqlUploads } from '../store/sql/sql-uploads.js';
 import { SqlReceipts } from '../store/sql/sql-receipts.js';
+import { SqlPush } from '../store/sql/sql-push.js';
+import type { PushProvider } from '../push/push-provider.js';
+import { resolveVapid } from '../push/vapid-keys.js';
+import { generateVapidKeys, WebPushProvider } from '../push/web-push-provider.js';
+import { hideInternalEndpoints } from '../webhooks/internal-endpoints.js';
 import { createSqlStore, type SqlStore, type SqlStoreOptions } from '../store/sql/sql-store.js';
 import { createObjectStore } from './object-store-from-url.js';
 
 export interface Wired extends Deps {
   /** What was chosen, for the start-up banner. */
-  describe: { store: string; hot: string; auth: string; archive: string };
+  describe: { store: string; hot: string; auth: string; archive: string; push: string };
   archive: Archive;
   close(): Promise<void>;
 }
@@ -87,9 +95,17 @@ export function sqlAdapters(store: SqlStore) {
     pins: new SqlPins(store.db),
     uploads: new SqlUploads(store.db),
     webhooks: new SqlWebhooks(store.db),
+    push: new SqlPush(store.db),
     leases: new SqlLeases(store.db),
     archiveSource: new SqlArchiveSource(store.db, store.dialect),
   };
+}
+
+/** The push provider from the config (docs/push.md): Web Push with VAPID, or none (push off). */
+export function createPushProvider(config: Config): { provider?: PushProvider; describe: string } {
+  const v = resolveVapid(config, generateVapidKeys);
+  if (!v) return { describe: 'off' };
+  return { provider: new WebPushProvider({ publicKey: v.publicKey, privateKey: v.privateKey, subject: v.subject }), describe: `web push, VAPID ${v.describe}` };
 }
 
 export async function createStore(url: string, opts: SqlStoreOptions = {}, migrate = true): Promise<SqlStore> {
@@ -135,13 +151,15 @@ export async function wire(config: Config, opts: { migrate?: boolean } = {}): Pr
   const hot = await createHotAdapters(config);
   const { verifier, describe: auth } = createVerifier(config, config.nodeEnv !== 'production');
   const archive = createArchive(config);
+  const push = createPushProvider(config);
   const redacted = dbUrl.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
   return {
-    config, store, receipts: sql.receipts, reactions: sql.reactions, threads: sql.threads, search: sql.search, pins: sql.pins, webhooks: { store: sql.webhooks, leases: sql.leases },
+    config, store, receipts: sql.receipts, reactions: sql.reactions, threads: sql.threads, search: sql.search, pins: sql.pins, webhooks: { store: hideInternalEndpoints(sql.webhooks), leases: sql.leases },
+    push: { store: sql.push, provider: push.provider, delivery: { store: sql.webhooks, leases: sql.leases } },
     hot: hot.hot, rate: hot.hot, log: hot.hot, fanout: hot.fanout, presence: hot.presence,
     auth: verifier, metrics: createMetrics(), persisted: new EventEmitter().setMaxListeners(0), archive, archiving: { source: sql.archiveSource, leases: sql.leases },
     attachments: { uploads: sql.uploads, files: archive.objects },
-    describe: { store: `${store.dialect} ${redacted}`, hot: hot.describe, auth, archive: archive.objects.location },
+    describe: { store: `${store.dialect} ${redacted}`, hot: hot.describe, auth, archive: archive.objects.location, push: push.describe },
     async close() {
       await hot.close();
       await archive.close();

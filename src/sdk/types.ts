@@ -284,6 +284,12 @@ export interface SyncWatermark {
   read_seq: number;
 }
 
+/** Your notification settings of a conversation: `GET /v1/sync`, the `settings` frame (docs/push.md). */
+export interface ConversationNotifySettings {
+  muted: boolean;
+  notify: 'all' | 'mentions' | 'none';
+}
+
 /** One conversation of `GET /v1/sync`: its list entry, where it stands, and what changed. */
 export interface SyncConversation {
   id: string;
@@ -300,6 +306,8 @@ export interface SyncConversation {
   unread_mentions: number;
   cursor: number;
   watermarks: SyncWatermark[];
+  /** Your notification settings of the conversation (docs/push.md). */
+  settings: ConversationNotifySettings;
   status: 'joined' | 'changed' | 'unchanged' | 'reload';
   changes: Change[];
   has_more: boolean;

@@ -1,9 +1,10 @@
-// One HTTP attempt at a webhook: a POST over node:http(s) with keep-alive connections per
-// origin, never following a redirect, bounded by a timeout. (Not fetch: its "bad port" list
-// would refuse endpoints on ports such as 6000 or 10080 forever.) Success is a 2xx; anything
-// else — another status, no answer within the timeout, a refused or reset connection — is a
-// failed attempt the deliverer retries. The answer's body is read and dropped (so the
-// connection can be reused), at most 64 KiB of it, within the same timeout.
+// One HTTP attempt at a webhook (and at a Web Push message, src/push/web-push-provider.ts): a
+// POST over node:http(s) with keep-alive connections per origin, never following a redirect,
+// bounded by a timeout. (Not fetch: its "bad port" list would refuse endpoints on ports such as
+// 6000 or 10080 forever.) Success is a 2xx; anything else — another status, no answer within the
+// timeout, a refused or reset connection — is a failed attempt the deliverer retries. The
+// answer's body is read and dropped (so the connection can be reused), at most 64 KiB of it,
+// within the same timeout.
 import http from 'node:http';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
@@ -17,7 +18,7 @@ export interface SendResult {
   latencyMs: number;
 }
 
-export type Send = (url: string, headers: Record<string, string>, body: string, timeoutMs: number) => Promise<SendResult>;
+export type Send = (url: string, headers: Record<string, string>, body: string | Buffer, timeoutMs: number) => Promise<SendResult>;
 
 const MAX_ANSWER_BYTES = 64 * 1024;
 const agents = {
@@ -45,7 +46,7 @@ export const httpSend: Send = (url, headers, body, timeoutMs) => new Promise<Sen
     finish({ ok: false, status: null, error: `unsupported scheme ${u.protocol}`, latencyMs: 0 });
     return;
   }
-  const payload = Buffer.from(body, 'utf8');
+  const payload = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   const mod = u.protocol === 'https:' ? https : http;
   const req = mod.request(u, { method: 'POST', agent: agents[u.protocol], headers: { ...headers, 'content-length': String(payload.length) } }, (res) => {
     const status = res.statusCode ?? 0;

@@ -11,6 +11,8 @@ import type { Deps } from '../../src/deps.js';
 import { createMetrics } from '../../src/http/metrics.js';
 import { backgroundServices, runServices } from '../../src/main/background.js';
 import { createHotAdapters, createStore, sqlAdapters, type HotAdapters } from '../../src/main/wire.js';
+import { WebPushProvider } from '../../src/push/web-push-provider.js';
+import { hideInternalEndpoints } from '../../src/webhooks/internal-endpoints.js';
 import { uniqueName } from '../unique.js';
 
 export const SECRET = 'test-secret-0123456789-0123456789-abcdef';
@@ -60,7 +62,14 @@ export async function makeStack(opts: StackOptions = {}): Promise<TestStack> {
   const archive = opts.archive ? new Archive(opts.archive) : undefined;
   const archiving = archive ? { source: sql.archiveSource, leases: sql.leases } : undefined;
   const deps: Deps = {
-    config, store, receipts: sql.receipts, reactions: sql.reactions, threads: sql.threads, search: sql.search, pins: sql.pins, webhooks: { store: sql.webhooks, leases: sql.leases }, hot, rate: hot, log: hot, fanout: hotSide.fanout, presence: hotSide.presence,
+    config, store, receipts: sql.receipts, reactions: sql.reactions, threads: sql.threads, search: sql.search, pins: sql.pins, webhooks: { store: hideInternalEndpoints(sql.webhooks), leases: sql.leases },
+    // push is on when the test gives VAPID keys (test/api/push.suite.ts)
+    push: {
+      store: sql.push, delivery: { store: sql.webhooks, leases: sql.leases },
+      provider: config.pushEnabled && config.vapidPublicKey && config.vapidPrivateKey
+        ? new WebPushProvider({ publicKey: config.vapidPublicKey, privateKey: config.vapidPrivateKey, subject: config.vapidSubject }) : undefined,
+    },
+    hot, rate: hot, log: hot, fanout: hotSide.fanout, presence: hotSide.presence,
     auth: hs256Verifier(SECRET), metrics: createMetrics(), persisted: new EventEmitter().setMaxListeners(0), archive, archiving,
     attachments: archive && { uploads: sql.uploads, files: archive.objects },
   };

@@ -319,5 +319,32 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('uploads_sweep_idx').on('uploads').columns(['state', 'created_at']).execute();
       },
     },
+    '0009_push': {
+      // Web Push (docs/push.md): the users' push subscriptions (one row per push service
+      // endpoint) and each user's notification settings per conversation (no row: the defaults).
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('push_subscriptions')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text', (c) => c.notNull())
+          .addColumn('endpoint', 'text', (c) => c.notNull().unique())
+          .addColumn('p256dh', 'text', (c) => c.notNull())
+          .addColumn('auth', 'text', (c) => c.notNull())
+          .addColumn('user_agent', 'text')
+          .addColumn('created_at', sql.raw(t), (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('push_subscriptions_user_idx').on('push_subscriptions').column('user_id').execute();
+        await db.schema
+          .createTable('conversation_settings')
+          .addColumn('conversation_id', 'text', (c) => c.notNull().references('conversations.id').onDelete('cascade'))
+          .addColumn('user_id', 'text', (c) => c.notNull())
+          .addColumn('muted', 'boolean', (c) => c.notNull())
+          .addColumn('notify', 'text', (c) => c.notNull())
+          .addColumn('updated_at', sql.raw(t), (c) => c.notNull())
+          .addPrimaryKeyConstraint('conversation_settings_pk', ['conversation_id', 'user_id'])
+          .execute();
+        await db.schema.createIndex('conversation_settings_user_idx').on('conversation_settings').column('user_id').execute();
+      },
+    },
   };
 }

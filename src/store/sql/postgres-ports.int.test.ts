@@ -1,4 +1,4 @@
-// The SQL receipts, reactions, leases, archive source, threads, search, pins and webhooks on a real PostgreSQL server
+// The SQL receipts, reactions, leases, archive source, threads, search, pins, webhooks, uploads and push on a real PostgreSQL server
 // (test/global-setup.ts), in one fresh schema for this file, against their shared contracts.
 import { inject } from 'vitest';
 import { uniqueName } from '../../../test/unique.js';
@@ -11,6 +11,7 @@ import { searchStoreContract } from '../search-store.contract.js';
 import { pinStoreContract } from '../pin-store.contract.js';
 import { webhookStoreContract } from '../webhook-store.contract.js';
 import { uploadStoreContract } from '../upload-store.contract.js';
+import { pushStoreContract } from '../push-store.contract.js';
 import { openStore, sqlSubjects } from './sql-ports.test-kit.js';
 
 const schema = uniqueName('ports');
@@ -24,3 +25,4 @@ searchStoreContract('SQL on PostgreSQL (real server)', sql.search);
 pinStoreContract('SQL on PostgreSQL (real server)', sql.pins);
 webhookStoreContract('SQL on PostgreSQL (real server)', sql.webhooks);
 uploadStoreContract('SQL on PostgreSQL (real server)', sql.uploads);
+pushStoreContract('SQL on PostgreSQL (real server)', sql.push);

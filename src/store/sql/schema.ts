@@ -212,7 +212,29 @@ export interface UploadsTable {
   released_at: string | Date | null;
 }
 
+/** Migration 0009 (Web Push, docs/push.md). */
+export interface PushSubscriptionsTable {
+  id: string;
+  user_id: string;
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+  user_agent: string | null;
+  created_at: string | Date;
+}
+
+export interface ConversationSettingsTable {
+  conversation_id: string;
+  user_id: string;
+  muted: boolean | number;
+  /** all | mentions | none */
+  notify: string;
+  updated_at: string | Date;
+}
+
 export interface DB {
+  push_subscriptions: PushSubscriptionsTable;
+  conversation_settings: ConversationSettingsTable;
   uploads: UploadsTable;
   search_docs: SearchDocsTable;
   pins: PinsTable;

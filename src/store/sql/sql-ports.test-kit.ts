@@ -22,6 +22,8 @@ import type { WebhooksUnderTest } from '../webhook-store.contract.js';
 import { SqlWebhooks } from './sql-webhooks.js';
 import type { UploadsUnderTest } from '../upload-store.contract.js';
 import { SqlUploads } from './sql-uploads.js';
+import type { PushUnderTest } from '../push-store.contract.js';
+import { SqlPush } from './sql-push.js';
 
 /** `sqlite::memory:` or a PostgreSQL URL (then in `schema`), migrated. */
 export async function openStore(url: string, schema?: string): Promise<SqlStore> {
@@ -89,6 +91,10 @@ export function sqlSubjects(open: () => Promise<SqlStore>) {
     pins: async (): Promise<PinsUnderTest> => {
       const store = await open();
       return { pins: new SqlPins(store.db), conversation: conversationIn(store), close: () => store.close() };
+    },
+    push: async (): Promise<PushUnderTest> => {
+      const store = await open();
+      return { push: new SqlPush(store.db), conversation: conversationIn(store), close: () => store.close() };
     },
     uploads: async (): Promise<UploadsUnderTest> => {
       const store = await open();

@@ -1,4 +1,4 @@
-// The SQL receipts, reactions, leases, archive source, threads, search, pins and webhooks on SQLite in memory (a fresh database
+// The SQL receipts, reactions, leases, archive source, threads, search, pins, webhooks, uploads and push on SQLite in memory (a fresh database
 // per contract), against their shared contracts; postgres-ports.int.test.ts runs the same.
 import { archiveSourceContract } from '../archive-source.contract.js';
 import { leasesContract } from '../leases.contract.js';
@@ -9,6 +9,7 @@ import { searchStoreContract } from '../search-store.contract.js';
 import { pinStoreContract } from '../pin-store.contract.js';
 import { webhookStoreContract } from '../webhook-store.contract.js';
 import { uploadStoreContract } from '../upload-store.contract.js';
+import { pushStoreContract } from '../push-store.contract.js';
 import { openStore, sqlSubjects } from './sql-ports.test-kit.js';
 
 const sql = sqlSubjects(() => openStore('sqlite::memory:'));
@@ -21,3 +22,4 @@ searchStoreContract('SQL on SQLite (in memory)', sql.search);
 pinStoreContract('SQL on SQLite (in memory)', sql.pins);
 webhookStoreContract('SQL on SQLite (in memory)', sql.webhooks);
 uploadStoreContract('SQL on SQLite (in memory)', sql.uploads);
+pushStoreContract('SQL on SQLite (in memory)', sql.push);
