@@ -3,8 +3,8 @@
 // `npm test` first):
 //   dist/                   the server, src/ compiled by tsc (tsconfig.build.json, no test files),
 //     hot-tier/valkey/lua/  + the Lua scripts the Valkey adapter reads beside itself
-//     webapp/page/          + the web page bundled once here (index.html, app.js, app.css), so
-//                             the server reads three files instead of running esbuild at start
+//     webapp/page/          + the web page bundled once here (index.html, app.js, app.css, sw.js), so
+//                             the server reads four files instead of running esbuild at start
 //   packages/client/dist/   the SDK (@strata/client, `strata/client`): ESM + .d.ts
 // `--client` builds the SDK package only (its prepack). Each output is written beside its
 // target and swapped in whole, so a server started during a rebuild never sees half a dist/.
@@ -62,7 +62,7 @@ const server = () => staged(at('dist'), async (out) => {
   const page = await bundlePage(at('src/webapp/page'));
   const pageDir = path.join(out, 'webapp/page');
   fs.mkdirSync(pageDir, { recursive: true });
-  for (const k of ['html', 'js', 'css']) fs.writeFileSync(path.join(pageDir, PREBUILT[k]), page[k]);
+  for (const k of Object.keys(PREBUILT)) fs.writeFileSync(path.join(pageDir, PREBUILT[k]), page[k]);
 });
 
 const client = () => staged(at('packages/client/dist'), (out) => tsc(at('packages/client/tsconfig.json'), out));

@@ -59,9 +59,10 @@ export interface BuildOptions {
   plugins?: ((app: FastifyInstance, services: Services) => void | Promise<void>)[];
 }
 
-// `/`, `/static/` (the web page) and `/dev/token` (dev-only, absent in production) sign in by themselves;
-// `/v1/uploads/{id}?…` (the embedded store's signed upload and download URLs) carry their own signature.
-const PUBLIC = /^\/(healthz|readyz|metrics|docs)(\/|$|\?)|^\/(\?|$)|^\/static\/|^\/dev\/token$|^\/v1\/uploads\/[^/?]+(\?|$)/;
+// `/`, `/static/`, `/sw.js` (the web page and its service worker) and `/dev/token` (dev-only, absent
+// in production) sign in by themselves; `/v1/uploads/{id}?…` (the embedded store's signed upload and
+// download URLs) carry their own signature.
+const PUBLIC = /^\/(healthz|readyz|metrics|docs)(\/|$|\?)|^\/(\?|$)|^\/static\/|^\/sw\.js$|^\/dev\/token$|^\/v1\/uploads\/[^/?]+(\?|$)/;
 
 /**
  * The bearer token: `Authorization: Bearer …` (the scheme is case-insensitive, RFC 7235), or on

@@ -37,6 +37,14 @@ describe('web plugin', () => {
     const again = await app.inject({ url: '/static/app.js', headers: { 'if-none-match': js.headers.etag as string } });
     expect(again.statusCode).toBe(304);
     expect((await app.inject({ url: '/static/nope.js' })).statusCode).toBe(404);
+    // the service worker: at the root (its scope is the page), JavaScript, public like the page
+    const sw = await app.inject({ url: '/sw.js' });
+    expect(sw.statusCode).toBe(200);
+    expect(sw.headers['content-type']).toMatch(/^text\/javascript/);
+    expect(sw.body).toContain('showNotification');
+    expect(sw.body).not.toMatch(/^\s*(import|export)\b/m); // a classic script
+    expect(page.headers['content-security-policy']).toContain("worker-src 'self'");
+    expect((await app.inject({ url: '/sw.js/x' })).statusCode).toBe(401);
   });
 
   it('mints a dev token that the API accepts (development)', async () => {

@@ -11,7 +11,7 @@ import { devTokenRoute } from './dev-token.js';
 export function contentSecurityPolicy(config: Config): string {
   const store = objectStoreOrigins(config).join(' ');
   const plus = store ? ` ${store}` : '';
-  return `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:${plus}; connect-src 'self'${plus}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+  return `default-src 'none'; script-src 'self'; worker-src 'self'; style-src 'self'; img-src 'self' data:${plus}; connect-src 'self'${plus}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
 }
 
 /** Where signed attachment URLs point when ARCHIVE_URL is S3 (the embedded store's are the page's own origin). */
@@ -30,6 +30,8 @@ export function webPlugin(config: Config) {
       app.get(url, { schema: { hide: true } }, async (req, reply) => {
         reply.header('etag', a.etag).header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff');
         if (url === '/') reply.header('content-security-policy', csp).header('referrer-policy', 'no-referrer');
+        // the worker fetches nothing; served at the root, its scope is the whole page
+        if (url === '/sw.js') reply.header('content-security-policy', "default-src 'none'").header('service-worker-allowed', '/');
         if (req.headers['if-none-match'] === a.etag) return reply.code(304).send();
         return reply.type(a.type).send(a.body);
       });

@@ -14,6 +14,8 @@ import { clear, h, tokenUser } from './dom.js';
 import { ConversationView, type Target } from './conv-view.js';
 import { ConversationList } from './conv-list.js';
 import { SearchPanel } from './search-panel.js';
+import { PushToggle } from './push-toggle.js';
+import type { NotifySettings } from './conv-settings.js';
 
 export class ChatApp {
   readonly me: string;
@@ -21,6 +23,7 @@ export class ChatApp {
   readonly presence = new Map<string, boolean>();
   private list: ConversationList;
   private search: SearchPanel;
+  private push: PushToggle;
   private view: ConversationView | undefined;
   private pane = h('div', { class: 'pane' }, h('p', { class: 'empty' }, 'Pick a conversation, or start one.'));
   private state = h('span', { class: 'conn', 'data-state': 'idle', role: 'status' }, 'offline');
@@ -33,6 +36,7 @@ export class ChatApp {
   constructor(private root: HTMLElement, token: string, private signOut: () => void) {
     this.me = tokenUser(token) ?? '?';
     this.client = new Strata({ baseUrl: location.origin, token });
+    this.push = new PushToggle(this.client.rest);
     this.list = new ConversationList(this.me, this.client.rest, (c) => void this.open(c));
     this.search = new SearchPanel({
       rest: this.client.rest,
@@ -55,8 +59,8 @@ export class ChatApp {
   async start() {
     const conversations = await this.client.rest.listConversations(); // a bad token fails here
     clear(this.root, h('div', { class: 'layout' },
-      h('header', { class: 'top-bar' }, h('h1', {}, 'Strata'), this.search.form, h('span', { class: 'me', 'data-user': this.me }, this.me), this.state,
-        h('button', { type: 'button', class: 'sign-out', onclick: () => this.signOut() }, 'Sign out')),
+      h('header', { class: 'top-bar' }, h('h1', {}, 'Strata'), this.search.form, h('span', { class: 'me', 'data-user': this.me }, this.me), this.state, this.push.el,
+        h('button', { type: 'button', class: 'sign-out', onclick: () => void this.leave() }, 'Sign out')),
       this.list.el, this.pane));
     this.list.el.prepend(this.search.el);
     this.list.set(conversations);
@@ -92,6 +96,36 @@ export class ChatApp {
     addEventListener('online', this.backOnline);
     if (navigator.onLine === false) s.offline();
     void s.connect();
+    s.on('settings', (f: Partial<NotifySettings> & { conversation_id?: string }) => {
+      if (f.conversation_id) this.forView(f.conversation_id)?.settings.show(f);
+    });
+    void this.push.start();
+    // a notification clicked (sw.ts): the conversation it is about
+    navigator.serviceWorker?.addEventListener('message', (ev: MessageEvent<{ type?: string; conversation_id?: string }>) => {
+      if (ev.data?.type === 'open-conversation' && ev.data.conversation_id) void this.openById(ev.data.conversation_id);
+    });
+    const linked = /^#conversation=([0-9a-f-]{36})$/.exec(location.hash)?.[1];
+    if (linked) {
+      history.replaceState(null, '', location.pathname);
+      void this.openById(linked);
+    }
+  }
+
+  /** Sign out: this browser's push subscription goes first (it would notify this user here). */
+  private async leave() {
+    await this.push.off().catch(() => {
+      // best effort: the server drops a subscription its push service reports gone
+    });
+    this.signOut();
+  }
+
+  private async openById(id: string) {
+    let c = this.list.summary(id);
+    if (!c) {
+      await this.refresh();
+      c = this.list.summary(id);
+    }
+    if (c) await this.open(c);
   }
 
   /** GET /v1/sync since the last one (undefined: the server has no change log, or offline). */

@@ -28,6 +28,7 @@ import { PinsBar } from './pins-bar.js';
 import { Receipts } from './receipts.js';
 import { ThreadPanel, type ThreadHost } from './thread-panel.js';
 import { AttachmentLinks, problemText, upload } from './uploads.js';
+import { ConvSettings } from './conv-settings.js';
 
 /** A message to go to: where it is, and whether only its thread shows it. */
 export type Target = Pick<Message, 'id' | 'seq' | 'thread_id' | 'in_timeline'>;
@@ -105,6 +106,7 @@ export class ConversationView implements MessageCtx, ThreadHost {
   /** The first page is in: replies from now on are new (the server's unread counts held the earlier ones). */
   private loaded = false;
   readonly links: AttachmentLinks;
+  readonly settings: ConvSettings;
 
   /** `target`: open at this message instead of the latest ones. */
   constructor(private ctx: ViewCtx, readonly id: string, title: string, private target?: Target) {
@@ -120,9 +122,10 @@ export class ConversationView implements MessageCtx, ThreadHost {
       if (this.hasNewer && this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 200) void this.loadNewer().catch(() => {});
     });
     this.titleEl = h('h2', {}, title);
+    this.settings = new ConvSettings(ctx.client.rest, id, (text) => (this.status.textContent = text));
     this.el = h('section', { class: 'conversation', 'aria-label': `Conversation ${title}`, 'data-id': id },
       h('header', { class: 'conv-header' }, h('button', { type: 'button', class: 'back', 'aria-label': 'Back to conversations', onclick: () => ctx.back() }, '←'),
-        this.titleEl, this.membersEl),
+        this.titleEl, this.membersEl, this.settings.el),
       this.pinsBar.el,
       this.body);
     const main = h('div', { class: 'conv-main' }, this.list, this.typingEl, this.status, this.composer.el);
@@ -143,6 +146,7 @@ export class ConversationView implements MessageCtx, ThreadHost {
 
   private async loadFirst() {
     const rest = this.ctx.client.rest;
+    void this.settings.load(); // beside the messages, never holding them up
     const t = this.target;
     const around = t && inTimeline(t) ? t.seq : undefined;
     const [conv, page, pins] = await Promise.all([
