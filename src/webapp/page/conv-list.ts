@@ -4,7 +4,7 @@
 // named after their other members. The counts come from GET /v1/conversations and then move
 // with each live message, once each (the socket delivers every message once, in order).
 import type { ConversationSummary, Message, StrataRest } from '../../sdk/index.js';
-import { clear, h } from './dom.js';
+import { h } from './dom.js';
 import { mentionsOf } from './mentions.js';
 import { inTimeline } from './message-el.js';
 
@@ -13,6 +13,8 @@ export class ConversationList {
   private items = new Map<string, ConversationSummary>();
   private names = new Map<string, string>();
   private ul = h('ul', { class: 'conv-list', 'aria-label': 'Conversations' });
+  /** The row of each listed conversation, kept across renders. */
+  private rows = new Map<string, HTMLLIElement>();
   private openId: string | undefined;
   private members = h('input', { id: 'new-members', placeholder: 'bob, carol', 'aria-label': 'Members (comma separated)', required: true });
   private titleIn = h('input', { id: 'new-title', placeholder: 'Title (optional)', 'aria-label': 'Title' });
@@ -117,14 +119,46 @@ export class ConversationList {
     (this.ul.querySelector('button') as HTMLButtonElement | null)?.focus();
   }
 
+  /** Updates the list in place, one row per conversation kept across renders: a row is moved
+   *  only when its place changes and never rebuilt, so a click whose mousedown lands just before
+   *  a re-render (a refresh after the socket opens) still reaches its button (Chromium drops a
+   *  click whose pressed element left the document in between). */
   private render() {
     const focused = (document.activeElement as HTMLElement | null)?.closest?.('.conv-list button')?.getAttribute('data-id');
     const sorted = [...this.items.values()].sort((a, b) => b.last_activity_at.localeCompare(a.last_activity_at));
-    clear(this.ul, ...sorted.map((c) => h('li', {},
-      h('button', { type: 'button', class: 'conv', 'data-id': c.id, 'aria-current': c.id === this.openId ? 'true' : null, onclick: () => this.onOpen(c) },
-        h('span', { class: 'name' }, this.title(c)),
-        c.unread_mentions > 0 ? h('span', { class: 'mentions-badge', 'aria-label': `${c.unread_mentions} unread ${c.unread_mentions === 1 ? 'mention' : 'mentions'}` }, `@${c.unread_mentions}`) : null,
-        c.unread > 0 ? h('span', { class: 'unread', 'aria-label': `${c.unread} unread` }, String(c.unread)) : null))));
+    for (const [id, row] of this.rows) {
+      if (this.items.has(id)) continue;
+      row.remove();
+      this.rows.delete(id);
+    }
+    sorted.forEach((c, i) => {
+      let row = this.rows.get(c.id);
+      if (!row) {
+        const id = c.id;
+        row = h('li', {}, h('button', { type: 'button', class: 'conv', 'data-id': id, onclick: () => {
+          const now = this.items.get(id);
+          if (now) this.onOpen(now);
+        } }));
+        this.rows.set(id, row);
+      }
+      const button = row.firstElementChild as HTMLButtonElement;
+      if (c.id === this.openId) button.setAttribute('aria-current', 'true');
+      else button.removeAttribute('aria-current');
+      badge(button, 'name', this.title(c), '');
+      badge(button, 'mentions-badge', c.unread_mentions > 0 ? `@${c.unread_mentions}` : null, `${c.unread_mentions} unread ${c.unread_mentions === 1 ? 'mention' : 'mentions'}`);
+      badge(button, 'unread', c.unread > 0 ? String(c.unread) : null, `${c.unread} unread`);
+      const here = this.ul.children[i];
+      if (here !== row) this.ul.insertBefore(row, here ?? null);
+    });
     if (focused) (this.ul.querySelector(`button[data-id="${focused}"]`) as HTMLButtonElement | null)?.focus(); // re-rendering must not steal keyboard focus
   }
+}
+
+/** The span of `cls` in a row's button, its text set in place (null: no such span; '' label: none). */
+function badge(button: HTMLButtonElement, cls: string, text: string | null, label: string) {
+  let span = button.querySelector(`:scope > .${cls}`);
+  if (text === null) return void span?.remove();
+  if (!span) button.insertBefore((span = h('span', { class: cls })), cls === 'mentions-badge' ? button.querySelector(':scope > .unread') : null); // name, @mentions, unread
+  if (span.textContent !== text) span.textContent = text;
+  if (label) span.setAttribute('aria-label', label);
 }
