@@ -17,7 +17,7 @@ const ADAPTERS = [
   '^src/hot-tier/memory-[^/]+\\.ts$',
   '^src/archive/local-object-store\\.ts$',
   '^src/archive/s3-object-store\\.ts$',
-  '^src/push/web-push-provider\\.ts$',
+  '^src/push-providers/web-push-provider\\.ts$',
 ];
 
 /** Runtime code in src/: everything except the test-support files. */

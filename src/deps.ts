@@ -21,7 +21,7 @@ import type { PinStore } from './store/pin-store.js';
 import type { WebhookStore } from './store/webhook-store.js';
 import type { UploadStore } from './store/upload-store.js';
 import type { PushStore } from './store/push-store.js';
-import type { PushProvider } from './push/push-provider.js';
+import type { PushProvider } from './push-providers/push-provider.js';
 import type { ObjectStore } from './archive/object-store.js';
 
 export interface Deps {

@@ -1,5 +1,5 @@
-// One HTTP attempt at a webhook (and at a Web Push message, src/push/web-push-provider.ts): a
-// POST over node:http(s) with keep-alive connections per origin, never following a redirect,
+// One HTTP attempt at a webhook (webhooks/deliverer.ts) or a Web Push message
+// (push-providers/web-push-provider.ts): a POST over node:http(s) with keep-alive connections per origin, never following a redirect,
 // bounded by a timeout. (Not fetch: its "bad port" list would refuse endpoints on ports such as
 // 6000 or 10080 forever.) Success is a 2xx; anything else — another status, no answer within the
 // timeout, a refused or reset connection — is a failed attempt the deliverer retries. The

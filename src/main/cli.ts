@@ -7,7 +7,7 @@ import { ConfigError, loadConfig, type Config } from '../config.js';
 import { CliUsageError } from './cli-chat.js';
 import { mintToken, parseTtl } from '../auth/tokens.js';
 import { resolveSecret } from '../auth/dev-secret.js';
-import { generateVapidKeys } from '../push/web-push-provider.js';
+import { generateVapidKeys } from '../push-providers/web-push-provider.js';
 
 const HELP = `strata — self-hostable real-time chat backend
 

@@ -5,7 +5,7 @@
 // and on https (browsers' push services) go the same way.
 import webpush from 'web-push';
 import type { PushSubscription } from '../store/push-store.js';
-import { httpSend, type Send } from '../webhooks/sender.js';
+import { httpSend, type Send } from '../http/sender.js';
 import { classify, type PushProvider, type PushResult } from './push-provider.js';
 
 export interface VapidKeys {

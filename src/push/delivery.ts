@@ -19,7 +19,7 @@ import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { onlyEndpoint, PUSH_ENDPOINT_ID } from '../webhooks/internal-endpoints.js';
 import { newSecret } from '../webhooks/signing.js';
 import { sleep, type Service } from '../workers/service.js';
-import type { PushProvider } from './push-provider.js';
+import type { PushProvider } from '../push-providers/push-provider.js';
 import { PushFanout } from './push-fanout.js';
 
 export interface PushDeliveryDeps {

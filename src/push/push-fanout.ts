@@ -16,8 +16,8 @@ import type { Message } from '../model/message.js';
 import type { ReceiptStore } from '../store/receipt-store.js';
 import type { PushStore, PushSubscription } from '../store/push-store.js';
 import type { Store } from '../store/store.js';
-import type { Send, SendResult } from '../webhooks/sender.js';
-import type { PushProvider, PushResult } from './push-provider.js';
+import type { Send, SendResult } from '../http/sender.js';
+import type { PushProvider, PushResult } from '../push-providers/push-provider.js';
 
 export interface FanoutOptions {
   delayMs: number;

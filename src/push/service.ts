@@ -14,7 +14,7 @@ import { badString } from '../model/text.js';
 import type { ConversationSettings, NotifyLevel, PushStore, PushSubscription } from '../store/push-store.js';
 import type { WebhookAttempt, WebhookStore } from '../store/webhook-store.js';
 import { PUSH_ENDPOINT_ID } from '../webhooks/internal-endpoints.js';
-import type { PushProvider } from './push-provider.js';
+import type { PushProvider } from '../push-providers/push-provider.js';
 
 export const MAX_ENDPOINT_LENGTH = 2048;
 const B64URL = /^[A-Za-z0-9_-]+={0,2}$/;

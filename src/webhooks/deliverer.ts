@@ -18,7 +18,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Metrics } from '../http/metrics.js';
 import type { DeadLetter, PendingChange, WebhookEndpoint, WebhookStore } from '../store/webhook-store.js';
-import type { Send } from './sender.js';
+import type { Send } from '../http/sender.js';
 import { webhookBody, webhookHeaders, webhookId } from './signing.js';
 
 export interface DeliveryOptions {

@@ -13,7 +13,7 @@ import { newHolder, takeLease, type HeldLease, type Leases } from '../store/leas
 import type { WebhookStore } from '../store/webhook-store.js';
 import { sleep, type Service } from '../workers/service.js';
 import { EndpointDeliverer, type DeliveryLogger, type DeliveryOptions, type WebhookMetrics } from './deliverer.js';
-import { httpSend, type Send } from './sender.js';
+import { httpSend, type Send } from '../http/sender.js';
 
 export interface DispatcherOptions extends DeliveryOptions {
   leaseTtlMs: number;

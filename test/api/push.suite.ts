@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import type { ObjectStore } from '../../src/archive/object-store.js';
-import { generateVapidKeys } from '../../src/push/web-push-provider.js';
+import { generateVapidKeys } from '../../src/push-providers/web-push-provider.js';
 import { makeStack, type StackOptions, type TestStack } from '../helpers/app.js';
 import { eventually } from '../helpers/eventually.js';
 import { startPushService, type PushService, type TestSubscription } from '../helpers/push-service.js';

@@ -11,7 +11,7 @@ import type { Deps } from '../../src/deps.js';
 import { createMetrics } from '../../src/http/metrics.js';
 import { backgroundServices, runServices } from '../../src/main/background.js';
 import { createHotAdapters, createStore, sqlAdapters, type HotAdapters } from '../../src/main/wire.js';
-import { WebPushProvider } from '../../src/push/web-push-provider.js';
+import { WebPushProvider } from '../../src/push-providers/web-push-provider.js';
 import { hideInternalEndpoints } from '../../src/webhooks/internal-endpoints.js';
 import { uniqueName } from '../unique.js';
 
