@@ -2,6 +2,7 @@
 // instance, over the use-cases of buildServices (services.ts). It never listens: src/main/api.ts
 // does, tests call app.inject(). Every /v1 route needs a valid token; health, readiness,
 // metrics and docs do not.
+import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -25,6 +26,10 @@ import { searchRoutes } from './search/routes.js';
 import { pinRoutes } from './pins/routes.js';
 import { webhookRoutes } from './webhooks/routes.js';
 import { pushRoutes } from './push/routes.js';
+import { auditRoutes } from './audit/routes.js';
+import { blocklistRoutes } from './moderation/blocklist-routes.js';
+import { blockRoutes } from './moderation/blocks-routes.js';
+import { reportRoutes } from './moderation/reports-routes.js';
 import { attachmentRoutes } from './attachments/routes.js';
 import { readHandler, receiptRoutes } from './receipts/routes.js';
 import { buildServices, SERVICE_DEFAULTS, type ServiceOptions, type Services } from './services.js';
@@ -88,6 +93,8 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<{ a
     // how often node checks requests and headers against their timeouts (its default is 30 s)
     http: { connectionsCheckingInterval: Math.min(2000, config.requestTimeoutS * 500) },
     frameworkErrors,
+    // unique across nodes and restarts: the audit log records it (docs/moderation.md#audit-log)
+    genReqId: () => randomUUID(),
   });
   app.server.headersTimeout = Math.min(config.headersTimeoutS, config.requestTimeoutS) * 1000;
   installProblemHandlers(app);
@@ -120,9 +127,11 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<{ a
     }
   });
 
-  // API answers are never cached and never sniffed as another type.
+  // API answers are never cached and never sniffed as another type; each names its request id
+  // (the server log's reqId, and the audit log's request_id).
   app.addHook('onSend', async (req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
+    reply.header('x-request-id', req.id);
     if (!/^\/(static\/|docs(\/|$)|\?|$)/.test(req.url)) reply.header('cache-control', 'no-store');
     return payload;
   });
@@ -162,6 +171,10 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<{ a
   adminRoutes(app, deps);
   webhookRoutes(app, services.webhooks);
   pushRoutes(app, services.push);
+  auditRoutes(app, services.audit);
+  blocklistRoutes(app, services.blocklist);
+  reportRoutes(app, services.reports);
+  blockRoutes(app, services.blocks);
   archiveJobRoutes(deps)(app);
 
   // The WebSocket: the same use-cases behind frames.

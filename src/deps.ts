@@ -23,6 +23,10 @@ import type { UploadStore } from './store/upload-store.js';
 import type { PushStore } from './store/push-store.js';
 import type { PushProvider } from './push-providers/push-provider.js';
 import type { ObjectStore } from './archive/object-store.js';
+import type { AuditStore } from './store/audit-store.js';
+import type { ReportStore } from './store/report-store.js';
+import type { BlocklistStore } from './store/blocklist-store.js';
+import type { BlockStore } from './store/block-store.js';
 
 export interface Deps {
   config: Config;
@@ -50,6 +54,12 @@ export interface Deps {
    * and the leases, for the push deliverer and its attempts.
    */
   push?: { store: PushStore; provider?: PushProvider; delivery?: { store: WebhookStore; leases: Leases } };
+  /**
+   * User safety and the audit log (docs/moderation.md): audit entries, reports, the blocklist,
+   * users' blocks. Absent: their routes answer UNAVAILABLE, nothing is filtered or blocked, and
+   * audit entries go to the server log only.
+   */
+  safety?: { audit: AuditStore; reports: ReportStore; blocklist: BlocklistStore; blocks: BlockStore };
   /** Hot tier: seq, recent ring, dedup, persist log, rate limit. */
   hot: HotTier;
   rate: RateLimiter;

@@ -55,6 +55,15 @@ export const errorCodes = {
   PUSH_SUBSCRIPTION_INVALID: { status: 400, title: 'Invalid push subscription', doc: '`endpoint` must be an https:// URL (http:// only on 127.0.0.1/localhost with PUSH_ALLOW_HTTP_LOCALHOST) of at most 2,048 characters without a #fragment; `keys.p256dh` the base64url of a 65-byte uncompressed P-256 point; `keys.auth` the base64url of 16 bytes (docs/push.md). Nothing was changed.' },
   PUSH_SUBSCRIPTION_LIMIT: { status: 409, title: 'Too many push subscriptions', doc: 'You have PUSH_MAX_SUBSCRIPTIONS_PER_USER push subscriptions already: delete one first (a subscription of an endpoint you have is replaced, not added). Nothing was changed.' },
   PUSH_SUBSCRIPTION_NOT_FOUND: { status: 404, title: 'Push subscription not found', doc: 'You have no push subscription with that endpoint (never made, deleted, or removed after the push service answered 404/410).' },
+  BLOCKLIST_REJECTED: { status: 422, title: 'Blocked by the blocklist', doc: 'The text of a send or an edit matches an operator\'s blocklist entry whose action is `reject` (docs/moderation.md#blocklist); which entry is not said. Nothing was stored.' },
+  BLOCKLIST_PATTERN_INVALID: { status: 400, title: 'Invalid blocklist pattern', doc: 'A blocklist `pattern` must be 1 to 200 characters; a `word` entry 1 to 10 words (letters or digits); a `regex` entry an RE2 pattern (no backreferences or lookaround: matching stays linear in the text). Nothing was changed.' },
+  BLOCKLIST_ENTRY_EXISTS: { status: 409, title: 'Blocklist entry exists', doc: 'The blocklist has an entry of that kind and pattern already: remove it first to change its action. Nothing was changed.' },
+  BLOCKLIST_ENTRY_NOT_FOUND: { status: 404, title: 'Blocklist entry not found', doc: 'No blocklist entry with that id.' },
+  BLOCKLIST_FULL: { status: 409, title: 'Blocklist full', doc: 'The blocklist holds 1,000 entries, 50 of them `regex`, at most. Nothing was changed.' },
+  BLOCKED: { status: 403, title: 'Blocked', doc: 'One of the two users blocked the other: no new direct conversation between them, and no message in their direct conversation, in either direction (docs/moderation.md#blocks). Which of the two blocked is not said. Nothing was stored.' },
+  REPORT_NOT_FOUND: { status: 404, title: 'Report not found', doc: 'No report with that id.' },
+  REPORT_RESOLVED: { status: 409, title: 'Report resolved', doc: 'The report was resolved already (perhaps by another operator at the same time); a report is resolved once.' },
+  REPORT_ACTION_UNAVAILABLE: { status: 501, title: 'Report action unavailable', doc: '`mute` and `ban` resolve a report through the conversation bans and mutes, which this server does not have wired yet: resolve with `dismiss` or `delete_message`. Nothing was changed.' },
   INTERNAL: { status: 500, title: 'Internal error', doc: 'A bug; the log line with the same request id has the cause.' },
 } as const;
 

@@ -23,6 +23,10 @@ import { beforeSendHook } from './hooks/before-send.js';
 import { AttachmentService } from './attachments/service.js';
 import { ReceiptBatcher } from './receipts/receipt-batcher.js';
 import { ReceiptService } from './receipts/service.js';
+import { AuditLog } from './audit/audit-log.js';
+import { Blocklist } from './moderation/blocklist.js';
+import { Blocks } from './moderation/blocks.js';
+import { Reports } from './moderation/reports.js';
 
 export interface ServiceOptions {
   /** This node's name in presence entries (default: host-pid-random). */
@@ -36,6 +40,8 @@ export const SERVICE_DEFAULTS: Omit<ServiceOptions, 'nodeId'> = { presenceTtlMs:
 
 export interface Logger {
   warn(obj: object, msg?: string): void;
+  /** An audit entry the warm store refused (audit/audit-log.ts); warn when absent. */
+  error?(obj: object, msg?: string): void;
 }
 
 export type Services = ReturnType<typeof buildServices>;
@@ -49,21 +55,29 @@ export function buildServices(deps: Deps, log: Logger, options: Partial<ServiceO
   const cold = deps.archive && withOverlays(deps.archive, deps.store);
   const threads = new ThreadService(deps, access, (user, id) => edits!.load(user, id), cold);
   const attachments = new AttachmentService(deps, access, log);
-  const ingest = new IngestService(deps, access, (user, conversationId, body) => threads.place(user, conversationId, body), beforeSendHook(deps.config, deps.metrics), attachments);
+  // user safety and the audit log (docs/moderation.md)
+  const audit = new AuditLog(deps.safety?.audit, { error: (obj, msg) => (log.error ? log.error(obj, msg) : log.warn(obj, msg)) });
+  const blocklist = new Blocklist(deps.safety?.blocklist, audit);
+  const blocks = new Blocks(deps.safety?.blocks, deps.store);
+  const safety = { allowSend: (user: string, conversationId: string) => blocks.allowSend(user, conversationId), filterText: (text: string) => blocklist.filter(text) };
+  const ingest = new IngestService(deps, access, (user, conversationId, body) => threads.place(user, conversationId, body), beforeSendHook(deps.config, deps.metrics), attachments, safety);
   const changes = new ChangeLog(deps, (conversationId) => ingest.seed(conversationId));
   const sync = new SyncService(deps, changes);
-  const conversations = new ConversationService(deps.store, deps.hot, access, announce, changes, deps.threads);
+  const conversations = new ConversationService(deps.store, deps.hot, access, announce, changes, deps.threads, audit, blocks);
   const history = new HistoryService(deps, access, cold);
   const search = new SearchService(deps, threads);
   const pins = new PinService(access, deps.pins, changes, threads);
-  edits = new EditService(deps, access, ingest, changes, cold, threads, (m) => attachments.released(m));
+  edits = new EditService(deps, access, ingest, changes, cold, threads, (m) => attachments.released(m), { audit, filterText: safety.filterText });
   const batcher = new ReceiptBatcher(deps.receipts, o.receiptFlushMs, (err) => log.warn({ err }, 'receipt flush failed'));
   const receipts = new ReceiptService(deps, access, edits, deps.receipts, batcher, deps.fanout);
   const reactions = new ReactionService(edits, deps.reactions, changes);
   const presence = new PresenceTracker(deps.presence, deps.fanout, o.nodeId, o.presenceTtlMs, deps.store);
   return {
     access, conversations, ingest, changes, sync, history, edits: edits as EditService, threads, search, pins, receipts, reactions, presence, attachments,
-    webhooks: new WebhookAdmin(deps),
+    webhooks: new WebhookAdmin(deps, audit),
+    audit, blocklist, blocks,
+    // mute/ban resolutions wait for the conversation bans and mutes (#14 part 1): no Sanctions yet
+    reports: new Reports(deps.safety?.reports, edits, audit),
     push: new PushService(deps, access, announce),
     /** Flushes what is still batched (receipts). */
     close: () => batcher.close(),

@@ -29,7 +29,7 @@ export function conversationRoutes(app: FastifyInstance, svc: ConversationServic
 
   app.patch<{ Params: { id: string; user: string }; Body: SetRoleBody }>('/v1/conversations/:id/members/:user', {
     schema: { tags, security, summary: 'Change a member\'s role (owner/admin; owner role: owners only); a `member` change', params: MemberParams, body: SetRoleBody, response: { 200: MemberT } },
-  }, async (req) => svc.setRole(req.user.user, req.params.id, req.params.user, req.body.role));
+  }, async (req) => svc.setRole(req.user.user, req.params.id, req.params.user, req.body.role, req.id));
 
   app.post<{ Params: { id: string }; Body: AddMemberBody }>('/v1/conversations/:id/members', {
     schema: { tags, security, summary: 'Add a member (owner/admin)', params: ConversationParams, body: AddMemberBody, response: { 201: MemberT } },
@@ -38,7 +38,7 @@ export function conversationRoutes(app: FastifyInstance, svc: ConversationServic
   app.delete<{ Params: { id: string; user: string } }>('/v1/conversations/:id/members/:user', {
     schema: { tags, security, summary: 'Remove a member (owner/admin, or yourself)', params: MemberParams, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    await svc.removeMember(req.user.user, req.params.id, req.params.user);
+    await svc.removeMember(req.user.user, req.params.id, req.params.user, req.id);
     return reply.code(204).send();
   });
 }

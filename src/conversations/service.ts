@@ -12,6 +12,7 @@ import type { Conversation, ConversationStore, Kind, Member, Role } from '../sto
 import type { ThreadStore } from '../store/thread-store.js';
 import { unreadCounts } from '../model/unread.js';
 import type { Access } from './access.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { AddMemberBody, CreateConversationBody, UpdateConversationBody } from './schemas.js';
 
 export interface MembershipEvent {
@@ -29,6 +30,10 @@ export class ConversationService {
   constructor(
     private store: ConversationStore, private hot: HotTier, private access: Access, private announce: Announce, private changes: ChangeLog,
     private threads: Pick<ThreadStore, 'unreadAdjustments'>,
+    /** Role changes and removals by someone else go to the audit log (docs/moderation.md#audit-log). */
+    private audit?: AuditLog,
+    /** Refuses a direct conversation between users one of whom blocked the other (moderation/blocks.ts). */
+    private blocks?: { allowDirect(a: string, b: string): Promise<void> },
   ) {}
 
   /** Accepts a `member` or `conversation` change into the conversation's change log. */
@@ -46,6 +51,7 @@ export class ConversationService {
     const others = [...new Set(body.members)].filter((u) => u !== user);
     const kind: Kind = body.kind ?? (others.length === 1 ? 'direct' : 'group');
     if (kind === 'direct' && others.length !== 1) throw new AppError('VALIDATION_FAILED', 'a direct conversation has exactly one other member');
+    if (kind === 'direct') await this.blocks?.allowDirect(user, others[0]);
     const members: Member[] = [{ user, role: 'owner' }, ...others.map((u) => ({ user: u, role: 'member' as Role }))];
     const c: Conversation = { id: uuidv7(), title: body.title ?? null, kind, created_by: user, created_at: new Date().toISOString(), members };
     await this.store.createConversation(c);
@@ -90,7 +96,7 @@ export class ConversationService {
     return { user: body.user, role };
   }
 
-  async setRole(user: string, id: string, target: string, role: Role): Promise<Member> {
+  async setRole(user: string, id: string, target: string, role: Role, requestId = 'internal'): Promise<Member> {
     const mine = await this.access.requireMember(id, user);
     if (mine === 'member') throw new AppError('FORBIDDEN', 'only owners and admins change roles');
     const theirs = await this.store.getRole(id, target);
@@ -104,6 +110,7 @@ export class ConversationService {
       await this.store.setRole(id, target, theirs);
       this.access.invalidate(id, target);
     });
+    await this.audit?.record({ action: 'member.role_changed', actor: { user, requestId }, target_user: target, conversation_id: id, details: { from: theirs, to: role } });
     return { user: target, role };
   }
 
@@ -137,7 +144,7 @@ export class ConversationService {
     if (c && c.members.filter((m) => m.role === 'owner').length <= 1) throw new AppError('LAST_OWNER', 'the last owner cannot be removed or demoted');
   }
 
-  async removeMember(user: string, id: string, target: string): Promise<void> {
+  async removeMember(user: string, id: string, target: string, requestId = 'internal'): Promise<void> {
     const mine = await this.access.requireMember(id, user);
     const theirs = await this.store.getRole(id, target);
     if (!theirs) throw new AppError('MEMBER_NOT_FOUND', `${target} is not a member`);
@@ -153,5 +160,6 @@ export class ConversationService {
       this.access.invalidate(id, target);
     });
     await this.membership({ conversationId: id, user: target, change: 'removed' });
+    if (target !== user) await this.audit?.record({ action: 'member.removed', actor: { user, requestId }, target_user: target, conversation_id: id, details: { role: theirs } });
   }
 }

@@ -8,7 +8,8 @@
 //
 //   port                         DATABASE_URL sqlite:… (default)   DATABASE_URL postgres://…
 //   store, receipts, reactions,  Sql* over one Kysely instance, the dialect chosen by the URL
-//   leases, archive source, webhooks, push (subscriptions, settings)
+//   leases, archive source, webhooks, push (subscriptions, settings), safety (audit log,
+//   reports, blocklist, blocks)
 //
 //   push provider                VAPID keys set (or generated into DATA_DIR outside production)
 //                                → WebPushProvider; PUSH_ENABLED=false or none → no provider
@@ -38,6 +39,10 @@ import { SqlWebhooks } from '../store/sql/sql-webhooks.js';
 import { SqlUploads } from '../store/sql/sql-uploads.js';
 import { SqlReceipts } from '../store/sql/sql-receipts.js';
 import { SqlPush } from '../store/sql/sql-push.js';
+import { SqlAudit } from '../store/sql/sql-audit.js';
+import { SqlReports } from '../store/sql/sql-reports.js';
+import { SqlBlocklist } from '../store/sql/sql-blocklist.js';
+import { SqlBlocks } from '../store/sql/sql-blocks.js';
 import type { PushProvider } from '../push-providers/push-provider.js';
 import { resolveVapid } from '../push-providers/vapid-keys.js';
 import { generateVapidKeys, WebPushProvider } from '../push-providers/web-push-provider.js';
@@ -98,6 +103,7 @@ export function sqlAdapters(store: SqlStore) {
     push: new SqlPush(store.db),
     leases: new SqlLeases(store.db),
     archiveSource: new SqlArchiveSource(store.db, store.dialect),
+    safety: { audit: new SqlAudit(store.db), reports: new SqlReports(store.db), blocklist: new SqlBlocklist(store.db), blocks: new SqlBlocks(store.db) },
   };
 }
 
@@ -158,7 +164,7 @@ export async function wire(config: Config, opts: { migrate?: boolean } = {}): Pr
     push: { store: sql.push, provider: push.provider, delivery: { store: sql.webhooks, leases: sql.leases } },
     hot: hot.hot, rate: hot.hot, log: hot.hot, fanout: hot.fanout, presence: hot.presence,
     auth: verifier, metrics: createMetrics(), persisted: new EventEmitter().setMaxListeners(0), archive, archiving: { source: sql.archiveSource, leases: sql.leases },
-    attachments: { uploads: sql.uploads, files: archive.objects },
+    attachments: { uploads: sql.uploads, files: archive.objects }, safety: sql.safety,
     describe: { store: `${store.dialect} ${redacted}`, hot: hot.describe, auth, archive: archive.objects.location, push: push.describe },
     async close() {
       await hot.close();

@@ -23,6 +23,7 @@ import { AppError } from '../errors.js';
 import type { ColdReader } from './history.js';
 import { checkMetadata, type IngestService } from './ingest.js';
 import { parseMessage, versionTemplate, type Message } from '../model/message.js';
+import type { Actor, AuditLog } from '../audit/audit-log.js';
 
 export class EditService {
   private readonly waits: PersistWait;
@@ -34,6 +35,8 @@ export class EditService {
     private mentions?: { checkMentions(conversationId: string, mentions: string[]): Promise<string[]> },
     /** Told of each message deleted, as it was before (attachments/service.ts releases its files). */
     private deleted?: (m: Message) => Promise<void>,
+    /** The audit log (deletes by someone other than the sender) and the blocklist's filter of an edit's text (moderation/blocklist.ts). */
+    private safety?: { audit: AuditLog; filterText(text: string): Promise<string> },
   ) {
     this.waits = new PersistWait(deps.persisted);
   }
@@ -44,15 +47,31 @@ export class EditService {
     return this.change(user, id, async (m) => {
       if (m.sender !== user) throw new AppError('FORBIDDEN', 'only the sender edits a message');
       if (m.deleted_at) throw new AppError('MESSAGE_DELETED', 'a deleted message cannot be edited');
+      const kept = this.safety ? await this.safety.filterText(text) : text;
       const mentions = opts.mentions === undefined || !this.mentions ? m.mentions : await this.mentions.checkMentions(m.conversation_id, opts.mentions);
-      return { kind: 'edit', next: { ...m, text, mentions, metadata: metadata === undefined ? m.metadata : metadata, edited_at: new Date().toISOString() } };
+      return { kind: 'edit', next: { ...m, text: kept, mentions, metadata: metadata === undefined ? m.metadata : metadata, edited_at: new Date().toISOString() } };
     });
   }
 
-  async remove(user: string, id: string): Promise<Message> {
+  /** `requestId`: the HTTP request, for the audit entry of a delete by someone other than the sender. */
+  async remove(user: string, id: string, requestId = 'internal'): Promise<Message> {
+    return this.removeAs({ user, requestId }, id);
+  }
+
+  /**
+   * An operator's delete (a report's resolution, moderation/reports.ts): no membership needed; the
+   * message must be in `conversationId` (an archived one is looked for there).
+   */
+  removeAsOperator(actor: Actor, id: string, conversationId: string, reason: string | null): Promise<Message> {
+    return this.removeAs(actor, id, { conversationId, reason });
+  }
+
+  private async removeAs(actor: Actor, id: string, operator?: { conversationId: string; reason: string | null }): Promise<Message> {
+    const user = actor.user;
     let removed: Message | undefined;
-    const out = await this.change(user, id, async (m) => {
-      if (m.sender !== user) {
+    const out = await this.change(operator ? null : user, id, async (m) => {
+      if (operator && m.conversation_id !== operator.conversationId) throw new AppError('MESSAGE_NOT_FOUND', `message ${id} not found`);
+      if (!operator && m.sender !== user) {
         const role = await this.access.requireMember(m.conversation_id, user);
         if (role === 'member') throw new AppError('FORBIDDEN', 'only the sender or a conversation admin deletes a message');
       }
@@ -60,33 +79,43 @@ export class EditService {
       removed = m;
       // the tombstone keeps no file: names go with the text, the files to the upload sweep
       return { kind: 'delete', next: { ...m, text: null, attachments: [], deleted_at: new Date().toISOString() } };
-    });
+    }, operator?.conversationId);
     if (removed && out.deleted_at) await this.deleted?.(removed);
+    if (removed && out.deleted_at && (operator || removed.sender !== user)) {
+      await this.safety?.audit.record({
+        action: 'message.deleted', actor, target_user: removed.sender, conversation_id: removed.conversation_id, message_id: id, reason: operator?.reason ?? null,
+        details: { by: operator ? 'operator' : 'conversation_admin' },
+      });
+    }
     return out;
   }
 
   private async change(
-    user: string, id: string, decide: (m: Message) => Promise<{ kind: 'edit' | 'delete'; next: Message } | null> | { kind: 'edit' | 'delete'; next: Message } | null,
+    user: string | null, id: string, decide: (m: Message) => Promise<{ kind: 'edit' | 'delete'; next: Message } | null> | { kind: 'edit' | 'delete'; next: Message } | null,
+    inConversation?: string,
   ): Promise<Message> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const m = await this.load(user, id);
+      const m = await this.load(user, id, inConversation);
       const d = await decide(m);
       if (!d) return m;
       const done = await this.apply(d.kind, m, d.next);
       if (typeof done !== 'number') return done;
       // another change of it came first, and the copy read may not show it yet (the warm store
       // lags the hot tier): read again once it does (at most 2 s), then decide again
-      await this.waits.until(m.conversation_id, async () => (await this.load(user, id)).version >= done, 2000);
+      await this.waits.until(m.conversation_id, async () => (await this.load(user, id, inConversation)).version >= done, 2000);
     }
     throw new AppError('EDIT_CONFLICT', `message ${id} kept changing while this change was made; read it again and retry`);
   }
 
-  /** The message, at its latest version, if it exists in a conversation the user belongs to. */
-  async load(user: string, id: string): Promise<Message> {
+  /**
+   * The message, at its latest version, if it exists in a conversation the user belongs to; with
+   * user null (an operator), in any conversation — an archived one only in `inConversation`.
+   */
+  async load(user: string | null, id: string, inConversation?: string): Promise<Message> {
     let m = await this.deps.store.getMessage(id);
     const where = m ? { conversationId: m.conversation_id, seq: m.seq } : this.ingest.recentIds.get(id) ?? (await this.deps.hot.locateInFlight(id));
-    if (!where) return this.loadArchived(user, id);
-    if (!(await this.access.role(where.conversationId, user))) throw new AppError('MESSAGE_NOT_FOUND', `message ${id} not found`);
+    if (!where) return this.loadArchived(user, id, inConversation);
+    if (user !== null && !(await this.access.role(where.conversationId, user))) throw new AppError('MESSAGE_NOT_FOUND', `message ${id} not found`);
     const ring = await this.deps.hot.readRecent(where.conversationId, { afterSeq: where.seq - 1, limit: 1 });
     const held = ring?.messages[0] ? parseMessage(ring.messages[0]) : undefined;
     if (held?.id === id) m = held;
@@ -102,10 +131,10 @@ export class EditService {
   }
 
   /** An archived message of one of the user's conversations, at its latest version (overlay applied). */
-  private async loadArchived(user: string, id: string): Promise<Message> {
+  private async loadArchived(user: string | null, id: string, inConversation?: string): Promise<Message> {
     const notFound = new AppError('MESSAGE_NOT_FOUND', `message ${id} not found`);
     if (!this.deps.archive || !this.cold) throw notFound;
-    const mine = (await this.deps.store.listConversations(user)).map((c) => c.id);
+    const mine = user === null ? (inConversation ? [inConversation] : []) : (await this.deps.store.listConversations(user)).map((c) => c.id);
     const at = await this.deps.archive.findMessage(mine, id);
     if (!at) throw notFound;
     const [m] = await this.cold.readRange(at.conversationId, { afterSeq: at.seq - 1, limit: 1 });

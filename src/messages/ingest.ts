@@ -36,6 +36,16 @@ export interface Attach {
   claim(attachments: Attachment[], messageId: string, clientKey: string | undefined): Promise<(outcome: Message | null) => Promise<void>>;
 }
 
+/**
+ * User safety on the send path (moderation/): allowSend refuses a send into a direct conversation
+ * between users one of whom blocked the other (BLOCKED); filterText returns the text the blocklist
+ * lets through (masked) or refuses it (BLOCKLIST_REJECTED). Edits filter their text the same way.
+ */
+export interface SendSafety {
+  allowSend(user: string, conversationId: string): Promise<void>;
+  filterText(text: string): Promise<string>;
+}
+
 export interface Ack {
   created: boolean;
   message: Message;
@@ -49,7 +59,7 @@ export class IngestService {
   /** Waits for the warm store (persist-wait.ts); shared with edits and history. */
   readonly waits: PersistWait;
 
-  constructor(private deps: Deps, private access: Access, private place: Place, private beforeSend?: BeforeSend, private attach?: Attach) {
+  constructor(private deps: Deps, private access: Access, private place: Place, private beforeSend?: BeforeSend, private attach?: Attach, private safety?: SendSafety) {
     this.waits = new PersistWait(deps.persisted);
   }
 
@@ -57,6 +67,7 @@ export class IngestService {
     const started = performance.now();
     const { config, hot, rate, store, metrics } = this.deps;
     await this.access.requireMember(conversationId, user);
+    await this.safety?.allowSend(user, conversationId);
     if (body.reply_to) await this.checkReplyTo(conversationId, body.reply_to);
     const metadata = checkMetadata(body.metadata, config.maxMetadataBytes);
     const placement = await this.place(user, conversationId, body);
@@ -80,10 +91,12 @@ export class IngestService {
       metrics.rateLimited.inc();
       throw new AppError('RATE_LIMITED', `more than ${config.rateLimit} messages in ${config.rateWindowS} s`, { retryAfterS: waitMs / 1000 });
     }
-    // the before-send hook (hooks/before-send.ts) judges a valid message: accept, reject or rewrite
+    // the blocklist first (rejects or masks), then the before-send hook (hooks/before-send.ts)
+    // judges the valid message: accept, reject or rewrite
+    const text = this.safety ? await this.safety.filterText(body.text) : body.text;
     const judged = this.beforeSend
-      ? await this.beforeSend({ conversation_id: conversationId, sender: user, text: body.text, reply_to: body.reply_to ?? null, thread_id: placement.thread_id, mentions: placement.mentions, metadata, client_id: body.client_id ?? null })
-      : { text: body.text, metadata };
+      ? await this.beforeSend({ conversation_id: conversationId, sender: user, text, reply_to: body.reply_to ?? null, thread_id: placement.thread_id, mentions: placement.mentions, metadata, client_id: body.client_id ?? null })
+      : { text, metadata };
 
     const draft: Omit<Message, 'seq' | 'version'> = {
       id: uuidv7(), conversation_id: conversationId, sender: user, text: judged.text, reply_to: body.reply_to ?? null, ...placement, metadata: judged.metadata, attachments,

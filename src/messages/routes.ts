@@ -44,5 +44,5 @@ export function messageRoutes(app: FastifyInstance, config: Config, ingest: Inge
 
   app.delete<{ Params: { id: string } }>('/v1/messages/:id', {
     schema: { tags, security, params: MessageParams, summary: 'Delete a message (sender or conversation admin); leaves a tombstone', response: { 200: MessageT } },
-  }, async (req) => edits.remove(req.user.user, req.params.id));
+  }, async (req) => edits.remove(req.user.user, req.params.id, req.id));
 }

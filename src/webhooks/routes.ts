@@ -83,7 +83,7 @@ export function webhookRoutes(app: FastifyInstance, admin: WebhookAdmin) {
     schema: { tags, security, summary: 'Register a webhook endpoint: it receives matching changes from now on (signed, Standard Webhooks)', body: CreateBody, response: { 201: WithSecretT } },
   }, async (req, reply) => {
     requireAdmin(req);
-    return reply.code(201).send(await admin.create(req.body));
+    return reply.code(201).send(await admin.create(req.body, { user: req.user.user, requestId: req.id }));
   });
 
   app.get('/v1/admin/webhooks', {
@@ -104,14 +104,14 @@ export function webhookRoutes(app: FastifyInstance, admin: WebhookAdmin) {
     schema: { tags, security, summary: 'Change an endpoint\'s url and/or events (from the next attempt on)', params: Params, body: UpdateBody, response: { 200: EndpointT } },
   }, async (req) => {
     requireAdmin(req);
-    return admin.update(req.params.id, req.body);
+    return admin.update(req.params.id, req.body, { user: req.user.user, requestId: req.id });
   });
 
   app.delete<Id>('/v1/admin/webhooks/:id', {
     schema: { tags, security, summary: 'Delete an endpoint with its delivery state, attempts and dead letters', params: Params, response: { 204: Type.Null() } },
   }, async (req, reply) => {
     requireAdmin(req);
-    await admin.remove(req.params.id);
+    await admin.remove(req.params.id, { user: req.user.user, requestId: req.id });
     return reply.code(204).send();
   });
 
@@ -123,7 +123,7 @@ export function webhookRoutes(app: FastifyInstance, admin: WebhookAdmin) {
     },
   }, async (req) => {
     requireAdmin(req);
-    return admin.rotate(req.params.id, req.body ?? {});
+    return admin.rotate(req.params.id, req.body ?? {}, { user: req.user.user, requestId: req.id });
   });
 
   app.get<Id>('/v1/admin/webhooks/:id/secret', {

@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { WEBHOOK_EVENTS, type DeadLetter, type WebhookAttempt, type WebhookEndpoint, type WebhookEvent, type WebhookStore } from '../store/webhook-store.js';
 import { newSecret, secretKey } from './signing.js';
+import type { Actor, AuditLog } from '../audit/audit-log.js';
 
 export const MAX_URL_LENGTH = 2048;
 
@@ -64,7 +65,13 @@ export function checkSecret(secret: string): string {
 export class WebhookAdmin {
   constructor(
     private readonly deps: { config: Pick<Config, 'webhookSecretGraceS'>; webhooks?: { store: WebhookStore } },
+    /** Creates, updates, deletes and rotations go to the audit log (docs/moderation.md#audit-log); `actor` absent: not recorded (internal callers). */
+    private readonly audit?: AuditLog,
   ) {}
+
+  private async record(actor: Actor | undefined, action: string, id: string, details: Record<string, unknown> = {}): Promise<void> {
+    if (actor) await this.audit?.record({ action, actor, details: { webhook: id, ...details } });
+  }
 
   private get store(): WebhookStore {
     if (!this.deps.webhooks) throw new AppError('UNAVAILABLE', 'webhooks are not configured on this node');
@@ -77,11 +84,12 @@ export class WebhookAdmin {
     return e;
   }
 
-  async create(body: { url: string; events: string[]; secret?: string }): Promise<EndpointView & { secret: string }> {
+  async create(body: { url: string; events: string[]; secret?: string }, actor?: Actor): Promise<EndpointView & { secret: string }> {
     const url = checkUrl(body.url);
     const events = checkEvents(body.events);
     const secret = body.secret === undefined ? newSecret() : checkSecret(body.secret);
     const e = await this.store.createEndpoint({ id: uuidv7(), url, events, secret, created_at: new Date().toISOString() });
+    await this.record(actor, 'webhook.created', e.id, { url, events });
     return { ...view(e), secret: e.secret };
   }
 
@@ -94,7 +102,7 @@ export class WebhookAdmin {
     return view(await this.endpoint(id));
   }
 
-  async update(id: string, body: { url?: string; events?: string[] }): Promise<EndpointView> {
+  async update(id: string, body: { url?: string; events?: string[] }, actor?: Actor): Promise<EndpointView> {
     if (body.url === undefined && body.events === undefined) throw new AppError('VALIDATION_FAILED', 'body must give url or events');
     const patch = {
       ...(body.url !== undefined ? { url: checkUrl(body.url) } : {}),
@@ -103,20 +111,23 @@ export class WebhookAdmin {
     await this.endpoint(id);
     const e = await this.store.updateEndpoint(id, patch, new Date().toISOString());
     if (!e) throw new AppError('WEBHOOK_NOT_FOUND', `no webhook endpoint ${id}`);
+    await this.record(actor, 'webhook.updated', id, patch);
     return view(e);
   }
 
-  async remove(id: string): Promise<void> {
+  async remove(id: string, actor?: Actor): Promise<void> {
     if (!(await this.store.deleteEndpoint(id))) throw new AppError('WEBHOOK_NOT_FOUND', `no webhook endpoint ${id}`);
+    await this.record(actor, 'webhook.deleted', id);
   }
 
   /** A new secret (given or generated); the old one keeps signing beside it for WEBHOOK_SECRET_GRACE_S. */
-  async rotate(id: string, body: { secret?: string }): Promise<EndpointView & { secret: string }> {
+  async rotate(id: string, body: { secret?: string }, actor?: Actor): Promise<EndpointView & { secret: string }> {
     const secret = body.secret === undefined ? newSecret() : checkSecret(body.secret);
     await this.endpoint(id);
     const grace = this.deps.config.webhookSecretGraceS;
     const e = await this.store.rotateSecret(id, secret, grace > 0 ? Date.now() + grace * 1000 : null, new Date().toISOString());
     if (!e) throw new AppError('WEBHOOK_NOT_FOUND', `no webhook endpoint ${id}`);
+    await this.record(actor, 'webhook.secret_rotated', id);
     return { ...view(e), secret: e.secret };
   }
 

@@ -72,6 +72,7 @@ export async function makeStack(opts: StackOptions = {}): Promise<TestStack> {
     hot, rate: hot, log: hot, fanout: hotSide.fanout, presence: hotSide.presence,
     auth: hs256Verifier(SECRET), metrics: createMetrics(), persisted: new EventEmitter().setMaxListeners(0), archive, archiving,
     attachments: archive && { uploads: sql.uploads, files: archive.objects },
+    safety: sql.safety,
   };
   const gateway = typeof opts.gateway === 'object' ? opts.gateway : {};
   const { app, services } = await buildApp(deps, { ...opts.build, gateway: { ...gateway, ...opts.build?.gateway } });

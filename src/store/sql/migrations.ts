@@ -346,5 +346,65 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('conversation_settings_user_idx').on('conversation_settings').column('user_id').execute();
       },
     },
+    '0012_safety': {
+      // User safety and the audit log (docs/moderation.md): the audit log of moderation and
+      // operator actions (append-only, paged newest first by id, filtered by actor, target user,
+      // conversation, action, time), members' reports of messages, the operators' blocklist,
+      // and users' blocks.
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('audit_log')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('at', sql.raw(t), (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('target_user', 'text')
+          .addColumn('conversation_id', 'text')
+          .addColumn('message_id', 'text')
+          .addColumn('reason', 'text')
+          .addColumn('request_id', 'text', (c) => c.notNull())
+          .addColumn('details', 'text')
+          .execute();
+        for (const col of ['actor', 'target_user', 'conversation_id', 'action', 'at']) {
+          await db.schema.createIndex(`audit_log_${col}_idx`).on('audit_log').columns(col === 'at' ? ['at'] : [col, 'id']).execute();
+        }
+        await db.schema
+          .createTable('reports')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('conversation_id', 'text', (c) => c.notNull().references('conversations.id').onDelete('cascade'))
+          .addColumn('message_id', 'text', (c) => c.notNull())
+          .addColumn('sender', 'text', (c) => c.notNull())
+          .addColumn('reporter', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('message_text', 'text')
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('created_at', sql.raw(t), (c) => c.notNull())
+          .addColumn('resolved_by', 'text')
+          .addColumn('resolved_at', sql.raw(t))
+          .addColumn('resolution_reason', 'text')
+          .addUniqueConstraint('reports_message_reporter_uq', ['message_id', 'reporter'])
+          .execute();
+        await db.schema.createIndex('reports_state_idx').on('reports').columns(['state', 'id']).execute();
+        await db.schema.createIndex('reports_conversation_idx').on('reports').columns(['conversation_id', 'id']).execute();
+        await db.schema
+          .createTable('blocklist')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('pattern', 'text', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('created_by', 'text', (c) => c.notNull())
+          .addColumn('created_at', sql.raw(t), (c) => c.notNull())
+          .addUniqueConstraint('blocklist_kind_pattern_uq', ['kind', 'pattern'])
+          .execute();
+        await db.schema
+          .createTable('blocks')
+          .addColumn('blocker', 'text', (c) => c.notNull())
+          .addColumn('blocked', 'text', (c) => c.notNull())
+          .addColumn('created_at', sql.raw(t), (c) => c.notNull())
+          .addPrimaryKeyConstraint('blocks_pk', ['blocker', 'blocked'])
+          .execute();
+        await db.schema.createIndex('blocks_blocked_idx').on('blocks').column('blocked').execute();
+      },
+    },
   };
 }

@@ -12,6 +12,10 @@ import { pinStoreContract } from '../pin-store.contract.js';
 import { webhookStoreContract } from '../webhook-store.contract.js';
 import { uploadStoreContract } from '../upload-store.contract.js';
 import { pushStoreContract } from '../push-store.contract.js';
+import { auditStoreContract } from '../audit-store.contract.js';
+import { reportStoreContract } from '../report-store.contract.js';
+import { blocklistStoreContract } from '../blocklist-store.contract.js';
+import { blockStoreContract } from '../block-store.contract.js';
 import { openStore, sqlSubjects } from './sql-ports.test-kit.js';
 
 const schema = uniqueName('ports');
@@ -26,3 +30,7 @@ pinStoreContract('SQL on PostgreSQL (real server)', sql.pins);
 webhookStoreContract('SQL on PostgreSQL (real server)', sql.webhooks);
 uploadStoreContract('SQL on PostgreSQL (real server)', sql.uploads);
 pushStoreContract('SQL on PostgreSQL (real server)', sql.push);
+auditStoreContract('SQL on PostgreSQL (real server)', sql.audit);
+reportStoreContract('SQL on PostgreSQL (real server)', sql.reports);
+blocklistStoreContract('SQL on PostgreSQL (real server)', sql.blocklist);
+blockStoreContract('SQL on PostgreSQL (real server)', sql.blocks);

@@ -232,7 +232,56 @@ export interface ConversationSettingsTable {
   updated_at: string | Date;
 }
 
+/** Migration 0012 (user safety and the audit log, docs/moderation.md). */
+export interface AuditLogTable {
+  id: string;
+  at: string | Date;
+  action: string;
+  actor: string;
+  target_user: string | null;
+  conversation_id: string | null;
+  message_id: string | null;
+  reason: string | null;
+  request_id: string;
+  /** JSON object or null. */
+  details: string | null;
+}
+
+export interface ReportsTable {
+  id: string;
+  conversation_id: string;
+  message_id: string;
+  sender: string;
+  reporter: string;
+  reason: string;
+  message_text: string | null;
+  state: string;
+  created_at: string | Date;
+  resolved_by: string | null;
+  resolved_at: string | Date | null;
+  resolution_reason: string | null;
+}
+
+export interface BlocklistTable {
+  id: string;
+  kind: string;
+  pattern: string;
+  action: string;
+  created_by: string;
+  created_at: string | Date;
+}
+
+export interface BlocksTable {
+  blocker: string;
+  blocked: string;
+  created_at: string | Date;
+}
+
 export interface DB {
+  audit_log: AuditLogTable;
+  reports: ReportsTable;
+  blocklist: BlocklistTable;
+  blocks: BlocksTable;
   push_subscriptions: PushSubscriptionsTable;
   conversation_settings: ConversationSettingsTable;
   uploads: UploadsTable;

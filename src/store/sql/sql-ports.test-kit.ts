@@ -24,6 +24,14 @@ import type { UploadsUnderTest } from '../upload-store.contract.js';
 import { SqlUploads } from './sql-uploads.js';
 import type { PushUnderTest } from '../push-store.contract.js';
 import { SqlPush } from './sql-push.js';
+import type { AuditUnderTest } from '../audit-store.contract.js';
+import type { ReportsUnderTest } from '../report-store.contract.js';
+import type { BlocklistUnderTest } from '../blocklist-store.contract.js';
+import type { BlocksUnderTest } from '../block-store.contract.js';
+import { SqlAudit } from './sql-audit.js';
+import { SqlReports } from './sql-reports.js';
+import { SqlBlocklist } from './sql-blocklist.js';
+import { SqlBlocks } from './sql-blocks.js';
 
 /** `sqlite::memory:` or a PostgreSQL URL (then in `schema`), migrated. */
 export async function openStore(url: string, schema?: string): Promise<SqlStore> {
@@ -104,6 +112,23 @@ export function sqlSubjects(open: () => Promise<SqlStore>) {
     webhooks: async (): Promise<WebhooksUnderTest> => {
       const store = await open();
       return { webhooks: new SqlWebhooks(store.db), store, close: () => store.close() };
+    },
+    // user safety and the audit log (migration 0012)
+    audit: async (): Promise<AuditUnderTest> => {
+      const store = await open();
+      return { audit: new SqlAudit(store.db), close: () => store.close() };
+    },
+    reports: async (): Promise<ReportsUnderTest> => {
+      const store = await open();
+      return { reports: new SqlReports(store.db), conversation: conversationIn(store), close: () => store.close() };
+    },
+    blocklist: async (): Promise<BlocklistUnderTest> => {
+      const store = await open();
+      return { blocklist: new SqlBlocklist(store.db), close: () => store.close() };
+    },
+    blocks: async (): Promise<BlocksUnderTest> => {
+      const store = await open();
+      return { blocks: new SqlBlocks(store.db), close: () => store.close() };
     },
   };
 }

@@ -10,6 +10,10 @@ import { pinStoreContract } from '../pin-store.contract.js';
 import { webhookStoreContract } from '../webhook-store.contract.js';
 import { uploadStoreContract } from '../upload-store.contract.js';
 import { pushStoreContract } from '../push-store.contract.js';
+import { auditStoreContract } from '../audit-store.contract.js';
+import { reportStoreContract } from '../report-store.contract.js';
+import { blocklistStoreContract } from '../blocklist-store.contract.js';
+import { blockStoreContract } from '../block-store.contract.js';
 import { openStore, sqlSubjects } from './sql-ports.test-kit.js';
 
 const sql = sqlSubjects(() => openStore('sqlite::memory:'));
@@ -23,3 +27,7 @@ pinStoreContract('SQL on SQLite (in memory)', sql.pins);
 webhookStoreContract('SQL on SQLite (in memory)', sql.webhooks);
 uploadStoreContract('SQL on SQLite (in memory)', sql.uploads);
 pushStoreContract('SQL on SQLite (in memory)', sql.push);
+auditStoreContract('SQL on SQLite (in memory)', sql.audit);
+reportStoreContract('SQL on SQLite (in memory)', sql.reports);
+blocklistStoreContract('SQL on SQLite (in memory)', sql.blocklist);
+blockStoreContract('SQL on SQLite (in memory)', sql.blocks);

@@ -1,0 +1,3 @@
+import { safetySuite } from './safety.suite.js';
+
+safetySuite('the embedded defaults (memory + SQLite)', {});

@@ -1,0 +1,3 @@
+import { safetySuite } from './safety.suite.js';
+
+safetySuite('real Valkey + PostgreSQL', { hot: 'valkey', store: 'postgres' });
