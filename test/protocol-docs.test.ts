@@ -49,6 +49,13 @@ const HTTP_ONLY: Record<string, string> = {
   PUSH_SUBSCRIPTION_INVALID: 'push subscriptions are REST only (docs/push.md)',
   PUSH_SUBSCRIPTION_LIMIT: 'push subscriptions are REST only (docs/push.md)',
   PUSH_SUBSCRIPTION_NOT_FOUND: 'push subscriptions are REST only (docs/push.md)',
+  BLOCKLIST_PATTERN_INVALID: 'the blocklist is managed by operator REST routes (docs/moderation.md)',
+  BLOCKLIST_ENTRY_EXISTS: 'the blocklist is managed by operator REST routes (docs/moderation.md)',
+  BLOCKLIST_ENTRY_NOT_FOUND: 'the blocklist is managed by operator REST routes (docs/moderation.md)',
+  BLOCKLIST_FULL: 'the blocklist is managed by operator REST routes (docs/moderation.md)',
+  REPORT_NOT_FOUND: 'reports are REST only (docs/moderation.md)',
+  REPORT_RESOLVED: 'reports are REST only (docs/moderation.md)',
+  REPORT_ACTION_UNAVAILABLE: 'reports are REST only (docs/moderation.md)',
 };
 
 type Json = Record<string, any>;

@@ -4,10 +4,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { requireAdmin } from '../auth/require-admin.js';
-import { UserId } from '../conversations/schemas.js';
 import type { AuditLog } from './audit-log.js';
 
 const Uuid = Type.String({ format: 'uuid' });
+// the JWT `sub` as conversations/schemas.ts defines it (not imported: conversations records into the audit log)
+const UserId = Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\s\\u0000-\\u001f]+$', description: 'a user id (the JWT `sub`)' });
 
 export const AuditEntryT = Type.Object({
   id: Uuid,

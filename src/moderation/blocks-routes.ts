@@ -2,9 +2,10 @@
 //   PUT /v1/blocks/{user} · DELETE /v1/blocks/{user} · GET /v1/blocks
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { UserId } from '../conversations/schemas.js';
 import type { Blocks } from './blocks.js';
 
+// the JWT `sub` as conversations/schemas.ts defines it (not imported: conversations calls into moderation)
+const UserId = Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\s\\u0000-\\u001f]+$', description: 'a user id (the JWT `sub`)' });
 const Params = Type.Object({ user: UserId });
 
 export function blockRoutes(app: FastifyInstance, blocks: Blocks) {
