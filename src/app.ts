@@ -26,6 +26,7 @@ import { searchRoutes } from './search/routes.js';
 import { pinRoutes } from './pins/routes.js';
 import { webhookRoutes } from './webhooks/routes.js';
 import { pushRoutes } from './push/routes.js';
+import { moderationRoutes } from './moderation/rules-routes.js';
 import { auditRoutes } from './audit/routes.js';
 import { blocklistRoutes } from './moderation/blocklist-routes.js';
 import { blockRoutes } from './moderation/blocks-routes.js';
@@ -116,6 +117,8 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<{ a
   await app.register(swaggerUi, { routePrefix: '/docs' });
   asyncApiRoute(app);
 
+  // set once the services are built (below), before the app takes its first request
+  let appBans: Services['appBans'] | undefined;
   app.addHook('onRequest', async (req, reply) => {
     if (PUBLIC.test(req.url)) return;
     const token = bearerToken(req);
@@ -124,6 +127,12 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<{ a
       req.user = await deps.auth.verify(token);
     } catch (e) {
       return sendProblem(reply, e instanceof AppError ? e : new AppError('UNAUTHENTICATED', 'invalid token'));
+    }
+    // an app-wide ban refuses every request of the user, the WebSocket upgrade too (docs/moderation.md)
+    try {
+      if (await appBans?.isBanned(req.user.user)) return sendProblem(reply, new AppError('USER_BANNED', 'an operator banned this user'));
+    } catch (e) {
+      return sendProblem(reply, e instanceof AppError ? e : new AppError('UNAVAILABLE', 'ban check failed'));
     }
   });
 
@@ -146,6 +155,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<{ a
   const o = { ...GATEWAY_DEFAULTS, ...opts.gateway };
   const services = buildServices(deps, app.log, o);
   const { ingest, history, edits, receipts, reactions } = services;
+  appBans = services.appBans;
   app.addHook('onClose', async () => services.close());
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
@@ -171,6 +181,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<{ a
   adminRoutes(app, deps);
   webhookRoutes(app, services.webhooks);
   pushRoutes(app, services.push);
+  moderationRoutes(app, services.rules, services.appBans);
   auditRoutes(app, services.audit);
   blocklistRoutes(app, services.blocklist);
   reportRoutes(app, services.reports);

@@ -23,6 +23,7 @@ import type { UploadStore } from './store/upload-store.js';
 import type { PushStore } from './store/push-store.js';
 import type { PushProvider } from './push-providers/push-provider.js';
 import type { ObjectStore } from './archive/object-store.js';
+import type { ModerationStore } from './store/moderation-store.js';
 import type { AuditStore } from './store/audit-store.js';
 import type { ReportStore } from './store/report-store.js';
 import type { BlocklistStore } from './store/blocklist-store.js';
@@ -60,6 +61,11 @@ export interface Deps {
    * audit entries go to the server log only.
    */
   safety?: { audit: AuditStore; reports: ReportStore; blocklist: BlocklistStore; blocks: BlockStore };
+  /**
+   * Bans, mutes, slow mode, kinds and app-wide bans (docs/moderation.md). Absent: the moderation
+   * routes answer UNAVAILABLE and a re-seeded hot tier starts with no restrictions.
+   */
+  moderation?: ModerationStore;
   /** Hot tier: seq, recent ring, dedup, persist log, rate limit. */
   hot: HotTier;
   rate: RateLimiter;

@@ -64,6 +64,11 @@ export const errorCodes = {
   REPORT_NOT_FOUND: { status: 404, title: 'Report not found', doc: 'No report with that id.' },
   REPORT_RESOLVED: { status: 409, title: 'Report resolved', doc: 'The report was resolved already (perhaps by another operator at the same time); a report is resolved once.' },
   REPORT_ACTION_UNAVAILABLE: { status: 501, title: 'Report action unavailable', doc: '`mute` and `ban` resolve a report through the conversation bans and mutes, which this server does not have wired yet: resolve with `dismiss` or `delete_message`. Nothing was changed.' },
+  MUTED: { status: 403, title: 'Muted', doc: 'An owner or admin muted you in this conversation: you stay a member and read, but cannot send, edit or react until `muted_until` (ISO-8601, in the body and the WebSocket error frame; docs/moderation.md). Nothing was stored.' },
+  ANNOUNCEMENT_ONLY: { status: 403, title: 'Announcement conversation', doc: 'Only owners and admins send in an announcement conversation; members read and react (docs/moderation.md#permissions). Nothing was stored.' },
+  SLOW_MODE: { status: 429, title: 'Slow mode', doc: 'The conversation is in slow mode and your last message is younger than its cooldown (1–120 s; owners and admins are exempt): retry after `retry_after` seconds (also `Retry-After`). Nothing was stored.' },
+  MEMBER_BANNED: { status: 409, title: 'Banned from the conversation', doc: 'That user is banned from this conversation: lift the ban (`DELETE /v1/conversations/{id}/bans/{user}`) before adding them. Nothing was changed.' },
+  USER_BANNED: { status: 403, title: 'Banned', doc: 'An operator banned this user from the whole server: every request and socket of theirs is refused (open sockets are closed with 4403) until an operator lifts the ban (docs/moderation.md#app-wide-bans).' },
   INTERNAL: { status: 500, title: 'Internal error', doc: 'A bug; the log line with the same request id has the cause.' },
 } as const;
 
@@ -74,17 +79,20 @@ export class AppError extends Error {
   readonly retryable: boolean;
   /** Seconds a client should wait before retrying (Retry-After). */
   retryAfterS?: number;
+  /** Fields added to the problem body and the WebSocket error frame (e.g. `muted_until`). */
+  extra?: Record<string, unknown>;
 
   constructor(
     readonly code: ErrorCode,
     detail?: string,
-    opts: { cause?: unknown; retryable?: boolean; retryAfterS?: number } = {},
+    opts: { cause?: unknown; retryable?: boolean; retryAfterS?: number; extra?: Record<string, unknown> } = {},
   ) {
     super(detail ?? errorCodes[code].title, { cause: opts.cause });
     this.name = 'AppError';
     this.status = errorCodes[code].status;
     this.retryable = opts.retryable ?? (this.status === 503 || this.status === 429);
     this.retryAfterS = opts.retryAfterS;
+    this.extra = opts.extra;
   }
 }
 

@@ -19,6 +19,8 @@ import { SearchService } from './search/service.js';
 import { PinService } from './pins/service.js';
 import { WebhookAdmin } from './webhooks/service.js';
 import { PushService } from './push/service.js';
+import { AppBans } from './moderation/app-bans.js';
+import { ConversationRules } from './moderation/conversation-rules.js';
 import { beforeSendHook } from './hooks/before-send.js';
 import { AttachmentService } from './attachments/service.js';
 import { ReceiptBatcher } from './receipts/receipt-batcher.js';
@@ -60,10 +62,13 @@ export function buildServices(deps: Deps, log: Logger, options: Partial<ServiceO
   const blocklist = new Blocklist(deps.safety?.blocklist, audit);
   const blocks = new Blocks(deps.safety?.blocks, deps.store);
   const safety = { allowSend: (user: string, conversationId: string) => blocks.allowSend(user, conversationId), filterText: (text: string) => blocklist.filter(text) };
-  const ingest = new IngestService(deps, access, (user, conversationId, body) => threads.place(user, conversationId, body), beforeSendHook(deps.config, deps.metrics), attachments, safety);
+  // bans, mutes, slow mode, kinds and app-wide bans (docs/moderation.md)
+  const appBans = new AppBans(deps, announce);
+  const ingest = new IngestService(deps, access, (user, conversationId, body) => threads.place(user, conversationId, body), beforeSendHook(deps.config, deps.metrics), attachments, safety, appBans);
   const changes = new ChangeLog(deps, (conversationId) => ingest.seed(conversationId));
   const sync = new SyncService(deps, changes);
-  const conversations = new ConversationService(deps.store, deps.hot, access, announce, changes, deps.threads, audit, blocks);
+  const rules = new ConversationRules(deps, access, changes, announce);
+  const conversations = new ConversationService(deps.store, deps.hot, access, announce, changes, deps.threads, audit, blocks, rules);
   const history = new HistoryService(deps, access, cold);
   const search = new SearchService(deps, threads);
   const pins = new PinService(access, deps.pins, changes, threads);
@@ -75,7 +80,7 @@ export function buildServices(deps: Deps, log: Logger, options: Partial<ServiceO
   return {
     access, conversations, ingest, changes, sync, history, edits: edits as EditService, threads, search, pins, receipts, reactions, presence, attachments,
     webhooks: new WebhookAdmin(deps, audit),
-    audit, blocklist, blocks,
+    audit, blocklist, blocks, rules, appBans,
     // mute/ban resolutions wait for the conversation bans and mutes (#14 part 1): no Sanctions yet
     reports: new Reports(deps.safety?.reports, edits, audit),
     push: new PushService(deps, access, announce),

@@ -8,6 +8,7 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import type { ChangeInput, ChangeOutcome } from '../hot-tier/hot-tier.js';
 import { PersistWait } from './persist-wait.js';
+import { refusalError } from './refusal.js';
 
 /** Longest a read waits for changes in flight to the warm store. */
 const READ_WAIT_MS = 2000;
@@ -33,7 +34,8 @@ export class ChangeLog {
   /**
    * Accepts one change: 'changed' (with its cursor and JSON, already published) or 'conflict'
    * (a message change built on a version the ring no longer holds: nothing was written).
-   * Throws BACKPRESSURE when the persist backlog is full.
+   * Throws BACKPRESSURE when the persist backlog is full; CONVERSATION_NOT_FOUND / MUTED when
+   * the request's `actor` is banned / muted as the hot tier runs it (changes/refusal.ts).
    */
   async record(conversationId: string, req: ChangeRequest): Promise<Extract<ChangeOutcome, { status: 'changed' | 'conflict' }>> {
     const { config, hot, metrics } = this.deps;
@@ -45,6 +47,8 @@ export class ChangeLog {
           return out;
         case 'conflict':
           return out;
+        case 'refused':
+          throw refusalError(out, conversationId);
         case 'backlogged':
           metrics.backpressure.inc();
           throw new AppError('BACKPRESSURE', `persist backlog is full (${out.backlog} entries)`, { retryAfterS: 1 });

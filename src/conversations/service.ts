@@ -7,7 +7,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { ChangeLog } from '../changes/change-log.js';
 import { AppError } from '../errors.js';
 import { userTopic, type Announce } from '../hot-tier/fanout.js';
-import type { HotTier } from '../hot-tier/hot-tier.js';
+import { NO_RESTRICTIONS, type HotTier } from '../hot-tier/hot-tier.js';
 import type { Conversation, ConversationStore, Kind, Member, Role } from '../store/store.js';
 import type { ThreadStore } from '../store/thread-store.js';
 import { unreadCounts } from '../model/unread.js';
@@ -26,6 +26,15 @@ export function membershipFrame(e: MembershipEvent): string {
   return JSON.stringify({ type: 'membership', conversation_id: e.conversationId, user: e.user, change: e.change });
 }
 
+/** What conversations need of moderation (moderation/conversation-rules.ts), without importing it. */
+export interface ConversationModeration {
+  /** MEMBER_BANNED when the user is banned from the conversation. */
+  refuseBanned(conversationId: string, user: string): Promise<void>;
+  settings(conversationId: string): Promise<{ kind: Kind; slow_mode_s: number }>;
+  /** Owners/admins: a `settings` change when anything changed. */
+  update(user: string, conversationId: string, next: { slow_mode_s?: number; kind?: 'group' | 'announcement' }): Promise<{ kind: Kind; slow_mode_s: number }>;
+}
+
 export class ConversationService {
   constructor(
     private store: ConversationStore, private hot: HotTier, private access: Access, private announce: Announce, private changes: ChangeLog,
@@ -34,6 +43,8 @@ export class ConversationService {
     private audit?: AuditLog,
     /** Refuses a direct conversation between users one of whom blocked the other (moderation/blocks.ts). */
     private blocks?: { allowDirect(a: string, b: string): Promise<void> },
+    /** Bans (no re-adding), slow mode and kind (moderation/conversation-rules.ts, docs/moderation.md). */
+    private moderation?: ConversationModeration,
   ) {}
 
   /** Accepts a `member` or `conversation` change into the conversation's change log. */
@@ -55,8 +66,9 @@ export class ConversationService {
     const members: Member[] = [{ user, role: 'owner' }, ...others.map((u) => ({ user: u, role: 'member' as Role }))];
     const c: Conversation = { id: uuidv7(), title: body.title ?? null, kind, created_by: user, created_at: new Date().toISOString(), members };
     await this.store.createConversation(c);
-    // A new conversation starts at seq 0: seed the hot counter now so the first send is one call.
-    await this.hot.seed(c.id, 0, [], 1);
+    // A new conversation starts at seq 0: seed the hot counter now so the first send is one call
+    // (with its kind: an announcement conversation refuses members' sends from the first one).
+    await this.hot.seed(c.id, 0, [], 1, 0, { ...NO_RESTRICTIONS, kind });
     await Promise.all(members.map((m) => this.membership({ conversationId: c.id, user: m.user, change: 'added' })));
     return c;
   }
@@ -71,12 +83,13 @@ export class ConversationService {
   }
 
   /** The conversation with its members and its current change cursor (taken first: what follows it is replayable). */
-  async get(user: string, id: string): Promise<Conversation & { cursor: number }> {
+  async get(user: string, id: string): Promise<Conversation & { cursor: number; slow_mode_s?: number }> {
     await this.access.requireMember(id, user);
     const [cursor] = await this.changes.cursors([id]);
     const c = await this.store.getConversation(id);
     if (!c) throw new AppError('CONVERSATION_NOT_FOUND', `conversation ${id} not found`);
-    return { ...c, cursor };
+    const settings = await this.moderation?.settings(id);
+    return { ...c, cursor, ...(settings ? { slow_mode_s: settings.slow_mode_s } : {}) };
   }
 
   async addMember(user: string, id: string, body: AddMemberBody): Promise<Member> {
@@ -86,6 +99,7 @@ export class ConversationService {
     if (role === 'owner' && mine !== 'owner') throw new AppError('FORBIDDEN', 'only an owner grants the owner role');
     const c = await this.store.getConversation(id);
     if (c?.kind === 'direct') throw new AppError('VALIDATION_FAILED', 'a direct conversation has exactly two members');
+    await this.moderation?.refuseBanned(id, body.user);
     await this.store.addMember(id, { user: body.user, role });
     this.access.invalidate(id, body.user);
     await this.recordOrUndo(id, 'member', { user: body.user, role, change: 'added', by: user }, async () => {
@@ -114,15 +128,28 @@ export class ConversationService {
     return { user: target, role };
   }
 
-  async update(user: string, id: string, body: UpdateConversationBody): Promise<Conversation> {
+  /** Renames (a `conversation` change) and/or sets slow mode and kind (a `settings` change, moderation). */
+  async update(user: string, id: string, body: UpdateConversationBody): Promise<Conversation & { slow_mode_s?: number }> {
     const mine = await this.access.requireMember(id, user);
-    if (mine === 'member') throw new AppError('FORBIDDEN', 'only owners and admins rename a conversation');
+    if (mine === 'member') throw new AppError('FORBIDDEN', 'only owners and admins change a conversation');
     const before = await this.store.getConversation(id);
     if (!before) throw new AppError('CONVERSATION_NOT_FOUND', `conversation ${id} not found`);
-    if (before.title === body.title) return before;
-    await this.store.setTitle(id, body.title);
-    await this.recordOrUndo(id, 'conversation', { title: body.title, by: user }, () => this.store.setTitle(id, before.title).then(() => undefined));
-    return { ...before, title: body.title };
+    let after = before;
+    if (body.slow_mode_s !== undefined || body.kind !== undefined) {
+      if (!this.moderation) throw new AppError('UNAVAILABLE', 'moderation is not wired on this server');
+      if (body.kind !== undefined && before.kind === 'direct') throw new AppError('VALIDATION_FAILED', 'a direct conversation stays direct');
+    }
+    const title = body.title;
+    if (title !== undefined && before.title !== title) {
+      await this.store.setTitle(id, title);
+      await this.recordOrUndo(id, 'conversation', { title, by: user }, () => this.store.setTitle(id, before.title).then(() => undefined));
+      after = { ...after, title };
+    }
+    if (!this.moderation) return after;
+    const settings = body.slow_mode_s !== undefined || body.kind !== undefined
+      ? await this.moderation.update(user, id, { slow_mode_s: body.slow_mode_s, kind: body.kind })
+      : await this.moderation.settings(id);
+    return { ...after, kind: settings.kind, slow_mode_s: settings.slow_mode_s };
   }
 
   /**

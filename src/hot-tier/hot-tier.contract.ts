@@ -426,6 +426,77 @@ export function hotTierContract(name: string, make: () => Promise<HotTierUnderTe
       await theirs.stop();
     });
 
+    it('restrictions: ingest refuses a banned or muted sender, a member of an announcement conversation, and a second send within slow mode — nothing written', async () => {
+      const c = await seeded();
+      const send = (user: string, role: 'owner' | 'admin' | 'member' = 'member', over: Partial<IngestInput> = {}) => hot.ingest({ ...input(c), sender: { user, role }, ...over });
+      expect(await send('bob')).toMatchObject({ status: 'created', seq: 1, cursor: 1 });
+      const until = Date.now() + 60_000;
+      const ban = await hot.change({ conversationId: c, type: 'member', body: ',"x":1}', changeRingLimit: 100, maxBacklog: 1000, restrict: [{ ban: 'bob', on: true }, { mute: 'carol', untilMs: until }] });
+      expect(ban).toMatchObject({ status: 'changed', cursor: 2 });
+      expect(await send('bob')).toEqual({ status: 'refused', rule: 'banned' });
+      expect(await send('carol')).toEqual({ status: 'refused', rule: 'muted', untilMs: until });
+      expect(await send('dave')).toMatchObject({ status: 'created', seq: 2, cursor: 3 });
+      // a duplicate is the original, whoever is banned since (it was acked before)
+      expect(await send('erin', 'member', { clientKey: 'erin\nk1' })).toMatchObject({ status: 'created', seq: 3 });
+      // the actor of a reaction or an edit: banned → refused; muted → refused; a member change of them is not theirs
+      const change = (actor: string, type: 'reaction' | 'member' = 'reaction') => hot.change({ conversationId: c, type, body: ',"y":1}', changeRingLimit: 100, maxBacklog: 1000, actor });
+      expect(await change('bob')).toEqual({ status: 'refused', rule: 'banned' });
+      expect(await change('carol')).toEqual({ status: 'refused', rule: 'muted', untilMs: until });
+      expect(await change('carol', 'member')).toMatchObject({ status: 'changed', cursor: 5 });
+      expect(await hot.readRestrictions(c)).toEqual({ kind: 'group', slowModeS: 0, banned: ['bob'], mutedUntil: { carol: until } });
+      // lifting: the same call that records the change
+      await hot.change({ conversationId: c, type: 'mute', body: ',"z":1}', changeRingLimit: 100, maxBacklog: 1000, restrict: [{ ban: 'bob', on: false }, { mute: 'carol', untilMs: null }] });
+      expect(await send('bob')).toMatchObject({ status: 'created', seq: 4 });
+      expect(await send('carol')).toMatchObject({ status: 'created', seq: 5 });
+      // an expired mute refuses nothing
+      await hot.change({ conversationId: c, type: 'mute', body: ',"z":2}', changeRingLimit: 100, maxBacklog: 1000, restrict: [{ mute: 'carol', untilMs: Date.now() - 1 }] });
+      expect(await send('carol')).toMatchObject({ status: 'created', seq: 6 });
+
+      // announcement: members refused, owners and admins send; slow mode: one send per cooldown, owners/admins exempt
+      await hot.change({ conversationId: c, type: 'settings', body: ',"k":1}', changeRingLimit: 100, maxBacklog: 1000, restrict: [{ kind: 'announcement' }] });
+      expect(await send('dave')).toEqual({ status: 'refused', rule: 'announcement' });
+      expect(await send('alice', 'admin')).toMatchObject({ status: 'created', seq: 7 });
+      expect(await send('olga', 'owner')).toMatchObject({ status: 'created', seq: 8 });
+      await hot.change({ conversationId: c, type: 'settings', body: ',"k":2}', changeRingLimit: 100, maxBacklog: 1000, restrict: [{ kind: 'group' }, { slowModeS: 30 }] });
+      expect(await send('dave')).toMatchObject({ status: 'created', seq: 9 });
+      const slow = await send('dave');
+      expect(slow).toMatchObject({ status: 'refused', rule: 'slow' });
+      expect((slow as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(25_000);
+      expect((slow as { retryAfterMs: number }).retryAfterMs).toBeLessThanOrEqual(30_000);
+      expect(await send('frank')).toMatchObject({ status: 'created', seq: 10 }); // per member
+      expect(await send('alice', 'admin')).toMatchObject({ status: 'created', seq: 11 });
+      expect(await send('alice', 'admin')).toMatchObject({ status: 'created', seq: 12 });
+      // without a sender (the bare path) nothing is judged
+      expect(await hot.ingest(input(c))).toMatchObject({ status: 'created', seq: 13 });
+      // refusals wrote nothing: seq, cursor and the ring moved only with the sends above
+      expect(await hot.lastSeqs([c])).toEqual([13]);
+      const ring = await hot.readRecent(c, { limit: 100 });
+      expect(ring?.messages.map(seqOf)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
+      await hot.change({ conversationId: c, type: 'settings', body: ',"k":3}', changeRingLimit: 100, maxBacklog: 1000, restrict: [{ slowModeS: 0 }] });
+      expect(await send('dave')).toMatchObject({ status: 'created', seq: 14 });
+    });
+
+    it('restrictions come back with seed() after the hot tier lost the conversation, and a seed of a live conversation never replaces them', async () => {
+      const c = await seeded();
+      const until = Date.now() + 60_000;
+      const send = (user: string) => hot.ingest({ ...input(c), sender: { user, role: 'member' } });
+      await hot.change({ conversationId: c, type: 'member', body: ',"x":1}', changeRingLimit: 100, maxBacklog: 1000, restrict: [{ ban: 'bob', on: true }] });
+      // another node re-seeding from a stale read while the conversation is live: ignored
+      expect(await hot.seed(c, 0, [], 500, 0, { kind: 'group', slowModeS: 0, banned: [], mutedUntil: {} })).toEqual({ seq: 0, created: false });
+      expect(await send('bob')).toEqual({ status: 'refused', rule: 'banned' });
+
+      await sut.lose(c);
+      expect(await hot.readRestrictions(c)).toBeNull();
+      expect(await send('bob')).toEqual({ status: 'unseeded' }); // never judged against lost restrictions
+      const fromStore = { kind: 'announcement' as const, slowModeS: 10, banned: ['bob'], mutedUntil: { carol: until } };
+      expect(await hot.seed(c, 5, [], 500, 7, fromStore)).toEqual({ seq: 5, created: true });
+      expect(await hot.readRestrictions(c)).toEqual(fromStore);
+      expect(await send('bob')).toEqual({ status: 'refused', rule: 'banned' });
+      expect(await send('carol')).toEqual({ status: 'refused', rule: 'muted', untilMs: until });
+      expect(await send('dave')).toEqual({ status: 'refused', rule: 'announcement' });
+      expect(await hot.ingest({ ...input(c), sender: { user: 'alice', role: 'owner' } })).toMatchObject({ status: 'created', seq: 6, cursor: 8 });
+    });
+
     it('pings, and partitions conversations like partition.ts', async () => {
       await hot.ping();
       expect(hot.partitions).toBeGreaterThan(1);

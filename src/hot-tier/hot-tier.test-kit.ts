@@ -11,6 +11,8 @@ export interface HotTierUnderTest {
   observe(conversationId: string): Promise<{ frames: string[]; stop(): Promise<void> }>;
   /** Removes the conversation's change cursor, keeping its seq counter (a hot tier from before the change log). */
   dropCursor(conversationId: string): Promise<void>;
+  /** Loses everything the hot tier holds of the conversation (a restart without persistence). */
+  lose(conversationId: string): Promise<void>;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

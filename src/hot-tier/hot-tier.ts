@@ -24,7 +24,44 @@ export interface IngestInput {
   changeRingLimit: number;
   /** Unpersisted entries in the partition's log beyond which ingest refuses (backpressure). */
   maxBacklog: number;
+  /**
+   * The sender and their role as the caller's membership check saw it: the conversation's
+   * restrictions (below) are judged for them inside the same atomic call. Absent: no
+   * restriction is checked (hot-tier tests and benchmarks that exercise the bare path).
+   */
+  sender?: { user: string; role: 'owner' | 'admin' | 'member' };
 }
+
+/**
+ * A conversation's restrictions as the hot tier keeps them beside its counters (docs/moderation.md):
+ * written by the change that records them (HotTier.change `restrict`), checked by ingest (and by
+ * change for the actor of a reaction or edit), restored from the warm store by seed().
+ */
+export interface Restrictions {
+  /** 'announcement': only owners and admins send. */
+  kind: 'direct' | 'group' | 'announcement';
+  /** Per-member cooldown between sends, seconds (0: off); owners and admins are exempt. */
+  slowModeS: number;
+  banned: string[];
+  /** user → end of the mute, epoch ms (past ones may be left out). */
+  mutedUntil: Record<string, number>;
+}
+
+export const NO_RESTRICTIONS: Restrictions = { kind: 'group', slowModeS: 0, banned: [], mutedUntil: {} };
+
+/** One write to a conversation's restrictions, made in the call that records its change. */
+export type RestrictionUpdate =
+  | { ban: string; on: boolean }
+  | { mute: string; untilMs: number | null }
+  | { slowModeS: number }
+  | { kind: Restrictions['kind'] };
+
+/** Why ingest or change refused: nothing was written. */
+export type Refusal =
+  | { status: 'refused'; rule: 'banned' | 'announcement' }
+  | { status: 'refused'; rule: 'muted'; untilMs: number }
+  /** Slow mode: the sender's last send is younger than the cooldown; retry after retryAfterMs. */
+  | { status: 'refused'; rule: 'slow'; retryAfterMs: number };
 
 export type IngestOutcome =
   /** `json` is the message (version = cursor); its change and live frame is {"type":"message","cursor":C,"message":json}. */
@@ -33,12 +70,13 @@ export type IngestOutcome =
   | { status: 'duplicate'; json: string }
   /** The conversation's counter is absent (new conversation, or hot data lost): call seed() then retry. */
   | { status: 'unseeded' }
-  | { status: 'backlogged'; backlog: number };
+  | { status: 'backlogged'; backlog: number }
+  | Refusal;
 
 /** A change other than a new message (docs/changes.md); the hot tier assigns its cursor. */
 export interface ChangeInput {
   conversationId: string;
-  type: 'edit' | 'delete' | 'reaction' | 'member' | 'conversation' | 'pin';
+  type: 'edit' | 'delete' | 'reaction' | 'member' | 'conversation' | 'pin' | 'mute' | 'settings';
   /**
    * For edit/delete: the message after the change, split around its version
    * (model/message.ts versionTemplate), and the version it was built from: if the ring holds
@@ -50,13 +88,22 @@ export interface ChangeInput {
   body?: string;
   changeRingLimit: number;
   maxBacklog: number;
+  /**
+   * The user making a reaction or an edit: refused ('banned', 'muted') when the conversation's
+   * restrictions ban or mute them at the moment the change runs. Absent: not checked.
+   */
+  actor?: string;
+  /** Restrictions written in the same atomic call that assigns this change's cursor. */
+  restrict?: RestrictionUpdate[];
 }
 
 export type ChangeOutcome =
   | { status: 'changed'; cursor: number; json: string }
   | { status: 'unseeded' }
   | { status: 'backlogged'; backlog: number }
-  | { status: 'conflict'; version: number };
+  | { status: 'conflict'; version: number }
+  | { status: 'refused'; rule: 'banned' }
+  | { status: 'refused'; rule: 'muted'; untilMs: number };
 
 /** Builds a change's JSON exactly as the hot tier does (adapters share it; so do tests). */
 export function changeJson(input: Pick<ChangeInput, 'type' | 'message' | 'body'>, cursor: number): string {
@@ -73,7 +120,8 @@ export interface RecentRange {
 
 export interface HotTier {
   /**
-   * Atomically: dedup by clientKey → refuse if unseeded or backlogged → seq = INCR →
+   * Atomically: dedup by clientKey → refuse if unseeded → refuse by the restrictions for
+   * `sender` (banned, muted, announcement, slow mode) → refuse if backlogged → seq = INCR →
    * append to the recent ring (capped) → append to the partition's persist log → publish
    * the pre-serialized frame `{"type":"message","message":<json>}` on the conversation's
    * fan-out channel.
@@ -88,10 +136,11 @@ export interface HotTier {
   locateInFlight(messageId: string): Promise<{ conversationId: string; seq: number } | null>;
 
   /**
-   * Atomically: refuse if unseeded or backlogged → for a message change, refuse if the ring
+   * Atomically: refuse if unseeded → refuse if `actor` is banned (or, for a reaction or edit,
+   * muted) → refuse if backlogged → for a message change, refuse if the ring
    * holds the message at another version than `basedOn` → cursor = INCR → replace the ring's
    * copy of the message (if held) and note the cursor as the latest message change → append to the change ring (capped) → append the change to
-   * the partition's persist log → publish the change (its own live frame).
+   * the partition's persist log → apply `restrict` → publish the change (its own live frame).
    */
   change(input: ChangeInput): Promise<ChangeOutcome>;
 
@@ -122,9 +171,14 @@ export interface HotTier {
    * ring), cursor = max(lastCursor, highest cursor in the change ring), and puts `recent` (the
    * latest messages from the warm store, ascending) into the ring without touching the persist
    * log. An existing counter is left as it is (another node seeded first). Returns the seq
-   * counter's value afterwards and whether this call created it.
+   * counter's value afterwards and whether this call created it. `restrictions` (from the warm
+   * store) replace the hot tier's only when this call creates the seq counter, in the same
+   * atomic step: no send is ever judged against restrictions lost with the hot tier.
    */
-  seed(conversationId: string, lastSeq: number, recent: string[], recentLimit: number, lastCursor?: number): Promise<{ seq: number; created: boolean }>;
+  seed(conversationId: string, lastSeq: number, recent: string[], recentLimit: number, lastCursor?: number, restrictions?: Restrictions): Promise<{ seq: number; created: boolean }>;
+
+  /** The conversation's restrictions as the hot tier holds them (null when unseeded): read-only. */
+  readRestrictions(conversationId: string): Promise<Restrictions | null>;
 
   /**
    * Writes dedup entries the hot tier lost (restart without persistence, flush), from the warm

@@ -17,6 +17,9 @@ hotTierContract('memory', async () => {
       const conv = (tier as unknown as { convs: Map<string, { cursor?: number }> }).convs.get(conversationId);
       if (conv) conv.cursor = undefined;
     },
+    lose: async (conversationId) => {
+      (tier as unknown as { convs: Map<string, unknown> }).convs.delete(conversationId);
+    },
   };
 });
 

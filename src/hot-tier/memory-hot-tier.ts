@@ -4,7 +4,7 @@
 // an embedded deployment that wants durable acks runs with ACK_AFTER=store.
 import { EventEmitter } from 'node:events';
 import {
-  IN_FLIGHT_TTL_MS, changeJson, type ChangeInput, type ChangeOutcome, type DeadLetter, type HotTier, type IngestInput, type IngestOutcome, type LogEntry, type PersistLog, type RateLimiter, type RecentRange,
+  IN_FLIGHT_TTL_MS, NO_RESTRICTIONS, changeJson, type ChangeInput, type Restrictions, type RestrictionUpdate, type ChangeOutcome, type DeadLetter, type HotTier, type IngestInput, type IngestOutcome, type LogEntry, type PersistLog, type RateLimiter, type RecentRange,
 } from './hot-tier.js';
 import { partitionOf } from './partition.js';
 
@@ -18,8 +18,16 @@ interface Conv {
   changes: { seq: number; json: string }[];
   /** The cursor of the latest edit or delete (0: none). */
   lastMessageChange?: number;
-  /** Message id → version of its latest edit/delete, for an hour (change-7.lua's version hash). */
+  /** Message id → version of its latest edit/delete, for an hour (change-8.lua's version hash). */
   versions: Map<string, { version: number; expires: number }>;
+  /** The restrictions (ingest-10.lua's hash): written by change(), replaced by a creating seed(). */
+  rules: { kind: Restrictions['kind']; slowModeS: number; banned: Set<string>; mutedUntil: Map<string, number> };
+  /** Slow mode: sender → end of their cooldown, epoch ms. */
+  cooldowns: Map<string, number>;
+}
+
+function rulesOf(r: Restrictions): Conv['rules'] {
+  return { kind: r.kind, slowModeS: r.slowModeS, banned: new Set(r.banned), mutedUntil: new Map(Object.entries(r.mutedUntil)) };
 }
 
 interface PendingEntry {
@@ -72,6 +80,7 @@ export class MemoryHotTier implements HotTier, RateLimiter, PersistLog {
         if (v.expires > now) break;
         conv.versions.delete(k);
       }
+      for (const [u, until] of conv.cooldowns) if (until <= now) conv.cooldowns.delete(u);
     }
   }
 
@@ -93,6 +102,19 @@ export class MemoryHotTier implements HotTier, RateLimiter, PersistLog {
     }
     const conv = this.convs.get(input.conversationId);
     if (!conv || conv.cursor === undefined) return { status: 'unseeded' };
+    let slowS = 0;
+    if (input.sender) {
+      const { user, role } = input.sender;
+      if (conv.rules.banned.has(user)) return { status: 'refused', rule: 'banned' };
+      const until = conv.rules.mutedUntil.get(user);
+      if (until !== undefined && until > now) return { status: 'refused', rule: 'muted', untilMs: until };
+      if (role !== 'owner' && role !== 'admin') {
+        if (conv.rules.kind === 'announcement') return { status: 'refused', rule: 'announcement' };
+        slowS = conv.rules.slowModeS;
+        const cooled = conv.cooldowns.get(user);
+        if (slowS > 0 && cooled !== undefined && cooled > now) return { status: 'refused', rule: 'slow', retryAfterMs: cooled - now };
+      }
+    }
     const part = this.parts[this.partitionOf(input.conversationId)];
     const backlog = part.fresh.length + part.pending.size;
     if (backlog >= input.maxBacklog) return { status: 'backlogged', backlog };
@@ -108,12 +130,18 @@ export class MemoryHotTier implements HotTier, RateLimiter, PersistLog {
     this.append(part, this.partitionOf(input.conversationId), change);
     if (input.messageId) this.inFlight.set(input.messageId, { conversationId: input.conversationId, seq, expires: now + IN_FLIGHT_TTL_MS });
     this.events.emit(input.conversationId, change);
+    if (slowS > 0) conv.cooldowns.set(input.sender!.user, now + slowS * 1000);
     return { status: 'created', seq, cursor, json };
   }
 
   async change(input: ChangeInput): Promise<ChangeOutcome> {
     const conv = this.convs.get(input.conversationId);
     if (!conv || conv.cursor === undefined) return { status: 'unseeded' };
+    if (input.actor !== undefined) {
+      if (conv.rules.banned.has(input.actor)) return { status: 'refused', rule: 'banned' };
+      const until = conv.rules.mutedUntil.get(input.actor);
+      if ((input.type === 'reaction' || input.type === 'edit') && until !== undefined && until > Date.now()) return { status: 'refused', rule: 'muted', untilMs: until };
+    }
     const partition = this.partitionOf(input.conversationId);
     const part = this.parts[partition];
     const backlog = part.fresh.length + part.pending.size;
@@ -134,6 +162,7 @@ export class MemoryHotTier implements HotTier, RateLimiter, PersistLog {
     const change = changeJson(input, cursor);
     pushCapped(conv.changes, cursor, change, input.changeRingLimit);
     this.append(part, partition, change);
+    for (const u of input.restrict ?? []) restrict(conv, u);
     this.events.emit(input.conversationId, change);
     return { status: 'changed', cursor, json: change };
   }
@@ -180,7 +209,14 @@ export class MemoryHotTier implements HotTier, RateLimiter, PersistLog {
     }
   }
 
-  async seed(conversationId: string, lastSeq: number, recent: string[], recentLimit: number, lastCursor = 0): Promise<{ seq: number; created: boolean }> {
+  async readRestrictions(conversationId: string): Promise<Restrictions | null> {
+    const conv = this.convs.get(conversationId);
+    if (!conv) return null;
+    const { kind, slowModeS, banned, mutedUntil } = conv.rules;
+    return { kind, slowModeS, banned: [...banned].sort(), mutedUntil: Object.fromEntries(mutedUntil) };
+  }
+
+  async seed(conversationId: string, lastSeq: number, recent: string[], recentLimit: number, lastCursor = 0, restrictions: Restrictions = NO_RESTRICTIONS): Promise<{ seq: number; created: boolean }> {
     const existing = this.convs.get(conversationId);
     if (existing) {
       existing.cursor ??= Math.max(lastCursor, existing.changes.at(-1)?.seq ?? 0);
@@ -188,7 +224,7 @@ export class MemoryHotTier implements HotTier, RateLimiter, PersistLog {
     }
     const ring = recent.slice(-recentLimit).map((json) => ({ seq: (JSON.parse(json) as { seq: number }).seq, json }));
     const ringMax = ring.length ? ring[ring.length - 1].seq : 0;
-    const conv: Conv = { seq: Math.max(lastSeq, ringMax), ring, cursor: lastCursor, changes: [], versions: new Map() };
+    const conv: Conv = { seq: Math.max(lastSeq, ringMax), ring, cursor: lastCursor, changes: [], versions: new Map(), rules: rulesOf(restrictions), cooldowns: new Map() };
     this.convs.set(conversationId, conv);
     return { seq: conv.seq, created: true };
   }
@@ -295,6 +331,20 @@ export class MemoryHotTier implements HotTier, RateLimiter, PersistLog {
     clearInterval(this.sweeper);
     for (const part of this.parts) for (const wake of part.waiters) wake();
     this.events.removeAllListeners();
+  }
+}
+
+function restrict(conv: Conv, u: RestrictionUpdate): void {
+  if ('ban' in u) {
+    if (u.on) conv.rules.banned.add(u.ban);
+    else conv.rules.banned.delete(u.ban);
+  } else if ('mute' in u) {
+    if (u.untilMs === null) conv.rules.mutedUntil.delete(u.mute);
+    else conv.rules.mutedUntil.set(u.mute, u.untilMs);
+  } else if ('slowModeS' in u) {
+    conv.rules.slowModeS = u.slowModeS;
+  } else {
+    conv.rules.kind = u.kind;
   }
 }
 

@@ -17,7 +17,7 @@ export function retryAfterOf(err: AppError): number | undefined {
 export function sendProblem(reply: FastifyReply, err: AppError) {
   const retryAfter = retryAfterOf(err);
   if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
-  return reply.code(err.status).type('application/problem+json').send(problemBody(err.code, err.message));
+  return reply.code(err.status).type('application/problem+json').send({ ...problemBody(err.code, err.message), ...err.extra });
 }
 
 interface AjvErr {

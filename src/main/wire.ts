@@ -35,6 +35,7 @@ import { SqlReactions } from '../store/sql/sql-reactions.js';
 import { SqlThreads } from '../store/sql/sql-threads.js';
 import { SqlSearch } from '../store/sql/sql-search.js';
 import { SqlPins } from '../store/sql/sql-pins.js';
+import { SqlModeration } from '../store/sql/sql-moderation.js';
 import { SqlWebhooks } from '../store/sql/sql-webhooks.js';
 import { SqlUploads } from '../store/sql/sql-uploads.js';
 import { SqlReceipts } from '../store/sql/sql-receipts.js';
@@ -101,6 +102,7 @@ export function sqlAdapters(store: SqlStore) {
     uploads: new SqlUploads(store.db),
     webhooks: new SqlWebhooks(store.db),
     push: new SqlPush(store.db),
+    moderation: new SqlModeration(store.db),
     leases: new SqlLeases(store.db),
     archiveSource: new SqlArchiveSource(store.db, store.dialect),
     safety: { audit: new SqlAudit(store.db), reports: new SqlReports(store.db), blocklist: new SqlBlocklist(store.db), blocks: new SqlBlocks(store.db) },
@@ -162,6 +164,7 @@ export async function wire(config: Config, opts: { migrate?: boolean } = {}): Pr
   return {
     config, store, receipts: sql.receipts, reactions: sql.reactions, threads: sql.threads, search: sql.search, pins: sql.pins, webhooks: { store: hideInternalEndpoints(sql.webhooks), leases: sql.leases },
     push: { store: sql.push, provider: push.provider, delivery: { store: sql.webhooks, leases: sql.leases } },
+    moderation: sql.moderation,
     hot: hot.hot, rate: hot.hot, log: hot.hot, fanout: hot.fanout, presence: hot.presence,
     auth: verifier, metrics: createMetrics(), persisted: new EventEmitter().setMaxListeners(0), archive, archiving: { source: sql.archiveSource, leases: sql.leases },
     attachments: { uploads: sql.uploads, files: archive.objects }, safety: sql.safety,

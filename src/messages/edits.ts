@@ -7,7 +7,7 @@
 // moments ago, on any node). The ring's copy, when it holds one, is the latest version. The
 // change is built on the copy read and refused by the hot tier if another change of the message
 // got there first — checked against the ring's copy, or, for a message the ring no longer
-// holds, against the versions of the last hour's edits/deletes (change-7.lua) — then it is read
+// holds, against the versions of the last hour's edits/deletes (change-8.lua) — then it is read
 // again once the warm store shows that change, and rebuilt on it (up to three times). So an
 // edit never undoes a delete it did not see.
 // Archived messages are changed like any other: the archive's Parquet files never change, the
@@ -145,7 +145,8 @@ export class EditService {
   /** The change accepted (the message at its new version), or on a conflict the version the message is at (rebuild on it). */
   private async apply(kind: 'edit' | 'delete', m: Message, next: Message): Promise<Message | number> {
     const { head, tail } = versionTemplate(next);
-    const out = await this.changes.record(m.conversation_id, { type: kind, message: { seq: m.seq, id: m.id, head, tail, basedOn: m.version } });
+    // an edit is refused, atomically with its cursor, when its sender is banned or muted (docs/moderation.md)
+    const out = await this.changes.record(m.conversation_id, { type: kind, message: { seq: m.seq, id: m.id, head, tail, basedOn: m.version }, actor: kind === 'edit' ? m.sender : undefined });
     if (out.status === 'conflict') return out.version;
     return parseMessage(head + out.cursor + tail);
   }

@@ -12,6 +12,7 @@ import { messageJson, messageTemplate, parseMessage, versionTemplate, type Attac
 import { lostSeqTombstone } from '../model/tombstone.js';
 import { lostChange, type StoredChange } from '../model/change.js';
 import { cursorOf } from '../changes/change-log.js';
+import { refusalError } from '../changes/refusal.js';
 import { PersistWait } from '../changes/persist-wait.js';
 import type { SendBody } from './schemas.js';
 import type { BeforeSend } from '../hooks/before-send.js';
@@ -59,14 +60,21 @@ export class IngestService {
   /** Waits for the warm store (persist-wait.ts); shared with edits and history. */
   readonly waits: PersistWait;
 
-  constructor(private deps: Deps, private access: Access, private place: Place, private beforeSend?: BeforeSend, private attach?: Attach, private safety?: SendSafety) {
+  constructor(
+    private deps: Deps, private access: Access, private place: Place, private beforeSend?: BeforeSend, private attach?: Attach, private safety?: SendSafety,
+    /** App-wide bans (moderation/app-bans.ts): throws USER_BANNED for a user an operator banned. */
+    private userBans?: { check(user: string): Promise<void> },
+  ) {
     this.waits = new PersistWait(deps.persisted);
   }
 
   async send(user: string, conversationId: string, body: SendBody, via: 'rest' | 'ws' = 'rest'): Promise<Ack> {
     const started = performance.now();
     const { config, hot, rate, store, metrics } = this.deps;
-    await this.access.requireMember(conversationId, user);
+    await this.userBans?.check(user);
+    // the role judges exemptions (announcement kind, slow mode) inside ingest; bans and mutes
+    // are judged there from the hot tier's restrictions, whatever this node's cache says
+    const role = await this.access.requireMember(conversationId, user);
     await this.safety?.allowSend(user, conversationId);
     if (body.reply_to) await this.checkReplyTo(conversationId, body.reply_to);
     const metadata = checkMetadata(body.metadata, config.maxMetadataBytes);
@@ -110,7 +118,7 @@ export class IngestService {
       for (let attempt = 0; attempt < 3; attempt++) {
         const out = await hot.ingest({
           conversationId, messageId: draft.id, head, tail, clientKey, dedupTtlS: config.dedupTtlS, recentLimit: config.recentLimit,
-          changeRingLimit: config.changeRingLimit, maxBacklog: config.persistMaxBacklog,
+          changeRingLimit: config.changeRingLimit, maxBacklog: config.persistMaxBacklog, sender: { user, role },
         });
         switch (out.status) {
           case 'created': {
@@ -129,6 +137,8 @@ export class IngestService {
             if (config.ackAfter === 'store') message = await this.waitPersisted(message);
             return { created: false, message, json: config.ackAfter === 'store' ? messageJson(message) : out.json };
           }
+          case 'refused':
+            throw refusalError(out, conversationId);
           case 'backlogged':
             metrics.backpressure.inc();
             throw new AppError('BACKPRESSURE', `persist backlog is full (${out.backlog} entries)`, { retryAfterS: 1 });
@@ -201,19 +211,22 @@ export class IngestService {
  * a send acked before the hot tier lost its data finds its original even when another member's
  * send re-seeded the counter first.
  */
-export async function seedFromStore(deps: Pick<Deps, 'store' | 'hot' | 'config' | 'archive'>, conversationId: string): Promise<void> {
+export async function seedFromStore(deps: Pick<Deps, 'store' | 'hot' | 'config' | 'archive' | 'moderation'>, conversationId: string): Promise<void> {
   const { store, hot, config } = deps;
   const now = Date.now();
   const prior = await store.listWithClientIdSince(conversationId, new Date(now - config.dedupTtlS * 1000).toISOString());
   await hot.restoreDedup(conversationId, prior.map((m) => ({
     clientKey: `${m.sender}\n${m.client_id}`, json: messageJson(m), ttlMs: Date.parse(m.created_at) + config.dedupTtlS * 1000 - now,
   })));
-  const [lastSeq, recent, [bounds]] = await Promise.all([
+  const [lastSeq, recent, [bounds], restrictions] = await Promise.all([
     store.maxSeq(conversationId),
     store.listMessages(conversationId, { limit: Math.min(config.recentLimit, 1000) }),
     store.changeBounds([conversationId]),
+    // the warm store is the truth of bans, mutes, slow mode and kind: the hot tier gets them in
+    // the call that creates its counter (docs/moderation.md)
+    deps.moderation?.restrictions(conversationId, now),
   ]);
-  const seeded = await hot.seed(conversationId, lastSeq, recent.map(messageJson), config.recentLimit, bounds.last);
+  const seeded = await hot.seed(conversationId, lastSeq, recent.map(messageJson), config.recentLimit, bounds.last, restrictions ?? undefined);
   // only the node that created the counter, from what it read just before: another node's later
   // sends are past what it read, and a seq in their workers' hands is no hole
   if (!seeded.created) return;

@@ -27,7 +27,8 @@ export class ReactionService {
     if (!changed) return;
     const body = JSON.stringify({ conversation_id: m.conversation_id, message_id: m.id, user, reaction, removed: !on, at: new Date().toISOString() });
     try {
-      await this.changes.record(m.conversation_id, { type: 'reaction', body: `,${body.slice(1)}` });
+      // refused atomically with the cursor when the user is banned or muted (docs/moderation.md)
+      await this.changes.record(m.conversation_id, { type: 'reaction', body: `,${body.slice(1)}`, actor: user });
     } catch (e) {
       // not accepted into the change log (backlog, hot tier down): undo the store's write, so
       // the retry the error asks for changes it again — and is logged — instead of finding it done

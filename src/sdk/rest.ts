@@ -2,7 +2,7 @@
 // (global fetch). Errors are thrown as StrataError carrying the problem+json `code`.
 import type {
   ChangesPage, Conversation, ConversationSummary, CreateConversation, EditOptions, HistoryPage, Member, MentionsPage, Message, PinList, Problem,
-  RepliesPage, SearchOptions, SearchPage, SendOptions, SyncResponse, ThreadList, ThreadView, UserThreadList,
+  RepliesPage, SearchOptions, SearchPage, SendOptions, SyncResponse, ThreadList, ThreadView, UpdateConversation, UserThreadList,
 } from './types.js';
 
 /** `?k=v&…` of the defined values, or '' when there are none. */
@@ -76,8 +76,8 @@ export class StrataRest {
   addMember(id: string, user: string, role?: Member['role']) {
     return this.request<Member>('POST', `/v1/conversations/${id}/members`, { user, ...(role ? { role } : {}) });
   }
-  /** Renames a conversation (owner/admin): a `conversation` change. */
-  updateConversation(id: string, body: { title: string | null }) {
+  /** Renames a conversation (a `conversation` change) and/or sets its slow mode and kind (a `settings` change); owner/admin. */
+  updateConversation(id: string, body: UpdateConversation) {
     return this.request<Conversation>('PATCH', `/v1/conversations/${id}`, body);
   }
   /** Changes a member's role (owner/admin; `owner` by owners only): a `member` change. */

@@ -38,19 +38,28 @@ export interface Member {
 export interface Conversation {
   id: string;
   title: string | null;
-  kind: 'direct' | 'group';
+  kind: 'direct' | 'group' | 'announcement';
   created_by: string;
   created_at: string;
   members: Member[];
   /** The current change cursor (`GET /v1/conversations/{id}` only): load history, then resume after it. */
   cursor?: number;
+  /** Slow mode, seconds between two messages of a member (0: off) (`GET` and `PATCH /v1/conversations/{id}`). */
+  slow_mode_s?: number;
+}
+
+/** Body of `PATCH /v1/conversations/{id}` (owners/admins): at least one field. */
+export interface UpdateConversation {
+  title?: string | null;
+  slow_mode_s?: number;
+  kind?: 'group' | 'announcement';
 }
 
 /** One entry of `GET /v1/conversations`: mine, newest activity first. */
 export interface ConversationSummary {
   id: string;
   title: string | null;
-  kind: 'direct' | 'group';
+  kind: 'direct' | 'group' | 'announcement';
   created_by: string;
   created_at: string;
   last_activity_at: string;
@@ -65,7 +74,7 @@ export interface ConversationSummary {
 export interface CreateConversation {
   members: string[];
   title?: string | null;
-  kind?: 'direct' | 'group';
+  kind?: 'direct' | 'group' | 'announcement';
 }
 
 export interface HistoryPage {
@@ -244,7 +253,8 @@ export interface MemberChange {
   conversation_id: string;
   user: string;
   role: 'owner' | 'admin' | 'member' | null;
-  change: 'added' | 'removed' | 'role';
+  /** `banned`/`unbanned` (`role: null`): a ban removes the member too (docs/moderation.md). */
+  change: 'added' | 'removed' | 'role' | 'banned' | 'unbanned';
   by: string;
   at: string;
 }
@@ -268,7 +278,27 @@ export interface PinChange {
   by: string;
   at: string;
 }
-export type Change = MessageChange | EditChange | DeleteChange | ReactionChange | MemberChange | ConversationChange | PinChange;
+/** A member was muted until `until`, or unmuted (`until: null`) (docs/moderation.md). */
+export interface MuteChange {
+  type: 'mute';
+  cursor: number;
+  conversation_id: string;
+  user: string;
+  until: string | null;
+  by: string;
+  at: string;
+}
+/** The conversation's moderation settings after the change: kind and slow mode (0: off). */
+export interface SettingsChange {
+  type: 'settings';
+  cursor: number;
+  conversation_id: string;
+  kind: 'direct' | 'group' | 'announcement';
+  slow_mode_s: number;
+  by: string;
+  at: string;
+}
+export type Change = MessageChange | EditChange | DeleteChange | ReactionChange | MemberChange | ConversationChange | PinChange | MuteChange | SettingsChange;
 
 /** `GET /v1/conversations/{id}/changes?after=&limit=`: `cursor` is the conversation's current one. */
 export interface ChangesPage {
@@ -294,7 +324,7 @@ export interface ConversationNotifySettings {
 export interface SyncConversation {
   id: string;
   title: string | null;
-  kind: 'direct' | 'group';
+  kind: 'direct' | 'group' | 'announcement';
   created_by: string;
   created_at: string;
   last_activity_at: string;
@@ -338,6 +368,8 @@ export interface SocketEvents {
   member: MemberChange;
   conversation: ConversationChange;
   pin: PinChange;
+  mute: MuteChange;
+  settings: SettingsChange;
   /** Every change once, in cursor order per conversation (live, replayed by a resume, or paged
    *  from REST), before its typed event (`message`, `edit`, …). */
   change: Change;

@@ -6,7 +6,7 @@ import type { Message } from '../model/message.js';
 import type { ChangeStore } from './change-store.js';
 
 export type Role = 'owner' | 'admin' | 'member';
-export type Kind = 'direct' | 'group';
+export type Kind = 'direct' | 'group' | 'announcement';
 
 export interface Member {
   user: string;

@@ -17,6 +17,8 @@ export const CloseCode = {
   TOKEN_EXPIRED: 4004,
   /** The token was refused (normally refused before the upgrade with HTTP 401 instead). */
   UNAUTHENTICATED: 4401,
+  /** An operator banned the user from the whole server (USER_BANNED): do not reconnect. */
+  USER_BANNED: 4403,
   /** A frame over the frame size limit: a client bug, not fixed by reconnecting. */
   FRAME_TOO_LARGE: 4413,
   /** More than BAD_FRAME_LIMIT malformed frames within BAD_FRAME_WINDOW_MS: a broken or abusive client. */

@@ -35,7 +35,7 @@ export interface FrameHandler<F = any> {
 
 export function errorFrame(ref: Ref, err: AppError): string {
   const retryAfter = retryAfterOf(err);
-  return JSON.stringify({ type: 'error', ref, code: err.code, detail: err.message, retryable: err.retryable, ...(retryAfter !== undefined ? { retry_after: retryAfter } : {}) });
+  return JSON.stringify({ type: 'error', ref, code: err.code, detail: err.message, retryable: err.retryable, ...(retryAfter !== undefined ? { retry_after: retryAfter } : {}), ...err.extra });
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });

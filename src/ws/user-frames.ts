@@ -1,7 +1,8 @@
 // Frames on a user topic, for that user's sockets on this node. `membership` changes what the
 // sockets receive: added → subscribe them to the conversation, then forward the frame (so a
 // client that sees it also gets every later message); removed → unsubscribe at once, then
-// forward. Anything else (receipts) is forwarded as is.
+// forward. `account_banned` (an operator's app-wide ban) closes every socket of the user with
+// 4403. Anything else (receipts) is forwarded as is.
 import { CloseCode } from './close-codes.js';
 import type { Conn } from './connection.js';
 import type { Hub } from './hub.js';
@@ -9,6 +10,11 @@ import type { Hub } from './hub.js';
 export function userFrameHandler(hub: () => Hub) {
   return (_user: string, frame: string, conns: Set<Conn>): void => {
     const targets = [...conns];
+    if (frame.startsWith('{"type":"account_banned"')) {
+      // an app-wide ban (moderation/app-bans.ts): terminal, the client must not reconnect
+      for (const c of targets) c.close(CloseCode.USER_BANNED, 'banned');
+      return;
+    }
     if (!frame.startsWith('{"type":"membership"')) {
       const buf = Buffer.from(frame);
       for (const c of targets) c.send(buf);

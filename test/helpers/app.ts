@@ -69,6 +69,7 @@ export async function makeStack(opts: StackOptions = {}): Promise<TestStack> {
       provider: config.pushEnabled && config.vapidPublicKey && config.vapidPrivateKey
         ? new WebPushProvider({ publicKey: config.vapidPublicKey, privateKey: config.vapidPrivateKey, subject: config.vapidSubject }) : undefined,
     },
+    moderation: sql.moderation,
     hot, rate: hot, log: hot, fanout: hotSide.fanout, presence: hotSide.presence,
     auth: hs256Verifier(SECRET), metrics: createMetrics(), persisted: new EventEmitter().setMaxListeners(0), archive, archiving,
     attachments: archive && { uploads: sql.uploads, files: archive.objects },

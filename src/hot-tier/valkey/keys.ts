@@ -10,6 +10,8 @@
 //   <prefix>:{p7}:c:<conv>:mut        string   the cursor of the latest edit or delete
 //   <prefix>:{p7}:c:<conv>:ver        hash     message id -> version of its latest edit/delete (1 h)
 //   <prefix>:{p7}:c:<conv>:d:<client> string   dedup: the original JSON, with a TTL
+//   <prefix>:{p7}:c:<conv>:rules      hash     restrictions: kind, slow, b:<user>, m:<user> (docs/moderation.md)
+//   <prefix>:{p7}:c:<conv>:sl:<user>  string   slow mode: the member's cooldown (expires)
 //   <prefix>:{p7}:c:<conv>:ch         channel  sharded pub/sub fan-out (SPUBLISH)
 //   <prefix>:{p7}:log                 stream   the partition's persist log (field m = change JSON)
 //   <prefix>:{p7}:m:<message id>      string   "<conv> <seq>" while in flight (expires)
@@ -63,6 +65,15 @@ export class Keys {
   /** Dedup key; with no clientKey, a key of the same slot that the script never touches. */
   dedup(partition: number, conversationId: string, clientKey: string | undefined): string {
     return `${this.conv(partition, conversationId)}:d:${clientKey ?? ''}`;
+  }
+
+  restrictions(partition: number, conversationId: string): string {
+    return `${this.conv(partition, conversationId)}:rules`;
+  }
+
+  /** Slow-mode cooldown of a sender; with none, a key of the same slot that the script never touches. */
+  cooldown(partition: number, conversationId: string, user: string | undefined): string {
+    return `${this.conv(partition, conversationId)}:sl:${user ?? ''}`;
   }
 
   channel(partition: number, conversationId: string): string {

@@ -17,7 +17,7 @@
 // Shutdown: close() ends blocked reads (they return []), unsubscribes and quits every connection.
 // Errors: every native error becomes AppError('UNAVAILABLE', retryable) here.
 import {
-  IN_FLIGHT_TTL_MS, type ChangeInput, type ChangeOutcome, type DeadLetter, type HotTier, type IngestInput, type IngestOutcome, type LogEntry, type PersistLog, type RateLimiter, type RecentRange,
+  IN_FLIGHT_TTL_MS, NO_RESTRICTIONS, type ChangeInput, type Restrictions, type RestrictionUpdate, type ChangeOutcome, type DeadLetter, type HotTier, type IngestInput, type IngestOutcome, type LogEntry, type PersistLog, type RateLimiter, type RecentRange,
 } from '../hot-tier.js';
 import { partitionOf } from '../partition.js';
 import { createClient, parseHotTierUrl, ready, unavailable, type Client, type ClientOptions, type ValkeyConnection } from './connection.js';
@@ -107,15 +107,25 @@ export class ValkeyHotTier implements HotTier, RateLimiter, PersistLog, ValkeyCo
       const k = this.keys;
       const r = (await this.run(
         'ingest',
-        [k.seq(p, c), k.ring(p, c), k.log(p), k.dedup(p, c, clientKey), k.channel(p, c), k.inFlight(p, input.messageId ?? ''), k.cursor(p, c), k.changes(p, c)],
-        [input.head, input.tail, clientKey === undefined ? '0' : '1', Math.max(1, Math.round(input.dedupTtlS * 1000)), input.recentLimit, input.maxBacklog, input.messageId ? IN_FLIGHT_TTL_MS : 0, c, input.changeRingLimit],
+        [
+          k.seq(p, c), k.ring(p, c), k.log(p), k.dedup(p, c, clientKey), k.channel(p, c), k.inFlight(p, input.messageId ?? ''), k.cursor(p, c), k.changes(p, c),
+          k.restrictions(p, c), k.cooldown(p, c, input.sender?.user),
+        ],
+        [
+          input.head, input.tail, clientKey === undefined ? '0' : '1', Math.max(1, Math.round(input.dedupTtlS * 1000)), input.recentLimit, input.maxBacklog, input.messageId ? IN_FLIGHT_TTL_MS : 0, c, input.changeRingLimit,
+          input.sender?.user ?? '', input.sender?.role ?? '',
+        ],
       )) as [string, ...(string | number)[]];
       switch (r[0]) {
         case 'created': return { status: 'created', seq: Number(r[1]), json: String(r[2]), cursor: Number(r[3]) };
         case 'duplicate': return { status: 'duplicate', json: String(r[1]) };
         case 'unseeded': return { status: 'unseeded' };
         case 'backlogged': return { status: 'backlogged', backlog: Number(r[1]) };
-        default: throw new Error(`ingest-8.lua answered ${JSON.stringify(r)}`);
+        case 'banned': return { status: 'refused', rule: 'banned' };
+        case 'announcement': return { status: 'refused', rule: 'announcement' };
+        case 'muted': return { status: 'refused', rule: 'muted', untilMs: Number(r[1]) };
+        case 'slow': return { status: 'refused', rule: 'slow', retryAfterMs: Number(r[1]) };
+        default: throw new Error(`ingest-10.lua answered ${JSON.stringify(r)}`);
       }
     });
   }
@@ -126,15 +136,19 @@ export class ValkeyHotTier implements HotTier, RateLimiter, PersistLog, ValkeyCo
       const p = this.partitionOf(c);
       const k = this.keys;
       const m = input.message;
-      const r = (await this.run('change', [k.cursor(p, c), k.changes(p, c), k.log(p), k.channel(p, c), k.ring(p, c), k.lastMessageChange(p, c), k.messageVersions(p, c)], [
+      const rules = (input.restrict ?? []).flatMap(restrictionField);
+      const r = (await this.run('change', [k.cursor(p, c), k.changes(p, c), k.log(p), k.channel(p, c), k.ring(p, c), k.lastMessageChange(p, c), k.messageVersions(p, c), k.restrictions(p, c)], [
         input.type, m ? m.seq : '', m?.basedOn ?? '', m ? m.head : input.body ?? '}', m ? m.tail : '', input.changeRingLimit, input.maxBacklog, m ? m.id : '',
+        input.actor ?? '', ...rules,
       ])) as [string, ...(string | number)[]];
       switch (r[0]) {
         case 'changed': return { status: 'changed', cursor: Number(r[1]), json: String(r[2]) };
         case 'unseeded': return { status: 'unseeded' };
         case 'backlogged': return { status: 'backlogged', backlog: Number(r[1]) };
         case 'conflict': return { status: 'conflict', version: Number(r[1]) };
-        default: throw new Error(`change-7.lua answered ${JSON.stringify(r)}`);
+        case 'banned': return { status: 'refused', rule: 'banned' };
+        case 'muted': return { status: 'refused', rule: 'muted', untilMs: Number(r[1]) };
+        default: throw new Error(`change-8.lua answered ${JSON.stringify(r)}`);
       }
     });
   }
@@ -189,13 +203,26 @@ export class ValkeyHotTier implements HotTier, RateLimiter, PersistLog, ValkeyCo
     });
   }
 
-  seed(conversationId: string, lastSeq: number, recent: string[], recentLimit: number, lastCursor = 0): Promise<{ seq: number; created: boolean }> {
+  seed(conversationId: string, lastSeq: number, recent: string[], recentLimit: number, lastCursor = 0, restrictions: Restrictions = NO_RESTRICTIONS): Promise<{ seq: number; created: boolean }> {
     return this.call('seed', async () => {
       const p = this.partitionOf(conversationId);
       const k = this.keys;
       const pairs = recent.slice(-recentLimit).flatMap((json) => [(JSON.parse(json) as { seq: number }).seq, json]);
-      const r = (await this.run('seed', [k.seq(p, conversationId), k.ring(p, conversationId), k.cursor(p, conversationId), k.changes(p, conversationId)], [lastSeq, recentLimit, lastCursor, ...pairs])) as [number, number];
+      const rules = restrictionFields(restrictions);
+      const r = (await this.run(
+        'seed',
+        [k.seq(p, conversationId), k.ring(p, conversationId), k.cursor(p, conversationId), k.changes(p, conversationId), k.restrictions(p, conversationId)],
+        [lastSeq, recentLimit, lastCursor, rules.length, ...rules, ...pairs],
+      )) as [number, number];
       return { seq: Number(r[0]), created: Number(r[1]) === 1 };
+    });
+  }
+
+  readRestrictions(conversationId: string): Promise<Restrictions | null> {
+    return this.call('readRestrictions', async () => {
+      const p = this.partitionOf(conversationId);
+      const [seq, hash] = await Promise.all([this.client.get(this.keys.seq(p, conversationId)), this.client.hgetall(this.keys.restrictions(p, conversationId))]);
+      return seq === null ? null : parseRestrictions(hash);
     });
   }
 
@@ -331,6 +358,33 @@ export class ValkeyHotTier implements HotTier, RateLimiter, PersistLog, ValkeyCo
       this.client.disconnect();
     }
   }
+}
+
+/** The restrictions hash's field and value one update writes ('' value: delete the field). */
+function restrictionField(u: RestrictionUpdate): [string, string] {
+  if ('ban' in u) return [`b:${u.ban}`, u.on ? '1' : ''];
+  if ('mute' in u) return [`m:${u.mute}`, u.untilMs === null ? '' : String(u.untilMs)];
+  if ('slowModeS' in u) return ['slow', u.slowModeS > 0 ? String(u.slowModeS) : ''];
+  return ['kind', u.kind];
+}
+
+/** The restrictions hash as seed-5.lua writes it: field, value, … */
+function restrictionFields(r: Restrictions): string[] {
+  const out = ['kind', r.kind];
+  if (r.slowModeS > 0) out.push('slow', String(r.slowModeS));
+  for (const u of r.banned) out.push(`b:${u}`, '1');
+  for (const [u, until] of Object.entries(r.mutedUntil)) out.push(`m:${u}`, String(until));
+  return out;
+}
+
+function parseRestrictions(hash: Record<string, string>): Restrictions {
+  const r: Restrictions = { kind: (hash.kind as Restrictions['kind'] | undefined) ?? 'group', slowModeS: Number(hash.slow ?? 0), banned: [], mutedUntil: {} };
+  for (const [f, v] of Object.entries(hash)) {
+    if (f.startsWith('b:')) r.banned.push(f.slice(2));
+    else if (f.startsWith('m:')) r.mutedUntil[f.slice(2)] = Number(v);
+  }
+  r.banned.sort();
+  return r;
 }
 
 /** The composition roots' entry point: ValkeyHotTier.connect(). */

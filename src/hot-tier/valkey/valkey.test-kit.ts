@@ -17,5 +17,11 @@ export async function valkeyUnderTest(url: string, partitions = 4): Promise<HotT
     dropCursor: async (conversationId) => {
       await tier.client.del(tier.keys.cursor(tier.partitionOf(conversationId), conversationId));
     },
+    lose: async (conversationId) => {
+      const p = tier.partitionOf(conversationId);
+      const k = tier.keys;
+      // one slot: one DEL (a Cluster refuses cross-slot DELs; these share the conversation's tag)
+      await tier.client.del(k.seq(p, conversationId), k.cursor(p, conversationId), k.ring(p, conversationId), k.changes(p, conversationId), k.restrictions(p, conversationId));
+    },
   };
 }

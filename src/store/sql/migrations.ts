@@ -406,5 +406,38 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('blocks_blocked_idx').on('blocks').column('blocked').execute();
       },
     },
+    '0011_moderation': {
+      // Conversation moderation (docs/moderation.md): bans, mutes, slow mode per conversation
+      // (the kind column takes 'announcement' too), and operators' app-wide bans.
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('conversations').addColumn('slow_mode_s', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema
+          .createTable('conversation_bans')
+          .addColumn('conversation_id', 'text', (c) => c.notNull().references('conversations.id').onDelete('cascade'))
+          .addColumn('user_id', 'text', (c) => c.notNull())
+          .addColumn('banned_by', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text')
+          .addColumn('created_at', sql.raw(t), (c) => c.notNull())
+          .addPrimaryKeyConstraint('conversation_bans_pk', ['conversation_id', 'user_id'])
+          .execute();
+        await db.schema
+          .createTable('conversation_mutes')
+          .addColumn('conversation_id', 'text', (c) => c.notNull().references('conversations.id').onDelete('cascade'))
+          .addColumn('user_id', 'text', (c) => c.notNull())
+          .addColumn('until_ms', 'bigint', (c) => c.notNull())
+          .addColumn('muted_by', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text')
+          .addColumn('created_at', sql.raw(t), (c) => c.notNull())
+          .addPrimaryKeyConstraint('conversation_mutes_pk', ['conversation_id', 'user_id'])
+          .execute();
+        await db.schema
+          .createTable('user_bans')
+          .addColumn('user_id', 'text', (c) => c.primaryKey())
+          .addColumn('banned_by', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text')
+          .addColumn('created_at', sql.raw(t), (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }

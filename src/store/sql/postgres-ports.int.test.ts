@@ -16,6 +16,7 @@ import { auditStoreContract } from '../audit-store.contract.js';
 import { reportStoreContract } from '../report-store.contract.js';
 import { blocklistStoreContract } from '../blocklist-store.contract.js';
 import { blockStoreContract } from '../block-store.contract.js';
+import { moderationStoreContract } from '../moderation-store.contract.js';
 import { openStore, sqlSubjects } from './sql-ports.test-kit.js';
 
 const schema = uniqueName('ports');
@@ -34,3 +35,4 @@ auditStoreContract('SQL on PostgreSQL (real server)', sql.audit);
 reportStoreContract('SQL on PostgreSQL (real server)', sql.reports);
 blocklistStoreContract('SQL on PostgreSQL (real server)', sql.blocklist);
 blockStoreContract('SQL on PostgreSQL (real server)', sql.blocks);
+moderationStoreContract('SQL on PostgreSQL (real server)', sql.moderation);

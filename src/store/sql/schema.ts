@@ -1,5 +1,7 @@
 // Table types for Kysely. Times are ISO strings in SQLite and timestamptz in PostgreSQL;
 // rows.ts normalises both to ISO strings.
+import type { Generated } from 'kysely';
+
 export interface ConversationsTable {
   id: string;
   title: string | null;
@@ -14,6 +16,8 @@ export interface ConversationsTable {
   changes_floor: number | string;
   /** Every change at or below it is applied (migration 0005). */
   settled_cursor: number | string;
+  /** Slow mode, seconds (0: off) (migration 0011). */
+  slow_mode_s: Generated<number>;
 }
 
 export interface MembersTable {
@@ -277,7 +281,35 @@ export interface BlocksTable {
   created_at: string | Date;
 }
 
+/** Migration 0011 (moderation, docs/moderation.md). */
+export interface ConversationBansTable {
+  conversation_id: string;
+  user_id: string;
+  banned_by: string;
+  reason: string | null;
+  created_at: string | Date;
+}
+
+export interface ConversationMutesTable {
+  conversation_id: string;
+  user_id: string;
+  until_ms: number | string | bigint;
+  muted_by: string;
+  reason: string | null;
+  created_at: string | Date;
+}
+
+export interface UserBansTable {
+  user_id: string;
+  banned_by: string;
+  reason: string | null;
+  created_at: string | Date;
+}
+
 export interface DB {
+  conversation_bans: ConversationBansTable;
+  conversation_mutes: ConversationMutesTable;
+  user_bans: UserBansTable;
   audit_log: AuditLogTable;
   reports: ReportsTable;
   blocklist: BlocklistTable;

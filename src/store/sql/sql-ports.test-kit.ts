@@ -33,6 +33,9 @@ import { SqlReports } from './sql-reports.js';
 import { SqlBlocklist } from './sql-blocklist.js';
 import { SqlBlocks } from './sql-blocks.js';
 
+import type { ModerationUnderTest } from '../moderation-store.contract.js';
+import { SqlModeration } from './sql-moderation.js';
+
 /** `sqlite::memory:` or a PostgreSQL URL (then in `schema`), migrated. */
 export async function openStore(url: string, schema?: string): Promise<SqlStore> {
   const store = await createSqlStore(url, schema ? { schema } : {});
@@ -99,6 +102,16 @@ export function sqlSubjects(open: () => Promise<SqlStore>) {
     pins: async (): Promise<PinsUnderTest> => {
       const store = await open();
       return { pins: new SqlPins(store.db), conversation: conversationIn(store), close: () => store.close() };
+    },
+    moderation: async (): Promise<ModerationUnderTest> => {
+      const store = await open();
+      const conversation = async () => {
+        const id = uuidv7();
+        const members = [{ user: 'alice', role: 'owner' as const }, { user: 'bob', role: 'member' as const }, { user: 'carol', role: 'member' as const }];
+        await store.createConversation({ id, title: null, kind: 'group', created_by: 'alice', created_at: new Date().toISOString(), members });
+        return id;
+      };
+      return { moderation: new SqlModeration(store.db), store, conversation, close: () => store.close() };
     },
     push: async (): Promise<PushUnderTest> => {
       const store = await open();

@@ -14,6 +14,7 @@ import { auditStoreContract } from '../audit-store.contract.js';
 import { reportStoreContract } from '../report-store.contract.js';
 import { blocklistStoreContract } from '../blocklist-store.contract.js';
 import { blockStoreContract } from '../block-store.contract.js';
+import { moderationStoreContract } from '../moderation-store.contract.js';
 import { openStore, sqlSubjects } from './sql-ports.test-kit.js';
 
 const sql = sqlSubjects(() => openStore('sqlite::memory:'));
@@ -31,3 +32,4 @@ auditStoreContract('SQL on SQLite (in memory)', sql.audit);
 reportStoreContract('SQL on SQLite (in memory)', sql.reports);
 blocklistStoreContract('SQL on SQLite (in memory)', sql.blocklist);
 blockStoreContract('SQL on SQLite (in memory)', sql.blocks);
+moderationStoreContract('SQL on SQLite (in memory)', sql.moderation);

@@ -1,0 +1,73 @@
+// App-wide bans by operators (docs/moderation.md#app-wide-bans). The warm store holds them; each
+// node caches a user's answer for CACHE_MS (the node that bans or lifts forgets its entry at
+// once), so every node refuses a banned user's requests — REST, the WebSocket upgrade, sends on
+// an open socket — at most CACHE_MS after the ban's ack. Open sockets are closed with 4403 as
+// soon as the `account_banned` frame on the user's topic reaches their node (pub/sub is at most
+// once: a socket that missed it is refused on its next send, and closed at its next connect).
+// A ban is not checked inside the hot tier's atomic call: under Valkey Cluster the user's key
+// lives in another slot than the conversation's.
+import type { Deps } from '../deps.js';
+import { AppError, isAppError } from '../errors.js';
+import { userTopic, type Announce } from '../hot-tier/fanout.js';
+import type { BanRow } from '../store/moderation-store.js';
+
+const CACHE_MS = 2000;
+const STALE_MS = 15 * 60_000;
+const MAX_ENTRIES = 100_000;
+
+/** The frame on a user's topic that closes their sockets (ws/user-frames.ts). */
+export function accountBannedFrame(user: string): string {
+  return JSON.stringify({ type: 'account_banned', user });
+}
+
+export class AppBans {
+  private cache = new Map<string, { banned: boolean; at: number }>();
+
+  constructor(private deps: Pick<Deps, 'moderation'>, private announce: Announce) {}
+
+  async isBanned(user: string): Promise<boolean> {
+    const mod = this.deps.moderation;
+    if (!mod) return false;
+    const hit = this.cache.get(user);
+    const now = Date.now();
+    if (hit && now - hit.at < CACHE_MS) return hit.banned;
+    let banned: boolean;
+    try {
+      banned = (await mod.userBan(user)) !== null;
+    } catch (e) {
+      // the warm store is down: the last answer stands for a while (sends go on through the hot tier)
+      if (isAppError(e) && e.code === 'UNAVAILABLE' && hit && now - hit.at < STALE_MS) return hit.banned;
+      throw e;
+    }
+    if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
+    this.cache.set(user, { banned, at: now });
+    return banned;
+  }
+
+  async check(user: string): Promise<void> {
+    if (await this.isBanned(user)) throw new AppError('USER_BANNED', 'an operator banned this user');
+  }
+
+  private get mod() {
+    if (!this.deps.moderation) throw new AppError('UNAVAILABLE', 'moderation is not wired on this server');
+    return this.deps.moderation;
+  }
+
+  /** Bans the user everywhere (idempotent: the first ban's row stays) and closes their sockets. */
+  async ban(operator: string, user: string, reason: string | null): Promise<BanRow> {
+    const row: BanRow = { user, by: operator, reason, at: new Date().toISOString() };
+    const created = await this.mod.banUser(row);
+    this.cache.delete(user);
+    await this.announce(userTopic(user), accountBannedFrame(user));
+    return created ? row : (await this.mod.userBan(user)) ?? row;
+  }
+
+  async lift(user: string): Promise<void> {
+    await this.mod.unbanUser(user);
+    this.cache.delete(user);
+  }
+
+  list(): Promise<BanRow[]> {
+    return this.mod.listUserBans();
+  }
+}
