@@ -10,11 +10,14 @@
 // request to acceptSigned). `sig` is HMAC-SHA256 over the method, key, expiry and every granted
 // parameter, with a 32-byte key generated into `<root>/.link-key` on first use: every process
 // sharing the directory shares the key, and whoever can read the key can read the files anyway.
+// A signed PUT is checked (signature, expiry, Content-Length, Content-Type) before its body is
+// read; the body streams to a temp file, refused as soon as it passes the signed size, and is
+// renamed over the object only once exactly that size arrived.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../errors.js';
-import { checkKey, newStats, type GetGrant, type ObjectInfo, type ObjectStore, type PutGrant, type SignedDownload, type SignedRequest } from './object-store.js';
+import { checkKey, newStats, type GetGrant, type ObjectInfo, type ObjectStore, type PutGrant, type SignedDownload, type SignedRequest, type SignedRequestIn } from './object-store.js';
 
 export interface LocalObjectStoreOptions {
   /** Where Strata serves this store's signed URLs: the URL of key k is linkBase + k. */
@@ -128,7 +131,7 @@ export class LocalObjectStore implements ObjectStore {
     return this.linkKey;
   }
 
-  async acceptSigned(method: 'PUT' | 'GET', key: string, q: Query, req: { contentType?: string; body?: Uint8Array }): Promise<SignedDownload | null> {
+  async checkSigned(method: 'PUT' | 'GET', key: string, q: Query, req: Omit<SignedRequestIn, 'body'>): Promise<void> {
     const invalid = (why: string) => new AppError('SIGNED_URL_INVALID', `signed URL ${why}`);
     const expires = Number(q.expires);
     if (!q.sig || !q.expires || !/^\d{1,12}$/.test(q.expires)) throw invalid('is incomplete');
@@ -136,12 +139,32 @@ export class LocalObjectStore implements ObjectStore {
     const got = Buffer.from(q.sig);
     if (want.length !== got.length || !timingSafeEqual(want, got)) throw invalid('is not valid for this request');
     if (expires * 1000 < Date.now()) throw invalid('has expired');
+    if (method !== 'PUT') return;
+    if (q.size === undefined || q.type === undefined) throw invalid('grants no upload');
+    if (req.contentLength !== undefined && req.contentLength !== Number(q.size)) throw new AppError('UPLOAD_MISMATCH', `the body is ${req.contentLength} bytes; the URL is for exactly ${q.size}`);
+    if ((req.contentType ?? '').trim().toLowerCase() !== q.type) throw new AppError('UPLOAD_MISMATCH', `content-type ${JSON.stringify(req.contentType ?? '')}; the URL is for ${q.type}`);
+  }
+
+  async acceptSigned(method: 'PUT' | 'GET', key: string, q: Query, req: SignedRequestIn): Promise<SignedDownload | null> {
+    await this.checkSigned(method, key, q, req);
     if (method === 'PUT') {
+      const size = Number(q.size);
       const body = req.body ?? new Uint8Array(0);
-      if (q.size === undefined || q.type === undefined) throw invalid('grants no upload');
-      if (body.length !== Number(q.size)) throw new AppError('UPLOAD_MISMATCH', `the body is ${body.length} bytes; the URL is for exactly ${q.size}`);
-      if ((req.contentType ?? '').trim().toLowerCase() !== q.type) throw new AppError('UPLOAD_MISMATCH', `content-type ${JSON.stringify(req.contentType ?? '')}; the URL is for ${q.type}`);
-      await this.putFile(key, body, { contentType: q.type });
+      const target = this.file(key);
+      try {
+        await fs.mkdir(path.dirname(target), { recursive: true });
+      } catch (e) {
+        fail(`put ${key}`, e);
+      }
+      const wrap = (e: unknown) => {
+        if (e instanceof AppError) throw e;
+        fail(`put ${key}`, e);
+      };
+      // the bytes first, so a refused body changes nothing; the type (the same for every PUT of
+      // one signed URL) after: a crash between them leaves no type, which a send refuses as UPLOAD_MISMATCH
+      await writeAtomically(target, body, size).catch(wrap);
+      await writeAtomically(this.metaFile(key), new TextEncoder().encode(q.type)).catch(wrap);
+      this.stats.bytesWritten += size;
       return null;
     }
     const [bytes, info] = [await this.readFile(key), await this.head(key)];
@@ -215,14 +238,24 @@ export class LocalObjectStore implements ObjectStore {
 /** The parameters a signature covers, in order. */
 const SIGNED = ['expires', 'size', 'type', 'disposition'] as const;
 
-/** Temp file beside the target, fsync, rename over it, fsync the directory: old bytes or new ones, never torn. */
-async function writeAtomically(target: string, bytes: Uint8Array): Promise<void> {
+/**
+ * Temp file beside the target, fsync, rename over it, fsync the directory: old bytes or new ones,
+ * never torn. With `size`, the body must be exactly that many bytes: UPLOAD_MISMATCH as soon as
+ * it passes it (the rest is not read) or when it ends short, and the target is left as it was.
+ */
+async function writeAtomically(target: string, body: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>, size?: number): Promise<void> {
   const dir = path.dirname(target);
   const tmp = path.join(dir, `.tmp-${path.basename(target)}-${randomBytes(4).toString('hex')}`);
   try {
     const fh = await fs.open(tmp, 'w');
     try {
-      await fh.writeFile(bytes);
+      let got = 0;
+      for await (const chunk of body instanceof Uint8Array ? [body] : body) {
+        got += chunk.length;
+        if (size !== undefined && got > size) throw new AppError('UPLOAD_MISMATCH', `the body is more than ${size} bytes; the URL is for exactly ${size}`);
+        await fh.write(chunk);
+      }
+      if (size !== undefined && got !== size) throw new AppError('UPLOAD_MISMATCH', `the body is ${got} bytes; the URL is for exactly ${size}`);
       await fh.sync();
     } finally {
       await fh.close();

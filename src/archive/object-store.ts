@@ -59,6 +59,14 @@ export interface GetGrant extends SignOptions {
   disposition?: string;
 }
 
+/** A request at a signed URL, as acceptSigned gets it. */
+export interface SignedRequestIn {
+  contentType?: string;
+  /** The Content-Length header, when the request has one. */
+  contentLength?: number;
+  body?: Uint8Array | AsyncIterable<Uint8Array>;
+}
+
 /** A signed GET accepted by acceptSigned: the bytes and the response headers the URL asks for. */
 export interface SignedDownload {
   bytes: Uint8Array;
@@ -81,12 +89,16 @@ export interface ObjectStore {
   /**
    * Only for stores whose signed URLs Strata serves itself (the local directory; undefined on
    * S3, whose URLs S3 checks): performs the request a signed URL of this store describes, given
-   * the URL's query, the request's content-type and its body. A PUT stores the body and resolves
-   * null; a GET resolves the object. SIGNED_URL_INVALID when the signature is not this store's,
-   * is for another method or key, or has expired; UPLOAD_MISMATCH when a PUT's length or type
-   * is not the signed one; NOT_FOUND when a GET's object is gone.
+   * the URL's query, the request's content-type, declared length and its body. A PUT stores the
+   * body (bytes, or a stream written as it arrives and refused as soon as it passes the signed
+   * size; the object changes only when the whole body arrived) and resolves null; a GET resolves
+   * the object. SIGNED_URL_INVALID when the signature is not this store's, is for another method
+   * or key, or has expired; UPLOAD_MISMATCH when a PUT's length or type is not the signed one;
+   * NOT_FOUND when a GET's object is gone.
    */
-  acceptSigned?(method: 'PUT' | 'GET', key: string, query: Record<string, string | undefined>, request: { contentType?: string; body?: Uint8Array }): Promise<SignedDownload | null>;
+  acceptSigned?(method: 'PUT' | 'GET', key: string, query: Record<string, string | undefined>, request: SignedRequestIn): Promise<SignedDownload | null>;
+  /** With acceptSigned: its checks that need no body (signature, expiry; a PUT's content-type and declared length), nothing read or written. */
+  checkSigned?(method: 'PUT' | 'GET', key: string, query: Record<string, string | undefined>, request: Omit<SignedRequestIn, 'body'>): Promise<void>;
   /** The whole object, or null if absent. */
   readFile(key: string): Promise<Uint8Array | null>;
   /** Bytes [start, end) of an existing object. */

@@ -4,6 +4,8 @@
 //                                         (?redirect=false: the URL as JSON instead)
 //   PUT  /v1/uploads/{id}?…               the embedded store's signed upload URL (no token: the
 //   GET  /v1/uploads/{id}?…               signature is the permission), and its download URL
+//                                         (the PUT body is never buffered: checked before it is
+//                                         read, streamed to the store, cut off past the signed size)
 // URLs the object store hands out as paths (the embedded store) are made absolute against the
 // request's own origin (X-Forwarded-Proto/-Host behind a proxy), so a client uses every URL as given.
 import { Type, type Static } from '@sinclair/typebox';
@@ -45,6 +47,8 @@ const SignedQuery = Type.Object({
 }, { additionalProperties: false });
 type SignedQuery = Static<typeof SignedQuery>;
 
+const isStream = (b: unknown): b is AsyncIterable<Uint8Array> => typeof (b as AsyncIterable<Uint8Array> | null)?.[Symbol.asyncIterator] === 'function';
+
 const absolute = (req: FastifyRequest, url: string) => new URL(url, `${req.protocol}://${req.host}`).toString();
 
 export function attachmentRoutes(app: FastifyInstance, config: Config, attachments: AttachmentService) {
@@ -75,18 +79,21 @@ export function attachmentRoutes(app: FastifyInstance, config: Config, attachmen
     return reply.redirect(url, 302);
   });
 
-  // The embedded store's signed URLs: any body, any content type, up to UPLOAD_MAX_BYTES, as bytes.
+  // The embedded store's signed URLs: any body of any content type, handed on unread as the
+  // request stream; the store counts its bytes against the signed size (at most UPLOAD_MAX_BYTES).
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.uploadMaxBytes }, (_req, body, done) => done(null, body));
+    scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
     const signed = { tags, security: [], params: AttachmentParams, querystring: SignedQuery };
 
     scope.put<{ Params: { id: string }; Querystring: SignedQuery }>('/v1/uploads/:id', {
-      bodyLimit: config.uploadMaxBytes,
       schema: { ...signed, summary: 'The embedded store\'s signed upload URL: exactly the declared size and Content-Type (no token)', response: { 204: Type.Null() } },
     }, async (req, reply) => {
-      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      await attachments.receive(req.params.id, req.query, { contentType: req.headers['content-type'], body: new Uint8Array(body.buffer, body.byteOffset, body.length) });
+      const length = req.headers['content-length'];
+      const request = { contentType: req.headers['content-type'], contentLength: length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined };
+      // a request without a body (no content-type, no length) has no stream: an empty body
+      const body = isStream(req.body) ? req.body : new Uint8Array(0);
+      await attachments.receive(req.params.id, req.query, { ...request, body });
       return reply.code(204).send();
     });
 

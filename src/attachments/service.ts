@@ -5,12 +5,17 @@
 //      type are checked against UPLOAD_MAX_BYTES / UPLOAD_TYPES, a row `pending` is written and
 //      a signed PUT URL returned for exactly that size and type (S3 presigned, or the embedded
 //      store's Strata URL, PUT /v1/uploads/{id}?…).
-//   2. The client PUTs the bytes there; the store refuses any other length or type.
+//   2. The client PUTs the bytes there; the store refuses any other length or type. On the
+//      embedded store (receive()) the signature, size and type are checked before any byte is
+//      read, the row is `receiving` while the bytes stream to a temp file (no claim meanwhile,
+//      one PUT at a time), renamed over the object only when complete.
 //   3. A send names upload ids: check() refuses (with a registry code, changing nothing) an
 //      unknown upload, one of another conversation or user, one attached already, one whose
 //      bytes have not arrived, or whose stored size or type (HEAD) or image header is not the
 //      declared one; claim() takes them for the message, all or none (UploadStore), settled by
-//      the send's outcome: attached to the stored message, or given back.
+//      the send's outcome: attached to the stored message (or to the original of a retry, the
+//      uploads it names), given back when nothing was stored, left claimed when the hot tier's
+//      answer was lost (the retry or the sweep settles it).
 //   4. The message carries `attachments: [{id, name, size, content_type, width, height, url}]`,
 //      url = /v1/attachments/{id}: the same in every tier. GET on it checks membership of the
 //      upload's conversation on every call and redirects to a signed download URL living
@@ -22,10 +27,11 @@ import { MEDIA_TYPE } from '../config.js';
 import type { Access } from '../conversations/access.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import type { Attach } from '../messages/ingest.js';
+import type { Attach, Outcome } from '../messages/ingest.js';
 import type { Attachment, Message } from '../model/message.js';
 import type { ObjectStore, SignedDownload, SignedRequest } from '../archive/object-store.js';
 import type { Upload, UploadStore } from '../store/upload-store.js';
+import { claimOwner } from './claim-owner.js';
 import { imageInfo, SNIFF_BYTES, SNIFFED_TYPES } from './image-size.js';
 
 export interface UploadRequest {
@@ -67,7 +73,7 @@ export function allowedType(contentType: string, allowed: string[]): boolean {
 
 export class AttachmentService implements Attach {
   constructor(
-    private deps: Pick<Deps, 'config' | 'attachments'>,
+    private deps: Pick<Deps, 'config' | 'attachments' | 'store' | 'hot' | 'archive'>,
     private access: Access,
     private log: Logger,
   ) {}
@@ -93,14 +99,36 @@ export class AttachmentService implements Attach {
     return { id, conversation_id: conversationId, name: req.name, size: req.size, content_type: contentType, upload: { method: 'PUT', url: put.url, headers: put.headers, expires_at: put.expiresAt } };
   }
 
-  /** Step 2 on the embedded store: the bytes arrive at Strata's signed URL (refused once the upload is attached or gone). */
-  async receive(id: string, query: Record<string, string | undefined>, request: { contentType?: string; body?: Uint8Array }): Promise<void> {
+  /**
+   * Step 2 on the embedded store, before the body is read: the signature, expiry, declared
+   * length and type of the request (SIGNED_URL_INVALID, UPLOAD_MISMATCH). First, so that a
+   * caller without a valid URL learns nothing about the upload and makes the server read nothing.
+   */
+  async admit(id: string, query: Record<string, string | undefined>, request: { contentType?: string; contentLength?: number }): Promise<void> {
+    const { files } = this.ports;
+    if (!files.checkSigned) throw new AppError('NOT_FOUND', 'uploads go to the object store\'s own URL on this server');
+    await files.checkSigned('PUT', objectKey(id), query, request);
+  }
+
+  /**
+   * Step 2 on the embedded store: the bytes stream to the object (admitted first). The upload is
+   * `receiving` meanwhile: a send cannot claim it and a second PUT is refused, so an attached
+   * upload's bytes never change. Refused, nothing written: the upload is gone, attached, or
+   * receiving another PUT; the body is not the signed size or type.
+   */
+  async receive(id: string, query: Record<string, string | undefined>, request: { contentType?: string; contentLength?: number; body: Uint8Array | AsyncIterable<Uint8Array> }): Promise<void> {
     const { uploads, files } = this.ports;
-    if (!files.acceptSigned) throw new AppError('NOT_FOUND', 'uploads go to the object store\'s own URL on this server');
-    const u = await uploads.getUpload(id);
-    if (!u || u.state === 'released') throw new AppError('UPLOAD_NOT_FOUND', `upload ${id} not found`);
-    if (u.state !== 'pending') throw new AppError('UPLOAD_ATTACHED', `upload ${id} is attached to a message: its bytes no longer change`);
-    await files.acceptSigned('PUT', u.object_key, query, request);
+    await this.admit(id, query, request);
+    const started = await uploads.beginReceive(id);
+    if (started === 'gone') throw new AppError('UPLOAD_NOT_FOUND', `upload ${id} not found`);
+    if (started === 'attached') throw new AppError('UPLOAD_ATTACHED', `upload ${id} is attached to a message: its bytes no longer change`);
+    if (started === 'busy') throw new AppError('UPLOAD_IN_PROGRESS', `upload ${id}: another PUT is delivering its bytes`);
+    try {
+      await files.acceptSigned!('PUT', objectKey(id), query, request);
+    } finally {
+      // a failure here leaves it receiving until the sweep expires it (logged by the caller's error path)
+      await uploads.endReceive(id);
+    }
   }
 
   /** A download at the embedded store's signed URL: the signature is the permission, as on S3. */
@@ -117,6 +145,8 @@ export class AttachmentService implements Attach {
     const u = await uploads.getUpload(id);
     if (!u || (u.state !== 'attached' && u.state !== 'claimed')) throw notFound;
     if (!(await this.access.role(u.conversation_id, user))) throw notFound;
+    // a claim is a send in progress, or one that died: served once a message naming it exists
+    if (u.state === 'claimed' && (await claimOwner(this.deps, u)) === null) throw notFound;
     return files.signGet(u.object_key, {
       expiresInS: this.deps.config.attachmentUrlTtlS, now, contentType: u.content_type, disposition: dispositionOf(u.name, u.content_type),
     });
@@ -132,6 +162,7 @@ export class AttachmentService implements Attach {
     const u = await uploads.getUpload(id);
     if (!u || u.state === 'released') throw new AppError('UPLOAD_NOT_FOUND', `upload ${id} not found`);
     if (u.conversation_id !== conversationId || u.uploader !== user) throw new AppError('UPLOAD_NOT_YOURS', `upload ${id} was made by another user or for another conversation`);
+    if (u.state === 'receiving') throw new AppError('UPLOAD_INCOMPLETE', `upload ${id}: its bytes are arriving right now; send once the PUT has answered`);
     if (u.state !== 'pending' && !this.ownClaim(u, clientKey)) throw new AppError('UPLOAD_ATTACHED', `upload ${id} is attached to a message already`);
     const stored = await files.head(u.object_key);
     if (!stored) throw new AppError('UPLOAD_INCOMPLETE', `upload ${id}: its bytes have not arrived; PUT them to its upload URL first`);
@@ -161,7 +192,7 @@ export class AttachmentService implements Attach {
   }
 
   /** Step 3 (ingest hook): the uploads become the message's, all or none; the returned function settles them by the send's outcome. */
-  async claim(attachments: Attachment[], messageId: string, clientKey: string | undefined): Promise<(outcome: Message | null) => Promise<void>> {
+  async claim(attachments: Attachment[], messageId: string, clientKey: string | undefined): Promise<(outcome: Outcome) => Promise<void>> {
     const { uploads } = this.ports;
     const now = new Date();
     const ids = attachments.map((a) => a.id);
@@ -169,22 +200,54 @@ export class AttachmentService implements Attach {
       messageId, claimKey: clientKey ?? null, at: now.toISOString(), ownSince: this.ownSince(now),
     });
     if (!r.ok) {
-      throw r.reason === 'gone'
-        ? new AppError('UPLOAD_NOT_FOUND', `upload ${r.id} not found`)
-        : new AppError('UPLOAD_ATTACHED', `upload ${r.id} is attached to a message already (or a concurrent send is attaching it)`);
+      if (r.reason === 'gone') throw new AppError('UPLOAD_NOT_FOUND', `upload ${r.id} not found`);
+      if (r.reason === 'receiving') throw new AppError('UPLOAD_INCOMPLETE', `upload ${r.id}: its bytes are arriving right now; send once the PUT has answered`);
+      throw new AppError('UPLOAD_ATTACHED', `upload ${r.id} is attached to a message already (or a concurrent send is attaching it)`);
     }
     let settled = false;
     return async (outcome) => {
       if (settled) return;
       settled = true;
       try {
-        if (outcome?.id === messageId) await uploads.confirm(ids, messageId, clientKey ?? null);
-        else await uploads.unclaim(r.claimed, messageId); // nothing stored, or the original of a retry: what this call took goes back
+        await this.settle(ids, r.claimed, messageId, clientKey ?? null, outcome);
       } catch (err) {
         // left claimed: the sweep attaches them once it finds the message, or releases them
         this.log.warn({ err, messageId, uploads: ids }, 'settling the uploads of a send failed; the upload sweep will');
       }
     };
+  }
+
+  /**
+   * The send's outcome settles its claim:
+   * - its own message was stored: every upload attached to it;
+   * - the original of a retry (another attempt of the same send stored it): the uploads the
+   *   original names are attached to it (whoever holds their claim now, or given back since), the
+   *   ones this call claimed that it does not name go back;
+   * - nothing stored: what this call claimed goes back (what it took over from an earlier attempt
+   *   stays claimed: that attempt's message may exist, the sweep finds out);
+   * - unknown (the hot tier was called and failed): the claim stays; the retry or the sweep settles it.
+   */
+  private async settle(ids: string[], claimed: string[], messageId: string, claimKey: string | null, outcome: Outcome): Promise<void> {
+    const { uploads } = this.ports;
+    if (outcome === 'unknown') return;
+    if (outcome === null) {
+      await uploads.unclaim(claimed, messageId);
+      return;
+    }
+    const named = outcome.attachments.map((a) => a.id);
+    if ((await uploads.confirm(named, outcome.id, claimKey)) < named.length) await this.confirmed(named, outcome.id);
+    if (outcome.id !== messageId) await uploads.unclaim(claimed.filter((id) => !named.includes(id)), messageId);
+  }
+
+  /** After a confirm that changed fewer rows than named: each must be attached to the message already, or it is logged. */
+  private async confirmed(ids: string[], messageId: string): Promise<void> {
+    const { uploads } = this.ports;
+    const stray = [];
+    for (const id of ids) {
+      const u = await uploads.getUpload(id);
+      if (u?.state !== 'attached' || u.message_id !== messageId) stray.push({ id, state: u?.state ?? 'absent', message_id: u?.message_id ?? null });
+    }
+    if (stray.length) this.log.warn({ messageId, stray }, 'a stored message names uploads it could not attach (taken by another send or released meanwhile)');
   }
 
   /** Step 5: a deleted message's uploads are released; the sweep deletes their bytes. */

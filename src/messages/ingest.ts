@@ -27,14 +27,21 @@ export interface Placement {
 export type Place = (user: string, conversationId: string, body: SendBody) => Promise<Placement>;
 
 /**
+ * What a send's attempt ended with, for its claimed uploads: the message the hot tier (or the
+ * warm store, for a retry) answered with, whether this attempt's or the original of a retry;
+ * null when nothing was stored; 'unknown' when the hot-tier call failed without an answer (it
+ * may have stored the message: its reply was lost).
+ */
+export type Outcome = Message | null | 'unknown';
+
+/**
  * Turns a send's upload ids into the message's attachments (attachments/service.ts): check()
  * refuses a bad upload with its registry code and changes nothing; claim() takes the uploads for
- * the message, all or none, and returns what to call with the send's outcome (the message the hot
- * tier answered with, or null when it stored nothing).
+ * the message, all or none, and returns what to call with the send's outcome.
  */
 export interface Attach {
   check(user: string, conversationId: string, uploadIds: string[], clientKey: string | undefined): Promise<Attachment[]>;
-  claim(attachments: Attachment[], messageId: string, clientKey: string | undefined): Promise<(outcome: Message | null) => Promise<void>>;
+  claim(attachments: Attachment[], messageId: string, clientKey: string | undefined): Promise<(outcome: Outcome) => Promise<void>>;
 }
 
 /**
@@ -114,12 +121,16 @@ export class IngestService {
     // the uploads are this message's from here on; given back if the send stores nothing
     const settle = attachments.length ? await this.attachments().claim(attachments, draft.id, clientKey) : undefined;
 
+    // true while a hot-tier ingest call is out: its failure does not tell whether it stored the message
+    let inDoubt = false;
     try {
       for (let attempt = 0; attempt < 3; attempt++) {
+        inDoubt = true;
         const out = await hot.ingest({
           conversationId, messageId: draft.id, head, tail, clientKey, dedupTtlS: config.dedupTtlS, recentLimit: config.recentLimit,
           changeRingLimit: config.changeRingLimit, maxBacklog: config.persistMaxBacklog, sender: { user, role },
         });
+        inDoubt = false;
         switch (out.status) {
           case 'created': {
             let message = parseMessage(out.json);
@@ -157,7 +168,9 @@ export class IngestService {
       }
       throw new AppError('UNAVAILABLE', 'hot tier could not be seeded', { retryable: true });
     } catch (e) {
-      await settle?.(null); // after an outcome: changes nothing (what it attached stays attached)
+      // after an outcome: changes nothing (what it attached stays attached); a failed hot call may
+      // have stored the message (reply lost): the claim stays for the retry or the upload sweep
+      await settle?.(inDoubt ? 'unknown' : null);
       throw e;
     }
   }

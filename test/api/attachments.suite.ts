@@ -4,9 +4,14 @@
 // it was given, sent, read from history before and after archiving (byte-identical pages),
 // downloaded through the redirect; every refusal with its registry code, changing nothing; two
 // sends racing for one upload; a removed member refused; expired links; deleted messages and the
-// sweep. The server listens on a real port: every URL is used exactly as the API returned it.
+// sweep; a send whose hot-tier call fails after storing, or races its own retry, keeps its files;
+// the embedded store's PUT is checked before its body is read and holds the upload while it
+// writes. The server listens on a real port: every URL is used exactly as the API returned it.
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
+import { AppError } from '../../src/errors.js';
+import type { HotTier } from '../../src/hot-tier/hot-tier.js';
 import type { ObjectStore } from '../../src/archive/object-store.js';
 import { bytes, png } from '../../src/attachments/attachments.test-kit.js';
 import { sweepUploads } from '../../src/attachments/sweep.js';
@@ -18,6 +23,30 @@ import { WsClient } from '../helpers/ws-client.js';
 
 type Ticket = { id: string; conversation_id: string; name: string; size: number; content_type: string; upload: { method: 'PUT'; url: string; headers: Record<string, string>; expires_at: string } };
 type Msg = { id: string; seq: number; text: string | null; attachments: Attachment[] };
+
+/** A promise the test settles: the order of two concurrent requests, without sleeping. */
+function gate<T = void>() {
+  let open!: (v: T) => void;
+  const opened = new Promise<T>((r) => (open = r));
+  return { open, opened };
+}
+
+/** A PUT whose body the test writes piece by piece; the response resolves as soon as it arrives, body ended or not. */
+function openPut(url: string, headers: Record<string, string>) {
+  const req = http.request(url, { method: 'PUT', headers });
+  req.on('error', () => {}); // the server may answer and close before the test stops writing: only the answer matters
+  const response = new Promise<{ status: number; body: any }>((resolve, reject) => {
+    req.on('response', (res) => {
+      let raw = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (raw += d));
+      res.on('end', () => resolve({ status: res.statusCode!, body: raw ? JSON.parse(raw) : undefined }));
+      res.on('error', reject);
+    });
+  });
+  req.flushHeaders();
+  return { req, response };
+}
 
 export function attachmentsSuite(name: string, opts: StackOptions & { archiveStore: () => Promise<{ store: ObjectStore; close(): Promise<void> }> }) {
   describe(`attachments on ${name}`, () => {
@@ -301,6 +330,169 @@ export function attachmentsSuite(name: string, opts: StackOptions & { archiveSto
       }
       expectProblem(await send(alice, { text: 'x', attachments: [idle.id] }), 404, 'UPLOAD_NOT_FOUND');
       const got = await download(bob, photo.id);
+      expect([got.status, got.bytes]).toEqual([200, image]);
+    });
+    /** Replaces one method of an adapter for the duration of fn (a wrapper around the real one): a failing fake. */
+    async function patched<O extends object, K extends keyof O, T>(obj: O, name: K, wrap: (real: O[K]) => O[K], fn: () => Promise<T>): Promise<T> {
+      const own = Object.getOwnPropertyDescriptor(obj, name);
+      obj[name] = wrap((obj[name] as (...a: unknown[]) => unknown).bind(obj) as O[K]);
+      try {
+        return await fn();
+      } finally {
+        if (own) Object.defineProperty(obj, name, own);
+        else delete obj[name];
+      }
+    }
+    const withIngest = <T>(wrap: (real: HotTier['ingest']) => HotTier['ingest'], fn: () => Promise<T>) => patched(s.deps.hot as HotTier, 'ingest', wrap, fn);
+    const afterTtl = () => Date.now() + (Math.max(s.deps.config.uploadTtlS, s.deps.config.uploadUrlTtlS) + 1) * 1000;
+
+    it('a send whose hot-tier call stored the message but lost the reply: the retry gets the original, and its file stays attached to it', async () => {
+      const t = await upload(alice, 'lost.png', 'image/png', image);
+      const [first, retry] = await withIngest((real) => {
+        let lose = true;
+        return async (input) => {
+          const out = await real(input);
+          if (lose) {
+            lose = false;
+            throw new AppError('UNAVAILABLE', 'the connection closed before the reply', { retryable: true });
+          }
+          return out;
+        };
+      }, async () => [
+        await send(alice, { text: 'lost reply', attachments: [t.id], client_id: 'lost-1' }),
+        await send(alice, { text: 'lost reply', attachments: [t.id], client_id: 'lost-1' }),
+      ]);
+      expectProblem(first, 503, 'UNAVAILABLE');
+      expect(retry.status, retry.raw).toBe(200);
+      const original = retry.body as Msg;
+      expect(original.attachments.map((a) => a.id)).toEqual([t.id]);
+      // the message lists the file: members download it, no other message can take it, the sweep keeps it
+      const got = await download(bob, t.id);
+      expect([got.status, got.bytes]).toEqual([200, image]);
+      expectProblem(await send(alice, { text: 'reuse', attachments: [t.id] }), 409, 'UPLOAD_ATTACHED');
+      await eventually('the message in the warm store', () => s.deps.store.getMessage(original.id));
+      await sweepUploads(s.deps, afterTtl());
+      expect(await s.deps.attachments!.uploads.getUpload(t.id)).toMatchObject({ state: 'attached', message_id: original.id });
+      expect(await files.head(`uploads/${t.id}`)).not.toBeNull();
+    });
+
+    it('two attempts of one send at once: the first fails after the retry took over its claim; the retry\'s message keeps the file', async () => {
+      const t = await upload(alice, 'twice.png', 'image/png', image);
+      const [aIn, aGo, bIn, bGo] = [gate(), gate(), gate(), gate()];
+      const [ra, rb] = await withIngest((real) => {
+        let calls = 0;
+        return async (input) => {
+          if (calls++ === 0) {
+            aIn.open();
+            await aGo.opened;
+            return { status: 'backlogged', backlog: 1 }; // the first attempt stored nothing
+          }
+          bIn.open();
+          await bGo.opened;
+          return real(input);
+        };
+      }, async () => {
+        const pa = send(alice, { text: 'twice', attachments: [t.id], client_id: 'twice-1' });
+        await aIn.opened; // A claimed the upload and is in its hot-tier call
+        const pb = send(alice, { text: 'twice', attachments: [t.id], client_id: 'twice-1' });
+        await bIn.opened; // B (the retry) took over A's claim and is in its hot-tier call
+        aGo.open();
+        const a = await pa; // A fails and settles before B stores
+        bGo.open();
+        return [a, await pb];
+      });
+      expectProblem(ra, 503, 'BACKPRESSURE');
+      expect(rb.status, rb.raw).toBe(201);
+      expect(await s.deps.attachments!.uploads.getUpload(t.id)).toMatchObject({ state: 'attached', message_id: rb.body.id });
+      expect((await download(bob, t.id)).status).toBe(200);
+      expectProblem(await send(alice, { text: 'reuse', attachments: [t.id] }), 409, 'UPLOAD_ATTACHED');
+    });
+
+    it('a claim whose send died is no download: only a file of a stored message is', async () => {
+      const t = await upload(alice, 'died.txt', 'text/plain', bytes('died'));
+      await s.services.attachments.claim(await s.services.attachments.check('alice', conv, [t.id], undefined), uuidv7(), undefined);
+      expectProblem(await call('GET', `/v1/attachments/${t.id}`, bob), 404, 'ATTACHMENT_NOT_FOUND');
+      expectProblem(await call('GET', `/v1/attachments/${t.id}?redirect=false`, alice), 404, 'ATTACHMENT_NOT_FOUND');
+    });
+
+    it('the sweep skips an object it cannot delete (logged, kept released for the next run) and deletes the rest', async () => {
+      const [a, b] = [await upload(bob, 'stuck.txt', 'text/plain', bytes('stuck')), await upload(bob, 'free.txt', 'text/plain', bytes('free'))];
+      const m = (await send(bob, { text: 'to delete', attachments: [a.id, b.id] })).body as Msg;
+      expect((await call('DELETE', `/v1/messages/${m.id}`, bob)).status).toBe(200);
+      const warned: object[] = [];
+      const swept = await patched(files, 'delete', (real) => async (key) => {
+        if (key === `uploads/${a.id}`) throw new AppError('UNAVAILABLE', 'the object store refused');
+        return real(key);
+      }, () => sweepUploads(s.deps, Date.now(), { warn: (o) => warned.push(o) }));
+      expect(swept.failed).toBe(1);
+      expect(warned).toContainEqual(expect.objectContaining({ upload: a.id }));
+      expect(await files.head(`uploads/${b.id}`)).toBeNull();
+      expect(await s.deps.attachments!.uploads.getUpload(b.id)).toBeNull();
+      expect(await s.deps.attachments!.uploads.getUpload(a.id)).toMatchObject({ state: 'released' });
+      expect((await sweepUploads(s.deps)).failed).toBe(0);
+      expect(await files.head(`uploads/${a.id}`)).toBeNull();
+      expect(await s.deps.attachments!.uploads.getUpload(a.id)).toBeNull();
+    });
+
+    it('the embedded store\'s PUT checks the signature first: without one, every upload id is answered alike', async () => {
+      if (!files.acceptSigned) return; // S3 checks its own presigned URLs
+      const attached = await upload(alice, 'oracle.txt', 'text/plain', bytes('oracle'));
+      expect((await send(alice, { text: 'oracle', attachments: [attached.id] })).status).toBe(201);
+      const pending = await declare(alice, { name: 'p.txt', size: 3, content_type: 'text/plain' });
+      for (const id of [attached.id, pending.id, uuidv7()]) {
+        const r = await fetch(`${base}/v1/uploads/${id}?expires=9999999999&size=3&type=text%2Fplain&sig=x`, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: 'abc' });
+        expect(r.status).toBe(403);
+        expect((await r.json()).code).toBe('SIGNED_URL_INVALID');
+      }
+      expect(await s.deps.attachments!.uploads.getUpload(pending.id)).toMatchObject({ state: 'pending' });
+    });
+
+    it('the embedded store\'s PUT answers before reading a body it refuses: no signature, another length, more bytes than signed', async () => {
+      if (!files.acceptSigned) return; // S3 checks its own presigned URLs
+      const t = await declare(alice, { name: 'streamed.txt', size: 10, content_type: 'text/plain' });
+      // no valid signature: refused after the first chunk of a body that never ends
+      const forged = openPut(`${base}/v1/uploads/${t.id}?expires=9999999999&size=10&type=text%2Fplain&sig=x`, { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' });
+      forged.req.write(Buffer.alloc(64 * 1024, 1));
+      expect(await forged.response).toMatchObject({ status: 403, body: { code: 'SIGNED_URL_INVALID' } });
+      forged.req.destroy();
+      // a Content-Length other than the signed size: refused with no body sent
+      const long = openPut(t.upload.url, { ...t.upload.headers, 'content-length': String(s.deps.config.uploadMaxBytes) });
+      expect(await long.response).toMatchObject({ status: 400, body: { code: 'UPLOAD_MISMATCH' } });
+      long.req.destroy();
+      // a chunked body past the signed size: refused once it passes it, while the client still sends
+      const over = openPut(t.upload.url, { ...t.upload.headers, 'transfer-encoding': 'chunked' });
+      over.req.write(Buffer.alloc(11, 0x61));
+      expect(await over.response).toMatchObject({ status: 400, body: { code: 'UPLOAD_MISMATCH' } });
+      over.req.destroy();
+      // nothing was stored, the upload is still pending and takes its bytes
+      expect(await files.head(`uploads/${t.id}`)).toBeNull();
+      expect(await s.deps.attachments!.uploads.getUpload(t.id)).toMatchObject({ state: 'pending' });
+      expect((await put(t, bytes('0123456789'))).status).toBe(204);
+      expect(await files.readFile(`uploads/${t.id}`)).toEqual(bytes('0123456789'));
+    }, 20_000);
+
+    it('while the embedded store receives a PUT, no send attaches the upload and no second PUT lands; an attached upload\'s bytes never change', async () => {
+      if (!files.acceptSigned) return; // S3: a presigned PUT can replace the bytes until it expires (docs/attachments.md)
+      const t = await upload(alice, 'racing.png', 'image/png', image);
+      const other = new Uint8Array(image.length).fill(0x41);
+      const slow = openPut(t.upload.url, { ...t.upload.headers, 'content-length': String(image.length) });
+      slow.req.write(other.subarray(0, 10));
+      await eventually('the PUT receiving', async () => (await s.deps.attachments!.uploads.getUpload(t.id))?.state === 'receiving');
+      expectProblem(await send(alice, { text: 'too early', attachments: [t.id] }), 409, 'UPLOAD_INCOMPLETE');
+      const second = await put(t, image);
+      expect(second.status).toBe(409);
+      expect((await second.json()).code).toBe('UPLOAD_IN_PROGRESS');
+      slow.req.end(other.subarray(10));
+      expect((await slow.response).status).toBe(204);
+      // the PUT that was let through replaced the bytes before any send took them: they are not a PNG
+      expectProblem(await send(alice, { text: 'not a png', attachments: [t.id] }), 400, 'UPLOAD_MISMATCH');
+      expect((await put(t, image)).status).toBe(204);
+      const m = await send(alice, { text: 'the png', attachments: [t.id] });
+      expect(m.status, m.raw).toBe(201);
+      const late = await put(t, other);
+      expect(late.status).toBe(409);
+      expect((await late.json()).code).toBe('UPLOAD_ATTACHED');
+      const got = await download(bob, t.id);
       expect([got.status, got.bytes]).toEqual([200, image]);
     });
   });

@@ -439,5 +439,13 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0014_upload_sweep_indexes': {
+      // The upload sweep's scans (attachments/sweep.ts): stale claims by when they were claimed,
+      // released uploads by when they were released, each in the order it pages them.
+      async up(db: Kysely<any>) {
+        await db.schema.createIndex('uploads_claimed_idx').on('uploads').columns(['state', 'attached_at', 'id']).execute();
+        await db.schema.createIndex('uploads_released_idx').on('uploads').columns(['state', 'released_at', 'id']).execute();
+      },
+    },
   };
 }

@@ -205,7 +205,7 @@ export interface UploadsTable {
   size: number | string;
   content_type: string;
   object_key: string;
-  /** pending | claimed | attached | released (store/upload-store.ts). */
+  /** pending | receiving | claimed | attached | released (store/upload-store.ts). */
   state: string;
   message_id: string | null;
   claim_key: string | null;
