@@ -7,6 +7,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyRequest } fro
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { archiveJobRoutes } from './archive/routes.js';
+import { gdprRoutes } from './gdpr/routes.js';
 import type { Principal } from './auth/tokens.js';
 import { changeRoutes } from './changes/routes.js';
 import { conversationRoutes } from './conversations/routes.js';
@@ -187,6 +188,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<{ a
   reportRoutes(app, services.reports);
   blockRoutes(app, services.blocks);
   archiveJobRoutes(deps)(app);
+  gdprRoutes(app, deps);
 
   // The WebSocket: the same use-cases behind frames.
   const router = new FrameRouter(o.maxFrameBytes, (err, conn) => app.log.error({ err, user: conn.user }, 'frame handler failed'))

@@ -28,6 +28,7 @@ import type { AuditStore } from './store/audit-store.js';
 import type { ReportStore } from './store/report-store.js';
 import type { BlocklistStore } from './store/blocklist-store.js';
 import type { BlockStore } from './store/block-store.js';
+import type { GdprJobStore, UserDataStore } from './store/gdpr-store.js';
 
 export interface Deps {
   config: Config;
@@ -66,6 +67,8 @@ export interface Deps {
    * routes answer UNAVAILABLE and a re-seeded hot tier starts with no restrictions.
    */
   moderation?: ModerationStore;
+  /** GDPR export and erase of one user (docs/gdpr.md): the jobs and the warm store's data about a user. Absent: the routes answer UNAVAILABLE. */
+  gdpr?: { jobs: GdprJobStore; data: UserDataStore };
   /** Hot tier: seq, recent ring, dedup, persist log, rate limit. */
   hot: HotTier;
   rate: RateLimiter;

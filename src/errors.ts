@@ -39,6 +39,7 @@ export const errorCodes = {
   LAST_OWNER: { status: 409, title: 'Last owner', doc: 'The last owner of a conversation cannot be removed.' },
   MESSAGE_DELETED: { status: 409, title: 'Message deleted', doc: 'A deleted message cannot be edited.' },
   MESSAGE_ARCHIVED: { status: 409, title: 'Message archived', doc: 'Retired: no longer answered. Before the change log, edits and deletes of archived messages were refused with it; they now apply (kept as overlays over the archive, docs/changes.md). Kept in the registry so the code never means anything else.' },
+  GDPR_JOB_NOT_FOUND: { status: 404, title: 'GDPR job not found', doc: 'No export or erase job with that id for that user (docs/gdpr.md), or an export whose file is not written yet (its job is not `done`).' },
   EXPORT_NOT_FOUND: { status: 404, title: 'Export job not found', doc: 'No archive job with that id on this node (jobs live in the memory of the node that started them).' },
   RATE_LIMITED: { status: 429, title: 'Rate limited', doc: 'Too many messages in the window; retry after `Retry-After` seconds. Nothing was stored.' },
   BACKPRESSURE: { status: 503, title: 'Backlog full', doc: 'The persist backlog is over PERSIST_MAX_BACKLOG; retry after `Retry-After` seconds. Nothing was stored.' },

@@ -191,6 +191,59 @@ export class Archive {
     return { replaced: replaced.filter((k) => !m.files.some((f) => f.key === k)), folded };
   }
 
+  /**
+   * Rewrites every listed file holding one of `seqs` whose rows have a newer overlay, with the
+   * overlays folded (GDPR erase, docs/gdpr.md): each new file under a new key, the manifest
+   * committed, then the folded overlays dropped and the old objects deleted. Crash-safe like an
+   * archiving run (an upload the manifest does not list, or an object it no longer lists, is
+   * removed first by the next call); a rerun finds nothing newer and rewrites nothing. The caller
+   * holds the conversation's archive lease; calls in this process are serialized with archiving.
+   */
+  refold(source: ArchiveSource, conversationId: string, seqs: number[]): Promise<{ rewritten: string[]; bytes: number }> {
+    const prev = this.locks.get(conversationId) ?? Promise.resolve();
+    const run = prev.then(() => this.refoldNow(source, conversationId, seqs));
+    const tail = run.catch(() => undefined); // the caller gets the error; a rerun converges
+    this.locks.set(conversationId, tail);
+    void tail.then(() => { if (this.locks.get(conversationId) === tail) this.locks.delete(conversationId); });
+    return run;
+  }
+
+  private async refoldNow(source: ArchiveSource, conversationId: string, seqs: number[]): Promise<{ rewritten: string[]; bytes: number }> {
+    const m = await this.manifest(conversationId);
+    await this.removeUnlisted(m);
+    const out = { rewritten: [] as string[], bytes: 0 };
+    for (const f of [...m.files]) {
+      if (!seqs.some((q) => q >= f.first_seq && q <= f.last_seq)) continue;
+      const overlays = await source.listOverlays(conversationId, f.first_seq, f.last_seq);
+      if (overlays.length === 0) continue;
+      const byseq = new Map(overlays.map((o) => [o.seq, o]));
+      const old = await readRows(this.objects, f.key, f.bytes, 0, f.rows, f.sha256);
+      const folded = overlays.map((o) => ({ seq: o.seq, version: o.version }));
+      let newer = false;
+      const rows = old.map((r) => {
+        const o = byseq.get(r.seq);
+        if (!o || o.version <= r.version) return r;
+        newer = true;
+        return o;
+      });
+      if (newer) {
+        const bytes = await this.codec.encode(rows);
+        const sha256 = createHash('sha256').update(bytes).digest('hex');
+        const key = f.key.replace(/(-r[0-9a-f]{8})?\.parquet$/, `-r${sha256.slice(0, 8)}.parquet`);
+        await this.objects.putFile(key, bytes);
+        m.files[m.files.indexOf(f)] = { ...f, key, bytes: bytes.length, sha256 };
+        m.updated_at = new Date().toISOString();
+        await saveManifest(this.objects, m);
+        out.rewritten.push(key);
+        out.bytes += bytes.length;
+      }
+      // overlays at or below the file's versions now change nothing on read: dropped
+      await source.dropOverlays(conversationId, folded);
+      if (newer) await this.objects.delete(f.key);
+    }
+    return out;
+  }
+
   /** Deletes .parquet files of the conversation the manifest does not list (interrupted runs). */
   private async removeUnlisted(m: Manifest): Promise<void> {
     const listed = new Set(m.files.map((f) => f.key));

@@ -198,6 +198,14 @@ export interface HotTier {
   lastSeqs(conversationIds: string[]): Promise<(number | null)[]>;
 
   /**
+   * GDPR erase (docs/gdpr.md): replaces the change ring's entry at each given cursor, where the
+   * ring holds one, by the given JSON (same cursor; atomically against appends and trims), and
+   * forgets the dedup entries of these client keys (their original JSON holds the old text).
+   * Idempotent.
+   */
+  scrubTraces(conversationId: string, changes: { cursor: number; json: string }[], clientKeys: string[]): Promise<void>;
+
+  /**
    * Messages of the ring in the range, ascending, or null when the ring cannot answer the
    * whole range (the caller then asks the warm store). `covered` is the lowest seq held.
    */

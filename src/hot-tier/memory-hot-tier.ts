@@ -229,6 +229,25 @@ export class MemoryHotTier implements HotTier, RateLimiter, PersistLog {
     return { seq: conv.seq, created: true };
   }
 
+  async scrubTraces(conversationId: string, changes: { cursor: number; json: string }[], clientKeys: string[]): Promise<void> {
+    const conv = this.convs.get(conversationId);
+    for (const c of changes) {
+      const held = conv?.changes.find((e) => e.seq === c.cursor);
+      if (held) held.json = c.json;
+    }
+    for (const k of clientKeys) this.dedup.delete(`${conversationId}\n${k}`);
+  }
+
+  /** Test-only: every string the tier holds (rings, dedup, persist log, dead letters), for the GDPR erase scan. */
+  dumpStrings(): string[] {
+    const out: string[] = [];
+    for (const c of this.convs.values()) out.push(...c.ring.map((e) => e.json), ...c.changes.map((e) => e.json));
+    for (const d of this.dedup.values()) out.push(d.json);
+    for (const p of this.parts) out.push(...p.fresh.map((e) => e.payload), ...[...p.pending.values()].map((e) => e.entry.payload));
+    for (const d of this.dead.values()) out.push(d.payload);
+    return out;
+  }
+
   async lastSeqs(conversationIds: string[]): Promise<(number | null)[]> {
     return conversationIds.map((id) => this.convs.get(id)?.seq ?? null);
   }

@@ -13,6 +13,9 @@ import { uploadSweeper } from '../attachments/sweep.js';
 import { pushDelivery } from '../push/delivery.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { lostChange, parseChange, type StoredChange } from '../model/change.js';
+import { ChangeLog } from '../changes/change-log.js';
+import { AuditLog } from '../audit/audit-log.js';
+import { GdprService, type GdprDeps } from '../gdpr/jobs.js';
 
 function deadChange(payload: string): StoredChange | null {
   try {
@@ -55,6 +58,14 @@ export function backgroundServices(deps: Deps, logger: Pick<FastifyBaseLogger, '
   const push = deps.push;
   if (config.webhookDelivery && push?.provider && push.delivery) {
     services.push(pushDelivery({ ...deps, push: { store: push.store, provider: push.provider, delivery: push.delivery } }, logger));
+  }
+  // GDPR export and erase jobs (docs/gdpr.md), under leases in the warm store
+  const leases = deps.archiving?.leases ?? deps.webhooks?.leases;
+  if (deps.gdpr && leases) {
+    services.push(new GdprService(deps as GdprDeps, {
+      changes: new ChangeLog(deps, (c) => seedFromStore(deps, c)), leases, pollMs: 5000, logger,
+      audit: new AuditLog(deps.safety?.audit, { error: (obj, msg) => logger.error(obj, msg) }),
+    }));
   }
   if (deps.archive && deps.archiving) {
     services.push(new ArchiverService(deps.archive, deps.archiving.source, deps.archiving.leases, {

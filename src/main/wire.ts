@@ -29,6 +29,7 @@ import { MemoryHotTier } from '../hot-tier/memory-hot-tier.js';
 import { MemoryPresence } from '../hot-tier/memory-presence.js';
 import type { PresenceStore } from '../hot-tier/presence-store.js';
 import { createMetrics } from '../http/metrics.js';
+import { SqlGdpr } from '../store/sql/sql-gdpr.js';
 import { SqlArchiveSource } from '../store/sql/sql-archive-source.js';
 import { SqlLeases } from '../store/sql/sql-leases.js';
 import { SqlReactions } from '../store/sql/sql-reactions.js';
@@ -105,6 +106,7 @@ export function sqlAdapters(store: SqlStore) {
     moderation: new SqlModeration(store.db),
     leases: new SqlLeases(store.db),
     archiveSource: new SqlArchiveSource(store.db, store.dialect),
+    gdpr: new SqlGdpr(store.db),
     safety: { audit: new SqlAudit(store.db), reports: new SqlReports(store.db), blocklist: new SqlBlocklist(store.db), blocks: new SqlBlocks(store.db) },
   };
 }
@@ -167,7 +169,7 @@ export async function wire(config: Config, opts: { migrate?: boolean } = {}): Pr
     moderation: sql.moderation,
     hot: hot.hot, rate: hot.hot, log: hot.hot, fanout: hot.fanout, presence: hot.presence,
     auth: verifier, metrics: createMetrics(), persisted: new EventEmitter().setMaxListeners(0), archive, archiving: { source: sql.archiveSource, leases: sql.leases },
-    attachments: { uploads: sql.uploads, files: archive.objects }, safety: sql.safety,
+    attachments: { uploads: sql.uploads, files: archive.objects }, safety: sql.safety, gdpr: { jobs: sql.gdpr, data: sql.gdpr },
     describe: { store: `${store.dialect} ${redacted}`, hot: hot.describe, auth, archive: archive.objects.location, push: push.describe },
     async close() {
       await hot.close();

@@ -74,6 +74,7 @@ export async function makeStack(opts: StackOptions = {}): Promise<TestStack> {
     auth: hs256Verifier(SECRET), metrics: createMetrics(), persisted: new EventEmitter().setMaxListeners(0), archive, archiving,
     attachments: archive && { uploads: sql.uploads, files: archive.objects },
     safety: sql.safety,
+    gdpr: { jobs: sql.gdpr, data: sql.gdpr },
   };
   const gateway = typeof opts.gateway === 'object' ? opts.gateway : {};
   const { app, services } = await buildApp(deps, { ...opts.build, gateway: { ...gateway, ...opts.build?.gateway } });

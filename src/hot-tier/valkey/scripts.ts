@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { Cluster } from 'ioredis';
 type Client = import('ioredis').Redis | Cluster; // = connection.ts's Client, not imported: connection.ts imports RunScript from here
 
-export type ScriptName = 'ingest' | 'change' | 'advance' | 'read-changes' | 'seed' | 'read-recent' | 'rate-hit' | 'claim-stale' | 'ack' | 'presence-connect' | 'presence-disconnect';
+export type ScriptName = 'ingest' | 'change' | 'advance' | 'read-changes' | 'seed' | 'read-recent' | 'rate-hit' | 'claim-stale' | 'ack' | 'presence-connect' | 'presence-disconnect' | 'scrub-changes';
 
 interface LuaScript {
   name: ScriptName;

@@ -191,6 +191,16 @@ export class ValkeyHotTier implements HotTier, RateLimiter, PersistLog, ValkeyCo
     });
   }
 
+  scrubTraces(conversationId: string, changes: { cursor: number; json: string }[], clientKeys: string[]): Promise<void> {
+    return this.call('scrubTraces', async () => {
+      const p = this.partitionOf(conversationId);
+      for (let i = 0; i < changes.length; i += 200) {
+        await this.run('scrub-changes', [this.keys.changes(p, conversationId)], changes.slice(i, i + 200).flatMap((c) => [c.cursor, c.json]));
+      }
+      if (clientKeys.length) await Promise.all(clientKeys.map((k) => this.client.del(this.keys.dedup(p, conversationId, k))));
+    });
+  }
+
   findDuplicate(conversationId: string, clientKey: string): Promise<string | null> {
     return this.call('findDuplicate', () => this.client.get(this.keys.dedup(this.partitionOf(conversationId), conversationId, clientKey)));
   }

@@ -439,6 +439,30 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0013_gdpr_jobs': {
+      // GDPR export and erase of one user (docs/gdpr.md): one row per job, its step and the
+      // cursor of its progress, so that a successor resumes a job whose node died.
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('gdpr_jobs')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('user_id', 'text', (c) => c.notNull())
+          .addColumn('requested_by', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('step', 'text', (c) => c.notNull())
+          .addColumn('progress', 'text', (c) => c.notNull())
+          .addColumn('cursor', 'text')
+          .addColumn('result', 'text')
+          .addColumn('error', 'text')
+          .addColumn('created_at', sql.raw(t), (c) => c.notNull())
+          .addColumn('started_at', sql.raw(t))
+          .addColumn('finished_at', sql.raw(t))
+          .execute();
+        await db.schema.createIndex('gdpr_jobs_user_idx').on('gdpr_jobs').columns(['user_id', 'id']).execute();
+        await db.schema.createIndex('gdpr_jobs_state_idx').on('gdpr_jobs').columns(['state', 'id']).execute();
+      },
+    },
     '0014_upload_sweep_indexes': {
       // The upload sweep's scans (attachments/sweep.ts): stale claims by when they were claimed,
       // released uploads by when they were released, each in the order it pages them.

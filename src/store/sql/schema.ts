@@ -306,7 +306,28 @@ export interface UserBansTable {
   created_at: string | Date;
 }
 
+/** Migration 0013 (GDPR export and erase, docs/gdpr.md). */
+export interface GdprJobsTable {
+  id: string;
+  kind: string;
+  user_id: string;
+  requested_by: string;
+  state: string;
+  step: string;
+  /** JSON object. */
+  progress: string;
+  /** JSON: where the job's current step stands. */
+  cursor: string | null;
+  /** JSON: what the finished job produced. */
+  result: string | null;
+  error: string | null;
+  created_at: string | Date;
+  started_at: string | Date | null;
+  finished_at: string | Date | null;
+}
+
 export interface DB {
+  gdpr_jobs: GdprJobsTable;
   conversation_bans: ConversationBansTable;
   conversation_mutes: ConversationMutesTable;
   user_bans: UserBansTable;

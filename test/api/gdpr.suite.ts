@@ -1,0 +1,305 @@
+// GDPR export and erase (docs/gdpr.md) through the real HTTP API, on the embedded defaults
+// (memory + SQLite + local store) and on Valkey + PostgreSQL + S3 (Swift s3api). A user with
+// messages in the ring, the warm store and the archive (an archived one edited after: an
+// overlay), edits, a reaction, receipts, an upload, a push subscription; the export holds all of
+// it; the erase leaves no byte of a unique marker in the hot tier (every key, type-aware), in any
+// row of any table, or in any object of the store (raw bytes and every Parquet value read back);
+// pages are identical from every tier, seq gap-free, the others' messages untouched. A second
+// user's erase is killed at random step boundaries and rerun until done: its end state equals
+// the uninterrupted erase of a twin dataset.
+import { gunzipSync } from 'node:zlib';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { v7 as uuidv7 } from 'uuid';
+import { AppError } from '../../src/errors.js';
+import type { ObjectStore } from '../../src/archive/object-store.js';
+import { readRows } from '../../src/archive/parquet.js';
+import { MemoryHotTier } from '../../src/hot-tier/memory-hot-tier.js';
+import type { ValkeyHotTier } from '../../src/hot-tier/valkey/valkey-hot-tier.js';
+import { createJob, runJob, type GdprDeps } from '../../src/gdpr/jobs.js';
+import { newHolder, takeLease } from '../../src/store/leases.js';
+import type { SqlStore } from '../../src/store/sql/sql-store.js';
+import { makeStack, type StackOptions, type TestStack } from '../helpers/app.js';
+import { eventually } from '../helpers/eventually.js';
+
+type Msg = { id: string; seq: number; sender: string; text: string | null; metadata: unknown; attachments: unknown[]; edited_at: string | null; deleted_at: string | null };
+
+export function gdprSuite(name: string, opts: StackOptions & { archiveStore: () => Promise<{ store: ObjectStore; close(): Promise<void> }> }) {
+  describe(`GDPR export and erase on ${name}`, () => {
+    let s: TestStack;
+    let closeArchive: () => Promise<void>;
+    let base: string;
+    let admin: string;
+    const marker = `ZQX${uuidv7().replace(/-/g, '')}`;
+
+    async function call(method: string, path: string, token: string | undefined, body?: unknown) {
+      const r = await fetch(`${base}${path}`, {
+        method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const raw = Buffer.from(await r.arrayBuffer());
+      let json: any;
+      try {
+        json = JSON.parse(raw.toString('utf8'));
+      } catch {
+        json = undefined;
+      }
+      return { status: r.status, body: json, raw, headers: r.headers };
+    }
+    const ok = <T extends { status: number; raw: Buffer }>(r: T, status = 200) => {
+      expect(r.status, r.raw.toString()).toBe(status);
+      return r;
+    };
+    const waitJob = (user: string, id: string) => eventually(`job ${id} finished`, async () => {
+      const j = (await call('GET', `/v1/admin/users/${user}/jobs/${id}`, admin)).body;
+      return j?.state === 'done' || j?.state === 'failed' ? j : null;
+    }, { timeoutMs: 120_000 });
+    const lastSeq = async (conv: string, token: string) => (await call('GET', `/v1/conversations/${conv}/messages?limit=1`, token)).body.messages[0]?.seq ?? 0;
+    const stored = (conv: string, seq: number) => eventually(`seq ${seq} stored`, async () => (await s.deps.store.maxSeq(conv)) >= seq && (await s.deps.store.settle(conv)) >= ((await s.services.changes.cursors([conv]))[0]));
+    const page = async (conv: string, token: string) => {
+      const r = ok(await call('GET', `/v1/conversations/${conv}/messages?after=0&limit=200`, token));
+      return { messages: r.body.messages as Msg[], tier: r.headers.get('x-strata-tier'), raw: r.raw.toString() };
+    };
+    const archiveTo = async (conv: string, upTo: number) => {
+      const job = ok(await call('POST', '/v1/admin/archive-jobs', admin, { conversation_id: conv, up_to_seq: upTo }), 202).body;
+      await eventually('archive job done', async () => (await call('GET', `/v1/admin/archive-jobs/${job.id}`, admin)).body.status === 'done');
+    };
+
+    /** Builds a user's data: messages in the archive (one edited after), the warm store and the ring, a reaction, a receipt, an upload. */
+    async function dataset(user: string, other: string, mark: string) {
+      const [u, o] = await Promise.all([s.token(user), s.token(other)]);
+      const conv = ok(await call('POST', '/v1/conversations', u, { members: [other], title: 'gdpr' }), 201).body.id as string;
+      const mine: Msg[] = [];
+      const send = async (token: string, body: Record<string, unknown>) => ok(await call('POST', `/v1/conversations/${conv}/messages`, token, body), 201).body as Msg;
+      for (let i = 0; i < 4; i++) {
+        mine.push(await send(u, { text: `${mark} archived ${i}`, metadata: { note: `${mark} meta ${i}` }, client_id: `a-${i}` }));
+        await send(o, { text: `reply ${i} from ${other}` });
+      }
+      ok(await call('PATCH', `/v1/messages/${mine[1].id}`, u, { text: `${mark} edited before archiving` }));
+      await stored(conv, 8);
+      await archiveTo(conv, 6);
+      // an archived message edited after: an overlay in the warm store
+      ok(await call('PATCH', `/v1/messages/${mine[0].id}`, u, { text: `${mark} edited after archiving` }));
+      // warm and ring
+      const file = new TextEncoder().encode(`file bytes ${mark}`);
+      const ticket = ok(await call('POST', `/v1/conversations/${conv}/uploads`, u, { name: `${mark}.txt`, size: file.length, content_type: 'text/plain' }), 201).body;
+      const put = await fetch(new URL(ticket.upload.url, base), { method: 'PUT', headers: ticket.upload.headers, body: Buffer.from(file) });
+      expect(put.ok, await put.text()).toBe(true);
+      mine.push(await send(u, { text: `${mark} with a file`, attachments: [ticket.id], client_id: 'file-1' }));
+      for (let i = 0; i < 3; i++) {
+        mine.push(await send(u, { text: `${mark} warm ${i}`, client_id: `w-${i}` }));
+        await send(o, { text: `late ${i} from ${other}` });
+      }
+      ok(await call('PATCH', `/v1/messages/${mine[mine.length - 1].id}`, u, { text: `${mark} edited in the ring` }));
+      const theirs = (await page(conv, o)).messages.filter((m) => m.sender === other);
+      ok(await call('PUT', `/v1/messages/${theirs[0].id}/reactions/${encodeURIComponent('👍')}`, u), 204);
+      ok(await call('POST', `/v1/conversations/${conv}/read`, u, { seq: await lastSeq(conv, u) }));
+      await eventually('the receipt stored', async () => (await s.deps.receipts.watermarks(conv)).some((w) => w.user === user));
+      await s.deps.push!.store.saveSubscription({ id: uuidv7(), user, endpoint: `https://push.example/${user}`, p256dh: 'BP'.padEnd(87, 'A'), auth: 'AAAAAAAAAAAAAAAAAAAAAA', user_agent: null, created_at: new Date().toISOString() }, 10);
+      await stored(conv, await lastSeq(conv, u));
+      return { conv, token: u, otherToken: o, mine, theirs };
+    }
+
+    /** Every string the hot tier holds. */
+    async function hotStrings(): Promise<string[]> {
+      if (s.deps.hot instanceof MemoryHotTier) return s.deps.hot.dumpStrings();
+      const v = s.deps.hot as ValkeyHotTier;
+      const out: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, keys] = await v.client.scan(cursor, 'MATCH', `${v.keys.prefix}:*`);
+        cursor = next;
+        for (const key of keys) {
+          out.push(key);
+          const type = await v.client.type(key);
+          if (type === 'string') out.push((await v.client.get(key)) ?? '');
+          else if (type === 'zset') out.push(...(await v.client.zrange(key, '0', '-1')));
+          else if (type === 'hash') out.push(...Object.entries(await v.client.hgetall(key)).flat());
+          else if (type === 'list') out.push(...(await v.client.lrange(key, '0', '-1')));
+          else if (type === 'set') out.push(...(await v.client.smembers(key)));
+          else if (type === 'stream') out.push(JSON.stringify(await v.client.xrange(key, '-', '+')));
+        }
+      } while (cursor !== '0');
+      return out;
+    }
+
+    /** Every row of every table, as text. */
+    async function sqlRows(): Promise<{ table: string; text: string }[]> {
+      const db = (s.deps.store as SqlStore).db;
+      const tables = s.deps.store.dialect === 'sqlite'
+        ? (await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(db)).rows.map((r) => r.name)
+        : (await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema()`.execute(db)).rows.map((r) => r.name);
+      const out: { table: string; text: string }[] = [];
+      for (const t of tables) {
+        for (const row of (await sql<Record<string, unknown>>`select * from ${sql.table(t)}`.execute(db)).rows) {
+          out.push({ table: t, text: JSON.stringify(row, (_k, v) => (typeof v === 'bigint' ? String(v) : v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v)) });
+        }
+      }
+      return out;
+    }
+
+    /** Every object of the store: raw bytes, and for Parquet files every value read back. */
+    async function objectTexts(): Promise<{ key: string; text: string; bytes: number }[]> {
+      const objects = s.deps.archive!.objects;
+      const out: { key: string; text: string; bytes: number }[] = [];
+      for (const key of await objects.list('')) {
+        const bytes = (await objects.readFile(key))!;
+        out.push({ key, text: Buffer.from(bytes).toString('latin1'), bytes: bytes.length });
+        if (key.endsWith('.gz')) out.push({ key: `${key} (gunzipped)`, text: gunzipSync(bytes).toString('utf8'), bytes: 0 });
+        if (key.endsWith('.parquet')) {
+          const rows = await readRows(objects, key, bytes.length, 0, Number.MAX_SAFE_INTEGER);
+          out.push({ key: `${key} (values)`, text: JSON.stringify(rows), bytes: 0 });
+        }
+      }
+      return out;
+    }
+
+    async function traces(mark: string) {
+      const hot = (await hotStrings()).filter((x) => x.includes(mark)).length;
+      const rows = (await sqlRows()).filter((r) => r.text.includes(mark)).map((r) => `${r.table}: ${r.text.slice(0, 200)}`);
+      const objs = await objectTexts();
+      return { hot, rows, objects: objs.filter((o) => o.text.includes(mark)).map((o) => o.key), bytesScanned: objs.reduce((n, o) => n + o.bytes, 0) };
+    }
+
+    beforeAll(async () => {
+      const archive = await opts.archiveStore();
+      closeArchive = archive.close;
+      // a ring of 3: the newest messages are in the ring, the others in the warm store or the archive
+      s = await makeStack({ ...opts, archive: archive.store, config: { recentLimit: 3, ...opts.config } });
+      await s.app.listen({ port: 0, host: '127.0.0.1' });
+      base = `http://127.0.0.1:${(s.app.server.address() as { port: number }).port}`;
+      admin = await s.token('root', true);
+    }, 180_000);
+    afterAll(async () => {
+      await s?.close();
+      await closeArchive?.();
+    });
+
+    it('non-admins are refused with FORBIDDEN and nothing is written', async () => {
+      const bob = await s.token('bob');
+      for (const path of ['/v1/admin/users/alice/export', '/v1/admin/users/alice/erase']) {
+        const r = await call('POST', path, bob);
+        expect([r.status, r.body?.code]).toEqual([403, 'FORBIDDEN']);
+      }
+      for (const path of ['/v1/admin/users/alice/jobs', `/v1/admin/users/alice/jobs/${uuidv7()}`, `/v1/admin/users/alice/jobs/${uuidv7()}/file`]) {
+        const r = await call('GET', path, bob);
+        expect([r.status, r.body?.code]).toEqual([403, 'FORBIDDEN']);
+      }
+      expect(await s.deps.gdpr!.jobs.listJobs('alice')).toEqual([]);
+      expect((await call('GET', `/v1/admin/users/alice/jobs/${uuidv7()}`, admin)).body.code).toBe('GDPR_JOB_NOT_FOUND');
+    });
+
+    let alice: Awaited<ReturnType<typeof dataset>>;
+
+    it('the export holds every tier\'s data about the user', async () => {
+      alice = await dataset('alice', 'bob', marker);
+      const job = ok(await call('POST', '/v1/admin/users/alice/export', admin), 202).body;
+      expect(job).toMatchObject({ kind: 'export', user: 'alice', state: 'pending', requested_by: 'root' });
+      const done = await waitJob('alice', job.id);
+      expect(done.state, done.error).toBe('done');
+      const file = ok(await call('GET', `/v1/admin/users/alice/jobs/${job.id}/file`, admin));
+      expect(file.headers.get('content-type')).toBe('application/gzip');
+      const doc = JSON.parse(gunzipSync(file.raw).toString('utf8'));
+      expect(doc.user).toBe('alice');
+      expect(doc.messages.map((m: Msg) => m.id)).toEqual(alice.mine.map((m) => m.id));
+      expect(doc.messages.find((m: Msg) => m.id === alice.mine[0].id).text).toBe(`${marker} edited after archiving`);
+      expect(doc.changes.filter((c: { type: string }) => c.type === 'edit')).toHaveLength(3);
+      expect(doc.reactions).toMatchObject([{ message_id: alice.theirs[0].id, reaction: '👍' }]);
+      expect(doc.receipts).toHaveLength(1);
+      expect(doc.memberships).toMatchObject([{ conversation_id: alice.conv, user_id: 'alice' }]);
+      expect(doc.push_subscriptions).toHaveLength(1);
+      expect(doc.uploads).toHaveLength(1);
+      expect(doc.uploads[0].file.url).toBeTruthy();
+      const bytes = await fetch(new URL(doc.uploads[0].file.url, base));
+      expect(await bytes.text()).toContain(marker);
+    });
+
+    it('the erase leaves no trace of the user\'s text in any tier; pages stay identical and gap-free; others untouched', async () => {
+      const before = await page(alice.conv, alice.otherToken);
+      expect((await traces(marker)).rows.length).toBeGreaterThan(0);
+      const t0 = Date.now();
+      const job = ok(await call('POST', '/v1/admin/users/alice/erase', admin), 202).body;
+      const done = await waitJob('alice', job.id);
+      const ms = Date.now() - t0;
+      expect(done.state, done.error).toBe('done');
+      const after = await page(alice.conv, alice.otherToken);
+      // seq gap-free, same messages, the user's as tombstones, the others' untouched
+      expect(after.messages.map((m) => m.seq)).toEqual(before.messages.map((_, i) => i + 1));
+      for (const [i, m] of after.messages.entries()) {
+        const was = before.messages[i];
+        expect(m.id).toBe(was.id);
+        if (m.sender === 'alice') expect([m.text, m.metadata, m.attachments, m.deleted_at !== null]).toEqual([null, null, [], true]);
+        else expect(m).toEqual(was);
+      }
+      // archive everything: the same page from the archive
+      await archiveTo(alice.conv, await lastSeq(alice.conv, alice.otherToken));
+      const cold = await page(alice.conv, alice.otherToken);
+      expect(cold.tier).not.toBe(after.tier);
+      expect(cold.raw).toBe(after.raw);
+      const found = await traces(marker);
+      console.log(`GDPR erase on ${name}: ${JSON.stringify(done.progress)}; ${found.bytesScanned} object bytes scanned; job ${ms} ms`);
+      expect(found).toEqual({ hot: 0, rows: [], objects: [], bytesScanned: found.bytesScanned });
+      expect(done.progress.files_rewritten).toBeGreaterThan(0);
+      // the user's own state is gone; the conversation stays readable for bob
+      expect(await s.deps.push!.store.listSubscriptions('alice')).toEqual([]);
+      expect((await s.deps.receipts.watermarks(alice.conv)).map((w) => w.user)).not.toContain('alice');
+      const changes = ok(await call('GET', `/v1/conversations/${alice.conv}/changes?after=0&limit=1000`, alice.otherToken)).body.changes;
+      expect(changes.map((c: { cursor: number }) => c.cursor)).toEqual(changes.map((_: unknown, i: number) => i + 1));
+      // audit entries of the job
+      const audit = (await s.services.audit.list({ target_user: 'alice', limit: 100 })).map((e) => e.action);
+      expect(audit).toEqual(expect.arrayContaining(['gdpr.erase_started', 'gdpr.erase_finished', 'gdpr.export_started', 'gdpr.export_finished']));
+    }, 180_000);
+
+    it('an erase killed at random step boundaries and rerun ends where an uninterrupted erase of a twin dataset ends', async () => {
+      const twin = await dataset('fred', 'gina', `${marker}F`);
+      const crashed = await dataset('erin', 'hank', `${marker}E`);
+      const straight = ok(await call('POST', '/v1/admin/users/fred/erase', admin), 202).body;
+      expect((await waitJob('fred', straight.id)).state).toBe('done');
+
+      const d = s.deps as GdprDeps;
+      const holder = newHolder();
+      const id = uuidv7();
+      // the test holds the job's lease: the background service leaves the job to these runs
+      const lease = await takeLease(d.archiving!.leases, `gdpr:${id}`, holder, { ttlMs: 600_000, wait: false });
+      expect(lease).not.toBeNull();
+      await createJob(d, 'erase', 'erin', 'root', id);
+      const kills: string[] = [];
+      for (let run = 0; run < 20; run++) {
+        let n = 0;
+        const at = 1 + Math.floor(Math.random() * 6);
+        try {
+          await runJob(d, id, {
+            changes: s.services.changes, audit: s.services.audit, leases: d.archiving!.leases, holder,
+            onStep: (step) => {
+              if (++n === at) {
+                kills.push(step);
+                throw new AppError('UNAVAILABLE', `killed before ${step}`, { retryable: true });
+              }
+            },
+          });
+        } catch (e) {
+          expect((e as Error).message).toMatch(/^killed before/);
+        }
+        if ((await d.gdpr.jobs.getJob(id))!.state === 'done') break;
+      }
+      await lease!.release();
+      expect(kills.length).toBeGreaterThan(0);
+      expect((await d.gdpr.jobs.getJob(id))!.state).toBe('done');
+
+      const shape = async (c: { conv: string; otherToken: string }, user: string, mark: string) => {
+        const msgs = (await page(c.conv, c.otherToken)).messages;
+        const changes = ok(await call('GET', `/v1/conversations/${c.conv}/changes?after=0&limit=1000`, c.otherToken)).body.changes as { type: string; cursor: number; message?: Msg }[];
+        const norm = (x: string | null) => x?.replaceAll(mark, 'M').replace(/from \w+/, 'from X') ?? null;
+        return {
+          messages: msgs.map((m) => ({ seq: m.seq, mine: m.sender === user, text: norm(m.text), metadata: m.metadata, attachments: m.attachments.length, deleted: m.deleted_at !== null })),
+          // a killed run may record a removal twice (docs/gdpr.md); the rest of the log is the same
+          changes: changes.filter((c, i, all) => !(c.type === 'reaction' && all[i - 1]?.type === 'reaction')).map((c) => ({ type: c.type, text: norm(c.message?.text ?? null) })),
+        };
+      };
+      expect(await shape(crashed, 'erin', `${marker}E`)).toEqual(await shape(twin, 'fred', `${marker}F`));
+      const found = await traces(`${marker}E`);
+      expect(found).toEqual({ hot: 0, rows: [], objects: [], bytesScanned: found.bytesScanned });
+      console.log(`GDPR crash/converge on ${name}: killed before ${kills.join(', ')}`);
+    }, 240_000);
+  });
+}
