@@ -56,6 +56,7 @@ const HTTP_ONLY: Record<string, string> = {
   REPORT_NOT_FOUND: 'reports are REST only (docs/moderation.md)',
   REPORT_RESOLVED: 'reports are REST only (docs/moderation.md)',
   REPORT_ACTION_UNAVAILABLE: 'reports are REST only (docs/moderation.md)',
+  MEMBER_BANNED: 'adding members is REST only (docs/moderation.md)',
 };
 
 type Json = Record<string, any>;
@@ -247,6 +248,14 @@ describe('AsyncAPI (docs/asyncapi.yaml)', () => {
       await carol.waitFor((f) => f.type === 'message' && f.message.id === reply.message.id);
       await rest('alice', 'PUT', `/v1/messages/${ack.message.id}/pin`);
       await carol.waitFor((f) => f.type === 'pin' && f.message_id === ack.message.id && f.pinned);
+      // moderation (docs/moderation.md): a mute and its lifting, slow mode on and off
+      await rest('alice', 'POST', `/v1/conversations/${conv.id}/mutes`, { user: 'bob', duration_s: 60 });
+      await carol.waitFor((f) => f.type === 'mute' && f.user === 'bob' && f.until !== null);
+      await rest('alice', 'DELETE', `/v1/conversations/${conv.id}/mutes/bob`);
+      await carol.waitFor((f) => f.type === 'mute' && f.user === 'bob' && f.until === null);
+      await rest('alice', 'PATCH', `/v1/conversations/${conv.id}`, { slow_mode_s: 5 });
+      await rest('alice', 'PATCH', `/v1/conversations/${conv.id}`, { slow_mode_s: 0 });
+      await carol.waitFor((f) => f.type === 'rules' && f.slow_mode_s === 0);
       await rest('carol', 'PUT', `/v1/conversations/${conv.id}/settings`, { notify: 'mentions' });
       await carol.waitFor((f) => f.type === 'settings' && f.conversation_id === conv.id);
 

@@ -2,11 +2,11 @@
 // path) calling the SAME hot-tier scripts as Strata with the same key layout, message shape,
 // client key and ring caps. Runs in a child process, in phases of equal length, one script
 // per phase:
-// - 'ingest'  src/hot-tier/valkey/lua/ingest-8.lua, the current ingest (the ceiling the ingest
+// - 'ingest'  src/hot-tier/valkey/lua/ingest-10.lua, the current ingest (with a sender: the restrictions of docs/moderation.md judged on every call, as the API does) (the ceiling the ingest
 //             scenario is compared with);
 // - 'before'  bench/baselines/ingest-before-change-log.lua, a bench-only copy of ingest-6.lua,
 //             the ingest before the change log: what the change log costs the message path;
-// - 'change'  src/hot-tier/valkey/lua/change-7.lua, edits (of messages in the ring) and
+// - 'change'  src/hot-tier/valkey/lua/change-8.lua, edits (of messages in the ring) and
 //             reactions alternately: the hot tier's ceiling for changes.
 // Phases alternate (e.g. ingest, before, before, ingest) so drift of a shared machine hits both,
 // after an uncounted warm-up of each script.
@@ -20,15 +20,15 @@ import { BENCH_DIR, isMain, ROOT, serveJob } from '../lib/proc.js';
 import { int, rng, text } from '../lib/rng.js';
 import { Samples } from '../lib/stats.js';
 
-export const INGEST_LUA = path.join(ROOT, 'src/hot-tier/valkey/lua/ingest-8.lua');
+export const INGEST_LUA = path.join(ROOT, 'src/hot-tier/valkey/lua/ingest-10.lua');
 export const INGEST_BEFORE_LUA = path.join(BENCH_DIR, 'baselines/ingest-before-change-log.lua');
-export const CHANGE_LUA = path.join(ROOT, 'src/hot-tier/valkey/lua/change-7.lua');
+export const CHANGE_LUA = path.join(ROOT, 'src/hot-tier/valkey/lua/change-8.lua');
 /** Strata's defaults (src/config.ts): RECENT_LIMIT, CHANGE_RING_LIMIT. */
 export const RECENT_LIMIT = 500;
 export const CHANGE_RING_LIMIT = 1000;
 
 export type LuaScript = 'ingest' | 'before' | 'change';
-export const SCRIPT_FILE: Record<LuaScript, string> = { ingest: 'ingest-8.lua', before: 'ingest-before-change-log.lua', change: 'change-7.lua' };
+export const SCRIPT_FILE: Record<LuaScript, string> = { ingest: 'ingest-10.lua', before: 'ingest-before-change-log.lua', change: 'change-8.lua' };
 
 export interface LuaJob {
   redisUrl: string;
@@ -54,7 +54,7 @@ export interface LuaPhase {
 }
 
 export interface LuaResult {
-  /** Totals of the 'ingest' phases (the ingest-8.lua baseline). */
+  /** Totals of the 'ingest' phases (the ingest-10.lua baseline). */
   acked: number;
   errors: number;
   latencyMs: Float64Array;
@@ -66,19 +66,19 @@ type Call = (...a: (string | number)[]) => Promise<[string, ...unknown[]]>;
 
 async function run(job: LuaJob): Promise<LuaResult> {
   const client = new Redis(job.redisUrl, { enableAutoPipelining: true });
-  client.defineCommand('ingest8', { numberOfKeys: 8, lua: fs.readFileSync(INGEST_LUA, 'utf8') });
+  client.defineCommand('ingest10', { numberOfKeys: 10, lua: fs.readFileSync(INGEST_LUA, 'utf8') });
   client.defineCommand('ingest6', { numberOfKeys: 6, lua: fs.readFileSync(INGEST_BEFORE_LUA, 'utf8') });
-  client.defineCommand('change6', { numberOfKeys: 7, lua: fs.readFileSync(CHANGE_LUA, 'utf8') });
+  client.defineCommand('change8', { numberOfKeys: 8, lua: fs.readFileSync(CHANGE_LUA, 'utf8') });
   const cmd = (name: string) => (client as unknown as Record<string, Call>)[name].bind(client);
-  const ingest8 = cmd('ingest8');
+  const ingest10 = cmd('ingest10');
   const ingest6 = cmd('ingest6');
-  const change6 = cmd('change6');
+  const change8 = cmd('change8');
   const keys = new Keys(job.prefix);
   const convs = Array.from({ length: job.convs }, (_, i) => {
     const id = `00000000-0000-7000-8000-${String(i).padStart(12, '0')}`;
     return { id, p: partitionOf(id, job.partitions) };
   });
-  // Seeded as seed-4.lua leaves a new conversation: both counters at 0.
+  // Seeded as seed-5.lua leaves a new conversation: both counters at 0.
   await Promise.all(convs.flatMap((c) => [client.set(keys.seq(c.p, c.id), '0'), client.set(keys.cursor(c.p, c.id), '0')]));
   let n = 0;
 
@@ -109,13 +109,13 @@ async function run(job: LuaJob): Promise<LuaResult> {
               client_id: null, created_at: now, edited_at: now, deleted_at: null,
             });
             s = performance.now();
-            out = await change6(keys.cursor(c.p, c.id), keys.changes(c.p, c.id), keys.log(c.p), keys.channel(c.p, c.id), keys.ring(c.p, c.id), keys.lastMessageChange(c.p, c.id), keys.messageVersions(c.p, c.id),
-              'edit', seq, '', head, tail, CHANGE_RING_LIMIT, 1_000_000_000, id);
+            out = await change8(keys.cursor(c.p, c.id), keys.changes(c.p, c.id), keys.log(c.p), keys.channel(c.p, c.id), keys.ring(c.p, c.id), keys.lastMessageChange(c.p, c.id), keys.messageVersions(c.p, c.id), keys.restrictions(c.p, c.id),
+              'edit', seq, '', head, tail, CHANGE_RING_LIMIT, 1_000_000_000, id, `u${w}`);
           } else {
             const body = `,"conversation_id":"${c.id}","message_id":"${id}","user":"u${w}","reaction":"+1","removed":${k % 4 === 1},"at":"${now}"}`;
             s = performance.now();
-            out = await change6(keys.cursor(c.p, c.id), keys.changes(c.p, c.id), keys.log(c.p), keys.channel(c.p, c.id), keys.ring(c.p, c.id), keys.lastMessageChange(c.p, c.id), keys.messageVersions(c.p, c.id),
-              'reaction', '', '', body, '', CHANGE_RING_LIMIT, 1_000_000_000, '');
+            out = await change8(keys.cursor(c.p, c.id), keys.changes(c.p, c.id), keys.log(c.p), keys.channel(c.p, c.id), keys.ring(c.p, c.id), keys.lastMessageChange(c.p, c.id), keys.messageVersions(c.p, c.id), keys.restrictions(c.p, c.id),
+              'reaction', '', '', body, '', CHANGE_RING_LIMIT, 1_000_000_000, '', `u${w}`);
           }
           if (out[0] === 'changed') {
             acked++;
@@ -130,9 +130,9 @@ async function run(job: LuaJob): Promise<LuaResult> {
         });
         s = performance.now();
         out = script === 'ingest'
-          ? await ingest8(keys.seq(c.p, c.id), keys.ring(c.p, c.id), keys.log(c.p), keys.dedup(c.p, c.id, clientKey), keys.channel(c.p, c.id), keys.inFlight(c.p, id),
-            keys.cursor(c.p, c.id), keys.changes(c.p, c.id),
-            head, tail, '1', 86_400_000, RECENT_LIMIT, 1_000_000_000, 60_000, c.id, CHANGE_RING_LIMIT)
+          ? await ingest10(keys.seq(c.p, c.id), keys.ring(c.p, c.id), keys.log(c.p), keys.dedup(c.p, c.id, clientKey), keys.channel(c.p, c.id), keys.inFlight(c.p, id),
+            keys.cursor(c.p, c.id), keys.changes(c.p, c.id), keys.restrictions(c.p, c.id), keys.cooldown(c.p, c.id, `u${w}`),
+            head, tail, '1', 86_400_000, RECENT_LIMIT, 1_000_000_000, 60_000, c.id, CHANGE_RING_LIMIT, `u${w}`, 'member')
           // the message JSON before the change log had no version: head + seq + tail
           : await ingest6(keys.seq(c.p, c.id), keys.ring(c.p, c.id), keys.log(c.p), keys.dedup(c.p, c.id, clientKey), keys.channel(c.p, c.id), keys.inFlight(c.p, id),
             head, tail, '1', 86_400_000, RECENT_LIMIT, 1_000_000_000, 60_000, c.id);

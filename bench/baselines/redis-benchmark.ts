@@ -1,5 +1,5 @@
 // Baseline: `redis-benchmark -P 32` of the same ingest script (EVALSHA), the server's own
-// ceiling with no client library in the way: ingest-8.lua (current), or the bench-only copy of
+// ceiling with no client library in the way: ingest-10.lua (current, judging a sender's restrictions), or the bench-only copy of
 // the ingest before the change log (ingest-before-change-log.lua) with the same shape. Random
 // dedup keys (__rand_int__) so every call does the full work (a repeated client key would only
 // answer "duplicate"); they expire after a minute, and the counters, rings and stream are
@@ -35,7 +35,7 @@ export async function redisBenchmarkIngest(redisUrl: string, prefix: string, req
   const common = [keys.seq(0, conv), keys.ring(0, conv), keys.log(0), keys.dedup(0, conv, 'u-__rand_int__'), keys.channel(0, conv), keys.inFlight(0, 'm-__rand_int__')];
   const argv = [head, tail, '1', '60000', String(RECENT_LIMIT), '1000000000', '60000', conv];
   const args = script === 'ingest'
-    ? ['EVALSHA', sha, '8', ...common, keys.cursor(0, conv), keys.changes(0, conv), ...argv, String(CHANGE_RING_LIMIT)]
+    ? ['EVALSHA', sha, '10', ...common, keys.cursor(0, conv), keys.changes(0, conv), keys.restrictions(0, conv), keys.cooldown(0, conv, 'u0001'), ...argv, String(CHANGE_RING_LIMIT), 'u0001', 'member']
     : ['EVALSHA', sha, '6', ...common, ...argv];
   const r = spawnSync(redisBin('redis-server').replace(/redis-server$/, 'redis-benchmark').replace(/valkey-server$/, 'valkey-benchmark'),
     ['-h', u.hostname, '-p', u.port, '-c', '50', '-n', String(requests), '-P', '32', '-r', '1000000000', '--csv', ...args],

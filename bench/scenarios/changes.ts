@@ -1,7 +1,7 @@
 // Scenarios of the change log (docs/changes.md), on the Valkey + PostgreSQL stack:
 // - "changes": edits and reactions accepted per second through the REST API (64 keep-alive
 //   connections, closed loop, as the REST ingest), beside the REST ingest rate measured in the
-//   same run and the bare change-7.lua ceiling (ingest.ts baselines); then WS `resume` of
+//   same run and the bare change-8.lua ceiling (ingest.ts baselines); then WS `resume` of
 //   1,000 missing changes, p50/p99, served from the change ring (CHANGE_RING_LIMIT default
 //   1,000 holds exactly them), from both tiers (the ring trimmed to its newest 500: the first
 //   600 come from the warm store, the last 400 from the ring, as with CHANGE_RING_LIMIT=500)
@@ -70,7 +70,7 @@ export async function changesScenario(ctx: Ctx, sw: StackWorld): Promise<void> {
   const rest = ctx.shared.restIngest as number | undefined;
   const bare = ctx.shared.bareChange as number | undefined;
   ctx.res.add({ scenario: 'changes', subject, metric: 'accepted changes/s', value: rate, unit: '/s', note, ...(rest ? { baseline: { subject: `strata ${sw.label} REST acked msgs/s`, value: rest } } : {}) });
-  if (bare) ctx.res.add({ scenario: 'changes', subject, metric: 'accepted changes/s vs bare change-7.lua', value: rate, unit: '/s', baseline: { subject: 'bare ioredis → change-7.lua', value: bare } });
+  if (bare) ctx.res.add({ scenario: 'changes', subject, metric: 'accepted changes/s vs bare change-8.lua', value: rate, unit: '/s', baseline: { subject: 'bare ioredis → change-8.lua', value: bare } });
   if (!rest) ctx.res.skipped.push({ scenario: 'changes', reason: 'no REST ingest measured on this stack in this run: changes/s printed without the ingest rate beside it' });
   const e = summarize(timed.editMs);
   const r = summarize(timed.reactionMs);

@@ -102,10 +102,10 @@ export async function driveIngest(ctx: Ctx, sw: StackWorld, o: {
 }
 
 /**
- * The bare-client and redis-benchmark baselines, once per run: ingest-8.lua (the ceiling the
+ * The bare-client and redis-benchmark baselines, once per run: ingest-10.lua (the ceiling the
  * ingest figures are compared with), the ingest before the change log (bench-only copy,
  * ingest-before-change-log.lua) with the same load shape on the same redis-server, phases
- * alternating, for what the change log costs the message path, and change-7.lua (edits and
+ * alternating, for what the change log costs the message path, and change-8.lua (edits and
  * reactions) with the same shape.
  */
 export async function ingestBaselines(ctx: Ctx): Promise<{ bare: number; bareLat: Summary; rb: number }> {
@@ -139,19 +139,19 @@ export async function ingestBaselines(ctx: Ctx): Promise<{ bare: number; bareLat
   ctx.shared.bareLatJson = JSON.stringify(bareLat);
   ctx.shared.rbIngest = rb.rps;
   const shape = `auto-pipelining, 128 in flight, 100 conversations; ${((4 * phaseMs) / 1000).toFixed(0)} s in 4 phases alternating with the other script`;
-  ctx.res.add({ scenario: 'ingest', subject: 'baseline bare ioredis → ingest-8.lua', metric: 'calls/s', value: now.rate, unit: '/s', note: shape });
-  ctx.res.add({ scenario: 'ingest', subject: 'baseline bare ioredis → ingest-8.lua', metric: 'p99 latency', value: bareLat.p99, unit: 'ms', note: `p50 ${bareLat.p50.toFixed(2)} ms` });
+  ctx.res.add({ scenario: 'ingest', subject: 'baseline bare ioredis → ingest-10.lua', metric: 'calls/s', value: now.rate, unit: '/s', note: shape });
+  ctx.res.add({ scenario: 'ingest', subject: 'baseline bare ioredis → ingest-10.lua', metric: 'p99 latency', value: bareLat.p99, unit: 'ms', note: `p50 ${bareLat.p50.toFixed(2)} ms` });
   ctx.res.latency.push({ scenario: 'ingest', subject: 'bare ioredis script call', p50: bareLat.p50, p99: bareLat.p99, p999: bareLat.p999 });
   ctx.res.add({ scenario: 'ingest', subject: 'baseline redis-benchmark -P 32', metric: 'calls/s', value: rb.rps, unit: '/s', note: rb.command });
   // What the change log costs the message path: the same load through the ingest before it.
   ctx.res.add({ scenario: 'change log cost', subject: 'bare ioredis → ingest-before-change-log.lua', metric: 'acked msgs/s', value: before.rate, unit: '/s', note: shape });
-  ctx.res.add({ scenario: 'change log cost', subject: 'bare ioredis → ingest-8.lua', metric: 'acked msgs/s vs before', value: now.rate, unit: '/s', baseline: { subject: 'ingest-before-change-log.lua', value: before.rate }, note: `per phase /s: ingest-8 ${now.each}; before ${before.each}` });
+  ctx.res.add({ scenario: 'change log cost', subject: 'bare ioredis → ingest-10.lua', metric: 'acked msgs/s vs before', value: now.rate, unit: '/s', baseline: { subject: 'ingest-before-change-log.lua', value: before.rate }, note: `per phase /s: ingest-10 ${now.each}; before ${before.each}` });
   ctx.res.add({ scenario: 'change log cost', subject: 'bare ioredis → ingest-before-change-log.lua', metric: 'p99 latency', value: before.lat.p99, unit: 'ms', note: `p50 ${before.lat.p50.toFixed(2)} ms` });
-  ctx.res.add({ scenario: 'change log cost', subject: 'bare ioredis → ingest-8.lua', metric: 'p99 latency vs before', value: bareLat.p99, unit: 'ms', baseline: { subject: 'ingest-before-change-log.lua p99', value: before.lat.p99 }, note: `p50 ${bareLat.p50.toFixed(2)} ms` });
+  ctx.res.add({ scenario: 'change log cost', subject: 'bare ioredis → ingest-10.lua', metric: 'p99 latency vs before', value: bareLat.p99, unit: 'ms', baseline: { subject: 'ingest-before-change-log.lua p99', value: before.lat.p99 }, note: `p50 ${bareLat.p50.toFixed(2)} ms` });
   ctx.res.add({ scenario: 'change log cost', subject: 'redis-benchmark -P 32 → ingest-before-change-log.lua', metric: 'acked msgs/s', value: rbBefore.rps, unit: '/s', note: rbBefore.command });
-  ctx.res.add({ scenario: 'change log cost', subject: 'redis-benchmark -P 32 → ingest-8.lua', metric: 'acked msgs/s vs before', value: rb.rps, unit: '/s', baseline: { subject: 'ingest-before-change-log.lua', value: rbBefore.rps } });
+  ctx.res.add({ scenario: 'change log cost', subject: 'redis-benchmark -P 32 → ingest-10.lua', metric: 'acked msgs/s vs before', value: rb.rps, unit: '/s', baseline: { subject: 'ingest-before-change-log.lua', value: rbBefore.rps } });
   ctx.res.latency.push({ scenario: 'change log cost', subject: 'bare ioredis ingest before change log', p50: before.lat.p50, p99: before.lat.p99, p999: before.lat.p999 });
-  ctx.res.add({ scenario: 'changes', subject: 'baseline bare ioredis → change-7.lua', metric: 'edits+reactions/s', value: change.rate, unit: '/s', baseline: { subject: 'bare ioredis → ingest-8.lua msgs', value: now.rate }, note: `half edits of ring messages, half reactions; ${shape.split(';')[0]}; ${((2 * phaseMs) / 1000).toFixed(1)} s` });
+  ctx.res.add({ scenario: 'changes', subject: 'baseline bare ioredis → change-8.lua', metric: 'edits+reactions/s', value: change.rate, unit: '/s', baseline: { subject: 'bare ioredis → ingest-10.lua msgs', value: now.rate }, note: `half edits of ring messages, half reactions; ${shape.split(';')[0]}; ${((2 * phaseMs) / 1000).toFixed(1)} s` });
   return { bare: now.rate, bareLat, rb: rb.rps };
 }
 

@@ -46,8 +46,8 @@ export type AddMemberBody = Static<typeof AddMemberBody>;
 
 export const UpdateConversationBody = Type.Object({
   title: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
-  slow_mode_s: Type.Optional(Type.Integer({ minimum: 0, maximum: 120, description: 'slow mode: 1–120 s between two messages of a member, 0 turns it off (owners/admins; a `settings` change)' })),
-  kind: Type.Optional(Type.Union([Type.Literal('group'), Type.Literal('announcement')], { description: 'group ↔ announcement (owners/admins; a `settings` change); a direct conversation stays direct' })),
+  slow_mode_s: Type.Optional(Type.Integer({ minimum: 0, maximum: 120, description: 'slow mode: 1–120 s between two messages of a member, 0 turns it off (owners/admins; a `rules` change)' })),
+  kind: Type.Optional(Type.Union([Type.Literal('group'), Type.Literal('announcement')], { description: 'group ↔ announcement (owners/admins; a `rules` change); a direct conversation stays direct' })),
 }, { additionalProperties: false, minProperties: 1 });
 export type UpdateConversationBody = Static<typeof UpdateConversationBody>;
 export const SetRoleBody = Type.Object({ role: RoleT }, { additionalProperties: false });

@@ -31,7 +31,7 @@ export interface ConversationModeration {
   /** MEMBER_BANNED when the user is banned from the conversation. */
   refuseBanned(conversationId: string, user: string): Promise<void>;
   settings(conversationId: string): Promise<{ kind: Kind; slow_mode_s: number }>;
-  /** Owners/admins: a `settings` change when anything changed. */
+  /** Owners/admins: a `rules` change when anything changed. */
   update(user: string, conversationId: string, next: { slow_mode_s?: number; kind?: 'group' | 'announcement' }): Promise<{ kind: Kind; slow_mode_s: number }>;
 }
 
@@ -128,7 +128,7 @@ export class ConversationService {
     return { user: target, role };
   }
 
-  /** Renames (a `conversation` change) and/or sets slow mode and kind (a `settings` change, moderation). */
+  /** Renames (a `conversation` change) and/or sets slow mode and kind (a `rules` change, moderation). */
   async update(user: string, id: string, body: UpdateConversationBody): Promise<Conversation & { slow_mode_s?: number }> {
     const mine = await this.access.requireMember(id, user);
     if (mine === 'member') throw new AppError('FORBIDDEN', 'only owners and admins change a conversation');

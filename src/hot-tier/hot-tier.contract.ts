@@ -453,11 +453,11 @@ export function hotTierContract(name: string, make: () => Promise<HotTierUnderTe
       expect(await send('carol')).toMatchObject({ status: 'created', seq: 6 });
 
       // announcement: members refused, owners and admins send; slow mode: one send per cooldown, owners/admins exempt
-      await hot.change({ conversationId: c, type: 'settings', body: ',"k":1}', changeRingLimit: 100, maxBacklog: 1000, restrict: [{ kind: 'announcement' }] });
+      await hot.change({ conversationId: c, type: 'rules', body: ',"k":1}', changeRingLimit: 100, maxBacklog: 1000, restrict: [{ kind: 'announcement' }] });
       expect(await send('dave')).toEqual({ status: 'refused', rule: 'announcement' });
       expect(await send('alice', 'admin')).toMatchObject({ status: 'created', seq: 7 });
       expect(await send('olga', 'owner')).toMatchObject({ status: 'created', seq: 8 });
-      await hot.change({ conversationId: c, type: 'settings', body: ',"k":2}', changeRingLimit: 100, maxBacklog: 1000, restrict: [{ kind: 'group' }, { slowModeS: 30 }] });
+      await hot.change({ conversationId: c, type: 'rules', body: ',"k":2}', changeRingLimit: 100, maxBacklog: 1000, restrict: [{ kind: 'group' }, { slowModeS: 30 }] });
       expect(await send('dave')).toMatchObject({ status: 'created', seq: 9 });
       const slow = await send('dave');
       expect(slow).toMatchObject({ status: 'refused', rule: 'slow' });
@@ -472,7 +472,7 @@ export function hotTierContract(name: string, make: () => Promise<HotTierUnderTe
       expect(await hot.lastSeqs([c])).toEqual([13]);
       const ring = await hot.readRecent(c, { limit: 100 });
       expect(ring?.messages.map(seqOf)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
-      await hot.change({ conversationId: c, type: 'settings', body: ',"k":3}', changeRingLimit: 100, maxBacklog: 1000, restrict: [{ slowModeS: 0 }] });
+      await hot.change({ conversationId: c, type: 'rules', body: ',"k":3}', changeRingLimit: 100, maxBacklog: 1000, restrict: [{ slowModeS: 0 }] });
       expect(await send('dave')).toMatchObject({ status: 'created', seq: 14 });
     });
 

@@ -76,7 +76,7 @@ export type IngestOutcome =
 /** A change other than a new message (docs/changes.md); the hot tier assigns its cursor. */
 export interface ChangeInput {
   conversationId: string;
-  type: 'edit' | 'delete' | 'reaction' | 'member' | 'conversation' | 'pin' | 'mute' | 'settings';
+  type: 'edit' | 'delete' | 'reaction' | 'member' | 'conversation' | 'pin' | 'mute' | 'rules';
   /**
    * For edit/delete: the message after the change, split around its version
    * (model/message.ts versionTemplate), and the version it was built from: if the ring holds

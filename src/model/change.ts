@@ -2,7 +2,7 @@
 // tier built it (docs/changes.md), with what the persist worker needs to apply it.
 import type { Message } from './message.js';
 
-export type ChangeType = 'message' | 'edit' | 'delete' | 'reaction' | 'member' | 'conversation' | 'pin' | 'mute' | 'settings' | 'lost';
+export type ChangeType = 'message' | 'edit' | 'delete' | 'reaction' | 'member' | 'conversation' | 'pin' | 'mute' | 'rules' | 'lost';
 
 export interface StoredChange {
   conversation_id: string;
@@ -14,7 +14,7 @@ export interface StoredChange {
   message?: Message;
 }
 
-const TYPES = new Set<ChangeType>(['message', 'edit', 'delete', 'reaction', 'member', 'conversation', 'pin', 'mute', 'settings', 'lost']);
+const TYPES = new Set<ChangeType>(['message', 'edit', 'delete', 'reaction', 'member', 'conversation', 'pin', 'mute', 'rules', 'lost']);
 
 /** The placeholder of a position whose change was lost (hot tier data loss) or refused for good (a dead letter): nothing to apply. */
 export function lostChange(conversationId: string, cursor: number): StoredChange {

@@ -116,7 +116,7 @@ export class ConversationRules {
     return { kind: r.kind, slow_mode_s: r.slowModeS };
   }
 
-  /** Sets slow mode and/or kind (owners/admins): one `settings` change when anything changed. */
+  /** Sets slow mode and/or kind (owners/admins): one `rules` change when anything changed. */
   async update(user: string, id: string, next: { slow_mode_s?: number; kind?: 'group' | 'announcement' }): Promise<Settings> {
     await this.moderator(user, id);
     const before = await this.settings(id);
@@ -124,7 +124,7 @@ export class ConversationRules {
     const after: Settings = { kind: next.kind ?? before.kind, slow_mode_s: next.slow_mode_s ?? before.slow_mode_s };
     if (after.kind === before.kind && after.slow_mode_s === before.slow_mode_s) return before;
     await this.mod.setSettings(id, { kind: after.kind, slowModeS: after.slow_mode_s });
-    await this.record(id, 'settings', { ...after, by: user }, [{ kind: after.kind }, { slowModeS: after.slow_mode_s }],
+    await this.record(id, 'rules', { ...after, by: user }, [{ kind: after.kind }, { slowModeS: after.slow_mode_s }],
       () => this.mod.setSettings(id, { kind: before.kind, slowModeS: before.slow_mode_s }));
     return after;
   }

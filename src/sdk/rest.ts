@@ -76,7 +76,7 @@ export class StrataRest {
   addMember(id: string, user: string, role?: Member['role']) {
     return this.request<Member>('POST', `/v1/conversations/${id}/members`, { user, ...(role ? { role } : {}) });
   }
-  /** Renames a conversation (a `conversation` change) and/or sets its slow mode and kind (a `settings` change); owner/admin. */
+  /** Renames a conversation (a `conversation` change) and/or sets its slow mode and kind (a `rules` change); owner/admin. */
   updateConversation(id: string, body: UpdateConversation) {
     return this.request<Conversation>('PATCH', `/v1/conversations/${id}`, body);
   }

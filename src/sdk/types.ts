@@ -288,9 +288,9 @@ export interface MuteChange {
   by: string;
   at: string;
 }
-/** The conversation's moderation settings after the change: kind and slow mode (0: off). */
-export interface SettingsChange {
-  type: 'settings';
+/** The conversation's moderation rules after the change: kind and slow mode (0: off) (docs/moderation.md). */
+export interface RulesChange {
+  type: 'rules';
   cursor: number;
   conversation_id: string;
   kind: 'direct' | 'group' | 'announcement';
@@ -298,7 +298,7 @@ export interface SettingsChange {
   by: string;
   at: string;
 }
-export type Change = MessageChange | EditChange | DeleteChange | ReactionChange | MemberChange | ConversationChange | PinChange | MuteChange | SettingsChange;
+export type Change = MessageChange | EditChange | DeleteChange | ReactionChange | MemberChange | ConversationChange | PinChange | MuteChange | RulesChange;
 
 /** `GET /v1/conversations/{id}/changes?after=&limit=`: `cursor` is the conversation's current one. */
 export interface ChangesPage {
@@ -369,7 +369,7 @@ export interface SocketEvents {
   conversation: ConversationChange;
   pin: PinChange;
   mute: MuteChange;
-  settings: SettingsChange;
+  rules: RulesChange;
   /** Every change once, in cursor order per conversation (live, replayed by a resume, or paged
    *  from REST), before its typed event (`message`, `edit`, …). */
   change: Change;

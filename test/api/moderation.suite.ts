@@ -136,11 +136,11 @@ export function moderationSuite(name: string, opts: StackOptions) {
       expect((await call('POST', `/v1/conversations/${id}/messages`, 'member', { text: 'me too' })).body.code).toBe('ANNOUNCEMENT_ONLY');
       expect(await snapshot(id)).toEqual(before);
       expect((await call('PUT', `/v1/messages/${post.id}/reactions/ok`, 'member')).status).toBe(204);
-      // back to a group: members post again; a `settings` change each time
+      // back to a group: members post again; a `rules` change each time
       expect((await call('PATCH', `/v1/conversations/${id}`, 'admin', { kind: 'group' })).body).toMatchObject({ kind: 'group' });
       expect((await call('POST', `/v1/conversations/${id}/messages`, 'member', { text: 'now I can' })).status).toBe(201);
-      const settings = (await call('GET', `/v1/conversations/${id}/changes?after=0&limit=1000`, 'member')).body.changes.filter((c: { type: string }) => c.type === 'settings');
-      expect(settings).toMatchObject([{ type: 'settings', conversation_id: id, kind: 'group', slow_mode_s: 0, by: 'admin' }]);
+      const settings = (await call('GET', `/v1/conversations/${id}/changes?after=0&limit=1000`, 'member')).body.changes.filter((c: { type: string }) => c.type === 'rules');
+      expect(settings).toMatchObject([{ type: 'rules', conversation_id: id, kind: 'group', slow_mode_s: 0, by: 'admin' }]);
     });
 
     it('slow mode: one message per cooldown per member on REST and WebSocket, 429 SLOW_MODE with retry_after; owners and admins exempt', async () => {
