@@ -130,6 +130,22 @@ export function hotTierContract(name: string, make: () => Promise<HotTierUnderTe
       expect(await hot.ingest(input(c, { clientId: 'f2' }))).toMatchObject({ status: 'created', seq: 2 });
     });
 
+    it('scrubTraces replaces change-ring entries in place by cursor and forgets dedup entries (GDPR erase); idempotent', async () => {
+      const c = await seeded();
+      await hot.seed(c, 0, [], 500, 0);
+      const a = await hot.ingest(input(c, { clientId: 'g1', text: 'secret' }));
+      const b = await hot.ingest(input(c, { clientId: 'g2', text: 'other' }));
+      if (a.status !== 'created' || b.status !== 'created') throw new Error('not created');
+      const before = (await hot.readChanges(c, 0, 10))!.changes;
+      expect(before).toHaveLength(2);
+      const scrubbed = before[0].replace('"text":"secret"', '"text":null');
+      for (let run = 0; run < 2; run++) await hot.scrubTraces(c, [{ cursor: a.cursor, json: scrubbed }, { cursor: 99, json: '{"type":"lost","cursor":99}' }], ['alice\ng1']);
+      expect(await hot.readChanges(c, 0, 10)).toEqual({ changes: [scrubbed, before[1]], lastCursor: 2 });
+      expect(await hot.findDuplicate(c, 'alice\ng1')).toBeNull();
+      expect(await hot.findDuplicate(c, 'alice\ng2')).not.toBeNull();
+      expect(await hot.ingest(input(c, { text: 'next' }))).toMatchObject({ status: 'created', seq: 3, cursor: 3 });
+    });
+
     it('is gap-free under 200 concurrent ingests; the log holds them in seq order', async () => {
       const c = await seeded();
       const results = await Promise.all(Array.from({ length: 200 }, (_, i) => hot.ingest(input(c, { text: `p${i}` }))));
