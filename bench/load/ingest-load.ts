@@ -32,7 +32,7 @@ export interface IngestJob {
   stamp?: boolean;
   /** Worker w uses conversation (workerOffset + w) mod convs (several processes share a world). */
   workerOffset?: number;
-  /** Return each ack's epoch time (ms, sub-ms precision) beside its seq: `ackAt`. */
+  /** Return each ack's epoch time (ms, sub-ms precision) and sender beside its seq: `ackAt`, `ackBy`. */
   ackTimes?: boolean;
   /** Read this process's CPU time (/proc/<pid>/stat) when sending starts and ends: `cpuUs`. */
   cpuPid?: number;
@@ -48,6 +48,8 @@ export interface IngestResult {
   seqs: Record<string, number[]>;
   /** With ackTimes: conversation id → epoch ms of each ack, in the order of `seqs`. */
   ackAt?: Record<string, number[]>;
+  /** With ackTimes: conversation id → the user who sent each acked message, in the order of `seqs`. */
+  ackBy?: Record<string, string[]>;
   /** With cpuPid: that process's CPU µs at startMs and at endMs. */
   cpuUs?: [number, number];
   startMs: number;
@@ -126,6 +128,7 @@ export async function runIngest(job: IngestJob): Promise<IngestResult> {
   const timeline = new Timeline(50);
   const seqs: Record<string, number[]> = {};
   const ackAt: Record<string, number[]> = {};
+  const ackBy: Record<string, string[]> = {};
   const errorSamples: string[] = [];
   let acked = 0;
   let errors = 0;
@@ -168,7 +171,10 @@ export async function runIngest(job: IngestJob): Promise<IngestResult> {
         lat.add(t1 - t0);
         timeline.add(Date.now());
         (seqs[conv.id] ??= []).push(res.seq!);
-        if (job.ackTimes) (ackAt[conv.id] ??= []).push(performance.timeOrigin + t1);
+        if (job.ackTimes) {
+          (ackAt[conv.id] ??= []).push(performance.timeOrigin + t1);
+          (ackBy[conv.id] ??= []).push(user);
+        }
       } else {
         errors++;
         if (errorSamples.length < 5) errorSamples.push(res.detail ?? 'error');
@@ -179,7 +185,7 @@ export async function runIngest(job: IngestJob): Promise<IngestResult> {
   const cpuUs: [number, number] | undefined = job.cpuPid ? [cpu0, cpuMicros(job.cpuPid)] : undefined;
   for (const w of workers) w.sender.close();
   agent.destroy();
-  return { acked, errors, errorSamples, latencyMs: lat.toArray(), timeline: [...timeline.counts], seqs, ...(job.ackTimes ? { ackAt } : {}), ...(cpuUs ? { cpuUs } : {}), startMs, endMs };
+  return { acked, errors, errorSamples, latencyMs: lat.toArray(), timeline: [...timeline.counts], seqs, ...(job.ackTimes ? { ackAt, ackBy } : {}), ...(cpuUs ? { cpuUs } : {}), startMs, endMs };
 }
 
 if (isMain(import.meta.url)) serveJob(runIngest);

@@ -1,14 +1,17 @@
 // The far ends of Strata's integrations, in a process of their own (the harness and the load
 // generators never share its loop): a before-send hook that answers {"action":"accept"} after
 // HOOK_DELAY_MS (a fast policy service), and a webhook receiver that answers 200 at once and
-// notes when each message change arrived. Both count what they saw; the harness takes the
-// counts (`take`) after each block of load and checks them against what was acked.
-// Protocol (IPC): → {start: {hookDelayMs}} ← {started: {hookUrl, webhookUrl}};
+// notes when each message change arrived, and a Web Push service (push-service.ts) that checks
+// VAPID and decrypts every push. All count what they saw; the harness takes the counts (`take`)
+// after each block of load and checks them against what was acked.
+// Protocol (IPC): → {start: {hookDelayMs, vapidPublicKey}} ← {started: {hookUrl, webhookUrl}};
+// → {subscribe: n} ← {subscribed: BenchSubscription[]};
 // → {take: true} ← {taken: Taken} (what arrived since the previous take); → {exit: true}.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { isMain } from '../lib/proc.js';
+import { freshPushTaken, startBenchPushService, type PushTaken } from './push-service.js';
 
 export interface Taken {
   /** client_id of every hook request, in arrival order. */
@@ -21,6 +24,8 @@ export interface Taken {
   webhookAt: number[];
   /** Webhook requests that were not a message change (or did not parse). */
   webhookOdd: number;
+  /** Pushes that passed the push service's checks, and those refused. */
+  push: PushTaken;
 }
 
 const now = () => performance.timeOrigin + performance.now();
@@ -41,10 +46,10 @@ async function listen(server: http.Server): Promise<string> {
 }
 
 function fresh(): Taken {
-  return { hookClientIds: [], hookOdd: 0, webhookConvs: [], webhookSeqs: [], webhookAt: [], webhookOdd: 0 };
+  return { hookClientIds: [], hookOdd: 0, webhookConvs: [], webhookSeqs: [], webhookAt: [], webhookOdd: 0, push: freshPushTaken() };
 }
 
-async function start(o: { hookDelayMs: number }) {
+async function start(o: { hookDelayMs: number; vapidPublicKey: string }) {
   let t = fresh();
   const hook = http.createServer(async (req, res) => {
     const body = await readBody(req);
@@ -72,12 +77,14 @@ async function start(o: { hookDelayMs: number }) {
       t.webhookOdd++; // not JSON: counted
     }
   });
-  const [hookUrl, webhookUrl] = await Promise.all([listen(hook), listen(webhook)]);
+  const [hookUrl, webhookUrl, push] = await Promise.all([listen(hook), listen(webhook), startBenchPushService(o.vapidPublicKey, now)]);
   return {
     urls: { hookUrl: `${hookUrl}/hook`, webhookUrl: `${webhookUrl}/webhook` },
+    subscribe: (n: number) => push.subscribe(n),
     take(): Taken {
       const out = t;
       t = fresh();
+      out.push = push.take();
       return out;
     },
   };
@@ -94,6 +101,7 @@ if (isMain(import.meta.url)) {
       }, (e) => process.send!({ error: (e as Error).stack ?? String(e) }));
     }
     if (m?.take) process.send!(side ? { taken: side.take() } : { error: 'take before start' });
+    if (m?.subscribe) process.send!(side ? { subscribed: side.subscribe(m.subscribe) } : { error: 'subscribe before start' });
   });
   process.send!({ ready: true });
 }

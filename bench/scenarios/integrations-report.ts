@@ -12,7 +12,7 @@ function merged(arrays: Float64Array[] | number[][]): Summary {
   return s.summary();
 }
 
-export function report(ctx: Ctx, runs: ArmRun[], label: string, rate: number): void {
+export function report(ctx: Ctx, runs: ArmRun[], label: string, rate: number, pushDelayMs: number): void {
   interface Figures { rate: number; each: string; lat: Summary; cpuSend: number; cpuAll: number; pacedLat: Summary; pacedCpu: number; delivery: Summary; deliveryMax: Summary; acked: number }
   const figures = new Map<string, Figures>();
   for (const r of runs) {
@@ -55,6 +55,15 @@ export function report(ctx: Ctx, runs: ArmRun[], label: string, rate: number): v
       ctx.res.add({ scenario: 'integrations', subject: s, metric: 'webhook delivery p50 / p99, closed loop', value: f.deliveryMax.p99, unit: 'ms', note: `p50 ${fmt(f.deliveryMax.p50)} ms (a backlog: delivery is slower than max ingest)` });
       ctx.res.latency.push({ scenario: 'integrations', subject: `webhook ack→receiver at ${rate}/s`, p50: f.delivery.p50, p99: f.delivery.p99, p999: f.delivery.p999 });
     }
+    if (r.arm.name === 'push') {
+      const d = pushDelayMs;
+      ctx.res.add({ scenario: 'integrations', subject: s, metric: `push delivery p50 at ${rate}/s`, value: f.delivery.p50, unit: 'ms', note: `push service got and decrypted it − the send's ack, per message and subscription; beyond PUSH_DELAY_MS ${d}: ${fmt(f.delivery.p50 - d)} ms` });
+      ctx.res.add({ scenario: 'integrations', subject: s, metric: `push delivery p99 at ${rate}/s`, value: f.delivery.p99, unit: 'ms', note: `beyond PUSH_DELAY_MS: ${fmt(f.delivery.p99 - d)} ms; n=${f.delivery.n}` });
+      ctx.res.add({ scenario: 'integrations', subject: s, metric: 'push delivery p50 / p99, closed loop', value: f.deliveryMax.p99, unit: 'ms', note: `p50 ${fmt(f.deliveryMax.p50)} ms (a backlog: 9 pushes per message); n=${f.deliveryMax.n}` });
+      ctx.res.latency.push({ scenario: 'integrations', subject: `push ack→push service at ${rate}/s`, p50: f.delivery.p50, p99: f.delivery.p99, p999: f.delivery.p999 });
+      const drain = r.blocks.filter((b) => b.kind === 'max').map((b) => (b.drainMs / 1000).toFixed(1));
+      ctx.res.add({ scenario: 'integrations', subject: s, metric: 'drain after a closed-loop block', value: Math.max(...drain.map(Number)), unit: 's', note: `per block ${drain.join(' · ')} s (until every push arrived)` });
+    }
   }
   ctx.res.add({ scenario: 'integrations', subject: 'machine', metric: 'load average (1 min) at the end', value: os.loadavg()[0], unit: '', note: `${os.cpus().length} cores; other jobs share them` });
   // correctness
@@ -74,6 +83,16 @@ export function report(ctx: Ctx, runs: ArmRun[], label: string, rate: number): v
       const arrived = [...r.seenAt.values()].reduce((n, s) => n + s.size, 0);
       ctx.res.check('integrations', 'webhook: every acked message arrived at the receiver (0 lost), nothing else', lost === 0 && arrived === f.acked,
         `${arrived} messages arrived for ${f.acked} acked, ${lost} lost, ${r.duplicates} arrived twice (at least once allows it)`);
+    }
+    if (r.arm.name === 'push') {
+      const p = r.push;
+      const lost = p.outstanding();
+      ctx.res.check('integrations', 'push: every acked message at every member\'s subscription but the sender\'s (0 lost)', lost === 0 && p.unknown === 0,
+        `${p.arrived} pushes for ${f.acked} acked messages owing ${p.owedTotal}; ${lost} lost, ${p.duplicates} twice (at least once allows it), ${p.unknown} of no acked message${p.samples.length ? `; ${p.samples.join(' | ')}` : ''}`);
+      ctx.res.check('integrations', 'push: every push passed the VAPID check and decrypted with its subscription\'s keys', p.rejected === 0,
+        `${p.rejected} refused${p.rejected ? `: ${p.samples.join(' | ')}` : ` of ${p.arrived}`}`);
+      ctx.res.check('integrations', 'push: nothing pushed to the sender, payload sender = who sent it', p.toSender === 0 && p.wrongSender === 0,
+        `${p.toSender} to the sender, ${p.wrongSender} with another sender`);
     }
   }
 }

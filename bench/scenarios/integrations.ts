@@ -5,18 +5,22 @@
 //   plain     no integration
 //   hook      BEFORE_SEND_URL at a hook (integration-sidecar.ts) that answers accept after 1 ms
 //   webhook   one endpoint (events: message) at a receiver that answers 200 at once
-// (a push arm goes in ARMS the same way: its env, its setup, its far end in the sidecar).
+//   push      Web Push on (VAPID keys made for the run, PUSH_DELAY_MS 200): every user has one
+//             subscription at the sidecar's push service and no socket, so each message is pushed
+//             to the conversation's other 9 members; the service checks VAPID and decrypts each
 // The same REST send load as the ingest scenario (2 load processes, 64 keep-alive connections,
 // closed loop; then a paced block) goes to one arm at a time, in blocks ordered
 // plain, hook, webhook, webhook, hook, plain, … so drift on the shared machine hits every arm
 // alike. After each block the harness waits until the arm's warm store holds every acked
-// message and, for the webhook arm, the receiver got every one: no block's work spills into
-// the next. Figures per arm, beside plain's: acked msgs/s, send p50/p99, the server's CPU µs
+// message and, for the webhook arm, the receiver got every one (push arm: every recipient's
+// subscription got every one): no block's work spills into the next. Figures per arm, beside plain's: acked msgs/s, send p50/p99, the server's CPU µs
 // per acked message (/proc/<pid>/stat: during the sends, and with the drain after them —
-// persist, deliveries), and the webhook delivery latency (arrival at the receiver − the send's
-// ack), at the paced rate and under the closed loop. Checks: acked seqs gap-free per arm, every
-// send acked, persisted == acked, the hook saw every send of its arm once and nothing else,
-// every acked message of the webhook arm arrived (0 lost; duplicates printed).
+// persist, deliveries), and the webhook / push delivery latency (arrival at the receiver or push
+// service − the send's ack), at the paced rate and under the closed loop. Checks: acked seqs
+// gap-free per arm, every send acked, persisted == acked, the hook saw every send of its arm once
+// and nothing else, every acked message of the webhook arm arrived (0 lost; duplicates printed),
+// every acked message of the push arm reached every member's subscription but the sender's, each
+// push passed the VAPID check and decrypted (integrations-push.ts).
 import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import type { Ctx, StackWorld } from '../lib/context.js';
@@ -25,15 +29,22 @@ import { forkTs, nextMessage } from '../lib/proc.js';
 import { createWorld, SECRET, startStack, until } from '../lib/stack.js';
 import { warmView, type WarmView } from '../lib/warm.js';
 import { mintToken } from '../../src/auth/tokens.js';
+import { generateVapidKeys } from '../../src/push-providers/web-push-provider.js';
 import type { IngestJob, IngestResult } from '../load/ingest-load.js';
 import type { Taken } from '../load/integration-sidecar.js';
+import type { BenchSubscription } from '../load/push-service.js';
+import { PushLedger } from './integrations-push.js';
 import { report } from './integrations-report.js';
 
 const HOOK_DELAY_MS = 1;
+const PUSH_DELAY_MS = 200;
 
 interface SidecarUrls {
   hookUrl: string;
   webhookUrl: string;
+  vapid: { publicKey: string; privateKey: string };
+  /** New subscriptions at the sidecar's push service. */
+  subscribe(n: number): Promise<BenchSubscription[]>;
 }
 
 export interface Arm {
@@ -42,7 +53,7 @@ export interface Arm {
   label: string;
   env(urls: SidecarUrls): Record<string, string>;
   /** After the world exists, before the first block (e.g. register the webhook endpoint). */
-  setup?(sw: StackWorld, urls: SidecarUrls): Promise<void>;
+  setup?(run: ArmRun, urls: SidecarUrls): Promise<void>;
 }
 
 const ARMS: Arm[] = [
@@ -52,13 +63,37 @@ const ARMS: Arm[] = [
     name: 'webhook',
     label: 'webhook endpoint (message)',
     env: () => ({}),
-    async setup(sw, u) {
+    async setup({ sw }, u) {
       const admin = await mintToken(SECRET, 'bench-admin', { admin: true });
       const res = await fetch(`${sw.stack.url}/v1/admin/webhooks`, {
         method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
         body: JSON.stringify({ url: u.webhookUrl, events: ['message'] }),
       });
       if (res.status !== 201) throw new Error(`register webhook: ${res.status} ${await res.text()}`);
+    },
+  },
+  {
+    name: 'push',
+    label: `Web Push to 9 offline members (PUSH_DELAY_MS ${PUSH_DELAY_MS})`,
+    env: (u) => ({
+      PUSH_ENABLED: 'true', VAPID_PUBLIC_KEY: u.vapid.publicKey, VAPID_PRIVATE_KEY: u.vapid.privateKey, VAPID_SUBJECT: 'mailto:bench@strata.invalid',
+      PUSH_ALLOW_HTTP_LOCALHOST: 'true', PUSH_DELAY_MS: String(PUSH_DELAY_MS),
+    }),
+    async setup(run, u) {
+      // one subscription per user (as one browser each), posted with that user's token
+      const { stack, world } = run.sw;
+      const subs = await u.subscribe(world.users.length);
+      for (let i = 0; i < subs.length; i += 50) {
+        await Promise.all(subs.slice(i, i + 50).map(async (s, j) => {
+          const user = world.users[i + j];
+          const res = await fetch(`${stack.url}/v1/push/subscriptions`, {
+            method: 'POST', headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ endpoint: s.endpoint, keys: s.keys }),
+          });
+          if (res.status !== 201) throw new Error(`push subscription: ${res.status} ${await res.text()}`);
+          run.push.subUser.set(s.id, user.id);
+        }));
+      }
     },
   },
 ];
@@ -75,7 +110,7 @@ export interface Block {
   cpuSend: number;
   cpuDrain: number;
   drainMs: number;
-  /** Webhook arm: arrival − ack per acked message (first arrival), ms. */
+  /** Webhook arm: arrival − ack per acked message (first arrival), ms; push arm: per message and recipient subscription. */
   delivery: number[];
 }
 
@@ -90,6 +125,8 @@ export interface ArmRun {
   seenAt: Map<string, Set<number>>;
   hookIds: string[];
   duplicates: number;
+  /** Push arm: what each acked message owes and what arrived. */
+  push: PushLedger;
   badSeqs: string[];
 }
 
@@ -101,30 +138,40 @@ export async function integrationsScenario(ctx: Ctx, base: StackWorld): Promise<
   await admin.connect();
   try {
     await nextMessage(side, 30_000, (m) => m?.ready);
-    side.send({ start: { hookDelayMs: HOOK_DELAY_MS } });
-    const urls = (await nextMessage<{ started: SidecarUrls }>(side, 30_000, (m) => m?.started)).started;
+    const vapid = generateVapidKeys();
+    side.send({ start: { hookDelayMs: HOOK_DELAY_MS, vapidPublicKey: vapid.publicKey } });
+    const started = (await nextMessage<{ started: { hookUrl: string; webhookUrl: string } }>(side, 30_000, (m) => m?.started)).started;
+    const urls: SidecarUrls = {
+      ...started, vapid,
+      async subscribe(n) {
+        const p = nextMessage<{ subscribed: BenchSubscription[] }>(side, 30_000, (m) => m?.subscribed);
+        side.send({ subscribe: n });
+        return (await p).subscribed;
+      },
+    };
     const take = async (): Promise<Taken> => {
       const p = nextMessage<{ taken: Taken }>(side, 30_000, (m) => m?.taken);
       side.send({ take: true });
       return (await p).taken;
     };
 
-    // the arms' servers, started alike (in parallel: the same start-up for all)
+    // the arms' servers, started alike (in parallel: the same start-up for all); their databases
+    // one after another (one admin connection runs one query at a time)
+    for (const arm of ARMS) await admin.query(`CREATE DATABASE bench_int_${arm.name}_${process.pid}`);
     await Promise.all(ARMS.map(async (arm) => {
       const db = `bench_int_${arm.name}_${process.pid}`;
-      await admin.query(`CREATE DATABASE ${db}`);
       const u = new URL(ctx.pgUrl);
       u.pathname = `/${db}`;
       const pgUrl = u.toString();
       const stack = await startStack({ kind: 'valkey-pg', redisUrl: ctx.redisUrl, pgUrl, env: arm.env(urls) });
       const run: ArmRun = {
-        arm, db, warm: undefined as unknown as WarmView, blocks: [], pending: new Map(), seenAt: new Map(), hookIds: [], duplicates: 0, badSeqs: [],
+        arm, db, warm: undefined as unknown as WarmView, blocks: [], pending: new Map(), seenAt: new Map(), hookIds: [], duplicates: 0, badSeqs: [], push: new PushLedger(),
         sw: { stack, world: undefined as unknown as StackWorld['world'], lastSeq: new Map(), label: `${base.label} ${arm.name}` },
       };
       runs.push(run);
       run.sw.world = await createWorld(stack, { users: 1000, convs: 100, size: 10, seed: ctx.seed, tag: `int-${arm.name}` });
       run.warm = await warmView(stack);
-      await arm.setup?.(run.sw, urls);
+      await arm.setup?.(run, urls);
     }));
     runs.sort((a, b) => ARMS.indexOf(a.arm) - ARMS.indexOf(b.arm));
     await take(); // nothing counts from the setup
@@ -141,6 +188,8 @@ export async function integrationsScenario(ctx: Ctx, base: StackWorld): Promise<
     const rate = 250;
     const rounds = ctx.q(4, 1);
     let jobNo = 0;
+    // the push arm drains 9 encrypted pushes per message: a closed-loop block's backlog takes minutes
+    const drainLimitMs = 600_000;
 
     const block = async (r: ArmRun, kind: Block['kind']): Promise<void> => {
       const { stack, world } = r.sw;
@@ -171,6 +220,10 @@ export async function integrationsScenario(ctx: Ctx, base: StackWorld): Promise<
         b.lat.push(x.latencyMs);
         for (const [c, seqs] of Object.entries(x.seqs)) {
           byConv.set(c, [...(byConv.get(c) ?? []), ...seqs]);
+          if (r.arm.name === 'push') {
+            const members = world.convs.find((x) => x.id === c)!.members;
+            seqs.forEach((seq, k) => r.push.expect(c, seq, x.ackAt![c][k], x.ackBy![c][k], members));
+          }
           if (r.arm.name !== 'webhook') continue;
           const m = r.pending.get(c) ?? new Map<number, number>();
           r.pending.set(c, m);
@@ -203,12 +256,14 @@ export async function integrationsScenario(ctx: Ctx, base: StackWorld): Promise<
             if (wh === r) b.delivery.push(t.webhookAt[k] - ackAt);
           }
         });
-        const undelivered = r.arm.name === 'webhook' ? [...r.pending.values()].reduce((n, m) => n + m.size, 0) : 0;
+        const pu = runs.find((x) => x.arm.name === 'push')!;
+        pu.push.take(t.push, (ms) => pu === r && b.delivery.push(ms));
+        const undelivered = r.arm.name === 'webhook' ? [...r.pending.values()].reduce((n, m) => n + m.size, 0) : r.push.outstanding();
         return undelivered === 0 && (await r.warm.persisted(convIds)) >= expected;
-      }, 120_000, 20);
+      }, drainLimitMs, 20);
       b.drainMs = Date.now() - sendsEnd;
       b.cpuDrain = cpuMicros(stack.pid) - cpuAtEnd;
-      if (!drained) throw new Error(`arm ${r.arm.name}: block not drained within 120 s`);
+      if (!drained) throw new Error(`arm ${r.arm.name}: block not drained within ${drainLimitMs / 1000} s (${r.push.outstanding()} pushes owed, e.g. ${r.push.lostExamples().join('; ')})`);
       r.blocks.push(b);
     };
 
@@ -221,7 +276,7 @@ export async function integrationsScenario(ctx: Ctx, base: StackWorld): Promise<
         await block(r, 'paced');
       }
     }
-    report(ctx, runs, base.label, rate);
+    report(ctx, runs, base.label, rate, PUSH_DELAY_MS);
     // persisted == acked, exactly
     for (const r of runs) {
       const convIds = r.sw.world.convs.map((c) => c.id);
