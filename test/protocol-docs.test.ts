@@ -39,6 +39,7 @@ const HTTP_ONLY: Record<string, string> = {
   ATTACHMENT_NOT_FOUND: 'downloads are HTTP (GET /v1/attachments/{id})',
   SIGNED_URL_INVALID: 'signed upload/download URLs are HTTP',
   EXPORT_NOT_FOUND: 'archive jobs are REST only',
+  GDPR_JOB_NOT_FOUND: 'GDPR export/erase jobs are operator REST routes (docs/gdpr.md)',
   EDIT_CONFLICT: 'edits and deletes are REST only (PATCH / DELETE /v1/messages/{id})',
   SEARCH_QUERY_INVALID: 'search is REST only (GET /v1/search)',
   WEBHOOK_NOT_FOUND: 'webhooks are operator REST routes (docs/webhooks.md)',

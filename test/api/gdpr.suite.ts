@@ -75,6 +75,8 @@ export function gdprSuite(name: string, opts: StackOptions & { archiveStore: () 
         mine.push(await send(u, { text: `${mark} archived ${i}`, metadata: { note: `${mark} meta ${i}` }, client_id: `a-${i}` }));
         await send(o, { text: `reply ${i} from ${other}` });
       }
+      // stored first: with a ring of 3, an edit of a message out of the ring and not stored yet is a retryable 503
+      await stored(conv, 8);
       ok(await call('PATCH', `/v1/messages/${mine[1].id}`, u, { text: `${mark} edited before archiving` }));
       await stored(conv, 8);
       await archiveTo(conv, 6);
