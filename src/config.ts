@@ -54,6 +54,18 @@ const mediaTypes: Parser<string[]> = (raw) => {
   if (list.length === 0) throw new Error('empty');
   return list;
 };
+/** Host names or suffixes (`*.push.services.mozilla.com` or `push.services.mozilla.com`: it and its subdomains), comma-separated; `-` or empty: none. */
+const hostSuffixes: Parser<string[]> = (raw) => {
+  const list = raw.split(',').map((t) => t.trim().toLowerCase().replace(/^\*\./, '')).filter((t) => t !== '' && t !== '-');
+  const bad = list.find((t) => !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/.test(t));
+  if (bad !== undefined) throw new Error(`"${bad}" is not a host name`);
+  return list;
+};
+const ports: Parser<number[]> = (raw) => {
+  const list = raw.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  if (list.length === 0) throw new Error('empty');
+  return list.map((t) => int(1, 65_535)(t));
+};
 /** Displayable or common document types; nothing a browser runs as script (no text/html, no image/svg+xml). */
 const UPLOAD_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/avif', 'application/pdf', 'text/plain', 'text/csv', 'application/json',
   'application/zip', 'audio/mpeg', 'audio/ogg', 'audio/wav', 'audio/webm', 'video/mp4', 'video/webm', 'video/quicktime'];
@@ -132,13 +144,17 @@ export const schema = {
   vapidPrivateKey: key<string | undefined>('VAPID_PRIVATE_KEY', undefined, 'base64url P-256 private key (32 bytes)', str, 'The private half of VAPID_PUBLIC_KEY: signs the VAPID JWT of every push (RFC 8292). Keep it secret; changing the pair invalidates every subscription.'),
   vapidSubject: key('VAPID_SUBJECT', 'mailto:push@strata.invalid', 'mailto: or https: URL', url('mailto', 'https'), 'The operator contact push services see in the VAPID JWT (`sub`); set it to a real address.'),
   pushEnabled: key('PUSH_ENABLED', true, 'true | false', bool, 'false turns Web Push off even with VAPID keys: the subscription routes answer UNAVAILABLE, nothing is pushed (conversation settings still work).'),
-  pushDelayMs: key('PUSH_DELAY_MS', 2000, 'integer 0..600000', int(0, 600_000), 'A message is pushed to a member only if none of their sockets got it within this many milliseconds of its creation (their delivered watermark, docs/push.md).'),
+  pushDelayMs: key('PUSH_DELAY_MS', 2000, 'integer 100..600000', int(100, 600_000), 'A message is pushed to a member only if none of their sockets got it within this many milliseconds of its creation (their delivered watermark, docs/push.md). At least 100: the receipt batcher needs its flush interval, and the clocks of the nodes differ a little; keep it at 250 or more across hosts.'),
   pushTtlS: key('PUSH_TTL_S', 86_400, 'integer 0..2419200', int(0, 2_419_200), 'How long a push service keeps a notification for an offline device (the TTL header, RFC 8030).'),
   pushPreviewChars: key('PUSH_PREVIEW_CHARS', 120, 'integer 0..500', int(0, 500), 'Characters of the message text in a push payload (cut at a code point; 0: no text).'),
   pushMaxSubscriptionsPerUser: key('PUSH_MAX_SUBSCRIPTIONS_PER_USER', 20, 'integer 1..1000', int(1, 1000), 'Push subscriptions one user may have; one more is PUSH_SUBSCRIPTION_LIMIT.'),
+  pushAllowedHosts: key('PUSH_ALLOWED_HOSTS', [] as string[], 'comma-separated host names or *.suffixes; empty: any public host', hostSuffixes, 'Push services a subscription endpoint may name (each entry: that host and its subdomains), e.g. `*.push.services.mozilla.com,fcm.googleapis.com,*.notify.windows.com,web.push.apple.com`. Empty: any public https host (never an IP literal or a name resolving to a private, loopback or link-local address: docs/push.md).'),
+  pushAllowedPorts: key('PUSH_ALLOWED_PORTS', [443], 'comma-separated ports 1..65535', ports, 'Ports an https:// subscription endpoint may use (the browsers\' push services all use 443).'),
   pushAllowHttpLocalhost: key('PUSH_ALLOW_HTTP_LOCALHOST', false, 'true | false', bool, 'Accept http:// subscription endpoints on 127.0.0.1, ::1 or localhost (a test push service); otherwise endpoints must be https://.'),
   pushTimeoutMs: key('PUSH_TIMEOUT_MS', 10_000, 'integer 100..300000', int(100, 300_000), 'A push service that has not answered within this many milliseconds has failed that push (retried).'),
-  pushRetryForS: key('PUSH_RETRY_FOR_S', 3600, 'integer 1..86400', int(1, 86_400), 'How long a message is retried while a push service fails (backoff as WEBHOOK_RETRY_BASE_MS/MAX_MS); a message older than this plus PUSH_DELAY_MS is not pushed at all (stale).'),
+  pushRetryForS: key('PUSH_RETRY_FOR_S', 3600, 'integer 1..86400', int(1, 86_400), 'How long a push to one subscription is retried while its push service fails (429, 5xx, no answer; backoff as WEBHOOK_RETRY_BASE_MS/MAX_MS); the other subscriptions never wait for it (docs/push.md).'),
+  pushMaxAgeS: key('PUSH_MAX_AGE_S', 300, 'integer 1..86400', int(1, 86_400), 'A message older than this (beyond PUSH_DELAY_MS) when its turn comes is not pushed (stale: e.g. after push was off, or the deliverer was down, for a while).'),
+  pushDisableAfterS: key('PUSH_DISABLE_AFTER_S', 86_400, 'integer 60..2592000', int(60, 2_592_000), 'A subscription whose push service has failed every push (429, 5xx, no answer) for this long, at least 10 times in a row, is removed.'),
   pushConcurrency: key('PUSH_CONCURRENCY', 64, 'integer 1..1024', int(1, 1024), 'Conversations whose messages are pushed in parallel (within one, in order; each may wait up to PUSH_DELAY_MS).'),
   logLevel: key('LOG_LEVEL', 'info', 'fatal | error | warn | info | debug | trace | silent', oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), 'Log level of the JSON logs.'),
 } as const;

@@ -21,12 +21,24 @@ export interface SendResult {
 export type Send = (url: string, headers: Record<string, string>, body: string | Buffer, timeoutMs: number) => Promise<SendResult>;
 
 const MAX_ANSWER_BYTES = 64 * 1024;
-const agents = {
+export interface Agents {
+  'http:': http.Agent;
+  'https:': https.Agent;
+}
+
+const defaultAgents: Agents = {
   'http:': new http.Agent({ keepAlive: true, maxSockets: 256 }),
   'https:': new https.Agent({ keepAlive: true, maxSockets: 256 }),
 };
 
-export const httpSend: Send = (url, headers, body, timeoutMs) => new Promise<SendResult>((resolve) => {
+export const httpSend: Send = (url, headers, body, timeoutMs) => sendWith(defaultAgents, url, headers, body, timeoutMs);
+
+/** The same sender over other agents (push: agents whose DNS lookup refuses private addresses). */
+export function httpSender(agents: Agents): Send {
+  return (url, headers, body, timeoutMs) => sendWith(agents, url, headers, body, timeoutMs);
+}
+
+const sendWith = (agents: Agents, url: string, headers: Record<string, string>, body: string | Buffer, timeoutMs: number) => new Promise<SendResult>((resolve) => {
   const t0 = performance.now();
   const latency = () => Math.round(performance.now() - t0);
   let settled = false;

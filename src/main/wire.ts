@@ -115,7 +115,8 @@ export function sqlAdapters(store: SqlStore) {
 export function createPushProvider(config: Config): { provider?: PushProvider; describe: string } {
   const v = resolveVapid(config, generateVapidKeys);
   if (!v) return { describe: 'off' };
-  return { provider: new WebPushProvider({ publicKey: v.publicKey, privateKey: v.privateKey, subject: v.subject }), describe: `web push, VAPID ${v.describe}` };
+  const policy = { allowedHosts: config.pushAllowedHosts, allowedPorts: config.pushAllowedPorts, allowHttpLocalhost: config.pushAllowHttpLocalhost };
+  return { provider: new WebPushProvider({ publicKey: v.publicKey, privateKey: v.privateKey, subject: v.subject }, undefined, policy), describe: `web push, VAPID ${v.describe}` };
 }
 
 export async function createStore(url: string, opts: SqlStoreOptions = {}, migrate = true): Promise<SqlStore> {

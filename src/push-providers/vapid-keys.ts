@@ -26,12 +26,28 @@ export function resolveVapid(config: Config, generate: () => { publicKey: string
   if (pub || priv) throw new Error('set both VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY (`strata vapid-keys` prints a pair), or neither');
   if (config.nodeEnv === 'production') return null;
   const file = vapidKeysPath(config);
-  if (fs.existsSync(file)) {
-    const k = JSON.parse(fs.readFileSync(file, 'utf8')) as { publicKey: string; privateKey: string };
-    return { ...k, subject, describe: file };
-  }
+  const read = () => JSON.parse(fs.readFileSync(file, 'utf8')) as { publicKey: string; privateKey: string };
+  if (fs.existsSync(file)) return { ...readWhole(read), subject, describe: file };
   fs.mkdirSync(config.dataDir, { recursive: true });
   const k = generate();
-  fs.writeFileSync(file, `${JSON.stringify(k)}\n`, { mode: 0o600 });
+  try {
+    // 'wx': two processes starting at once each generate a pair; the first write wins, the other reads it
+    fs.writeFileSync(file, `${JSON.stringify(k)}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    return { ...readWhole(read), subject, describe: file };
+  }
   return { ...k, subject, describe: `${file} (generated now)` };
+}
+
+/** The other process's file, once its write is complete (it is created empty, then written). */
+function readWhole(read: () => { publicKey: string; privateKey: string }): { publicKey: string; privateKey: string } {
+  for (let i = 0; ; i++) {
+    try {
+      return read();
+    } catch (err) {
+      if (i >= 50) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20); // start-up only: a short synchronous wait for the writer
+    }
+  }
 }

@@ -4,9 +4,10 @@
 // the push fan-out (push-fanout.ts) as its send. So push inherits the webhook machinery's
 // guarantees: driven from the persisted change log (a kill -9 loses nothing; a successor
 // continues from the stream positions), one process at a time per lease, per conversation in
-// cursor order, retried with backoff for PUSH_RETRY_FOR_S, every attempt logged
-// (GET /v1/admin/push/deliveries). Shutdown: in-flight fan-outs finish (at most PUSH_DELAY_MS of
-// waiting plus PUSH_TIMEOUT_MS).
+// cursor order, every attempt logged (GET /v1/admin/push/deliveries). A push that failed for
+// one subscription is retried for that subscription alone (push-retry.ts, beside the
+// dispatcher), never by failing the conversation's stream. Shutdown: in-flight fan-outs finish
+// (at most PUSH_DELAY_MS of waiting plus PUSH_TIMEOUT_MS), and in-flight retries.
 import type { EventEmitter } from 'node:events';
 import type { Config } from '../config.js';
 import type { Metrics } from '../http/metrics.js';
@@ -43,6 +44,30 @@ export async function ensurePushEndpoint(store: WebhookStore): Promise<void> {
   }
 }
 
+/** Retryable failures in a row (over PUSH_DISABLE_AFTER_S) that remove a subscription. */
+const MAX_FAILURES = 10;
+/** Pushes queued per failing subscription (the oldest go first), and failing subscriptions queued at once. */
+const MAX_PENDING = 100;
+const MAX_RETRY_SUBSCRIPTIONS = 100_000;
+
+/**
+ * The webhook store as the push deliverer writes to it: a dead letter of the push endpoint keeps
+ * no body (no message text outlives the message in it). The fan-out never fails a change
+ * (push-fanout.ts), so none should arise; this holds even if one does.
+ */
+export function withoutBodies(store: WebhookStore): WebhookStore {
+  return new Proxy(store, {
+    get(target, prop) {
+      if (prop === 'recordAttempt') {
+        return (a: Parameters<WebhookStore['recordAttempt']>[0], from: number, outcome: Parameters<WebhookStore['recordAttempt']>[2]) =>
+          target.recordAttempt(a, from, outcome.kind === 'dead' ? { ...outcome, deadLetter: { ...outcome.deadLetter, body: '' } } : outcome);
+      }
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
 export function pushDelivery(deps: PushDeliveryDeps, log: Log): Service {
   const { config: c } = deps;
   return {
@@ -60,15 +85,21 @@ export function pushDelivery(deps: PushDeliveryDeps, log: Log): Service {
       if (signal.aborted) return;
       const fanout = new PushFanout({
         store: deps.store, receipts: deps.receipts, push: deps.push.store, provider: deps.push.provider, metrics: deps.metrics, log,
-      }, { delayMs: c.pushDelayMs, previewChars: c.pushPreviewChars, ttlS: c.pushTtlS, timeoutMs: c.pushTimeoutMs, maxAgeMs: c.pushRetryForS * 1000 });
+      }, {
+        delayMs: c.pushDelayMs, previewChars: c.pushPreviewChars, ttlS: c.pushTtlS, timeoutMs: c.pushTimeoutMs, maxAgeMs: c.pushMaxAgeS * 1000,
+        retry: {
+          retryForMs: c.pushRetryForS * 1000, retryBaseMs: c.webhookRetryBaseMs, retryMaxMs: c.webhookRetryMaxMs, maxFailures: MAX_FAILURES,
+          disableAfterMs: c.pushDisableAfterS * 1000, maxPending: MAX_PENDING, maxSubscriptions: MAX_RETRY_SUBSCRIPTIONS,
+        },
+      });
       const dispatcher = new WebhookDispatcher({
-        store: onlyEndpoint(deps.push.delivery.store, PUSH_ENDPOINT_ID), leases: deps.push.delivery.leases, settle: (id) => deps.store.settle(id),
+        store: withoutBodies(onlyEndpoint(deps.push.delivery.store, PUSH_ENDPOINT_ID)), leases: deps.push.delivery.leases, settle: (id) => deps.store.settle(id),
         persisted: deps.persisted, send: fanout.send,
       }, {
         timeoutMs: c.pushDelayMs + c.pushTimeoutMs, retryForMs: c.pushRetryForS * 1000, retryBaseMs: c.webhookRetryBaseMs, retryMaxMs: c.webhookRetryMaxMs,
         pollMs: c.webhookPollMs, concurrency: c.pushConcurrency, leaseTtlMs: c.webhookLeaseTtlS * 1000, logDays: c.webhookLogDays,
       }, log);
-      await dispatcher.run(signal);
+      await Promise.all([dispatcher.run(signal), fanout.retry.run(signal)]);
     },
   };
 }

@@ -1,16 +1,19 @@
 // The push fan-out: the `Send` of the internal webhook endpoint `push` (delivery.ts), so every
-// message change reaches it from the persisted change log, per conversation in cursor order,
-// retried with backoff until it succeeds (at least once), across restarts (docs/push.md).
+// message change reaches it from the persisted change log, per conversation in cursor order, and
+// the stream moves on only once this returned (at least once across restarts, docs/push.md).
 //
 // For one message: wait until created_at + PUSH_DELAY_MS, then for each member but the sender:
 // skip when muted, notify=none, notify=mentions and not mentioned, or when their delivered (or
 // read) watermark has reached the message's seq (one of their sockets got it: the gateway
 // records that through the receipt batcher, whose flush interval is far below the delay).
-// The rest get a small JSON payload on each of their subscriptions. Nothing of a message deleted
-// meanwhile is sent. Per subscription: 2xx done; 404/410 → the subscription is removed; 429,
-// 5xx, no answer → the whole attempt fails (retried later), and the subscriptions that already
-// succeeded for this change are remembered (in this process) so a retry does not send to them
-// again; any other answer → logged and dropped for that subscription.
+// The rest get a small JSON payload, built from the message as it is NOW (an edit within the
+// window is pushed edited; nothing of a message deleted meanwhile is sent), on each of their
+// subscriptions. Per subscription: 2xx done; 404/410 → the subscription is removed; any other
+// 4xx → logged and dropped for that subscription; 429, 5xx, no answer → queued for that
+// subscription alone (push-retry.ts). So the change is done once every subscription was tried:
+// it never fails, and one broken push service never holds back the conversation. The whole
+// fan-out stays within the timeout the deliverer gives it (PUSH_DELAY_MS + PUSH_TIMEOUT_MS): a
+// subscription it had no time left for is queued as well.
 import type { Metrics } from '../http/metrics.js';
 import type { Message } from '../model/message.js';
 import type { ReceiptStore } from '../store/receipt-store.js';
@@ -18,6 +21,7 @@ import type { PushStore, PushSubscription } from '../store/push-store.js';
 import type { Store } from '../store/store.js';
 import type { Send, SendResult } from '../http/sender.js';
 import type { PushProvider, PushResult } from '../push-providers/push-provider.js';
+import { PushRetry, type QueuedPush, type RetryOptions } from './push-retry.js';
 
 export interface FanoutOptions {
   delayMs: number;
@@ -26,6 +30,7 @@ export interface FanoutOptions {
   timeoutMs: number;
   /** A message older than this (after the delay) is stale: not pushed. */
   maxAgeMs: number;
+  retry: RetryOptions;
 }
 
 export interface FanoutDeps {
@@ -35,12 +40,13 @@ export interface FanoutDeps {
   provider: PushProvider;
   metrics?: Pick<Metrics, 'pushNotifications' | 'pushSkipped' | 'pushSendSeconds' | 'pushLagSeconds'>;
   log: { warn(obj: object, msg?: string): void };
+  now?: () => number;
 }
 
-/** Most changes whose partial successes are remembered; beyond, the oldest are forgotten (a retry then repeats them: at least once). */
-const MAX_REMEMBERED = 10_000;
 /** Pushes of one change in flight at once. */
 const PARALLEL = 16;
+/** Time kept back from the deliverer's timeout for the bookkeeping after the pushes. */
+const MARGIN_MS = 50;
 
 /** The text cut to `n` code points (never inside a surrogate pair). */
 export function preview(text: string | null, n: number): string | null {
@@ -58,15 +64,28 @@ export function payloadOf(m: Message, user: string, previewChars: number): strin
 }
 
 export class PushFanout {
-  /** webhook-id → subscriptions that got this change already (partial success of a failed attempt). */
-  private readonly done = new Map<string, Set<string>>();
+  /** Pushes that failed, per subscription, tried again with backoff (run it with `retry.run(signal)`). */
+  readonly retry: PushRetry;
 
-  constructor(private readonly d: FanoutDeps, private readonly o: FanoutOptions) {}
+  constructor(private readonly d: FanoutDeps, private readonly o: FanoutOptions) {
+    this.retry = new PushRetry({
+      attempt: (s, q) => this.again(s, q),
+      disable: async (s) => {
+        await this.d.push.removeSubscriptionById(s.id);
+      },
+      log: d.log,
+      counted: (outcome) => this.d.metrics?.pushNotifications.inc({ outcome }),
+      now: d.now,
+    }, o.retry);
+  }
 
-  readonly send: Send = async (_url, headers, body) => {
+  readonly send: Send = async (_url, _headers, body, timeoutMs) => {
     const t0 = Date.now();
+    const deadline = t0 + timeoutMs - MARGIN_MS;
     const ok = (status: number): SendResult => ({ ok: true, status, error: null, latencyMs: Date.now() - t0 });
-    const change = JSON.parse(typeof body === 'string' ? body : body.toString('utf8')) as { type: string; data: { message?: Message } };
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text === '') return ok(204); // a dead letter of before: push keeps no bodies
+    const change = JSON.parse(text) as { type: string; data: { message?: Message } };
     const m = change.data.message;
     if (change.type !== 'message' || !m) return ok(204);
     const created = Date.parse(m.created_at);
@@ -83,27 +102,33 @@ export class PushFanout {
       this.skip('deleted', recipients.length);
       return ok(204);
     }
-    const id = headers['webhook-id'] ?? `${m.conversation_id}:${m.version}`;
-    const already = this.done.get(id) ?? new Set<string>();
-    const subs = (await this.d.push.subscriptionsOf(recipients)).filter((s) => !already.has(s.id));
+    const msg = current ?? m;
+    const subs = await this.d.push.subscriptionsOf(recipients);
     const withSubs = new Set(subs.map((s) => s.user));
-    if (already.size === 0) this.skip('no_subscription', recipients.filter((u) => !withSubs.has(u)).length);
-    const failed: PushResult[] = [];
+    this.skip('no_subscription', recipients.filter((u) => !withSubs.has(u)).length);
+    let pushed = 0;
     for (let i = 0; i < subs.length; i += PARALLEL) {
       await Promise.all(subs.slice(i, i + PARALLEL).map(async (s) => {
-        const r = await this.pushOne(s, m, created);
-        if (r.retryable) failed.push(r);
-        else already.add(s.id);
+        const left = deadline - Date.now();
+        // behind pushes already queued for it, or no time left: queued, tried by the retries
+        if (this.retry.queued(s.id) || left < 1) return this.retry.add(s, m.id, created, false);
+        const r = await this.pushOne(s, msg, created, Math.min(this.o.timeoutMs, left));
+        if (r.retryable) await this.retry.add(s, m.id, created, true);
+        else if (r.ok) pushed++;
       }));
     }
-    if (failed.length === 0) {
-      this.done.delete(id);
-      return ok(subs.length ? 201 : 204);
-    }
-    this.remember(id, already);
-    const last = failed[failed.length - 1];
-    return { ok: false, status: last.status, error: `${failed.length} of ${subs.length} pushes failed: ${last.error ?? `answered ${last.status}`}`.slice(0, 500), latencyMs: Date.now() - t0 };
+    return ok(pushed ? 201 : 204);
   };
+
+  /** A queued push tried again: the message as it is now, to the subscription if it still exists. */
+  private async again(s: PushSubscription, q: QueuedPush): Promise<PushResult | 'skip'> {
+    if (Date.now() - q.created > this.o.delayMs + this.o.maxAgeMs + this.o.retry.retryForMs) return 'skip';
+    const [current, subs] = await Promise.all([this.d.store.getMessage(q.messageId), this.d.push.subscriptionsOf([s.user])]);
+    if (!current || current.deleted_at) return 'skip';
+    const now = subs.find((x) => x.id === s.id);
+    if (!now) return 'skip'; // unsubscribed, moved or removed meanwhile
+    return this.pushOne(now, current, q.created, this.o.timeoutMs);
+  }
 
   /** Members to push to: not the sender, settings allow it, no socket of theirs got the message. */
   private async recipients(m: Message): Promise<string[]> {
@@ -124,14 +149,18 @@ export class PushFanout {
     return out;
   }
 
-  private async pushOne(s: PushSubscription, m: Message, created: number): Promise<PushResult> {
+  private async pushOne(s: PushSubscription, m: Message, created: number, timeoutMs: number): Promise<PushResult> {
     const mentioned = m.mentions.includes(s.user);
-    const r = await this.d.provider.send(s, payloadOf(m, s.user, this.o.previewChars), { ttlS: this.o.ttlS, urgency: mentioned ? 'high' : 'normal', timeoutMs: this.o.timeoutMs });
+    const r = await this.d.provider.send(s, payloadOf(m, s.user, this.o.previewChars), { ttlS: this.o.ttlS, urgency: mentioned ? 'high' : 'normal', timeoutMs });
     const outcome = r.ok ? 'sent' : r.gone ? 'gone' : r.retryable ? 'retry' : 'dropped';
     this.d.metrics?.pushNotifications.inc({ outcome });
     this.d.metrics?.pushSendSeconds.observe({ result: r.ok ? 'ok' : 'failed' }, r.latencyMs / 1000);
-    if (r.ok) this.d.metrics?.pushLagSeconds.observe(Math.max(0, Date.now() - created) / 1000);
+    if (r.ok) {
+      this.d.metrics?.pushLagSeconds.observe(Math.max(0, Date.now() - created) / 1000);
+      this.retry.succeeded(s);
+    }
     if (r.gone) {
+      this.retry.forget(s.id);
       await this.d.push.removeSubscriptionById(s.id);
     } else if (!r.ok && !r.retryable) {
       this.d.log.warn({ subscription: s.id, user: s.user, status: r.status, error: r.error }, 'push refused by the push service; dropped for this subscription');
@@ -141,11 +170,5 @@ export class PushFanout {
 
   private skip(reason: 'muted' | 'notify' | 'online' | 'deleted' | 'stale' | 'no_subscription', n = 1): void {
     if (n > 0) this.d.metrics?.pushSkipped.inc({ reason }, n);
-  }
-
-  private remember(id: string, subs: Set<string>): void {
-    this.done.delete(id);
-    this.done.set(id, subs);
-    while (this.done.size > MAX_REMEMBERED) this.done.delete(this.done.keys().next().value as string);
   }
 }

@@ -15,10 +15,10 @@ import type { ConversationSettings, NotifyLevel, PushStore, PushSubscription } f
 import type { WebhookAttempt, WebhookStore } from '../store/webhook-store.js';
 import { PUSH_ENDPOINT_ID } from '../webhooks/internal-endpoints.js';
 import type { PushProvider } from '../push-providers/push-provider.js';
+import { refusedAddress, refusedUrl, type AddressPolicy, type LookupAll } from '../push-providers/address-guard.js';
 
 export const MAX_ENDPOINT_LENGTH = 2048;
 const B64URL = /^[A-Za-z0-9_-]+={0,2}$/;
-const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 export interface SubscriptionView {
   id: string;
@@ -36,8 +36,14 @@ export interface SettingsView {
 
 const bad = (why: string) => new AppError('PUSH_SUBSCRIPTION_INVALID', why);
 
-/** An https URL (or http on the loopback when allowed), with a host, no fragment, no credentials; returned normalised. */
-export function checkEndpoint(raw: string, allowHttpLocalhost: boolean): string {
+export type EndpointPolicy = AddressPolicy;
+
+/**
+ * An https URL of a public push service (or http on the loopback when allowed), with a host, no
+ * fragment, no credentials, its host allowed by the policy (address-guard.ts: no IP literal,
+ * no internal name, port 443 unless allowed, PUSH_ALLOWED_HOSTS); returned normalised.
+ */
+export function checkEndpoint(raw: string, policy: EndpointPolicy): string {
   if (raw.length > MAX_ENDPOINT_LENGTH) throw bad(`endpoint is longer than ${MAX_ENDPOINT_LENGTH} characters`);
   if (raw.trim() !== raw || raw === '') throw bad('endpoint is empty or has blanks around it');
   let u: URL;
@@ -46,11 +52,12 @@ export function checkEndpoint(raw: string, allowHttpLocalhost: boolean): string 
   } catch {
     throw bad('endpoint is not an absolute URL');
   }
-  const localHttp = u.protocol === 'http:' && allowHttpLocalhost && LOCAL_HOSTS.has(u.hostname);
-  if (u.protocol !== 'https:' && !localHttp) throw bad('endpoint must be an https:// URL');
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw bad('endpoint must be an https:// URL');
   if (!u.hostname) throw bad('endpoint has no host');
   if (raw.includes('#')) throw bad('endpoint must not have a #fragment');
   if (u.username || u.password) throw bad('endpoint must not carry credentials');
+  const refused = refusedUrl(u, policy);
+  if (refused) throw bad(refused);
   if (u.href.length > MAX_ENDPOINT_LENGTH) throw bad(`endpoint is longer than ${MAX_ENDPOINT_LENGTH} characters`);
   return u.href;
 }
@@ -80,12 +87,19 @@ const view = (s: PushSubscription): SubscriptionView => ({ id: s.id, endpoint: s
 export class PushService {
   constructor(
     private readonly deps: {
-      config: Pick<Config, 'pushAllowHttpLocalhost' | 'pushMaxSubscriptionsPerUser'>;
+      config: Pick<Config, 'pushAllowHttpLocalhost' | 'pushMaxSubscriptionsPerUser' | 'pushAllowedHosts' | 'pushAllowedPorts'>;
       push?: { store: PushStore; provider?: PushProvider; delivery?: { store: WebhookStore } };
     },
     private readonly access: Access,
     private readonly announce: Announce,
+    /** The DNS lookup the endpoint's host is resolved with (tests give their own). */
+    private readonly lookup?: LookupAll,
   ) {}
+
+  private get policy(): EndpointPolicy {
+    const c = this.deps.config;
+    return { allowedHosts: c.pushAllowedHosts, allowedPorts: c.pushAllowedPorts, allowHttpLocalhost: c.pushAllowHttpLocalhost };
+  }
 
   private get store(): PushStore {
     if (!this.deps.push) throw new AppError('UNAVAILABLE', 'push is not configured on this node');
@@ -104,11 +118,14 @@ export class PushService {
 
   async subscribe(user: string, body: { endpoint: string; keys: { p256dh: string; auth: string } }, userAgent: string | undefined): Promise<{ created: boolean; subscription: SubscriptionView }> {
     if (!this.deps.push?.provider) throw new AppError('UNAVAILABLE', 'push is not enabled on this server (VAPID keys, PUSH_ENABLED: docs/push.md)');
-    const endpoint = checkEndpoint(body.endpoint, this.deps.config.pushAllowHttpLocalhost);
+    const endpoint = checkEndpoint(body.endpoint, this.policy);
     const keys = checkKeys(body.keys);
+    const refused = await refusedAddress(new URL(endpoint), this.policy, this.lookup);
+    if (refused) throw bad(refused);
     const ua = userAgent === undefined || badString(userAgent) ? null : userAgent.slice(0, 256);
     const s: PushSubscription = { id: uuidv7(), user, endpoint, ...keys, user_agent: ua, created_at: new Date().toISOString() };
     const r = await this.store.saveSubscription(s, this.deps.config.pushMaxSubscriptionsPerUser);
+    if (r === 'taken') throw new AppError('PUSH_SUBSCRIPTION_TAKEN', 'another user has a push subscription with this endpoint and other keys: subscribe anew in the browser (pushManager.subscribe gives a new endpoint)');
     if (r === 'limit') throw new AppError('PUSH_SUBSCRIPTION_LIMIT', `at most ${this.deps.config.pushMaxSubscriptionsPerUser} push subscriptions per user: delete one first`);
     return { created: r === 'created', subscription: view(s) };
   }

@@ -1,6 +1,6 @@
 // The PushStore contract (push-store.ts): every adapter (SQL on SQLite and on PostgreSQL) must
 // pass this suite: subscriptions round-trip; a save is idempotent on the endpoint and moves an
-// endpoint to its new owner with a new id; the per-user limit counts only other endpoints;
+// endpoint to its new owner with a new id (only with the stored keys); the per-user limit counts only other endpoints;
 // removal is the owner's only, or by id; settings default, patch, and are per (conversation, user).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
@@ -40,7 +40,7 @@ export function pushStoreContract(name: string, make: () => Promise<PushUnderTes
       expect(await u.push.subscriptionsOf([])).toEqual([]);
     });
 
-    it('a save of a known endpoint replaces keys and id (idempotent); of another user\'s endpoint moves it to the caller', async () => {
+    it('a save of a known endpoint replaces keys and id (idempotent); of another user\'s endpoint moves it to the caller only with its keys', async () => {
       const s = sub('cat');
       expect(await u.push.saveSubscription(s, 10)).toBe('created');
       const again = { ...s, id: uuidv7(), p256dh: 'BNew', auth: 'new', created_at: at(5) };
@@ -49,6 +49,11 @@ export function pushStoreContract(name: string, make: () => Promise<PushUnderTes
       const moved = { ...again, id: uuidv7(), user: 'dan' };
       expect(await u.push.saveSubscription(moved, 10)).toBe('updated');
       expect(await u.push.listSubscriptions('cat')).toEqual([]);
+      expect(await u.push.listSubscriptions('dan')).toEqual([moved]);
+      // someone who knows the endpoint but not its keys cannot take it: nothing changes
+      expect(await u.push.saveSubscription({ ...moved, id: uuidv7(), user: 'mal', p256dh: 'BMal' }, 10)).toBe('taken');
+      expect(await u.push.saveSubscription({ ...moved, id: uuidv7(), user: 'mal', auth: 'mal' }, 10)).toBe('taken');
+      expect(await u.push.listSubscriptions('mal')).toEqual([]);
       expect(await u.push.listSubscriptions('dan')).toEqual([moved]);
       // the old id is gone with the old keys: a removal by it removes nothing
       expect(await u.push.removeSubscriptionById(again.id)).toBe(false);

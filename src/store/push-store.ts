@@ -1,8 +1,9 @@
 // The PushStore port (migration 0009, docs/push.md): the Web Push subscriptions of users and
 // each user's notification settings per conversation, in the warm store.
 // A subscription is identified by its endpoint (the push service's URL, unique): saving one
-// again replaces its keys and owner (a browser profile that signs in as another user moves its
-// subscription to that user), with a new id, so a removal by id (the push service answered
+// again replaces its keys (its owner's) or moves it to another user only when the keys sent are
+// the stored ones (a browser profile that signs in as another user re-sends its subscription,
+// keys and all; someone who merely knows the endpoint URL does not have its keys), with a new id, so a removal by id (the push service answered
 // 404/410) never removes a subscription saved again since. Settings are per (conversation, user);
 // a missing row means the defaults (not muted, notify all).
 
@@ -31,13 +32,14 @@ export interface ConversationSettings {
 
 export const DEFAULT_SETTINGS: ConversationSettings = { muted: false, notify: 'all', updated_at: null };
 
-export type SaveOutcome = 'created' | 'updated' | 'limit';
+export type SaveOutcome = 'created' | 'updated' | 'limit' | 'taken';
 
 export interface PushStore {
   /**
    * Saves the subscription by endpoint: `created` (new endpoint), `updated` (the endpoint existed:
-   * keys, owner, id and created_at replaced), or `limit` when it is new to this user and the user
-   * already has `maxPerUser` subscriptions (nothing written).
+   * keys, owner, id and created_at replaced), `taken` when the endpoint is another user's and the
+   * p256dh or auth sent differ from the stored ones (nothing written), or `limit` when it is new
+   * to this user and the user already has `maxPerUser` subscriptions (nothing written).
    */
   saveSubscription(s: PushSubscription, maxPerUser: number): Promise<SaveOutcome>;
   /** The user's subscriptions, oldest first. */

@@ -101,6 +101,11 @@ export function pushSuite(name: string, opts: StackOptions & { archiveStore?: ()
       offCurve[0] = 4;
       const bad: [unknown, number, string][] = [
         [{ ...good, endpoint: 'http://example.com/push/1' }, 400, 'PUSH_SUBSCRIPTION_INVALID'],
+        // no push to the server's own networks (SSRF): IP literals, internal names, other ports, names that do not resolve publicly
+        ...['https://169.254.169.254/latest/meta-data/', 'https://10.0.0.5/admin', 'https://127.0.0.1:6379/', `https://127.0.0.1:${new URL(ps.url).port}/push/x`,
+          'https://[::1]/', 'https://[::ffff:127.0.0.1]/', 'https://0.0.0.0/', 'https://localhost/', 'https://metadata.google.internal/computeMetadata/v1/',
+          'https://updates.push.services.mozilla.com:8443/wpush', 'https://push.invalid/x', `http://10.0.0.5/push/x`]
+          .map((endpoint): [unknown, number, string] => [{ ...good, endpoint }, 400, 'PUSH_SUBSCRIPTION_INVALID']),
         [{ ...good, endpoint: 'ftp://127.0.0.1/x' }, 400, 'PUSH_SUBSCRIPTION_INVALID'],
         [{ ...good, endpoint: 'not a url' }, 400, 'PUSH_SUBSCRIPTION_INVALID'],
         [{ ...good, endpoint: `${sub.endpoint}#frag` }, 400, 'PUSH_SUBSCRIPTION_INVALID'],
@@ -140,7 +145,13 @@ export function pushSuite(name: string, opts: StackOptions & { archiveStore?: ()
       }
       expect((await call('GET', '/v1/push/subscriptions', 'erin')).body).toEqual(listed); // nothing changed
 
-      // an endpoint saved by another user moves to them
+      // another user's endpoint with other keys (someone who merely knows the URL): refused, nothing changes
+      const other = ps.subscribe();
+      expectProblem(await call('POST', '/v1/push/subscriptions', 'dave', { endpoint: sub.endpoint, keys: other.keys }), 409, 'PUSH_SUBSCRIPTION_TAKEN');
+      expectProblem(await call('POST', '/v1/push/subscriptions', 'dave', { endpoint: sub.endpoint, keys: { ...good.keys, auth: other.keys.auth } }), 409, 'PUSH_SUBSCRIPTION_TAKEN');
+      expect((await call('GET', '/v1/push/subscriptions', 'erin')).body).toEqual(listed);
+      expect((await call('GET', '/v1/push/subscriptions', 'dave')).body).toEqual({ subscriptions: [] });
+      // with its keys (the same browser, signed in as another user) it moves to them
       const moved = await call('POST', '/v1/push/subscriptions', 'dave', good);
       expect(moved.status, moved.raw).toBe(200);
       expect((await call('GET', '/v1/push/subscriptions', 'erin')).body).toEqual({ subscriptions: [] });
@@ -267,14 +278,48 @@ export function pushSuite(name: string, opts: StackOptions & { archiveStore?: ()
       expect(listed).not.toContain(missing.endpoint);
       expect(ps.delivered.filter((x) => x.sub === gone.id)).toHaveLength(1);
       expect(ps.delivered.filter((x) => x.sub === missing.id)).toHaveLength(1);
+      // carol's failures were retried for her subscription alone: the conversation's stream never failed
       const attempts = (await call('GET', `/v1/admin/push/deliveries?limit=1000&conversation_id=${conv}`, 'root')).body.deliveries as { outcome: string; status: number | null }[];
-      expect(attempts.filter((x) => x.outcome === 'retry').length).toBeGreaterThanOrEqual(4);
-      expect(attempts.filter((x) => x.outcome === 'delivered')).toHaveLength(5);
+      expect(attempts.filter((x) => x.outcome !== 'delivered')).toEqual([]);
+      expect(attempts).toHaveLength(5);
       // the metrics
       const metrics = await (await fetch(`${base}/metrics`)).text();
       expect(metrics).toMatch(/strata_push_notifications_total\{outcome="gone"\} [1-9]/);
       expect(metrics).toMatch(/strata_push_notifications_total\{outcome="retry"\} [1-9]/);
       expect(ps.rejected).toEqual([]);
+    }, 60_000);
+
+    it('one member\'s failing push service holds back nobody else: the others get every message, the failing one is retried alone', async () => {
+      const conv = await conversation('alice', ['bob', 'carol', 'erin']);
+      const [b, c, e] = [await subscribe('bob'), await subscribe('carol'), await subscribe('erin')];
+      ps.answer(c.id, '500'); // carol's push service is down (PUSH_RETRY_FOR_S is an hour here)
+      ps.answer(e.id, (n) => (n <= 2 ? 'timeout' : 'ok')); // erin's answers nothing at first
+      const sent = [];
+      for (let i = 0; i < 4; i++) sent.push(await send(conv, 'alice', `hol ${i}`));
+      for (const m of sent) await waitPush(b, m.id, `${m.id} to bob`);
+      for (const m of sent) await waitPush(e, m.id, `${m.id} to erin`);
+      for (const m of sent) expect(pushed(b, m.id)).toHaveLength(1);
+      expect(ps.delivered.filter((x) => x.sub === c.id).length).toBeGreaterThanOrEqual(1);
+      expect(ps.accepted(c.id)).toEqual([]);
+      // a later message of the conversation still goes out at once, carol's retries aside
+      const later = await send(conv, 'bob', 'later');
+      await waitPush(e, later.id, 'later to erin');
+      const dead = await s.deps.push!.delivery!.store.listDeadLetters('push', { limit: 10 });
+      expect(dead).toEqual([]);
+      ps.answer(c.id, 'ok'); // carol's service is back: her queued pushes arrive (oldest first)
+      for (const m of sent) await waitPush(c, m.id, `${m.id} to carol once her service is back`);
+    }, 60_000);
+
+    it('an edit within the window is pushed edited (the message as it is now)', async () => {
+      const conv = await conversation('alice', ['bob']);
+      const b = await subscribe('bob');
+      const m = await send(conv, 'alice', 'pw hunter2');
+      const edited = await call('PATCH', `/v1/messages/${m.id}`, 'alice', { text: 'removed' });
+      expect(edited.status, edited.raw).toBe(200);
+      const got = await waitPush(b, m.id, 'the edited message to bob');
+      expect(got.payload.text).toBe('removed');
+      expect(pushed(b, m.id)).toHaveLength(1);
+      expect(new Set(ps.delivered.filter((x) => x.payload.message_id === m.id).map((x) => x.payload.text))).toEqual(new Set(['removed'])); // bob's other subscriptions too
     }, 60_000);
 
     it('latency: send → the push service has the decrypted payload', async () => {

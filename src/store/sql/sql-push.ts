@@ -1,6 +1,6 @@
 // PushStore (push-store.ts) over the warm store's Kysely instance, for SQLite and PostgreSQL.
-// Saving a subscription is one transaction: the per-user count and the upsert on the endpoint
-// together (two concurrent saves of one user may each pass a count of max−1: the limit is a
+// Saving a subscription is one transaction: the owner and keys check, the per-user count and
+// the upsert on the endpoint together (two concurrent saves of one user may each pass a count of max−1: the limit is a
 // guard against abuse, not an exact quota).
 import type { Kysely } from 'kysely';
 import { DEFAULT_SETTINGS, type ConversationSettings, type NotifyLevel, type PushStore, type PushSubscription, type SaveOutcome } from '../push-store.js';
@@ -32,7 +32,9 @@ export class SqlPush implements PushStore {
     return guard(() =>
       this.db.transaction().execute(async (tx) => {
         const row = { id: s.id, user_id: s.user, endpoint: s.endpoint, p256dh: s.p256dh, auth: s.auth, user_agent: s.user_agent, created_at: s.created_at };
-        const existing = await tx.selectFrom('push_subscriptions').select(['user_id']).where('endpoint', '=', s.endpoint).executeTakeFirst();
+        const existing = await tx.selectFrom('push_subscriptions').select(['user_id', 'p256dh', 'auth']).where('endpoint', '=', s.endpoint).executeTakeFirst();
+        // another user's endpoint moves only with its own keys: proof of holding the browser's subscription
+        if (existing && existing.user_id !== s.user && (existing.p256dh !== s.p256dh || existing.auth !== s.auth)) return 'taken';
         if (existing?.user_id !== s.user) {
           const n = await tx.selectFrom('push_subscriptions').select((eb) => eb.fn.countAll().as('n')).where('user_id', '=', s.user).executeTakeFirstOrThrow();
           if (Number(n.n) >= maxPerUser) return 'limit';
