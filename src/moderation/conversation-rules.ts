@@ -57,6 +57,25 @@ export class ConversationRules {
   async ban(user: string, id: string, target: string, reason: string | null): Promise<BanRow> {
     const mine = await this.moderator(user, id);
     await this.target(mine, user, id, target);
+    return this.banAs(user, id, target, reason);
+  }
+
+  /**
+   * An operator's ban (a report's resolution, moderation/reports.ts `Sanctions`): no membership
+   * needed, any member (an owner too, unless the last one); the change's `by` is the operator.
+   */
+  async banAsOperator(operator: string, id: string, target: string, reason: string | null): Promise<BanRow> {
+    if (!(await this.deps.store.getConversation(id))) throw new AppError('CONVERSATION_NOT_FOUND', `conversation ${id} not found`);
+    if ((await this.deps.store.getRole(id, target)) === 'owner') await this.refuseLastOwner(id);
+    return this.banAs(operator, id, target, reason);
+  }
+
+  private async refuseLastOwner(id: string): Promise<void> {
+    const c = await this.deps.store.getConversation(id);
+    if (c && c.members.filter((m) => m.role === 'owner').length <= 1) throw new AppError('LAST_OWNER', 'the last owner cannot be banned');
+  }
+
+  private async banAs(user: string, id: string, target: string, reason: string | null): Promise<BanRow> {
     const c = await this.deps.store.getConversation(id);
     if (c?.kind === 'direct') throw new AppError('VALIDATION_FAILED', 'a direct conversation has exactly two members: nobody is banned from it');
     const row: BanRow = { user: target, by: user, reason, at: new Date().toISOString() };
@@ -88,6 +107,16 @@ export class ConversationRules {
   async mute(user: string, id: string, target: string, durationS: number, reason: string | null): Promise<MuteRow> {
     const mine = await this.moderator(user, id);
     if (!(await this.target(mine, user, id, target))) throw new AppError('MEMBER_NOT_FOUND', `${target} is not a member`);
+    return this.muteAs(user, id, target, durationS, reason);
+  }
+
+  /** An operator's mute (a report's resolution): no membership needed; the target must be a member. */
+  async muteAsOperator(operator: string, id: string, target: string, durationS: number, reason: string | null): Promise<MuteRow> {
+    if (!(await this.deps.store.getRole(id, target))) throw new AppError('MEMBER_NOT_FOUND', `${target} is not a member`);
+    return this.muteAs(operator, id, target, durationS, reason);
+  }
+
+  private async muteAs(user: string, id: string, target: string, durationS: number, reason: string | null): Promise<MuteRow> {
     const now = new Date();
     const row: MuteRow = { user: target, by: user, reason, at: now.toISOString(), until: new Date(now.getTime() + durationS * 1000).toISOString() };
     const before = (await this.mod.listMutes(id, row.at)).find((m) => m.user === target);

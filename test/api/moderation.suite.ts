@@ -226,6 +226,17 @@ export function moderationSuite(name: string, opts: StackOptions) {
       }
     }
 
+    it('operators ban and mute through the report resolution path (Sanctions): no membership needed, by = the operator', async () => {
+      const id = await room();
+      await s.services.rules.muteAsOperator('root', id, 'member', 60, 'reported');
+      expect((await call('POST', `/v1/conversations/${id}/messages`, 'member', { text: 'x' })).body.code).toBe('MUTED');
+      await s.services.rules.banAsOperator('root', id, 'target', 'reported');
+      expect((await call('POST', `/v1/conversations/${id}/messages`, 'target', { text: 'x' })).status).toBe(404);
+      await expect(s.services.rules.banAsOperator('root', id, 'owner', null)).rejects.toMatchObject({ code: 'LAST_OWNER' });
+      const changes = (await call('GET', `/v1/conversations/${id}/changes?after=0&limit=1000`, 'owner')).body.changes.slice(-2);
+      expect(changes).toMatchObject([{ type: 'mute', user: 'member', by: 'root' }, { type: 'member', user: 'target', change: 'banned', by: 'root' }]);
+    });
+
     it('an app-wide ban refuses every request and closes open sockets with 4403; lifting it lets the user back', async () => {
       const c = await call('POST', '/v1/conversations', 'owner', { members: ['mallory'] });
       const ws = await WsClient.connect(base, tok.mallory);
