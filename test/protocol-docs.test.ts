@@ -50,6 +50,8 @@ const HTTP_ONLY: Record<string, string> = {
   PUSH_SUBSCRIPTION_INVALID: 'push subscriptions are REST only (docs/push.md)',
   PUSH_SUBSCRIPTION_LIMIT: 'push subscriptions are REST only (docs/push.md)',
   PUSH_SUBSCRIPTION_NOT_FOUND: 'push subscriptions are REST only (docs/push.md)',
+  PUSH_SUBSCRIPTION_TAKEN: 'push subscriptions are REST only (docs/push.md)',
+  UPLOAD_IN_PROGRESS: 'a second PUT of an upload being received: upload URLs are HTTP',
   BLOCKLIST_PATTERN_INVALID: 'the blocklist is managed by operator REST routes (docs/moderation.md)',
   BLOCKLIST_ENTRY_EXISTS: 'the blocklist is managed by operator REST routes (docs/moderation.md)',
   BLOCKLIST_ENTRY_NOT_FOUND: 'the blocklist is managed by operator REST routes (docs/moderation.md)',
