@@ -81,8 +81,11 @@ export function buildServices(deps: Deps, log: Logger, options: Partial<ServiceO
     access, conversations, ingest, changes, sync, history, edits: edits as EditService, threads, search, pins, receipts, reactions, presence, attachments,
     webhooks: new WebhookAdmin(deps, audit),
     audit, blocklist, blocks, rules, appBans,
-    // mute/ban resolutions wait for the conversation bans and mutes (#14 part 1): no Sanctions yet
-    reports: new Reports(deps.safety?.reports, edits, audit),
+    // a report's mute/ban: the operator paths of the conversation rules (no audit entry of their own: the resolution records one)
+    reports: new Reports(deps.safety?.reports, edits, audit, {
+      mute: async (actor, id, user, durationS, reason) => ({ until: (await rules.muteAsOperator(actor.user, id, user, durationS, reason)).until }),
+      ban: async (actor, id, user, reason) => void (await rules.banAsOperator(actor.user, id, user, reason)),
+    }),
     push: new PushService(deps, access, announce),
     /** Flushes what is still batched (receipts). */
     close: () => batcher.close(),

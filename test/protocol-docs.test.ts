@@ -58,7 +58,6 @@ const HTTP_ONLY: Record<string, string> = {
   BLOCKLIST_FULL: 'the blocklist is managed by operator REST routes (docs/moderation.md)',
   REPORT_NOT_FOUND: 'reports are REST only (docs/moderation.md)',
   REPORT_RESOLVED: 'reports are REST only (docs/moderation.md)',
-  REPORT_ACTION_UNAVAILABLE: 'reports are REST only (docs/moderation.md)',
   MEMBER_BANNED: 'adding members is REST only (docs/moderation.md)',
 };
 

@@ -18,7 +18,7 @@ export const AUDIT_ACTIONS = {
   'webhook.secret_rotated': 'an operator rotated a webhook endpoint\'s secret (never the secret itself)',
   'blocklist.added': 'an operator added a blocklist entry (details: id, kind, pattern, action)',
   'blocklist.removed': 'an operator removed a blocklist entry (details: id, kind, pattern, action)',
-  'report.resolved': 'an operator resolved a report (details: report_id, resolution)',
+  'report.resolved': 'an operator resolved a report (details: report_id, resolution, reporter; a mute: duration_s, until)',
 } as const;
 
 /** Who acts, and the HTTP request they act in (Fastify's request id, the server log's `reqId`). */

@@ -6,7 +6,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { requireAdmin } from '../auth/require-admin.js';
 import { REPORT_STATES } from '../store/report-store.js';
-import { RESOLUTIONS, type Reports } from './reports.js';
+import { REPORT_MUTE_DEFAULT_S, REPORT_MUTE_MAX_S, RESOLUTIONS, type Reports } from './reports.js';
 
 const Uuid = Type.String({ format: 'uuid' });
 const Params = Type.Object({ id: Uuid });
@@ -31,6 +31,10 @@ const FlagBody = Type.Object({ reason: Reason }, { additionalProperties: false }
 const ResolveBody = Type.Object({
   action: Type.Union(RESOLUTIONS.map((a) => Type.Literal(a))),
   reason: Type.Optional(Type.Union([Reason, Type.Null()])),
+  duration_s: Type.Optional(Type.Integer({
+    minimum: 1, maximum: REPORT_MUTE_MAX_S, default: REPORT_MUTE_DEFAULT_S,
+    description: `\`mute\` only: how long, seconds (default ${REPORT_MUTE_DEFAULT_S}, at most a year); muting again replaces the end`,
+  })),
 }, { additionalProperties: false });
 const QueueQuery = Type.Object({
   state: Type.Optional(Type.Union(REPORT_STATES.map((s) => Type.Literal(s)), { description: 'default: open' })),
@@ -63,9 +67,9 @@ export function reportRoutes(app: FastifyInstance, reports: Reports) {
   });
 
   app.post<{ Params: Static<typeof Params>; Body: Static<typeof ResolveBody> }>('/v1/admin/reports/:id/resolve', {
-    schema: { tags, security, summary: 'Resolve a report: dismiss, delete_message, mute or ban (operators only; an audit entry)', params: Params, body: ResolveBody, response: { 200: ReportT } },
+    schema: { tags, security, summary: 'Resolve a report: dismiss, delete_message, mute (for duration_s) or ban the sender in the conversation (operators only; one audit entry)', params: Params, body: ResolveBody, response: { 200: ReportT } },
   }, async (req) => {
     requireAdmin(req);
-    return reports.resolve({ user: req.user.user, requestId: req.id }, req.params.id, req.body.action, req.body.reason ?? null);
+    return reports.resolve({ user: req.user.user, requestId: req.id }, req.params.id, req.body.action, req.body.reason ?? null, req.body.duration_s);
   });
 }

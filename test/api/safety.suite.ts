@@ -115,7 +115,7 @@ export function safetySuite(name: string, opts: StackOptions) {
     });
 
     describe('reports', () => {
-      it('members flag once; operators page the queue with filters and resolve once (dismiss, delete_message); mute/ban pending', async () => {
+      it('members flag once; operators page the queue with filters and resolve once (dismiss, delete_message)', async () => {
         const conv = await group();
         const other = await group();
         const m = ok(await send(conv, 'spammy', bob), 201);
@@ -139,7 +139,6 @@ export function safetySuite(name: string, opts: StackOptions) {
         expect(seen.filter((id) => ids.includes(id))).toEqual([...ids].reverse());
         expect(ok(await call('GET', `/v1/admin/reports?conversation_id=${conv}`, root), 200).reports.map((r: { id: string }) => r.id)).toEqual([r2.id, r1.id]);
 
-        problem(await call('POST', `/v1/admin/reports/${r1.id}/resolve`, root, { action: 'mute' }), 501, 'REPORT_ACTION_UNAVAILABLE');
         const dismissed = ok(await call('POST', `/v1/admin/reports/${r1.id}/resolve`, root, { action: 'dismiss', reason: 'fine' }), 200);
         expect(dismissed).toMatchObject({ state: 'dismissed', resolved_by: 'root', resolution_reason: 'fine' });
         problem(await call('POST', `/v1/admin/reports/${r1.id}/resolve`, root, { action: 'delete_message' }), 409, 'REPORT_RESOLVED');
@@ -153,6 +152,60 @@ export function safetySuite(name: string, opts: StackOptions) {
         expect(resolved).toMatchObject({ actor: 'root', target_user: 'bob', reason: 'abuse', request_id: res.headers['x-request-id'], details: { report_id: r2.id, resolution: 'delete_message' } });
         problem(await call('POST', `/v1/messages/${m.id}/reports`, bob, { reason: 'late' }), 409, 'MESSAGE_DELETED');
         problem(await call('POST', '/v1/admin/reports/0190a3f0-0000-7000-8000-000000000000/resolve', root, { action: 'dismiss' }), 404, 'REPORT_NOT_FOUND');
+      });
+
+      it('resolving with mute mutes the sender in the conversation (MUTED, muted_until), with ban bans them (404); a change each, one audit entry each; resolved once', async () => {
+        const conv = await group(); // alice owner, carol admin, bob member
+        const changes = async () => ok(await call('GET', `/v1/conversations/${conv}/changes?after=0&limit=1000`, alice), 200).changes as any[];
+        const m1 = ok(await send(conv, 'mute me', bob), 201);
+        const rm = ok(await call('POST', `/v1/messages/${m1.id}/reports`, alice, { reason: 'spam' }), 201);
+        problem(await call('POST', `/v1/admin/reports/${rm.id}/resolve`, root, { action: 'mute', duration_s: 0 }), 400, 'VALIDATION_FAILED');
+        problem(await call('POST', `/v1/admin/reports/${rm.id}/resolve`, root, { action: 'mute', duration_s: 31_536_001 }), 400, 'VALIDATION_FAILED');
+        const t0 = Date.now();
+        const mres = await call('POST', `/v1/admin/reports/${rm.id}/resolve`, root, { action: 'mute', duration_s: 600, reason: 'spamming' });
+        expect(ok(mres, 200)).toMatchObject({ state: 'muted', resolved_by: 'root', resolution_reason: 'spamming' });
+        const muted = await send(conv, 'still here', bob);
+        problem(muted, 403, 'MUTED');
+        const until = Date.parse(muted.body.muted_until);
+        expect(until).toBeGreaterThanOrEqual(t0 + 600_000 - 1000);
+        expect(until).toBeLessThanOrEqual(Date.now() + 600_000 + 1000);
+        ok(await send(conv, 'others still send', carol), 201);
+        const mute = (await changes()).filter((c) => c.type === 'mute');
+        expect(mute).toHaveLength(1);
+        expect(mute[0]).toMatchObject({ user: 'bob', by: 'root', until: muted.body.muted_until });
+        const ma = (await audit(`conversation_id=${conv}&actor=root`)).entries;
+        expect(ma).toHaveLength(1); // the resolution's entry only: the mute records none of its own
+        expect(ma[0]).toMatchObject({
+          action: 'report.resolved', target_user: 'bob', message_id: m1.id, reason: 'spamming', request_id: mres.headers['x-request-id'],
+          details: { report_id: rm.id, resolution: 'mute', reporter: 'alice', duration_s: 600, until: muted.body.muted_until },
+        });
+        problem(await call('POST', `/v1/admin/reports/${rm.id}/resolve`, root, { action: 'ban' }), 409, 'REPORT_RESOLVED');
+
+        // ban: dave joins, posts, is reported; the default mute length is an hour (checked on a third report below)
+        ok(await call('POST', `/v1/conversations/${conv}/members`, alice, { user: 'dave' }), 201);
+        const m2 = ok(await send(conv, 'ban me', dave), 201);
+        const rb = ok(await call('POST', `/v1/messages/${m2.id}/reports`, carol, { reason: 'abuse' }), 201);
+        const bres = await call('POST', `/v1/admin/reports/${rb.id}/resolve`, root, { action: 'ban', reason: 'abusive' });
+        expect(ok(bres, 200)).toMatchObject({ state: 'banned', resolved_by: 'root' });
+        problem(await send(conv, 'again', dave), 404, 'CONVERSATION_NOT_FOUND');
+        const banned = (await changes()).filter((c) => c.type === 'member' && c.user === 'dave');
+        expect(banned.map((c) => c.change)).toEqual(['added', 'banned']);
+        expect(banned[1]).toMatchObject({ role: null, by: 'root' });
+        problem(await call('POST', `/v1/conversations/${conv}/members`, alice, { user: 'dave' }), 409, 'MEMBER_BANNED');
+        const ba = (await audit(`conversation_id=${conv}&actor=root&target_user=dave`)).entries;
+        expect(ba).toHaveLength(1);
+        expect(ba[0]).toMatchObject({ action: 'report.resolved', reason: 'abusive', request_id: bres.headers['x-request-id'], details: { report_id: rb.id, resolution: 'ban', reporter: 'carol' } });
+        problem(await call('POST', `/v1/admin/reports/${rb.id}/resolve`, root, { action: 'ban' }), 409, 'REPORT_RESOLVED');
+        expect((await changes()).filter((c) => c.type === 'member' && c.user === 'dave')).toHaveLength(2); // nothing more recorded
+
+        // the default duration: an hour
+        const m3 = ok(await send(conv, 'default', carol), 201);
+        const rd = ok(await call('POST', `/v1/messages/${m3.id}/reports`, alice, { reason: 'x' }), 201);
+        const t1 = Date.now();
+        ok(await call('POST', `/v1/admin/reports/${rd.id}/resolve`, root, { action: 'mute' }), 200);
+        const left = Date.parse((await send(conv, 'muted now', carol)).body.muted_until) - t1;
+        expect(left).toBeGreaterThan(3_600_000 - 2000);
+        expect(left).toBeLessThan(3_600_000 + 2000);
       });
     });
 
