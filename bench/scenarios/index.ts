@@ -10,6 +10,7 @@ import { changesScenario, syncScenario } from './changes.js';
 import { gatewayAvailable } from '../lib/gateway.js';
 import { searchScenario } from './search.js';
 import { integrationsScenario } from './integrations.js';
+import { peersScenario } from './peers.js';
 
 export interface Scenario {
   name: string;
@@ -26,6 +27,8 @@ export const extraScenarios: Scenario[] = [
     },
   },
   { name: 'fan-out', run: fanoutScenario },
+  // issue #16 §2: the message path beside a Socket.IO + Redis adapter peer and a bare ws relay
+  { name: 'peers', run: peersScenario },
   { name: 'latency', run: latencyScenario },
   { name: 'changes', run: changesScenario },
   { name: 'sync', run: syncScenario },
