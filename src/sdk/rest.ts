@@ -1,8 +1,9 @@
 // REST half of the SDK: one method per route of DESIGN.md's API. Works in browsers and Node 20
 // (global fetch). Errors are thrown as StrataError carrying the problem+json `code`.
 import type {
-  ChangesPage, Conversation, ConversationSummary, CreateConversation, EditOptions, HistoryPage, Member, MentionsPage, Message, PinList, Problem,
-  RepliesPage, SearchOptions, SearchPage, SendOptions, SyncResponse, ThreadList, ThreadView, UpdateConversation, UserThreadList,
+  Ban, ChangesPage, Conversation, ConversationSummary, CreateConversation, EditOptions, HistoryPage, Member, MentionsPage, Message, PinList, Problem,
+  RepliesPage, Report, ReportPage, ReportResolution, SearchOptions, SearchPage, SendOptions, SyncResponse, ThreadList, ThreadView, UpdateConversation,
+  UserThreadList, Mute,
 } from './types.js';
 
 /** `?k=v&…` of the defined values, or '' when there are none. */
@@ -13,8 +14,14 @@ function query(q: Record<string, string | number | undefined>): string {
   return s ? `?${s}` : '';
 }
 
+const PROBLEM_FIELDS = new Set(['type', 'title', 'status', 'code', 'detail', 'instance']);
+
 export class StrataError extends Error {
-  constructor(readonly status: number, readonly code: string, readonly detail: string, readonly retryAfterS?: number) {
+  constructor(
+    readonly status: number, readonly code: string, readonly detail: string, readonly retryAfterS?: number,
+    /** The problem's fields besides type/title/status/code/detail: `muted_until` of MUTED, `retry_after` of SLOW_MODE… */
+    readonly extra: Record<string, unknown> = {},
+  ) {
     super(`${code}: ${detail}`);
     this.name = 'StrataError';
   }
@@ -59,7 +66,8 @@ export class StrataRest {
         p = { code: `HTTP_${res.status}`, detail: text.slice(0, 200) };
       }
       const retry = res.headers.get('retry-after');
-      throw new StrataError(res.status, p.code ?? `HTTP_${res.status}`, p.detail ?? res.statusText, retry ? Number(retry) : undefined);
+      const extra = Object.fromEntries(Object.entries(p).filter(([k]) => !PROBLEM_FIELDS.has(k)));
+      throw new StrataError(res.status, p.code ?? `HTTP_${res.status}`, p.detail ?? res.statusText, retry ? Number(retry) : undefined, extra);
     }
     return JSON.parse(text) as T;
   }
@@ -158,6 +166,39 @@ export class StrataRest {
   /** Every pin of a conversation, newest first, each with its message as history serves it. */
   pins(conversationId: string) {
     return this.request<PinList>('GET', `/v1/conversations/${conversationId}/pins`);
+  }
+  /** Bans a user from a conversation (owner/admin): removed, never re-added until unbanned; a `member` change `banned`. */
+  ban(conversationId: string, user: string, reason?: string | null) {
+    return this.request<Ban>('POST', `/v1/conversations/${conversationId}/bans`, { user, ...(reason ? { reason } : {}) });
+  }
+  unban(conversationId: string, user: string) {
+    return this.request<void>('DELETE', `/v1/conversations/${conversationId}/bans/${encodeURIComponent(user)}`);
+  }
+  async bans(conversationId: string) {
+    return (await this.request<{ bans: Ban[] }>('GET', `/v1/conversations/${conversationId}/bans`)).bans;
+  }
+  /** Mutes a member for `durationS` seconds (owner/admin): a `mute` change; muting again replaces the end. */
+  mute(conversationId: string, user: string, durationS: number, reason?: string | null) {
+    return this.request<Mute>('POST', `/v1/conversations/${conversationId}/mutes`, { user, duration_s: durationS, ...(reason ? { reason } : {}) });
+  }
+  unmute(conversationId: string, user: string) {
+    return this.request<void>('DELETE', `/v1/conversations/${conversationId}/mutes/${encodeURIComponent(user)}`);
+  }
+  /** The mutes still running, soonest end first (owner/admin). */
+  async mutes(conversationId: string) {
+    return (await this.request<{ mutes: Mute[] }>('GET', `/v1/conversations/${conversationId}/mutes`)).mutes;
+  }
+  /** Reports a message of one of my conversations to the operators (reporting it again returns the first report). */
+  report(messageId: string, reason: string) {
+    return this.request<Report>('POST', `/v1/messages/${messageId}/reports`, { reason });
+  }
+  /** Operators: the report queue, newest first (`state` defaults to open). */
+  reports(q: { state?: Report['state']; conversation_id?: string; before?: string; limit?: number } = {}) {
+    return this.request<ReportPage>('GET', `/v1/admin/reports${query(q)}`);
+  }
+  /** Operators: resolves a report once (REPORT_RESOLVED when someone did already). */
+  resolveReport(reportId: string, action: ReportResolution, reason?: string | null) {
+    return this.request<Report>('POST', `/v1/admin/reports/${reportId}/resolve`, { action, ...(reason ? { reason } : {}) });
   }
   /** The changes after `after`, ascending, at most `limit` (1..1000, server default 100), and
    *  the conversation's current `cursor`; with `has_more`, ask again after the last one's cursor.

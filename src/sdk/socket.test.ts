@@ -127,6 +127,43 @@ describe('StrataSocket', () => {
     expect(states).toContain('closed');
   });
 
+  it('an app-wide ban (4403) is terminal: no reconnect, queued sends rejected, the code in `disconnect`', async () => {
+    const { socket } = make();
+    const closes: { code: number }[] = [];
+    socket.on('disconnect', (d) => closes.push(d));
+    await connected(socket);
+    const only = FakeWs.last;
+    const unacked = socket.send(conv, 'too late');
+    const refused = expect(unacked).rejects.toThrow(/4403/);
+    only.close(4403, 'banned');
+    await vi.advanceTimersByTimeAsync(10_000); // past every backoff (≤ 5 ms here): a reconnect would have happened
+    await refused;
+    expect(socket.state).toBe('closed');
+    expect(FakeWs.last).toBe(only);
+    expect(closes).toEqual([{ code: 4403, reason: 'banned' }]);
+    await expect(socket.send(conv, 'after')).rejects.toThrow(/closed/);
+  });
+
+  it('SLOW_MODE: the send is retried once retry_after has passed, not before; MUTED rejects with muted_until', async () => {
+    const { socket } = make(); // ackTimeoutMs 50, a retry tick every 250 ms
+    await connected(socket);
+    const ws = FakeWs.last;
+    const slow = socket.send(conv, 'wait for it');
+    const muted = socket.send(conv, 'hush');
+    const [a, b] = ws.sent.filter((f) => f.type === 'send');
+    ws.push({ type: 'error', ref: a.ref, code: 'SLOW_MODE', detail: 'slow mode', retryable: true, retry_after: 2 });
+    ws.push({ type: 'error', ref: b.ref, code: 'MUTED', detail: 'muted', retryable: false, muted_until: '2030-01-01T00:00:00.000Z' });
+    await expect(muted).rejects.toMatchObject({ code: 'MUTED', extra: { muted_until: '2030-01-01T00:00:00.000Z' } });
+    const writes = () => ws.sent.filter((f) => f.type === 'send' && f.client_id === a.client_id).length;
+    await vi.advanceTimersByTimeAsync(1_900);
+    expect(writes()).toBe(1); // still waiting out the slow mode
+    await vi.advanceTimersByTimeAsync(400); // past 2 s and the next retry tick
+    expect(writes()).toBe(2);
+    ws.push({ type: 'ack', ref: a.ref, message: msg(1) });
+    expect((await slow).seq).toBe(1);
+    socket.close();
+  });
+
   it('fails over to the next endpoint after a drop and keeps the position', async () => {
     const rest = new StrataRest({ baseUrl: 'http://a:1', token: 'tok' });
     const socket = new StrataSocket({ rest, endpoints: ['http://a:1', 'http://b:2'], WebSocket: FakeWs as never, minBackoffMs: 1, maxBackoffMs: 5 });

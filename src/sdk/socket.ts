@@ -70,6 +70,9 @@ interface Track {
 const newTrack = (lastSeq: number, cursor: number | undefined): Track =>
   ({ lastSeq, cursor, reloading: false, buffer: new Map(), held: new Map(), resuming: false });
 
+/** The fields of an error frame; the others (`muted_until`…) go to the rejected error's `extra`. */
+const FRAME_FIELDS = new Set(['type', 'ref', 'code', 'detail', 'retryable']);
+
 /** Codes after which a conversation is no longer ours: stop tracking it. */
 const GONE = new Set(['CONVERSATION_NOT_FOUND', 'FORBIDDEN']);
 
@@ -397,10 +400,13 @@ export class StrataSocket {
       }
       case 'error': {
         const p = f.ref ? this.pending.get(f.ref) : undefined;
-        if (p && (RETRYABLE.has(f.code) || f.retryable)) p.sentAt = Date.now(); // retried after ackTimeoutMs, same client_id
-        else if (p) {
+        if (p && (RETRYABLE.has(f.code) || f.retryable)) {
+          // retried with the same client_id after ackTimeoutMs, or once `retry_after` (SLOW_MODE) has passed
+          p.sentAt = typeof f.retry_after === 'number' ? Date.now() + f.retry_after * 1000 - (this.opts.ackTimeoutMs ?? 5000) : Date.now();
+        } else if (p) {
           this.pending.delete(f.ref);
-          p.reject(Object.assign(new Error(`${f.code}: ${f.detail}`), { code: f.code }));
+          const extra = Object.fromEntries(Object.entries(f as Record<string, unknown>).filter(([k]) => !FRAME_FIELDS.has(k)));
+          p.reject(Object.assign(new Error(`${f.code}: ${f.detail}`), { code: f.code, detail: f.detail, extra })); // extra: muted_until of MUTED…
         }
         const resume = f.ref ? this.resumeRefs.get(f.ref) : undefined;
         if (resume) {

@@ -7,6 +7,8 @@ import type { ChangePageT, ChangeT, SyncConversationT, SyncT } from '../changes/
 import type { ConversationSummaryT, ConversationT, CreateConversationBody, MemberT, SetRoleBody, UpdateConversationBody } from '../conversations/schemas.js';
 import type { EditBody, HistoryPage as HistoryPageT, MessageT, SendBody } from '../messages/schemas.js';
 import type { PinList as PinListT } from '../pins/routes.js';
+import type { ReportT } from '../moderation/reports-routes.js';
+import type { BanT, MuteT } from '../moderation/rules-schemas.js';
 import type { SearchPage as SearchPageT, SearchQuery } from '../search/routes.js';
 import type {
   CursorQuery, MentionsPage as MentionsPageT, ReadThreadBody, RepliesPage as RepliesPageT, ThreadList as ThreadListT, ThreadListQuery, ThreadQuery,
@@ -15,10 +17,11 @@ import type {
 import type { StrataRest } from './rest.js';
 import type { StrataSocket } from './socket.js';
 import type {
-  Change, ChangesPage, Conversation, ConversationSummary, CreateConversation, EditOptions, Highlight, HistoryPage, Member, MentionsPage, Message, Pin,
+  Ban, Change, ChangesPage, Conversation, ConversationSummary, CreateConversation, EditOptions, Highlight, HistoryPage, Member, MentionsPage, Message, Pin,
   PinChange, PinList, RepliesPage, SearchOptions, SearchPage, SearchResult, SendOptions, SocketEvents, SyncConversation, SyncResponse, ThreadList,
-  ThreadSummary, ThreadView, UserThread, UserThreadList,
+  ThreadSummary, ThreadView, UserThread, UserThreadList, Mute, Report, ReportResolution,
 } from './types.js';
+import type { Resolution } from '../moderation/reports.js';
 
 /** The query or options argument of a REST method, as the server's schema types it. */
 /** An intersection as one object type (expect-type tells `A & B` from the same fields written out). */
@@ -84,6 +87,13 @@ describe('SDK wire types', () => {
     // the socket's pin event is the pin change
     expectTypeOf<SocketEvents['pin']>().toEqualTypeOf<PinChange>();
     expectTypeOf<Extract<Change, { type: 'pin' }>>().toEqualTypeOf<PinChange>();
+  });
+
+  it('of moderation equal the server schemas', () => {
+    expectTypeOf<Ban>().toEqualTypeOf<Static<typeof BanT>>();
+    expectTypeOf<Mute>().toEqualTypeOf<Static<typeof MuteT>>();
+    expectTypeOf<Report>().toEqualTypeOf<Static<typeof ReportT>>();
+    expectTypeOf<ReportResolution>().toEqualTypeOf<Resolution>();
   });
 
   // The server's ChangeT describes a change by `type` and `cursor` only (docs/changes.md has the

@@ -223,6 +223,49 @@ export interface Problem {
   detail: string;
 }
 
+/** A conversation ban (`POST /v1/conversations/{id}/bans`, `GET …/bans`) or an app-wide one (`/v1/admin/…`). */
+export interface Ban {
+  user: string;
+  by: string;
+  reason: string | null;
+  at: string;
+}
+
+/** A running mute (`POST /v1/conversations/{id}/mutes`, `GET …/mutes`): it ends at `until`. */
+export interface Mute {
+  user: string;
+  by: string;
+  reason: string | null;
+  at: string;
+  until: string;
+}
+
+/** A report of a message (`POST /v1/messages/{id}/reports`; operators: `GET /v1/admin/reports`). */
+export interface Report {
+  id: string;
+  conversation_id: string;
+  message_id: string;
+  sender: string;
+  reporter: string;
+  reason: string;
+  /** The message's text when it was reported. */
+  message_text: string | null;
+  state: 'open' | 'dismissed' | 'message_deleted' | 'muted' | 'banned';
+  created_at: string;
+  resolved_by: string | null;
+  resolved_at: string | null;
+  resolution_reason: string | null;
+}
+
+/** `GET /v1/admin/reports`: newest first; pass `next_before` as `before` for the next page (null: the last). */
+export interface ReportPage {
+  reports: Report[];
+  next_before: string | null;
+}
+
+/** How an operator resolves a report (`mute` and `ban` answer 501 REPORT_ACTION_UNAVAILABLE until wired). */
+export type ReportResolution = 'dismiss' | 'delete_message' | 'mute' | 'ban';
+
 export type SocketState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'offline' | 'closed';
 
 // The change log (docs/changes.md): every change to a conversation is one of these, `type` and
@@ -356,7 +399,8 @@ export interface ReceiptEvent { type: 'receipt'; conversation_id: string; user: 
 export interface TypingEvent { type: 'typing'; conversation_id: string; user: string }
 export interface PresenceEvent { type: 'presence'; user: string; online: boolean }
 export interface MembershipEvent { type: 'membership'; conversation_id: string; user: string; change: 'added' | 'removed' }
-export interface ErrorEvent { type: 'error'; ref?: string; code: string; detail: string }
+/** An error frame; `retry_after` (seconds) with SLOW_MODE, `muted_until` (ISO-8601) with MUTED. */
+export interface ErrorEvent { type: 'error'; ref?: string; code: string; detail: string; retryable?: boolean; retry_after?: number; muted_until?: string }
 
 export interface SocketEvents {
   /** Each message exactly once, in order per conversation (live, resumed or acked). Thread
