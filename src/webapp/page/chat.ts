@@ -6,11 +6,17 @@
 // changes the server no longer keeps (`reload`) is loaded again, alone.
 // Search (search-panel.ts): the box in the top bar, results in the sidebar; a result opens its
 // conversation at the message (openAt), as a pin of the open conversation does.
+// Moderation: `mute` and `rules` changes go to the open view; a conversation I was banned or
+// removed from leaves the list and, when open, gives way to "You were removed from this
+// conversation" (a banned user sees nothing of it, like any non-member). An app-wide ban closes
+// the socket with 4403 (terminal in the SDK): the page says so and stops. Operators (a token
+// with `admin: true`) get the report queue in the sidebar (reports-panel.ts).
 import {
-  Strata, type ConversationChange, type ConversationSummary, type DeleteChange, type EditChange, type MemberChange, type Message, type PinChange,
-  type ReactionChange, type SyncResponse,
+  Strata, type ConversationChange, type ConversationSummary, type DeleteChange, type EditChange, type ErrorEvent, type MemberChange, type MembershipEvent,
+  type Message, type MuteChange, type PinChange, type ReactionChange, type RulesChange, type SyncResponse,
 } from '../../sdk/index.js';
-import { clear, h, tokenUser } from './dom.js';
+import { clear, h, tokenAdmin, tokenUser } from './dom.js';
+import { ReportsPanel } from './reports-panel.js';
 import { ConversationView, type Target } from './conv-view.js';
 import { ConversationList } from './conv-list.js';
 import { SearchPanel } from './search-panel.js';
@@ -24,6 +30,7 @@ export class ChatApp {
   private list: ConversationList;
   private search: SearchPanel;
   private push: PushToggle;
+  private reports: ReportsPanel | undefined;
   private view: ConversationView | undefined;
   private pane = h('div', { class: 'pane' }, h('p', { class: 'empty' }, 'Pick a conversation, or start one.'));
   private state = h('span', { class: 'conn', 'data-state': 'idle', role: 'status' }, 'offline');
@@ -37,6 +44,7 @@ export class ChatApp {
     this.me = tokenUser(token) ?? '?';
     this.client = new Strata({ baseUrl: location.origin, token });
     this.push = new PushToggle(this.client.rest);
+    if (tokenAdmin(token)) this.reports = new ReportsPanel(this.client.rest);
     this.list = new ConversationList(this.me, this.client.rest, (c) => void this.open(c));
     this.search = new SearchPanel({
       rest: this.client.rest,
@@ -63,6 +71,10 @@ export class ChatApp {
         h('button', { type: 'button', class: 'sign-out', onclick: () => void this.leave() }, 'Sign out')),
       this.list.el, this.pane));
     this.list.el.prepend(this.search.el);
+    if (this.reports) {
+      this.list.el.prepend(this.reports.el);
+      void this.reports.load();
+    }
     this.list.set(conversations);
     const s = this.client.socket;
     this.track(conversations, await this.sync());
@@ -83,7 +95,19 @@ export class ChatApp {
     s.on('member', (c: MemberChange) => this.onMember(c));
     s.on('conversation', (c: ConversationChange) => this.onTitle(c.conversation_id, c.title));
     s.on('pin', (c: PinChange) => this.forView(c.conversation_id)?.onPin(c));
-    s.on('membership', () => void this.refresh()); // added to (or removed from) a conversation
+    s.on('mute', (c: MuteChange) => this.forView(c.conversation_id)?.onMute(c));
+    s.on('rules', (c: RulesChange) => this.forView(c.conversation_id)?.onRules(c));
+    s.on('membership', (f: MembershipEvent) => {
+      if (f.user === this.me && f.change === 'removed') this.left([f.conversation_id], true); // banned or removed: at once
+      void this.refresh(); // added to (or removed from) a conversation
+    });
+    // a send the socket keeps to retry after slow mode's cooldown: the open view counts it down
+    s.on('error', (f: ErrorEvent) => {
+      if (f.code === 'SLOW_MODE' && typeof f.retry_after === 'number') this.view?.gate.retryAfter(f.retry_after);
+    });
+    s.on('disconnect', (d: { code: number }) => {
+      if (d.code === 4403) this.accountBanned();
+    });
     s.on('reload', (r: { conversation_id: string }) => void this.reload(r.conversation_id));
     s.on('presence', (f: { user: string; online: boolean }) => {
       this.presence.set(f.user, f.online);
@@ -177,7 +201,7 @@ export class ChatApp {
   }
 
   private onMember(c: MemberChange) {
-    if (c.user === this.me && c.change === 'removed') return this.left([c.conversation_id]);
+    if (c.user === this.me && (c.change === 'removed' || c.change === 'banned')) return this.left([c.conversation_id], c.by !== this.me);
     this.forView(c.conversation_id)?.onMember(c);
     if (c.change !== 'role') this.list.setTitle(c.conversation_id, this.list.summary(c.conversation_id)?.title ?? null); // untitled ones are named after their members
   }
@@ -188,10 +212,21 @@ export class ChatApp {
     if (c) this.forView(id)?.setTitle(this.list.title(c));
   }
 
-  private left(ids: string[]) {
+  /** `removed`: someone else took me out (a ban, a removal): an open view says so. */
+  private left(ids: string[], removed = false) {
     for (const id of ids) this.client.socket.untrack(id);
     this.list.remove(ids);
-    if (this.view && ids.includes(this.view.id)) this.closeView();
+    if (this.view && ids.includes(this.view.id)) this.closeView(removed ? 'You were removed from this conversation.' : undefined);
+  }
+
+  /** An operator banned my account (4403; the SDK does not reconnect): a terminal message, nothing else works. */
+  private accountBanned() {
+    this.view?.close();
+    this.view = undefined;
+    clear(this.root, h('section', { class: 'signin account-banned' },
+      h('h1', {}, 'Strata'),
+      h('p', { class: 'error', role: 'alert' }, 'An operator banned your account from this server. You cannot read or send messages.'),
+      h('button', { type: 'button', class: 'sign-out', onclick: () => void this.leave() }, 'Sign out')));
   }
 
   /** The server no longer keeps what this conversation missed: load it again, alone (its
@@ -241,6 +276,7 @@ export class ChatApp {
       back: () => this.closeView(),
       jump: (t) => void this.openAt(c.id, t),
       latest: () => void this.open(this.list.summary(c.id) ?? c),
+      gone: () => this.left([c.id], true),
     }, c.id, this.list.title(c), target);
     this.view = view;
     this.list.setOpen(c.id);
@@ -253,10 +289,16 @@ export class ChatApp {
     }
   }
 
-  private closeView() {
+  /** `notice`: why the conversation went (shown in its place). */
+  private closeView(notice?: string) {
     this.view?.close();
     this.view = undefined;
     this.list.setOpen(undefined);
+    if (notice) {
+      // the pane keeps the place of the conversation (a phone too) with the notice
+      return clear(this.pane, h('div', { class: 'removed-notice' },
+        h('p', { role: 'status' }, notice), h('button', { type: 'button', class: 'back', onclick: () => this.closeView() }, 'Back to conversations')));
+    }
     this.root.querySelector('.layout')?.classList.remove('open');
     clear(this.pane, h('p', { class: 'empty' }, 'Pick a conversation, or start one.'));
     this.list.focus();

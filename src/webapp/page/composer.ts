@@ -6,6 +6,9 @@
 // refused), and a send waits for the files in the tray, then names them. A failed file keeps
 // the send back until it is removed. A message of files only is sent with their names as its
 // text (the server requires a non-empty text).
+// Moderation (send-gate.ts) blocks the box with a note: `all` (muted: nothing can be typed or
+// sent), `send` (slow mode: the next message can be written, not sent, until the countdown ends)
+// or `gone` (an announcement conversation: no box, only the note).
 import type { Message } from '../../sdk/index.js';
 import { clear, h } from './dom.js';
 import { problemText, sizeText, type Upload } from './uploads.js';
@@ -27,6 +30,9 @@ interface Pending {
   result?: string | Error;
 }
 
+/** What moderation leaves of the box (null: everything). */
+export type Block = { mode: 'all' | 'send' | 'gone'; note: Node | string } | null;
+
 export type SendFn = (text: string, replyTo: Message | undefined, attachments: string[]) => void;
 
 export class Composer {
@@ -40,6 +46,10 @@ export class Composer {
   private status = h('p', { class: 'error composer-status', role: 'alert' });
   private sendButton = h('button', { type: 'submit', class: 'send' }, 'Send');
   private waiting = false;
+  private row: HTMLElement;
+  private blockNote = h('p', { class: 'composer-block', role: 'status', hidden: true });
+  private attachButton: HTMLButtonElement | undefined;
+  private blocked: Block = null;
 
   constructor(private send: SendFn, private typing: () => void, private opts: ComposerOptions = { id: 'composer', label: 'Message' }) {
     this.input = h('textarea', { id: opts.id, rows: 1, placeholder: opts.label, 'aria-label': opts.label, maxlength: 4000 });
@@ -62,8 +72,8 @@ export class Composer {
         this.addFiles([...(picker.files ?? [])]);
         picker.value = ''; // the same file can be picked again
       });
-      attach = h('span', { class: 'attach-wrap' }, picker,
-        h('button', { type: 'button', class: 'attach', 'aria-label': 'Attach files', title: 'Attach files', onclick: () => picker.click() }, '📎'));
+      this.attachButton = h('button', { type: 'button', class: 'attach', 'aria-label': 'Attach files', title: 'Attach files', onclick: () => picker.click() }, '📎');
+      attach = h('span', { class: 'attach-wrap' }, picker, this.attachButton);
       this.input.addEventListener('paste', (ev) => {
         const files = [...(ev.clipboardData?.files ?? [])];
         if (!files.length) return; // text: pasted as usual
@@ -71,8 +81,23 @@ export class Composer {
         this.addFiles(files);
       });
     }
+    this.row = h('div', { class: 'row' }, attach, this.input, this.sendButton);
     this.el = h('form', { class: 'composer', onsubmit: (ev: Event) => (ev.preventDefault(), void this.submit()) },
-      this.replyBar, this.tray, this.status, h('div', { class: 'row' }, attach, this.input, this.sendButton), opts.extra);
+      this.blockNote, this.replyBar, this.tray, this.status, this.row, opts.extra);
+  }
+
+  /** Moderation's word on the box (send-gate.ts): the note shown, what is disabled; null: all enabled. */
+  setBlocked(b: Block) {
+    this.blocked = b;
+    const mode = b?.mode;
+    this.input.disabled = mode === 'all' || mode === 'gone';
+    if (this.attachButton) this.attachButton.disabled = this.input.disabled;
+    this.sendButton.disabled = mode !== undefined || this.waiting;
+    for (const el of [this.row, this.replyBar, this.tray, this.opts.extra]) if (el instanceof HTMLElement) el.classList.toggle('gone', mode === 'gone');
+    if (b) this.el.dataset.blocked = b.mode;
+    else delete this.el.dataset.blocked;
+    this.blockNote.hidden = !b;
+    this.blockNote.replaceChildren(b?.note ?? '');
   }
 
   /** Lets `area` take dropped files (the whole conversation, not only the box). */
@@ -146,7 +171,7 @@ export class Composer {
   }
 
   private async submit(): Promise<void> {
-    if (this.waiting) return;
+    if (this.waiting || this.blocked) return;
     const files = [...this.files];
     if (!this.input.value.trim() && !files.length) return;
     if (files.some((p) => p.result === undefined)) {
@@ -157,9 +182,10 @@ export class Composer {
       this.el.setAttribute('aria-busy', 'true');
       await Promise.allSettled(files.map((p) => p.upload.done));
       this.waiting = false;
-      this.sendButton.disabled = false;
+      this.sendButton.disabled = this.blocked !== null;
       this.el.removeAttribute('aria-busy');
       if (files.some((p) => !this.files.includes(p)) || this.files.length !== files.length) return this.submit(); // files added or removed meanwhile: what is in the tray now
+      if (this.blocked) return; // muted or in a cooldown meanwhile: the box keeps the message
     }
     const failed = files.filter((p) => p.result instanceof Error);
     if (failed.length) {

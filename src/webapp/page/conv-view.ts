@@ -19,9 +19,16 @@
 // and admins (my role from the conversation, then `member` changes) get Pin / Unpin on messages.
 // Attachments (uploads.ts): the composer uploads files as they are added (button, drop anywhere
 // on the conversation, paste) and a send names them; messages show theirs on signed URLs.
-import type { Member, MemberChange, Message, PinChange, SendOptions, Strata } from '../../sdk/index.js';
+// Moderation (docs/moderation.md): my mute, the kind and slow mode block the composers
+// (send-gate.ts); owners and admins get the slow mode / announcement controls and a menu per
+// member (conv-moderation.ts); others' messages have "Report" (report-dialog.ts). A send
+// answered CONVERSATION_NOT_FOUND means I was banned or removed: the page drops the conversation.
+import type { Member, MemberChange, Message, MuteChange, PinChange, RulesChange, SendOptions, Strata } from '../../sdk/index.js';
 import { clear, h, newClientId } from './dom.js';
-import { Composer } from './composer.js';
+import { Composer, type Block } from './composer.js';
+import { ConvModeration } from './conv-moderation.js';
+import { ReportDialog } from './report-dialog.js';
+import { SendGate } from './send-gate.js';
 import { flash, inTimeline, renderMessage, threadOf, tickEl, type MessageCtx, type Tick } from './message-el.js';
 import { mentionsIn } from './mentions.js';
 import { PinsBar } from './pins-bar.js';
@@ -43,6 +50,8 @@ export interface ViewCtx {
   jump(t: Target): void;
   /** Opens this conversation again at its latest messages. */
   latest(): void;
+  /** The server says I am no longer a member (banned or removed): the page drops the conversation. */
+  gone(): void;
 }
 
 const PAGE = 50;
@@ -107,6 +116,11 @@ export class ConversationView implements MessageCtx, ThreadHost {
   private loaded = false;
   readonly links: AttachmentLinks;
   readonly settings: ConvSettings;
+  readonly gate: SendGate;
+  private mod: ConvModeration;
+  private reportDialog: ReportDialog;
+  /** What moderation leaves of the composers now (applied to a thread panel's box as it opens). */
+  private block: Block = null;
 
   /** `target`: open at this message instead of the latest ones. */
   constructor(private ctx: ViewCtx, readonly id: string, title: string, private target?: Target) {
@@ -123,11 +137,18 @@ export class ConversationView implements MessageCtx, ThreadHost {
     });
     this.titleEl = h('h2', {}, title);
     this.settings = new ConvSettings(ctx.client.rest, id, (text) => (this.status.textContent = text));
+    this.gate = new SendGate((b) => {
+      this.block = b;
+      this.composer.setBlocked(b);
+      this.panel?.composer.setBlocked(b);
+    });
+    this.mod = new ConvModeration(ctx.client.rest, id, ctx.me, (text) => (this.status.textContent = text), () => this.renderPresence());
+    this.reportDialog = new ReportDialog(ctx.client.rest);
     this.el = h('section', { class: 'conversation', 'aria-label': `Conversation ${title}`, 'data-id': id },
       h('header', { class: 'conv-header' }, h('button', { type: 'button', class: 'back', 'aria-label': 'Back to conversations', onclick: () => ctx.back() }, '←'),
-        this.titleEl, this.membersEl, this.settings.el),
+        this.titleEl, this.membersEl, this.gate.label, this.settings.el, this.mod.el),
       this.pinsBar.el,
-      this.body);
+      this.body, this.reportDialog.el);
     const main = h('div', { class: 'conv-main' }, this.list, this.typingEl, this.status, this.composer.el);
     this.composer.acceptDrops(main);
     this.body.append(main);
@@ -158,6 +179,9 @@ export class ConversationView implements MessageCtx, ThreadHost {
     ]);
     this.members = conv.members.map((m) => m.user);
     this.role = conv.members.find((m) => m.user === this.me)?.role;
+    this.mod.set(conv);
+    this.gate.setRole(this.role);
+    this.gate.setRules(conv.kind, conv.slow_mode_s ?? 0);
     this.receipts.setMembers(this.members);
     this.renderPresence();
     if (pins) this.pinsBar.set(pins.pins);
@@ -407,6 +431,7 @@ export class ConversationView implements MessageCtx, ThreadHost {
     this.list.append(el);
     this.list.scrollTop = this.list.scrollHeight;
     this.post(text, { client_id, ...(replyTo ? { reply_to: replyTo.id } : {}), ...(attachments.length ? { attachments } : {}) }).catch((e: unknown) => {
+      if ((e as { code?: string }).code === 'CONVERSATION_NOT_FOUND') return this.ctx.gone(); // banned or removed meanwhile
       el.classList.add('failed');
       el.querySelector('.tick')?.replaceWith(tickEl('failed'));
       el.title = problemText(e);
@@ -423,7 +448,11 @@ export class ConversationView implements MessageCtx, ThreadHost {
     const sent = socket.state === 'closed' ? rest.send(this.id, text, full) : socket.send(this.id, text, full);
     return sent.then((m) => {
       this.onMessage(m);
+      this.gate.sent(m);
       return m;
+    }, (e: unknown) => {
+      this.gate.refused(e); // MUTED, SLOW_MODE, ANNOUNCEMENT_ONLY: the box says so
+      throw e;
     });
   };
 
@@ -444,6 +473,7 @@ export class ConversationView implements MessageCtx, ThreadHost {
     const panel = new ThreadPanel(this, rootId);
     this.panel = panel;
     this.body.append(panel.el);
+    panel.composer.setBlocked(this.block);
     this.el.classList.add('threaded');
     void panel.load().then(() => (focus ? panel.reveal(focus) : undefined));
   };
@@ -536,6 +566,7 @@ export class ConversationView implements MessageCtx, ThreadHost {
   reactions = (id: string) => this.reacts.get(id) ?? new Map<string, Set<string>>();
   tick = (m: Message): Tick => this.receipts.tick(m);
   reply = (m: Message) => this.composer.setReply(m);
+  report = (m: Message) => this.reportDialog.open(m);
   edit = async (m: Message, text: string) => this.onUpdate(await this.ctx.client.rest.edit(m.id, text, { mentions: mentionsIn(text, this.members) }));
   remove = async (m: Message) => this.onUpdate(await this.ctx.client.rest.delete(m.id));
 
@@ -543,7 +574,11 @@ export class ConversationView implements MessageCtx, ThreadHost {
     const had = this.reactions(m.id).get(reaction)?.has(this.me) ?? false;
     this.setReaction(m.id, this.me, reaction, !had);
     const rest = this.ctx.client.rest;
-    (had ? rest.unreact(m.id, reaction) : rest.react(m.id, reaction)).catch(() => this.setReaction(m.id, this.me, reaction, had));
+    (had ? rest.unreact(m.id, reaction) : rest.react(m.id, reaction)).catch((e: unknown) => {
+      this.setReaction(m.id, this.me, reaction, had);
+      this.gate.refused(e);
+      this.status.textContent = `Reaction not saved: ${problemText(e)}`;
+    });
   }
 
   setReaction(messageId: string, user: string, reaction: string, on: boolean) {
@@ -557,17 +592,31 @@ export class ConversationView implements MessageCtx, ThreadHost {
     if (m) this.onUpdate(m);
   }
 
-  /** A `member` change: someone was added, removed or re-roled. */
+  /** A `member` change: someone was added, removed, banned or re-roled. */
   onMember(c: MemberChange) {
     if (c.user === this.me && c.role !== null && c.role !== this.role) {
       this.role = c.role; // Pin / Unpin come or go
+      this.gate.setRole(c.role);
       for (const id of [...this.els.keys()]) this.rerender(id);
     }
+    this.mod.onMember(c);
     if (c.change === 'added' && !this.members.includes(c.user)) this.members.push(c.user);
-    if (c.change === 'removed') this.members = this.members.filter((u) => u !== c.user);
+    if (c.change === 'removed' || c.change === 'banned') this.members = this.members.filter((u) => u !== c.user);
     this.receipts.setMembers(this.members);
     this.renderPresence();
     this.refreshTicks();
+  }
+
+  /** A `mute` change: mine blocks the composers until it ends; others' show in the member list. */
+  onMute(c: MuteChange) {
+    this.mod.onMute(c);
+    if (c.user === this.me) this.gate.setMute(c.until);
+  }
+
+  /** A `rules` change: kind and slow mode. */
+  onRules(c: RulesChange) {
+    this.mod.onRules(c);
+    this.gate.setRules(c.kind, c.slow_mode_s);
   }
 
   setTitle(title: string) {
@@ -588,10 +637,16 @@ export class ConversationView implements MessageCtx, ThreadHost {
   }
 
   renderPresence() {
+    const open = new Set([...this.membersEl.querySelectorAll('details.member-menu[open]')].map((d) => d.closest('.member')?.getAttribute('data-user')));
     clear(this.membersEl, ...this.members.filter((u) => u !== this.me).map((u) => {
       const online = this.ctx.presence.get(u) === true;
-      return h('span', { class: `member${online ? ' online' : ''}`, 'data-user': u, title: online ? 'online' : 'offline' }, `${online ? '●' : '○'} ${u}`);
+      const muted = this.mod.isMuted(u);
+      return h('span', { class: `member${online ? ' online' : ''}`, 'data-user': u, 'data-muted': muted ? 'true' : null, title: online ? 'online' : 'offline' },
+        `${online ? '●' : '○'} ${u}`, muted ? h('span', { class: 'muted-mark', title: 'muted', 'aria-label': 'muted' }, ' 🔇') : null, this.mod.menu(u));
     }));
+    for (const d of this.membersEl.querySelectorAll('details.member-menu')) {
+      if (open.has(d.closest('.member')?.getAttribute('data-user'))) d.setAttribute('open', ''); // a presence frame does not close a menu in use
+    }
   }
 
   private refreshTicks() {
@@ -601,6 +656,7 @@ export class ConversationView implements MessageCtx, ThreadHost {
   }
 
   close() {
+    this.gate.close();
     for (const t of this.typers.values()) clearTimeout(t);
     this.panel?.close();
   }

@@ -25,17 +25,25 @@ export function time(iso: string): string {
   return sameDay ? d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : d.toLocaleString([], { dateStyle: 'short', timeStyle: 'short' });
 }
 
-/** The `sub` of a JWT, read without verifying (the server verifies; this is for display). */
-export function tokenUser(token: string): string | null {
+/** The claims of a JWT, read without verifying (the server verifies; this is for display). */
+function claims(token: string): { sub?: unknown; admin?: unknown } | null {
   try {
     const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
     const json = new TextDecoder().decode(Uint8Array.from(atob(part), (c) => c.charCodeAt(0)));
-    const sub = (JSON.parse(json) as { sub?: unknown }).sub;
-    return typeof sub === 'string' ? sub : null;
+    return JSON.parse(json) as { sub?: unknown; admin?: unknown };
   } catch {
     return null; // not a JWT: the sign-in form says so
   }
 }
+
+/** The `sub` of a JWT (null: not a JWT). */
+export function tokenUser(token: string): string | null {
+  const sub = claims(token)?.sub;
+  return typeof sub === 'string' ? sub : null;
+}
+
+/** Whether a token says `admin: true` (an operator: the page shows the report queue; the server decides). */
+export const tokenAdmin = (token: string): boolean => claims(token)?.admin === true;
 
 let clientSeq = 0;
 /** A fresh idempotency key for one send (retries of that send reuse it). */

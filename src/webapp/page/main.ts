@@ -1,4 +1,5 @@
-// Entry point of the page: sign in (dev token endpoint or a pasted token), then the chat.
+// Entry point of the page: sign in (dev token endpoint, optionally as an operator, or a pasted
+// token), then the chat.
 // The token lives in localStorage so a reload keeps the session; "Sign out" forgets it.
 import { ChatApp } from './chat.js';
 import { clear, h, tokenUser } from './dom.js';
@@ -24,11 +25,13 @@ function start(token: string) {
 function signIn(problem?: string) {
   const status = h('p', { class: 'error', role: 'alert' }, problem ?? '');
   const user = h('input', { id: 'signin-user', name: 'user', autocomplete: 'username', required: true, placeholder: 'alice', 'aria-label': 'User id' });
+  const operator = h('input', { type: 'checkbox', id: 'signin-operator' });
   const pasted = h('textarea', { id: 'signin-token', rows: 3, placeholder: 'eyJhbGciOi…', 'aria-label': 'Token' });
   const devForm = h('form', { class: 'card', onsubmit: (ev: Event) => {
     ev.preventDefault();
-    void devToken(user.value.trim()).then(start, (e: Error) => (status.textContent = e.message));
-  } }, h('h2', {}, 'Sign in (development server)'), h('label', { for: 'signin-user' }, 'User id'), user, h('button', { type: 'submit' }, 'Sign in'));
+    void devToken(user.value.trim(), operator.checked).then(start, (e: Error) => (status.textContent = e.message));
+  } }, h('h2', {}, 'Sign in (development server)'), h('label', { for: 'signin-user' }, 'User id'), user,
+    h('label', { for: 'signin-operator', class: 'operator-label' }, operator, ' as an operator (admin: reports, app-wide bans)'), h('button', { type: 'submit' }, 'Sign in'));
   const tokenForm = h('form', { class: 'card', onsubmit: (ev: Event) => {
     ev.preventDefault();
     const t = pasted.value.trim();
@@ -39,8 +42,8 @@ function signIn(problem?: string) {
   user.focus();
 }
 
-async function devToken(user: string): Promise<string> {
-  const res = await fetch('/dev/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user }) });
+async function devToken(user: string, admin: boolean): Promise<string> {
+  const res = await fetch('/dev/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, ...(admin ? { admin } : {}) }) });
   if (res.status === 404) throw new Error('This server has no dev token endpoint (production): paste a token instead.');
   const body = (await res.json()) as { token?: string; detail?: string };
   if (!res.ok || !body.token) throw new Error(body.detail ?? `sign-in failed (${res.status})`);

@@ -1,7 +1,8 @@
 // One message in the list: sender, time, text (or tombstone) with its mentions highlighted,
 // reply quote, reactions, the delivered/read tick on own messages, the thread it starts ("N
 // replies", with my unread count in it) or replies in, a pin mark, and keyboard-reachable
-// actions (reply, reply in thread, react, edit, delete, and pin/unpin for owners and admins),
+// actions (reply, reply in thread, react, edit, delete, report a message of someone else, and
+// pin/unpin for owners and admins),
 // and its attachments under the text: images as thumbnails, other files as download links
 // (both on signed URLs from uploads.ts; a deleted message shows none).
 // Rendering is a pure function of the message and the view's state; the view re-renders an
@@ -30,6 +31,8 @@ export interface MessageCtx {
   /** Whether the message is pinned, and whether I may pin and unpin (the main timeline only). */
   pin?(m: Message): { pinned: boolean; canPin: boolean };
   togglePin?(m: Message): void;
+  /** Reports someone else's message to the operators (report-dialog.ts); no Report action without it. */
+  report?(m: Message): void;
   /** Signed download URLs of attachments (without it attachments are not shown). */
   links?: AttachmentLinks;
 }
@@ -92,6 +95,8 @@ export function renderMessage(m: Message, ctx: MessageCtx): HTMLElement {
     });
     actions.append(del);
   }
+  const { report } = ctx;
+  if (!mine && !deleted && report) actions.append(h('button', { type: 'button', class: 'report', 'aria-label': `Report message of ${m.sender}`, onclick: () => report(m) }, 'Report'));
   const thread = root === null ? ctx.thread?.(m) : undefined;
   const classes = `msg${mine ? ' mine' : ''}${deleted ? ' deleted' : ''}${mentioned ? ' mentioned' : ''}${pin?.pinned ? ' pinned' : ''}`;
   const el = h('article', { class: classes, 'data-seq': m.seq, 'data-id': m.id, 'data-thread': root, tabindex: 0, 'aria-label': `${m.sender}${mentioned ? ' (mentions you)' : ''}: ${deleted ? 'deleted' : m.text ?? ''}` },

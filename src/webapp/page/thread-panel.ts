@@ -33,7 +33,7 @@ export class ThreadPanel {
   private top = h('div', { class: 'top' });
   private also = h('input', { type: 'checkbox', id: 'thread-also' });
   private status = h('p', { class: 'error', role: 'alert' });
-  private composer: Composer;
+  readonly composer: Composer;
   private ctx: MessageCtx;
   private root: Message | undefined;
   private replies = new Map<string, Message>();
@@ -57,6 +57,7 @@ export class ThreadPanel {
       toggleReaction: (m, r) => host.toggleReaction(m, r),
       edit: (m, text) => host.edit(m, text),
       remove: (m) => host.remove(m),
+      report: host.report,
       links: host.links,
     };
     this.composer = new Composer((text, replyTo) => this.send(text, replyTo), () => {}, {
