@@ -129,9 +129,10 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<{ a
     } catch (e) {
       return sendProblem(reply, e instanceof AppError ? e : new AppError('UNAUTHENTICATED', 'invalid token'));
     }
-    // an app-wide ban refuses every request of the user, the WebSocket upgrade too (docs/moderation.md)
+    // an app-wide ban (or the user's erase running) refuses every request of the user, the
+    // WebSocket upgrade too (docs/moderation.md, docs/gdpr.md)
     try {
-      if (await appBans?.isBanned(req.user.user)) return sendProblem(reply, new AppError('USER_BANNED', 'an operator banned this user'));
+      await appBans?.check(req.user.user);
     } catch (e) {
       return sendProblem(reply, e instanceof AppError ? e : new AppError('UNAVAILABLE', 'ban check failed'));
     }

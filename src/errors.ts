@@ -70,6 +70,7 @@ export const errorCodes = {
   ANNOUNCEMENT_ONLY: { status: 403, title: 'Announcement conversation', doc: 'Only owners and admins send in an announcement conversation; members read and react (docs/moderation.md#permissions). Nothing was stored.' },
   SLOW_MODE: { status: 429, title: 'Slow mode', doc: 'The conversation is in slow mode and your last message is younger than its cooldown (1–120 s; owners and admins are exempt): retry after `retry_after` seconds (also `Retry-After`). Nothing was stored.' },
   MEMBER_BANNED: { status: 409, title: 'Banned from the conversation', doc: 'That user is banned from this conversation: lift the ban (`DELETE /v1/conversations/{id}/bans/{user}`) before adding them. Nothing was changed.' },
+  USER_ERASING: { status: 403, title: 'Being erased', doc: 'An operator\'s GDPR erase of this user is pending or running (docs/gdpr.md#erase): every request of theirs (REST, WebSocket frames and upgrade) is refused until the job ends; then the user may use Strata again, unless an operator also banned them (USER_BANNED). Nothing was stored.' },
   USER_BANNED: { status: 403, title: 'Banned', doc: 'An operator banned this user from the whole server: every request and socket of theirs is refused (open sockets are closed with 4403) until an operator lifts the ban (docs/moderation.md#app-wide-bans).' },
   INTERNAL: { status: 500, title: 'Internal error', doc: 'A bug; the log line with the same request id has the cause.' },
 } as const;

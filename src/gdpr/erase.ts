@@ -1,9 +1,13 @@
 // The erase job of one user (docs/gdpr.md): every message they sent becomes a tombstone in every
 // tier, and what still holds the old text is scrubbed; their reactions, receipts, settings, push
-// subscriptions and uploads go. Steps, each idempotent (a job killed anywhere and run again
-// converges to the same state; the job row keeps which step it is at):
-//   plan                   the conversations holding the user's messages (warm rows, overlays,
-//                          every archive manifest) or reactions
+// subscriptions and uploads go. While the job is pending or running the user is refused
+// everything (USER_ERASING, moderation/app-bans.ts): every node applies that within CACHE_MS, so
+// the job first waits until CACHE_MS (and a margin) have passed since it started. Steps, each
+// idempotent (a job killed anywhere and run again converges to the same state; the job row keeps
+// which step it is at):
+//   plan                   the conversations the user is or was a member of, or holding their
+//                          messages (warm rows, overlays, every archive manifest) or reactions;
+//                          each is settled (every accepted change stored) before it is read
 //   per conversation:
 //     tombstone            wait until the warm store holds every change the hot tier accepted,
 //                          then one `delete` change per message still holding text, metadata or
@@ -18,6 +22,10 @@
 //   reactions              each reaction of the user: a `reaction` change (removed), then the row
 //   user                   uploads (object, then row), earlier exports of the user, receipts,
 //                          thread reads, settings, push subscriptions
+//   verify                 every planned conversation (and any new one) settled and read again:
+//                          a message or reaction that reached the hot tier after its conversation
+//                          was read (a send that passed the block check just before the block)
+//                          sends the job round the steps again for those conversations
 // Persist-log entries are deleted on ack right after their commit: waiting for the warm store
 // to hold every change (tombstone) is waiting for the entries that carried the old text to go.
 import type { Deps } from '../deps.js';
@@ -26,11 +34,17 @@ import { PersistWait } from '../changes/persist-wait.js';
 import type { ChangeLog } from '../changes/change-log.js';
 import { readRows } from '../archive/parquet.js';
 import { takeLease } from '../store/leases.js';
+import { CACHE_MS } from '../moderation/app-bans.js';
+import { sleep } from '../workers/service.js';
 import { versionTemplate, type Message } from '../model/message.js';
 import { erasedVersion, needsErase, scrubJson } from './scrub.js';
 import type { GdprJob, UserDataStore } from '../store/gdpr-store.js';
 
 const LEASE_TTL = 60_000;
+/** Since the job started, before anything is read: every node's block check has seen the job by then (and sends in flight landed). */
+const BLOCK_SETTLE_MS = CACHE_MS + 1000;
+/** Rounds of verify → tombstone before the step is left for the next run (sends keep landing: a block not applied somewhere). */
+const MAX_ROUNDS = 5;
 
 export interface JobContext {
   deps: Deps & { gdpr: { data: UserDataStore } };
@@ -45,7 +59,9 @@ export interface EraseCursor {
   conversations: string[];
   /** Index into conversations; = length once past them. */
   i: number;
-  phase: 'tombstone' | 'scrub' | 'archive' | 'reactions' | 'user' | 'done';
+  phase: 'tombstone' | 'scrub' | 'archive' | 'reactions' | 'user' | 'verify' | 'done';
+  /** verify → tombstone rounds so far (absent: 0). */
+  round?: number;
   /** When the erase began: every tombstone's deleted_at (for messages not deleted before). */
   at: string;
 }
@@ -61,6 +77,10 @@ export async function runErase(ctx: JobContext, job: GdprJob, save: Save): Promi
   let cur = job.cursor as EraseCursor | null;
   if (!cur) {
     await step(ctx, 'plan');
+    // the user's sends are refused everywhere once every node's block check has seen the job
+    const wait = (job.started_at ? Date.parse(job.started_at) : Date.now()) + BLOCK_SETTLE_MS - Date.now();
+    if (wait > 0) await sleep(wait, ctx.signal);
+    if (ctx.signal?.aborted) throw new AppError('UNAVAILABLE', 'stopping: the job resumes on the next run', { retryable: true });
     cur = { conversations: await conversationsOf(ctx, user), i: 0, phase: 'tombstone', at: new Date().toISOString() };
     progress.conversations_total = cur.conversations.length;
     await save(cur, 'plan', progress);
@@ -103,7 +123,16 @@ export async function runErase(ctx: JobContext, job: GdprJob, save: Save): Promi
         const r = await removeUserState(ctx, user);
         progress.uploads_deleted += r.uploads;
         progress.rows_removed += r.rows;
-        next = { ...cur, phase: 'done' };
+        next = { ...cur, phase: 'verify' };
+        break;
+      }
+      case 'verify': {
+        const left = await leftBehind(ctx, user);
+        if (!left.conversations.length && !left.reactions) break;
+        const round = (cur.round ?? 0) + 1;
+        if (round > MAX_ROUNDS) throw new AppError('UNAVAILABLE', `user ${user}: new messages keep appearing during the erase`, { retryable: true });
+        progress.conversations_total += left.conversations.length;
+        next = { ...cur, conversations: left.conversations, i: 0, phase: 'tombstone', round, at: new Date().toISOString() };
         break;
       }
     }
@@ -117,10 +146,15 @@ async function step(ctx: JobContext, name: string): Promise<void> {
   await ctx.onStep?.(name);
 }
 
-/** Conversations with the user's messages in any tier, or their reactions. */
+/**
+ * Conversations the user is or was a member of, or with their messages in any tier, or their
+ * reactions. Each is settled first: a message acked before now is in the warm store when read.
+ */
 export async function conversationsOf(ctx: JobContext, user: string): Promise<string[]> {
   const { deps } = ctx;
-  const out = new Set(await deps.gdpr.data.conversationsWithMessagesOf(user));
+  const joined = await deps.gdpr.data.conversationsJoinedBy(user);
+  for (const c of joined) await settle(ctx, c);
+  const out = new Set([...joined, ...(await deps.gdpr.data.conversationsWithMessagesOf(user))]);
   for (const r of await deps.gdpr.data.reactionsOf(user)) out.add(r.conversation_id);
   if (deps.archive) {
     for (const key of await deps.archive.objects.list('conversation=')) {
@@ -129,6 +163,15 @@ export async function conversationsOf(ctx: JobContext, user: string): Promise<st
     }
   }
   return [...out].sort();
+}
+
+/** The conversations (settled now) still holding a message of the user's to erase, and whether reactions of theirs are left. */
+async function leftBehind(ctx: JobContext, user: string): Promise<{ conversations: string[]; reactions: boolean }> {
+  const out: string[] = [];
+  for (const c of await conversationsOf(ctx, user)) {
+    if ((await messagesOf(ctx, c, user)).some(needsErase)) out.push(c);
+  }
+  return { conversations: out, reactions: (await ctx.deps.gdpr.data.reactionsOf(user)).length > 0 };
 }
 
 /** The user's archived messages in a conversation, overlays applied (reads every file of it). */

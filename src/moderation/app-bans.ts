@@ -6,12 +6,16 @@
 // once: a socket that missed it is refused on its next send, and closed at its next connect).
 // A ban is not checked inside the hot tier's atomic call: under Valkey Cluster the user's key
 // lives in another slot than the conversation's.
+// The same check, with the same cache, blocks a user whose GDPR erase job is pending or running
+// (USER_ERASING, docs/gdpr.md): nothing of theirs is accepted while the erase drains and erases;
+// the block ends with the job (an operator's ban, if any, stays).
 import type { Deps } from '../deps.js';
 import { AppError, isAppError } from '../errors.js';
 import { userTopic, type Announce } from '../hot-tier/fanout.js';
 import type { BanRow } from '../store/moderation-store.js';
 
-const CACHE_MS = 2000;
+/** How long a node trusts its answer: every node applies a ban (an erase's block) at most this long after it. */
+export const CACHE_MS = 2000;
 const STALE_MS = 15 * 60_000;
 const MAX_ENTRIES = 100_000;
 
@@ -20,33 +24,45 @@ export function accountBannedFrame(user: string): string {
   return JSON.stringify({ type: 'account_banned', user });
 }
 
+/** Why a user is refused everything: an operator's ban, or their erase running; null: not refused. */
+export type Block = 'banned' | 'erasing' | null;
+
 export class AppBans {
-  private cache = new Map<string, { banned: boolean; at: number }>();
+  private cache = new Map<string, { block: Block; at: number }>();
 
-  constructor(private deps: Pick<Deps, 'moderation'>, private announce: Announce) {}
+  constructor(private deps: Pick<Deps, 'moderation' | 'gdpr'>, private announce: Announce) {}
 
-  async isBanned(user: string): Promise<boolean> {
+  async blockOf(user: string): Promise<Block> {
     const mod = this.deps.moderation;
-    if (!mod) return false;
+    const jobs = this.deps.gdpr?.jobs;
+    if (!mod && !jobs) return null;
     const hit = this.cache.get(user);
     const now = Date.now();
-    if (hit && now - hit.at < CACHE_MS) return hit.banned;
-    let banned: boolean;
+    if (hit && now - hit.at < CACHE_MS) return hit.block;
+    let block: Block;
     try {
-      banned = (await mod.userBan(user)) !== null;
+      block = mod && (await mod.userBan(user)) !== null ? 'banned' : jobs && (await jobs.erasing(user)) ? 'erasing' : null;
     } catch (e) {
       // the warm store is down: the last answer stands for a while (sends go on through the hot tier)
-      if (isAppError(e) && e.code === 'UNAVAILABLE' && hit && now - hit.at < STALE_MS) return hit.banned;
+      if (isAppError(e) && e.code === 'UNAVAILABLE' && hit && now - hit.at < STALE_MS) return hit.block;
       throw e;
     }
     if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
-    this.cache.set(user, { banned, at: now });
-    return banned;
+    this.cache.set(user, { block, at: now });
+    return block;
   }
 
-  async check(user: string): Promise<void> {
-    if (await this.isBanned(user)) throw new AppError('USER_BANNED', 'an operator banned this user');
+  async isBanned(user: string): Promise<boolean> {
+    return (await this.blockOf(user)) === 'banned';
   }
+
+  /** Throws USER_BANNED or USER_ERASING for a user who is refused everything. */
+  async check(user: string): Promise<void> {
+    const block = await this.blockOf(user);
+    if (block === 'banned') throw new AppError('USER_BANNED', 'an operator banned this user');
+    if (block === 'erasing') throw new AppError('USER_ERASING', 'this user\'s data is being erased');
+  }
+
 
   private get mod() {
     if (!this.deps.moderation) throw new AppError('UNAVAILABLE', 'moderation is not wired on this server');

@@ -35,6 +35,8 @@ export interface GdprJobStore {
   /** Jobs pending or running (a running one whose node died is resumed), oldest first. */
   unfinishedJobs(): Promise<GdprJob[]>;
   updateJob(id: string, patch: GdprJobPatch): Promise<void>;
+  /** Whether an erase job of the user is pending or running (the user is blocked meanwhile: moderation/app-bans.ts). */
+  erasing(user: string): Promise<boolean>;
 }
 
 /** A reaction the user made. */
@@ -60,6 +62,11 @@ export interface UserUpload {
 export interface UserDataStore {
   /** Conversations holding warm rows or overlays sent by the user, sorted. */
   conversationsWithMessagesOf(user: string): Promise<string[]>;
+  /**
+   * Conversations the user is a member of, or was (a stored `member` or `conversation` change
+   * names them), sorted: where messages of theirs may be on their way to the warm store.
+   */
+  conversationsJoinedBy(user: string): Promise<string[]>;
   /** The user's warm messages in a conversation, rows and overlays (archived, changed since), ascending by seq. */
   messagesOf(conversationId: string, user: string): Promise<Message[]>;
   /**

@@ -256,6 +256,70 @@ export function gdprSuite(name: string, opts: StackOptions & { archiveStore: () 
       expect(audit).toEqual(expect.arrayContaining(['gdpr.erase_started', 'gdpr.erase_finished', 'gdpr.export_started', 'gdpr.export_finished']));
     }, 180_000);
 
+    it('an erase plans every conversation of the user and erases a message acked before it started, still on its way to the warm store', async () => {
+      const [u, o] = await Promise.all([s.token('pat'), s.token('quin')]);
+      const conv = ok(await call('POST', '/v1/conversations', o, { members: ['pat'], title: 'unstored' }), 201).body.id as string;
+      // the persist worker is held until the job settles a conversation: without planning the
+      // user's memberships (and settling them), the job reads nothing and ends `done`
+      const store = s.deps.store as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+      const [apply, settle] = [store.applyChanges, store.settle];
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      store.applyChanges = async (...a) => gate.then(() => apply.apply(s.deps.store, a));
+      store.settle = (...a) => {
+        release();
+        return settle.apply(s.deps.store, a);
+      };
+      try {
+        ok(await call('POST', `/v1/conversations/${conv}/messages`, u, { text: `${marker}P acked before the erase` }), 201);
+        const job = ok(await call('POST', '/v1/admin/users/pat/erase', admin), 202).body;
+        expect((await waitJob('pat', job.id)).state).toBe('done');
+      } finally {
+        release();
+        Object.assign(store, { applyChanges: apply, settle });
+      }
+      expect((await page(conv, o)).messages.map((m) => [m.sender, m.text])).toEqual([['pat', null]]);
+      expect(await traces(`${marker}P`)).toMatchObject({ hot: 0, rows: [], objects: [] });
+    }, 120_000);
+
+    it('while the erase runs the user is refused (USER_ERASING); a send that passed the check before the block is erased too; afterwards the user may send again', async () => {
+      const [u, o] = await Promise.all([s.token('rae'), s.token('sam')]);
+      const conv = ok(await call('POST', '/v1/conversations', o, { members: ['rae'], title: 'during' }), 201).body.id as string;
+      ok(await call('POST', `/v1/conversations/${conv}/messages`, u, { text: `${marker}R before` }), 201);
+      const d = s.deps as GdprDeps;
+      const holder = newHolder();
+      const id = uuidv7();
+      const lease = await takeLease(d.archiving!.leases, `gdpr:${id}`, holder, { ttlMs: 600_000, wait: false });
+      await createJob(d, 'erase', 'rae', 'root', id);
+      const seen: Record<string, unknown> = {};
+      const bans = s.services.appBans as unknown as { check?: (user: string) => Promise<void> };
+      await runJob(d, id, {
+        changes: s.services.changes, audit: s.services.audit, leases: d.archiving!.leases, holder,
+        onStep: async (step) => {
+          if (step !== 'reactions' || seen.send) return;
+          // the conversation is erased already: the user's requests are refused
+          const refused = await call('POST', `/v1/conversations/${conv}/messages`, u, { text: `${marker}R refused` });
+          seen.send = [refused.status, refused.body?.code];
+          seen.list = (await call('GET', '/v1/conversations', u)).body?.code;
+          // a node whose check had not seen the block yet (an own property shadows the class's check)
+          bans.check = async () => {};
+          try {
+            seen.late = (await call('POST', `/v1/conversations/${conv}/messages`, u, { text: `${marker}R passed before the block` })).status;
+          } finally {
+            delete bans.check;
+          }
+        },
+      });
+      await lease!.release();
+      expect(seen).toEqual({ send: [403, 'USER_ERASING'], list: 'USER_ERASING', late: 201 });
+      const job = (await d.gdpr.jobs.getJob(id))!;
+      expect(job.state).toBe('done');
+      expect((await page(conv, o)).messages.map((m) => [m.sender, m.text])).toEqual([['rae', null], ['rae', null]]);
+      expect(await traces(`${marker}R`)).toMatchObject({ hot: 0, rows: [], objects: [] });
+      // the block ends with the job (each node within its 2 s cache): the user is not banned
+      await eventually('rae sends again', async () => (await call('POST', `/v1/conversations/${conv}/messages`, u, { text: 'back again' })).status === 201);
+    }, 120_000);
+
     it('an erase killed at random step boundaries and rerun ends where an uninterrupted erase of a twin dataset ends', async () => {
       const twin = await dataset('fred', 'gina', `${marker}F`);
       const crashed = await dataset('erin', 'hank', `${marker}E`);

@@ -1,7 +1,7 @@
 // GdprJobStore and UserDataStore (store/gdpr-store.ts) over the warm store's Kysely<DB>, for
 // SQLite and PostgreSQL. Rewrites go one row per statement, each idempotent: a rerun after a
 // crash rewrites what is left and leaves what is done as it is.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Message } from '../../model/message.js';
 import type { GdprJob, GdprJobPatch, GdprJobStore, UserDataStore, UserReaction, UserUpload } from '../gdpr-store.js';
 import { guard } from './errors.js';
@@ -59,6 +59,23 @@ export class SqlGdpr implements GdprJobStore, UserDataStore {
       if (p.started_at !== undefined) set.started_at = p.started_at;
       if (p.finished_at !== undefined) set.finished_at = p.finished_at;
       if (Object.keys(set).length) await this.db.updateTable('gdpr_jobs').set(set).where('id', '=', id).execute();
+    });
+  }
+
+  erasing(user: string): Promise<boolean> {
+    return guard(async () => !!(await this.db.selectFrom('gdpr_jobs').select('id').where('user_id', '=', user).where('kind', '=', 'erase')
+      .where('state', 'in', ['pending', 'running']).limit(1).executeTakeFirst()));
+  }
+
+  conversationsJoinedBy(user: string): Promise<string[]> {
+    return guard(async () => {
+      const now = await this.db.selectFrom('members').select('conversation_id').where('user_id', '=', user).execute();
+      // every member change and conversation creation names its users as `"user":<json string>`
+      const needle = `"user":${JSON.stringify(user)}`;
+      const like = `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const past = await this.db.selectFrom('changes').select(['conversation_id', 'json']).where('type', 'in', ['member', 'conversation'])
+        .where(sql<boolean>`json like ${like} escape '\\'`).execute();
+      return [...new Set([...now.map((r) => r.conversation_id), ...past.filter((r) => r.json.includes(needle)).map((r) => r.conversation_id)])].sort();
     });
   }
 
