@@ -198,7 +198,8 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<{ a
     .register('read', readHandler(receipts))
     .register('react', reactHandler(reactions))
     .register('typing', typingHandler(services.access, deps.fanout, { expiresMs: o.typingExpiresMs, minIntervalMs: o.typingMinIntervalMs }))
-    .register('ping', pingHandler);
+    .register('ping', pingHandler)
+    .guard((user) => services.appBans.check(user));
   await registerGateway(app, {
     fanout: deps.fanout,
     router,
@@ -208,6 +209,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<{ a
       for (const u of users) receipts.delivered(conversationId, u, seq);
     },
     registry: deps.metrics.registry,
+    bannedAmong: (users) => services.appBans.bannedAmong(users),
   }, o);
 
   for (const plugin of opts.plugins ?? []) await plugin(app, services);

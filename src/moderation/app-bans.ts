@@ -2,8 +2,10 @@
 // node caches a user's answer for CACHE_MS (the node that bans or lifts forgets its entry at
 // once), so every node refuses a banned user's requests — REST, the WebSocket upgrade, sends on
 // an open socket — at most CACHE_MS after the ban's ack. Open sockets are closed with 4403 as
-// soon as the `account_banned` frame on the user's topic reaches their node (pub/sub is at most
-// once: a socket that missed it is refused on its next send, and closed at its next connect).
+// soon as the `account_banned` frame on the user's topic reaches their node; pub/sub is at most
+// once, so each node also checks every frame (cached) and sweeps its sockets' users against the
+// ban list every banSweepMs (ws/sessions.ts): a socket that missed the frame is closed (4403)
+// within about CACHE_MS of the ban.
 // A ban is not checked inside the hot tier's atomic call: under Valkey Cluster the user's key
 // lives in another slot than the conversation's.
 // The same check, with the same cache, blocks a user whose GDPR erase job is pending or running
@@ -63,6 +65,21 @@ export class AppBans {
     if (block === 'erasing') throw new AppError('USER_ERASING', 'this user\'s data is being erased');
   }
 
+
+  /**
+   * Of these users, those an operator banned: one read of the ban list (the sockets' sweep,
+   * ws/sessions.ts, every banSweepMs), so a socket whose node missed the account_banned frame
+   * is closed anyway. Their cache entries are refreshed.
+   */
+  async bannedAmong(users: string[]): Promise<string[]> {
+    const mod = this.deps.moderation;
+    if (!mod) return [];
+    const banned = new Set((await mod.listUserBans()).map((b) => b.user));
+    const now = Date.now();
+    const out = users.filter((u) => banned.has(u));
+    for (const u of out) this.cache.set(u, { block: 'banned', at: now });
+    return out;
+  }
 
   private get mod() {
     if (!this.deps.moderation) throw new AppError('UNAVAILABLE', 'moderation is not wired on this server');

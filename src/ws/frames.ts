@@ -2,7 +2,9 @@
 // NUL: model/text.ts, as for REST), `type` dispatch to the domain handlers, and schema
 // validation (TypeBox → ajv, the same rules as REST bodies: no coercion). Every failure
 // becomes an error frame with a stable code from src/errors.ts, echoing `ref`; the socket stays
-// open, except for a frame over the size limit (FRAME_TOO_LARGE, then close 4413).
+// open, except for a frame over the size limit (FRAME_TOO_LARGE, then close 4413). A guard
+// (app.ts: the app-wide ban and erase check, cached) runs before every handler: USER_BANNED
+// answers the frame and closes the socket with 4403.
 // This and gateway.ts are where AppError meets the socket.
 import { Type, type TSchema } from '@sinclair/typebox';
 import AjvModule, { type ValidateFunction } from 'ajv';
@@ -42,6 +44,7 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 
 export class FrameRouter {
   private handlers = new Map<string, { handler: FrameHandler; validate: ValidateFunction }>();
+  private before?: (user: string) => Promise<void>;
 
   constructor(
     private maxFrameBytes: number,
@@ -50,6 +53,12 @@ export class FrameRouter {
 
   register(type: string, handler: FrameHandler): this {
     this.handlers.set(type, { handler, validate: ajv.compile(handler.schema) });
+    return this;
+  }
+
+  /** Runs before every handler; what it throws answers the frame (USER_BANNED also closes with 4403). */
+  guard(check: (user: string) => Promise<void>): this {
+    this.before = check;
     return this;
   }
 
@@ -87,11 +96,17 @@ export class FrameRouter {
         throw toAppError(Object.assign(new Error('invalid frame'), { validation: entry.validate.errors ?? [], validationContext: 'frame' }) as never);
       }
       malformed = false;
+      await this.before?.(conn.user);
       await entry.handler.handle(f, { conn, user: conn.user, ref, reply });
     } catch (e) {
       const err = isAppError(e) ? e : new AppError('INTERNAL', 'internal error', { cause: e });
       if (err.status >= 500 && err.code !== 'UNAVAILABLE' && err.code !== 'BACKPRESSURE') this.onError(e, conn);
       reply(errorFrame(ref, err));
+      if (err.code === 'USER_BANNED') {
+        // a socket that missed the account_banned frame (moderation/app-bans.ts): terminal
+        conn.flush();
+        conn.close(CloseCode.USER_BANNED, 'banned');
+      }
       if (malformed && conn.countBadFrame(Date.now()) > BAD_FRAME_LIMIT) {
         conn.flush();
         conn.close(CloseCode.TOO_MANY_BAD_FRAMES, 'too many bad frames');

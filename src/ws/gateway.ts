@@ -20,9 +20,11 @@ export interface TransportOptions {
   idleTimeoutMs: number;
   /** Presence entries live this long; the heartbeat refreshes them at a third of it. */
   presenceTtlMs: number;
+  /** Sockets of users banned from the whole server are closed (4403) at most this long after the ban, frame or not. */
+  banSweepMs: number;
 }
 
-export const TRANSPORT_DEFAULTS: TransportOptions = { maxFrameBytes: 64 * 1024, maxBufferBytes: 1024 * 1024, idleTimeoutMs: 60_000, presenceTtlMs: 30_000 };
+export const TRANSPORT_DEFAULTS: TransportOptions = { maxFrameBytes: 64 * 1024, maxBufferBytes: 1024 * 1024, idleTimeoutMs: 60_000, presenceTtlMs: 30_000, banSweepMs: 2000 };
 
 export interface GatewayPorts {
   fanout: Fanout;
@@ -34,13 +36,15 @@ export interface GatewayPorts {
   /** A message frame was queued to `users`' sockets (delivered watermarks). */
   delivered(conversationId: string, seq: number, users: Iterable<string>): void;
   registry: Registry;
+  /** Of these users, those banned from the whole server: their sockets here are closed with 4403. */
+  bannedAmong?: (users: string[]) => Promise<string[]>;
 }
 
 export async function registerGateway(app: FastifyInstance, ports: GatewayPorts, o: TransportOptions): Promise<void> {
   let hub: Hub;
   const onUserFrame = userFrameHandler(() => hub);
   hub = new Hub(ports.fanout, { delivered: ports.delivered, userFrame: onUserFrame });
-  const sessions = new Sessions(hub, ports.router, ports.presence, ports.conversationsOf, o, app.log);
+  const sessions = new Sessions(hub, ports.router, ports.presence, ports.conversationsOf, o, app.log, ports.bannedAmong);
   metrics(ports.registry, sessions, hub);
 
   await app.register(websocket, {

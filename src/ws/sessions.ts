@@ -4,7 +4,10 @@
 // (in order: two sends from one device keep their order); a socket with too many frames in
 // flight stops being read until it catches up. Heartbeat: a ws ping every heartbeatMs, and a
 // socket from which nothing (frame or pong) was heard for idleTimeoutMs is closed with 4002.
-// close(): every socket gets 1001 (reconnect elsewhere), presence is withdrawn.
+// close(): every socket gets 1001 (reconnect elsewhere), presence is withdrawn. Ban sweep: every
+// banSweepMs the users with sockets here are checked against the app-wide bans (one call), and
+// the sockets of a banned one are closed with 4403 — whether or not the account_banned frame
+// reached this node.
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import { CloseCode } from './close-codes.js';
@@ -23,6 +26,8 @@ export interface SessionOptions {
   maxBufferBytes: number;
   idleTimeoutMs: number;
   presenceTtlMs: number;
+  /** How often the users with sockets here are checked against the app-wide bans. */
+  banSweepMs: number;
 }
 
 const MAX_IN_FLIGHT = 256;
@@ -41,12 +46,15 @@ export class Sessions {
     private conversationsOf: (user: string) => Promise<string[]>,
     private o: SessionOptions,
     private log: FastifyBaseLogger,
+    /** Of these users, those banned from the whole server (moderation/app-bans.ts). */
+    private bannedAmong?: (users: string[]) => Promise<string[]>,
   ) {
     const beat = Math.max(50, Math.min(15_000, Math.floor(o.idleTimeoutMs / 3)));
     this.timers.push(setInterval(() => this.heartbeat(), beat));
     this.timers.push(setInterval(() => {
       this.tracker.heartbeat(this.hub.localUsers()).catch((err) => this.log.warn({ err }, 'presence heartbeat failed'));
     }, Math.max(100, Math.floor(o.presenceTtlMs / 3))));
+    if (bannedAmong) this.timers.push(setInterval(() => void this.sweepBans(), o.banSweepMs));
     for (const t of this.timers) t.unref();
   }
 
@@ -98,6 +106,18 @@ export class Sessions {
     const conversations = [...conn.conversations];
     if (!this.hub.removeConn(conn)) return Promise.resolve();
     return this.tracker.offline(conn.user, conversations).catch((err) => this.log.warn({ err }, 'presence offline failed'));
+  }
+
+  private async sweepBans(): Promise<void> {
+    const users = this.hub.localUsers();
+    if (!users.length || !this.bannedAmong) return;
+    try {
+      const banned = new Set(await this.bannedAmong(users));
+      if (!banned.size) return;
+      for (const conn of this.conns) if (banned.has(conn.user)) conn.close(CloseCode.USER_BANNED, 'banned');
+    } catch (err) {
+      this.log.warn({ err }, 'ban sweep failed; the next one runs in banSweepMs');
+    }
   }
 
   private heartbeat(): void {

@@ -6,6 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeStack, type StackOptions, type TestStack } from '../helpers/app.js';
 import { WsClient } from '../helpers/ws-client.js';
+import { eventually } from '../helpers/eventually.js';
+import { buildApp } from '../../src/app.js';
 
 export function moderationSuite(name: string, opts: StackOptions) {
   describe(`moderation on ${name}`, () => {
@@ -249,6 +251,37 @@ export function moderationSuite(name: string, opts: StackOptions) {
       await expect(WsClient.connect(base, tok.mallory)).rejects.toThrow();
       expect((await call('DELETE', '/v1/admin/users/mallory/ban', 'root')).status).toBe(204);
       expect((await call('POST', `/v1/conversations/${c.body.id}/messages`, 'mallory', { text: 'back' })).status).toBe(201);
+    });
+
+    it('a node that missed the account_banned frame: a frame on the socket is refused (USER_BANNED, 4403) and nothing stored; the ban sweep closes an idle socket', async () => {
+      // a second node; the ban is written to the store directly, as if its frame never reached that node
+      const { app: b } = await buildApp(s.deps, { gateway: { banSweepMs: 600_000 } });
+      const { app: c2 } = await buildApp(s.deps, { gateway: { banSweepMs: 50 } });
+      try {
+        const urlOf = async (app: typeof b) => {
+          await app.listen({ port: 0, host: '127.0.0.1' });
+          return `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+        };
+        const [urlB, urlC] = [await urlOf(b), await urlOf(c2)];
+        for (const u of ['mal2', 'mal3']) tok[u] = await s.token(u);
+        const conv = (await call('POST', '/v1/conversations', 'owner', { members: ['mal2', 'mal3'] })).body.id as string;
+        const m = (await call('POST', `/v1/conversations/${conv}/messages`, 'owner', { text: 'hello' })).body;
+        const onB = await WsClient.connect(urlB, tok.mal2);
+        const onC = await WsClient.connect(urlC, tok.mal3);
+        for (const user of ['mal2', 'mal3']) await s.deps.moderation!.banUser({ user, by: 'root', reason: null, at: new Date().toISOString() });
+        // B's cached answer lasts 2 s: once B refuses REST, its frames are refused too
+        await eventually('node B sees the ban', async () => (await b.inject({ method: 'GET', url: '/v1/conversations', headers: { authorization: `Bearer ${tok.mal2}` } })).statusCode === 403);
+        onB.send({ type: 'react', ref: 'r1', message_id: m.id, reaction: '👍' });
+        expect(await onB.waitFor((f) => f.type === 'error' && f.ref === 'r1')).toMatchObject({ code: 'USER_BANNED' });
+        expect((await onB.closed).code).toBe(4403);
+        // C sweeps its sockets' users every 50 ms: closed without a frame
+        expect((await onC.closed).code).toBe(4403);
+        const changes = (await call('GET', `/v1/conversations/${conv}/changes?after=0&limit=100`, 'owner')).body.changes as { type: string }[];
+        expect(changes.filter((x) => x.type === 'reaction')).toEqual([]);
+      } finally {
+        await b.close();
+        await c2.close();
+      }
     });
   });
 }
