@@ -114,4 +114,6 @@ process.on('message', async (m: any) => {
     server.listen(0, '127.0.0.1', () => process.send!({ listening: (server.address() as AddressInfo).port }));
   }
 });
+// the harness gone (crashed or killed): do not outlive it
+process.on('disconnect', () => process.exit(0));
 process.send!({ ready: true });

@@ -66,6 +66,7 @@ async function runOnce(ctx: Ctx, kind: Kind, shape: Shape, t: Target, groups: Re
   const meter = new CpuMeter(groups).start();
   try {
     const collected = rx.collect();
+    collected.catch(() => undefined); // a failed send job is the error to report; the receivers' is awaited below
     const half = Math.ceil(senders.length / 2);
     const tag = `p${shape.key}${kind}${round}x${Date.now().toString(36)}`;
     const results = await Promise.all([0, 1].map((p) => runJob<RelaySendJob, RelaySendResult>('load/relay-senders.ts', {
