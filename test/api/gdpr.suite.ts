@@ -256,6 +256,30 @@ export function gdprSuite(name: string, opts: StackOptions & { archiveStore: () 
       expect(audit).toEqual(expect.arrayContaining(['gdpr.erase_started', 'gdpr.erase_finished', 'gdpr.export_started', 'gdpr.export_finished']));
     }, 180_000);
 
+    it('the export names no third party: the user\'s own blocks only, no reporter in audit details (an object, not a string), reports made by message id only', async () => {
+      const [v, r, b] = await Promise.all([s.token('vera'), s.token('rory'), s.token('bo')]);
+      const conv = ok(await call('POST', '/v1/conversations', r, { members: ['vera', 'bo'], title: 'export' }), 201).body.id as string;
+      const hers = ok(await call('POST', `/v1/conversations/${conv}/messages`, v, { text: 'vera says hi' }), 201).body;
+      const his = ok(await call('POST', `/v1/conversations/${conv}/messages`, r, { text: 'RORYTEXT' }), 201).body;
+      const report = ok(await call('POST', `/v1/messages/${hers.id}/reports`, r, { reason: 'rude' }), 201).body;
+      ok(await call('POST', `/v1/admin/reports/${report.id}/resolve`, admin, { action: 'dismiss' }));
+      ok(await call('POST', `/v1/messages/${his.id}/reports`, v, { reason: 'spam' }), 201);
+      ok(await call('PUT', '/v1/blocks/vera', b), 204);
+      ok(await call('PUT', '/v1/blocks/bo', v), 204);
+      const job = ok(await call('POST', '/v1/admin/users/vera/export', admin), 202).body;
+      expect((await waitJob('vera', job.id)).state).toBe('done');
+      const file = ok(await call('GET', `/v1/admin/users/vera/jobs/${job.id}/file`, admin));
+      const doc = JSON.parse(gunzipSync(file.raw).toString('utf8'));
+      expect(doc.blocks.map((x: { blocker: string; blocked: string }) => [x.blocker, x.blocked])).toEqual([['vera', 'bo']]);
+      const resolved = doc.audit.find((a: { action: string }) => a.action === 'report.resolved');
+      expect(resolved.details).toMatchObject({ report_id: report.id, resolution: 'dismiss' });
+      expect(resolved.details).not.toHaveProperty('reporter');
+      expect(doc.reports_made).toHaveLength(1);
+      expect(doc.reports_made[0]).toMatchObject({ message_id: his.id, reason: 'spam' });
+      const text = JSON.stringify(doc);
+      for (const other of ['rory', 'RORYTEXT', '"bo","blocked":"vera"']) expect(text).not.toContain(other);
+    }, 120_000);
+
     it('an erase plans every conversation of the user and erases a message acked before it started, still on its way to the warm store', async () => {
       const [u, o] = await Promise.all([s.token('pat'), s.token('quin')]);
       const conv = ok(await call('POST', '/v1/conversations', o, { members: ['pat'], title: 'unstored' }), 201).body.id as string;

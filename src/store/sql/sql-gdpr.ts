@@ -18,6 +18,16 @@ function toJob(r: GdprJobsTable): GdprJob {
 }
 
 const MESSAGE_CHANGES = ['message', 'edit', 'delete'];
+/** Audit `details` keys naming third parties, left out of a user's export. */
+const THIRD_PARTY_DETAILS = ['reporter'];
+
+/** An audit entry's details as an object, without other users' identities (unless they are the user). */
+function ownDetails(json: string | null, user: string): Record<string, unknown> | null {
+  if (json === null) return null;
+  const d = JSON.parse(json) as Record<string, unknown>;
+  for (const k of THIRD_PARTY_DETAILS) if (k in d && d[k] !== user) delete d[k];
+  return d;
+}
 
 export class SqlGdpr implements GdprJobStore, UserDataStore {
   constructor(private readonly db: Kysely<DB>) {}
@@ -178,9 +188,14 @@ export class SqlGdpr implements GdprJobStore, UserDataStore {
         mentions: norm(await this.db.selectFrom('mentions').selectAll().where('user_id', '=', user).orderBy('conversation_id').orderBy('seq').execute()),
         push_subscriptions: norm(await this.db.selectFrom('push_subscriptions').select(['id', 'endpoint', 'user_agent', 'created_at']).where('user_id', '=', user).orderBy('id').execute()),
         conversation_settings: norm(await this.db.selectFrom('conversation_settings').selectAll().where('user_id', '=', user).orderBy('conversation_id').execute()),
-        audit: norm(await this.db.selectFrom('audit_log').selectAll().where((eb) => eb.or([eb('target_user', '=', user), eb('actor', '=', user)])).orderBy('id').execute()),
-        reports_made: norm(await this.db.selectFrom('reports').selectAll().where('reporter', '=', user).orderBy('id').execute()),
-        blocks: norm(await this.db.selectFrom('blocks').selectAll().where((eb) => eb.or([eb('blocker', '=', user), eb('blocked', '=', user)])).execute()),
+        // details as an object, without who reported them (a report's `reporter`): the export goes to the user
+        audit: norm(await this.db.selectFrom('audit_log').selectAll().where((eb) => eb.or([eb('target_user', '=', user), eb('actor', '=', user)])).orderBy('id').execute())
+          .map((r) => ({ ...r, details: ownDetails(r.details as string | null, user) })),
+        // the reported message by id only: its sender and text are another user's
+        reports_made: norm(await this.db.selectFrom('reports').select(['id', 'conversation_id', 'message_id', 'reason', 'state', 'created_at', 'resolved_at'])
+          .where('reporter', '=', user).orderBy('id').execute()),
+        // the user's own blocks: who blocked them is the blocker's business (docs/moderation.md#blocks)
+        blocks: norm(await this.db.selectFrom('blocks').selectAll().where('blocker', '=', user).execute()),
       };
     });
   }
