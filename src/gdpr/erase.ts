@@ -26,8 +26,9 @@
 //                          a message or reaction that reached the hot tier after its conversation
 //                          was read (a send that passed the block check just before the block)
 //                          sends the job round the steps again for those conversations
-// Persist-log entries are deleted on ack right after their commit: waiting for the warm store
-// to hold every change (tombstone) is waiting for the entries that carried the old text to go.
+// Persist-log entries are XDELeted on ack right after their commit; on Valkey their bytes stay in
+// the stream's listpack (and RDB/AOF) until the node is freed or the AOF rewritten: a documented
+// limit (docs/gdpr.md), not handled here.
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { PersistWait } from '../changes/persist-wait.js';
