@@ -25,6 +25,16 @@ describe('BlocklistMatcher', () => {
     expect(m.check('spam only')).toMatchObject({ rejectedBy: null, text: '**** only' });
   });
 
+  it('sees through invisible code points (soft hyphen, zero-width space and joiner, variation selectors), masking them with the word', () => {
+    const rej = e('word', 'fnord', 'reject');
+    const m = new BlocklistMatcher([rej, e('word', 'spam', 'mask'), e('regex', 'fr[e3]{2}', 'mask')]);
+    for (const t of ['fnord', 'fn\u00adord', 'fn\u200bord', 'fn\u200dord', 'f\ufe0fnord', 'FN\u2060ORD']) expect(m.check(t).rejectedBy, JSON.stringify(t)).toBe(rej);
+    expect(m.check('sp\u200bam ok').text).toBe('***** ok');
+    expect(m.check('a fr\u00ade3 b').text).toBe('a ***** b');
+    expect(m.check('\u200bspam\u200b').text).toBe('\u200b****\u200b'); // outside the word: kept
+    expect(m.check('😀\u200dsp\u200cam').text).toBe('😀\u200d*****');
+  });
+
   it('masks code points, never half a surrogate pair', () => {
     expect(mask('a😀b', [[1, 2]])).toBe('a*b'); // a span ending inside the pair masks the whole pair
     const m = new BlocklistMatcher([e('regex', '😀+', 'mask')]);

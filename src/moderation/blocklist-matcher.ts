@@ -6,6 +6,9 @@
 // - `regex` entries are RE2 patterns run by re2js (a pure-JS port of RE2: automata, no
 //   backtracking, so `(a+)+$` costs what `a+$` costs), case-insensitive, on the text as sent.
 //   Constructs RE2 lacks (backreferences, lookaround) are refused when the entry is added.
+// Both run on the text without its default-ignorable code points (soft hyphen, zero-width space
+// and joiner, variation selectors…: invisible, so `fn\u00adord` renders as `fnord` and must match
+// it), and spans are mapped back onto the text as sent, covering the invisible code points inside.
 // A match of a `reject` entry refuses the text; matches of `mask` entries replace each code point
 // of the matched span with MASK_CHAR, so the text keeps its length in code points (never more
 // UTF-16 units than before: MAX_TEXT_CHARS still holds, and no surrogate is split).
@@ -84,8 +87,11 @@ export class BlocklistMatcher {
   check(text: string): Verdict {
     const spans: [number, number][] = [];
     const masked = new Set<BlocklistEntry>();
+    const { visible, at } = withoutIgnorables(text);
+    /** A span of `visible` (end exclusive) as a span of `text`. */
+    const back = (s: number, e: number): [number, number] => (at ? [at[s], e > s ? at[e - 1] + 1 : at[s]] : [s, e]);
     if (this.root.next.size > 0) {
-      const tokens = tokenize(text);
+      const tokens = tokenize(visible);
       for (let i = 0; i < tokens.length; i++) {
         let node: TrieNode | undefined = this.root;
         for (let j = i; j < tokens.length && j - i < MAX_PHRASE_WORDS; j++) {
@@ -93,20 +99,20 @@ export class BlocklistMatcher {
           if (!node) break;
           if (node.entry) {
             if (node.entry.action === 'reject') return { text, rejectedBy: node.entry, masked: [] };
-            spans.push([tokens[i].start, tokens[j].end]);
+            spans.push(back(tokens[i].start, tokens[j].end));
             masked.add(node.entry);
           }
         }
       }
     }
     for (const { re, entry } of this.regexes) {
-      const m = re.matcher(text);
+      const m = re.matcher(visible);
       let from = 0;
-      while (from <= text.length && m.find(from)) {
+      while (from <= visible.length && m.find(from)) {
         if (entry.action === 'reject') return { text, rejectedBy: entry, masked: [] };
         const [s, e] = [m.start(), m.end()];
         if (e > s) {
-          spans.push([s, e]);
+          spans.push(back(s, e));
           masked.add(entry);
         }
         from = e > s ? e : e + 1;
@@ -114,6 +120,30 @@ export class BlocklistMatcher {
     }
     return { text: spans.length ? mask(text, spans) : text, rejectedBy: null, masked: [...masked] };
   }
+}
+
+const IGNORABLE = /\p{Default_Ignorable_Code_Point}/u;
+
+/**
+ * The text without its default-ignorable code points, and for each UTF-16 unit of it (plus one
+ * past the end) its offset in the text; `at` is null when the text has none (offsets are equal).
+ */
+export function withoutIgnorables(text: string): { visible: string; at: number[] | null } {
+  if (!IGNORABLE.test(text)) return { visible: text, at: null };
+  let visible = '';
+  const at: number[] = [];
+  for (let i = 0; i < text.length;) {
+    const cp = text.codePointAt(i)!;
+    const width = cp > 0xffff ? 2 : 1;
+    const ch = text.slice(i, i + width);
+    if (!IGNORABLE.test(ch)) {
+      visible += ch;
+      for (let k = 0; k < width; k++) at.push(i + k);
+    }
+    i += width;
+  }
+  at.push(text.length);
+  return { visible, at };
 }
 
 /** Replaces every code point inside the spans (UTF-16 offsets, end exclusive) with MASK_CHAR. */
