@@ -51,6 +51,9 @@ export interface LuaPhase {
   errors: number;
   latencyMs: Float64Array;
   seconds: number;
+  /** Wall clock of the phase (epoch ms): the harness reads Valkey's CPU over it. */
+  startMs: number;
+  endMs: number;
 }
 
 export interface LuaResult {
@@ -89,7 +92,8 @@ async function run(job: LuaJob): Promise<LuaResult> {
     // change: edit messages the ring holds (at most its newest RECENT_LIMIT seqs).
     const top = script === 'change' ? (await Promise.all(convs.map((c) => client.get(keys.seq(c.p, c.id))))).map(Number) : [];
     const t0 = performance.now();
-    const deadline = Date.now() + durationMs;
+    const startMs = Date.now();
+    const deadline = startMs + durationMs;
     await Promise.all(Array.from({ length: job.concurrency }, async (_, w) => {
       const wr = rng(job.seed * 31 + w + phaseNo * 7919);
       let k = 0;
@@ -142,7 +146,7 @@ async function run(job: LuaJob): Promise<LuaResult> {
         } else errors++;
       }
     }));
-    return { script, acked, errors, latencyMs: lat.toArray(), seconds: (performance.now() - t0) / 1000 };
+    return { script, acked, errors, latencyMs: lat.toArray(), seconds: (performance.now() - t0) / 1000, startMs, endMs: Date.now() };
   };
 
   const order = job.phases ?? ['ingest'];

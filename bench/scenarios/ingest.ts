@@ -2,7 +2,9 @@
 // ioredis client calling the same ingest script (auto-pipelined) and redis-benchmark -P 32 of
 // it, all in the same run; the same two baselines of the ingest before the change log give
 // what the change log costs the message path ("change log cost"). Every acked seq is checked: per conversation exactly prev+1…prev+n
-// (no gap, no duplicate), and the warm store ends with exactly the acked rows.
+// (no gap, no duplicate), and the warm store ends with exactly the acked rows. Server CPU per
+// acked message (issue #16 §1): Strata's node / Valkey / PostgreSQL from first send to persisted
+// (lib/cpu-report.ts), and Valkey's for the bare-client baseline.
 import type { Ctx, StackWorld } from '../lib/context.js';
 import { runJob } from '../lib/proc.js';
 import { Samples, Timeline, type Summary } from '../lib/stats.js';
@@ -12,6 +14,9 @@ import { warmView } from '../lib/warm.js';
 import type { IngestJob, IngestResult } from '../load/ingest-load.js';
 import { SCRIPT_FILE, type LuaJob, type LuaResult, type LuaScript } from '../baselines/lua-ingest.js';
 import { redisBenchmarkIngest } from '../baselines/redis-benchmark.js';
+import { CpuMeter } from '../lib/cpu.js';
+import { cpuRow, stackMeter } from '../lib/cpu-report.js';
+import { servicePidsOf } from '../lib/server-pids.js';
 
 export interface LoadOutcome {
   acked: number;
@@ -113,17 +118,20 @@ export async function ingestBaselines(ctx: Ctx): Promise<{ bare: number; bareLat
   // ABBA ABBA after a warm-up of each: on a shared machine, drift (other work starting or
   // stopping) hits both scripts.
   const phaseMs = ctx.q(2_500, 750);
+  const valkeyMeter = new CpuMeter({ valkey: [(await servicePidsOf(ctx)).valkey] }).start();
   const lua = await runJob<LuaJob, LuaResult>('baselines/lua-ingest.ts', {
     redisUrl: ctx.redisUrl, prefix: `bench-lua-${process.pid}`, convs: 100, partitions: 16, concurrency: 128,
     durationMs: phaseMs, warmupMs: ctx.q(1_000, 500), phases: ['ingest', 'before', 'before', 'ingest', 'ingest', 'before', 'before', 'ingest', 'change', 'change'], seed: ctx.seed,
   }, 180_000);
+  valkeyMeter.stop();
   const of = (script: LuaScript) => {
     const ps = lua.phases.filter((p) => p.script === script);
     const acked = ps.reduce((a, p) => a + p.acked, 0);
     const lat = new Samples(1 << 16);
     for (const p of ps) lat.addAll(p.latencyMs);
     const each = ps.map((p) => fmt(p.acked / p.seconds)).join(' · ');
-    return { rate: acked / ps.reduce((a, p) => a + p.seconds, 0), acked, errors: ps.reduce((a, p) => a + p.errors, 0), lat: lat.summary(), each };
+    const valkeyUs = ps.reduce((n, p) => n + valkeyMeter.between(p.startMs, p.endMs).valkey, 0);
+    return { rate: acked / ps.reduce((a, p) => a + p.seconds, 0), acked, errors: ps.reduce((a, p) => a + p.errors, 0), lat: lat.summary(), each, valkeyUs };
   };
   const now = of('ingest');
   const before = of('before');
@@ -135,11 +143,13 @@ export async function ingestBaselines(ctx: Ctx): Promise<{ bare: number; bareLat
   const rb = await redisBenchmarkIngest(ctx.redisUrl, `bench-rb-${process.pid}`, ctx.q(300_000, 60_000), 'ingest');
   const rbBefore = await redisBenchmarkIngest(ctx.redisUrl, `bench-rb-${process.pid}`, ctx.q(300_000, 60_000), 'before');
   ctx.shared.bareIngest = now.rate;
+  ctx.shared.bareIngestCpuUs = now.valkeyUs / now.acked;
   ctx.shared.bareChange = change.rate;
   ctx.shared.bareLatJson = JSON.stringify(bareLat);
   ctx.shared.rbIngest = rb.rps;
   const shape = `auto-pipelining, 128 in flight, 100 conversations; ${((4 * phaseMs) / 1000).toFixed(0)} s in 4 phases alternating with the other script`;
   ctx.res.add({ scenario: 'ingest', subject: 'baseline bare ioredis → ingest-10.lua', metric: 'calls/s', value: now.rate, unit: '/s', note: shape });
+  ctx.res.add({ scenario: 'ingest', subject: 'baseline bare ioredis → ingest-10.lua', metric: 'server CPU-µs per acked msg', value: now.valkeyUs / now.acked, unit: 'µs', note: 'valkey only (the client is not a server); over the ingest phases' });
   ctx.res.add({ scenario: 'ingest', subject: 'baseline bare ioredis → ingest-10.lua', metric: 'p99 latency', value: bareLat.p99, unit: 'ms', note: `p50 ${bareLat.p50.toFixed(2)} ms` });
   ctx.res.latency.push({ scenario: 'ingest', subject: 'bare ioredis script call', p50: bareLat.p50, p99: bareLat.p99, p999: bareLat.p999 });
   ctx.res.add({ scenario: 'ingest', subject: 'baseline redis-benchmark -P 32', metric: 'calls/s', value: rb.rps, unit: '/s', note: rb.command });
@@ -157,13 +167,20 @@ export async function ingestBaselines(ctx: Ctx): Promise<{ bare: number; bareLat
 
 export async function ingestScenario(ctx: Ctx, sw: StackWorld, transport: 'rest' | 'ws', o: { poll?: boolean } = {}): Promise<LoadOutcome> {
   const base = sw.stack.kind === 'valkey-pg' ? await ingestBaselines(ctx) : undefined;
+  const meter = await stackMeter(ctx, sw);
   const out = await driveIngest(ctx, sw, {
     // WS: 256 sockets (the bare-client baseline runs 128 calls in flight per process); a socket's
     // sends are sequential, so in-flight work comes from many sockets, as from many devices.
     // REST: 64 keep-alive connections (more only queues: p99 grows, throughput does not).
     scenario: 'ingest', transport, procs: 2, concurrency: transport === 'ws' ? 256 : 64, durationMs: ctx.q(15_000, 4_000), poll: o.poll,
   });
+  meter.stop();
   const subject = `strata ${sw.label} ${transport.toUpperCase()}`;
+  // The sends, then the drain until persisted == acked: the persist work of these messages.
+  cpuRow(ctx, {
+    scenario: 'ingest', subject, unit: 'acked msg', cpu: meter.between(out.startMs, out.endMs + out.drainedMs), units: out.acked, window: `first send → persisted (${out.seconds.toFixed(1)} s + ${(out.drainedMs / 1000).toFixed(1)} s drain)`,
+    ...(base ? { baseline: { subject: 'bare ioredis (valkey)', value: ctx.shared.bareIngestCpuUs } } : {}),
+  });
   const goal = transport === 'ws' && base ? { goal: '>= 0.50', met: out.rate / base.bare >= 0.5 } : {};
   ctx.res.add({ scenario: 'ingest', subject, metric: 'acked msgs/s', value: out.rate, unit: '/s', ...(base ? { baseline: { subject: 'bare ioredis', value: base.bare } } : {}), ...goal });
   if (base) ctx.res.add({ scenario: 'ingest', subject, metric: 'acked msgs/s vs redis-benchmark', value: out.rate, unit: '/s', baseline: { subject: 'redis-benchmark -P 32', value: base.rb } });
