@@ -36,6 +36,13 @@ export interface IngestJob {
   ackTimes?: boolean;
   /** Read this process's CPU time (/proc/<pid>/stat) when sending starts and ends: `cpuUs`. */
   cpuPid?: number;
+  /**
+   * REST: a user sends into a conversation again only this many ms after their previous send
+   * there was answered (none in flight meanwhile), so a slow-mode cooldown shorter than this is
+   * checked on every send and never refuses one. A pick that is too early is drawn again
+   * (`gapRedraws`); after 32 such draws the worker waits 2 ms (`gapWaits`).
+   */
+  senderGapMs?: number;
 }
 
 export interface IngestResult {
@@ -52,6 +59,9 @@ export interface IngestResult {
   ackBy?: Record<string, string[]>;
   /** With cpuPid: that process's CPU µs at startMs and at endMs. */
   cpuUs?: [number, number];
+  /** With senderGapMs: draws that hit a user still in their gap, and waits of 2 ms when 32 did in a row. */
+  gapRedraws?: number;
+  gapWaits?: number;
   startMs: number;
   endMs: number;
 }
@@ -143,6 +153,12 @@ export async function runIngest(job: IngestJob): Promise<IngestResult> {
     return { conv, user, sender, r: rng(job.seed * 7919 + w) };
   }));
 
+  // senderGapMs: conversation + user → when their last send there was answered (Infinity: in flight)
+  const gap = job.transport === 'rest' ? (job.senderGapMs ?? 0) : 0;
+  const answeredAt = new Map<string, number>();
+  let gapRedraws = 0;
+  let gapWaits = 0;
+
   const cpu0 = job.cpuPid ? cpuMicros(job.cpuPid) : NaN;
   const startMs = Date.now();
   const deadline = startMs + job.durationMs;
@@ -159,13 +175,26 @@ export async function runIngest(job: IngestJob): Promise<IngestResult> {
       mine++;
       const k = n++;
       // REST senders roam over conversations; a WS socket stays in its own.
-      const conv = job.transport === 'rest' ? job.convs[job.roundRobin ? k % job.convs.length : int(w.r, job.convs.length)] : w.conv;
-      const user = job.transport === 'rest' ? conv.members[int(w.r, conv.members.length)] : w.user;
+      let conv = job.transport === 'rest' ? job.convs[job.roundRobin ? k % job.convs.length : int(w.r, job.convs.length)] : w.conv;
+      let user = job.transport === 'rest' ? conv.members[int(w.r, conv.members.length)] : w.user;
+      if (gap) {
+        for (let tries = 1; (answeredAt.get(conv.id + user) ?? -Infinity) > performance.now() - gap; tries++) {
+          gapRedraws++;
+          if (tries % 32 === 0) {
+            gapWaits++;
+            await new Promise((res) => setTimeout(res, 2));
+          }
+          conv = job.convs[int(w.r, job.convs.length)];
+          user = conv.members[int(w.r, conv.members.length)];
+        }
+        answeredAt.set(conv.id + user, Infinity);
+      }
       const sender = job.transport === 'rest' ? restSender(job, user, agent) : w.sender;
       const body = JSON.stringify({ text: job.stamp ? `t=${performance.timeOrigin + performance.now()} ${text(w.r)}` : text(w.r), client_id: `${job.tag}-${n}-${int(w.r, 1e9)}` });
       const t0 = performance.now();
       const res = await sender.send(conv.id, body);
       const t1 = performance.now();
+      if (gap) answeredAt.set(conv.id + user, t1);
       if (res.ok) {
         acked++;
         lat.add(t1 - t0);
@@ -185,7 +214,7 @@ export async function runIngest(job: IngestJob): Promise<IngestResult> {
   const cpuUs: [number, number] | undefined = job.cpuPid ? [cpu0, cpuMicros(job.cpuPid)] : undefined;
   for (const w of workers) w.sender.close();
   agent.destroy();
-  return { acked, errors, errorSamples, latencyMs: lat.toArray(), timeline: [...timeline.counts], seqs, ...(job.ackTimes ? { ackAt, ackBy } : {}), ...(cpuUs ? { cpuUs } : {}), startMs, endMs };
+  return { acked, errors, errorSamples, latencyMs: lat.toArray(), timeline: [...timeline.counts], seqs, ...(job.ackTimes ? { ackAt, ackBy } : {}), ...(cpuUs ? { cpuUs } : {}), ...(gap ? { gapRedraws, gapWaits } : {}), startMs, endMs };
 }
 
 if (isMain(import.meta.url)) serveJob(runIngest);

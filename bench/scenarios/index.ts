@@ -11,6 +11,7 @@ import { gatewayAvailable } from '../lib/gateway.js';
 import { searchScenario } from './search.js';
 import { integrationsScenario } from './integrations.js';
 import { peersScenario } from './peers.js';
+import { moderationScenario } from './moderation.js';
 
 export interface Scenario {
   name: string;
@@ -35,4 +36,5 @@ export const extraScenarios: Scenario[] = [
   { name: 'archive', run: archiveScenario },
   { name: 'search', run: searchScenario },
   { name: 'integrations', run: integrationsScenario },
+  { name: 'moderation', run: moderationScenario },
 ];
