@@ -8,12 +8,10 @@
 // user's erase is killed at random step boundaries and rerun until done: its end state equals
 // the uninterrupted erase of a twin dataset.
 import { gunzipSync } from 'node:zlib';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import { AppError } from '../../src/errors.js';
 import type { ObjectStore } from '../../src/archive/object-store.js';
-import { readRows } from '../../src/archive/parquet.js';
 import { MemoryHotTier } from '../../src/hot-tier/memory-hot-tier.js';
 import type { ValkeyHotTier } from '../../src/hot-tier/valkey/valkey-hot-tier.js';
 import { createJob, runJob, type GdprDeps } from '../../src/gdpr/jobs.js';
@@ -21,6 +19,7 @@ import { newHolder, takeLease } from '../../src/store/leases.js';
 import type { SqlStore } from '../../src/store/sql/sql-store.js';
 import { makeStack, type StackOptions, type TestStack } from '../helpers/app.js';
 import { eventually } from '../helpers/eventually.js';
+import { objectTexts, sqlRowTexts, traces as countTraces, valkeyStrings, type ScanClient } from '../helpers/erase-scan.js';
 
 type Msg = { id: string; seq: number; sender: string; text: string | null; metadata: unknown; attachments: unknown[]; edited_at: string | null; deleted_at: string | null };
 
@@ -106,65 +105,13 @@ export function gdprSuite(name: string, opts: StackOptions & { archiveStore: () 
     async function hotStrings(): Promise<string[]> {
       if (s.deps.hot instanceof MemoryHotTier) return s.deps.hot.dumpStrings();
       const v = s.deps.hot as ValkeyHotTier;
-      const out: string[] = [];
-      let cursor = '0';
-      do {
-        const [next, keys] = await v.client.scan(cursor, 'MATCH', `${v.keys.prefix}:*`);
-        cursor = next;
-        for (const key of keys) {
-          out.push(key);
-          const type = await v.client.type(key);
-          if (type === 'string') out.push((await v.client.get(key)) ?? '');
-          else if (type === 'zset') out.push(...(await v.client.zrange(key, '0', '-1')));
-          else if (type === 'hash') out.push(...Object.entries(await v.client.hgetall(key)).flat());
-          else if (type === 'list') out.push(...(await v.client.lrange(key, '0', '-1')));
-          else if (type === 'set') out.push(...(await v.client.smembers(key)));
-          else if (type === 'stream') out.push(JSON.stringify(await v.client.xrange(key, '-', '+')));
-        }
-      } while (cursor !== '0');
-      return out;
-    }
-
-    /** Every row of every table, as text. */
-    async function sqlRows(): Promise<{ table: string; text: string }[]> {
-      const db = (s.deps.store as SqlStore).db;
-      const tables = s.deps.store.dialect === 'sqlite'
-        ? (await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(db)).rows.map((r) => r.name)
-        : (await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema()`.execute(db)).rows.map((r) => r.name);
-      const out: { table: string; text: string }[] = [];
-      for (const t of tables) {
-        for (const row of (await sql<Record<string, unknown>>`select * from ${sql.table(t)}`.execute(db)).rows) {
-          out.push({ table: t, text: JSON.stringify(row, (_k, v) => (typeof v === 'bigint' ? String(v) : v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v)) });
-        }
-      }
-      return out;
-    }
-
-    /** Every object of the store: raw bytes, and for Parquet files every value read back. */
-    async function objectTexts(): Promise<{ key: string; text: string; bytes: number }[]> {
-      const objects = s.deps.archive!.objects;
-      const out: { key: string; text: string; bytes: number }[] = [];
-      for (const key of await objects.list('')) {
-        const bytes = (await objects.readFile(key))!;
-        out.push({ key, text: Buffer.from(bytes).toString('latin1'), bytes: bytes.length });
-        if (key.endsWith('.gz')) out.push({ key: `${key} (gunzipped)`, text: gunzipSync(bytes).toString('utf8'), bytes: 0 });
-        if (key.endsWith('.parquet')) {
-          const rows = await readRows(objects, key, bytes.length, 0, Number.MAX_SAFE_INTEGER);
-          out.push({ key: `${key} (values)`, text: JSON.stringify(rows), bytes: 0 });
-        }
-      }
-      return out;
+      return valkeyStrings(v.client as unknown as ScanClient, v.keys.prefix);
     }
 
     /** Where `mark` still occurs, and how many bytes were scanned (hot strings + SQL row text + stored objects, raw and decoded). */
     async function traces(mark: string) {
-      const hotAll = await hotStrings();
-      const rowsAll = await sqlRows();
-      const objs = await objectTexts();
-      const hot = hotAll.filter((x) => x.includes(mark)).length;
-      const rows = rowsAll.filter((r) => r.text.includes(mark)).map((r) => `${r.table}: ${r.text.slice(0, 200)}`);
-      const bytesScanned = hotAll.reduce((n, x) => n + Buffer.byteLength(x), 0) + rowsAll.reduce((n, r) => n + Buffer.byteLength(r.text), 0) + objs.reduce((n, o) => n + o.text.length, 0);
-      return { hot, rows, objects: objs.filter((o) => o.text.includes(mark)).map((o) => o.key), bytesScanned, objectBytes: objs.reduce((n, o) => n + o.bytes, 0) };
+      const db = (s.deps.store as SqlStore).db;
+      return countTraces(mark, await hotStrings(), await sqlRowTexts(db, s.deps.store.dialect === 'sqlite' ? 'sqlite' : 'postgres'), await objectTexts(s.deps.archive!.objects));
     }
 
     beforeAll(async () => {
