@@ -7,11 +7,26 @@
 //   users' messages with GET /v1/blocks.
 // Each node caches a pair's answer and a conversation's kind for CACHE_MS; a block or unblock
 // made on this node applies at once there, on other nodes within CACHE_MS.
-import { AppError } from '../errors.js';
+import { AppError, isAppError } from '../errors.js';
 import type { BlockStore } from '../store/block-store.js';
 import type { ConversationStore } from '../store/store.js';
 
 const CACHE_MS = 2000;
+/** During a warm-store outage the last answer stands this long, as membership's does (conversations/access.ts): sends go on through the hot tier. */
+const STALE_MS = 15 * 60_000;
+
+/**
+ * The fresh answer with its time, or — when the warm store is unreachable — the cached one with
+ * ITS time (so it is not taken for fresh), up to STALE_MS old.
+ */
+async function orStale<T>(hit: { at: number } | undefined, read: () => Promise<T>, stale: () => T): Promise<{ value: T; at: number }> {
+  try {
+    return { value: await read(), at: Date.now() };
+  } catch (e) {
+    if (isAppError(e) && e.code === 'UNAVAILABLE' && hit && Date.now() - hit.at < STALE_MS) return { value: stale(), at: hit.at };
+    throw e;
+  }
+}
 const MAX_ENTRIES = 100_000;
 
 export class Blocks {
@@ -35,9 +50,9 @@ export class Blocks {
     const k = this.key(a, b);
     const hit = this.pairs.get(k);
     if (hit && Date.now() - hit.at < CACHE_MS) return hit.blocked;
-    const blocked = await this.blocks.between(a, b);
+    const { value: blocked, at } = await orStale(hit, () => this.blocks.between(a, b), () => hit!.blocked);
     if (this.pairs.size >= MAX_ENTRIES) this.pairs.clear();
-    this.pairs.set(k, { blocked, at: Date.now() });
+    this.pairs.set(k, { blocked, at });
     return blocked;
   }
 
@@ -51,8 +66,12 @@ export class Blocks {
     if (!this.store) return;
     let hit = this.directs.get(conversationId);
     if (!hit || Date.now() - hit.at >= CACHE_MS) {
-      const c = await this.conversations.getConversation(conversationId);
-      hit = { members: c?.kind === 'direct' ? c.members.map((m) => m.user) : null, at: Date.now() };
+      const last = hit;
+      const { value: members, at } = await orStale(last, async () => {
+        const c = await this.conversations.getConversation(conversationId);
+        return c?.kind === 'direct' ? c.members.map((m) => m.user) : null;
+      }, () => last!.members);
+      hit = { members, at };
       if (this.directs.size >= MAX_ENTRIES) this.directs.clear();
       this.directs.set(conversationId, hit);
     }
