@@ -1,7 +1,8 @@
 // Scenario "moderation" (issue #14): what each moderation rule costs the ingest path, in one run.
-// Built like "integrations": one Strata process per arm, each on the run's Valkey + PostgreSQL
-// (its own Valkey prefix and PostgreSQL database), started alike, each holding the same world
-// (100 group conversations of 50 members, 40 with --quick; the first member owns each):
+// Built like "integrations", on the same runner (bench/lib/arms.ts): one Strata process per arm,
+// each on the run's Valkey + PostgreSQL (its own Valkey prefix and PostgreSQL database), started
+// alike, each holding the same world (100 group conversations of 50 members, 40 with --quick;
+// the first member owns each):
 //   plain     no rule
 //   slow      slow mode 1 s in every conversation; every sender is a plain member (owners and
 //             admins are exempt), and the load sends as a user into a conversation only 1.1 s
@@ -24,14 +25,11 @@
 // acked, each arm's rule in place at the end (slow_mode_s, entries, mutes) AND refusing what it
 // should (a positive control after the blocks: a second send at once → 429 SLOW_MODE, a listed
 // word or pattern → 422 BLOCKLIST_REJECTED, a muted member → 403 MUTED).
-import type { ChildProcess } from 'node:child_process';
-import pg from 'pg';
 import type { Ctx, StackWorld } from '../lib/context.js';
-import { forkTs, nextMessage } from '../lib/proc.js';
-import { createWorld, SECRET, startStack, until, type Stack } from '../lib/stack.js';
+import { abba, ackedSoFar, runArms, type ArmRunBase, type SentBlock } from '../lib/arms.js';
+import { createWorld, SECRET, until, type Stack } from '../lib/stack.js';
 import { warmView, type WarmView } from '../lib/warm.js';
 import { mintToken } from '../../src/auth/tokens.js';
-import type { IngestJob, IngestResult } from '../load/ingest-load.js';
 import { report } from './moderation-report.js';
 
 const log = (msg: string) => process.stderr.write(`[bench moderation ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
@@ -154,44 +152,25 @@ const ARMS: ModArm[] = [
   },
 ];
 
-export interface ModBlock {
+export interface ModBlock extends SentBlock {
   kind: 'warmup' | 'max';
-  acked: number;
-  errors: number;
-  errorSamples: string[];
-  seconds: number;
-  lat: Float64Array[];
-  /** Strata CPU µs during the sends. */
-  cpuSend: number;
   gapRedraws: number;
   gapWaits: number;
 }
 
-export interface ModRun {
-  arm: ModArm;
-  sw: StackWorld;
+export interface ModRun extends ArmRunBase<ModArm> {
   setup: ArmSetup;
-  db: string;
-  warm: WarmView;
   blocks: ModBlock[];
-  badSeqs: string[];
   verified: string;
   setupS: number;
 }
 
 export async function moderationScenario(ctx: Ctx, base: StackWorld): Promise<void> {
-  const loaders: ChildProcess[] = [];
-  const runs: ModRun[] = [];
-  const admin = new pg.Client({ connectionString: ctx.pgUrl });
-  await admin.connect();
   const adminToken = await mintToken(SECRET, 'bench-operator', { admin: true });
-  try {
-    for (const arm of ARMS) await admin.query(`CREATE DATABASE bench_mod_${arm.name}_${process.pid}`);
-    await Promise.all(ARMS.map(async (arm) => {
-      const db = `bench_mod_${arm.name}_${process.pid}`;
-      const u = new URL(ctx.pgUrl);
-      u.pathname = `/${db}`;
-      const stack = await startStack({ kind: 'valkey-pg', redisUrl: ctx.redisUrl, pgUrl: u.toString() });
+  await runArms<ModArm, ModRun>(ctx, {
+    scenario: 'moderation', dbPrefix: 'mod', arms: ARMS, label: base.label,
+    make(arm, db, sw) {
+      const { stack } = sw;
       const api: ArmSetup['api'] = async (method, path, token, body) => {
         const res = await fetch(`${stack.url}${path}`, {
           method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
@@ -200,101 +179,51 @@ export async function moderationScenario(ctx: Ctx, base: StackWorld): Promise<vo
         const text = await res.text();
         return { status: res.status, body: text ? JSON.parse(text) : undefined };
       };
-      const run: ModRun = {
-        arm, db, setup: { stack, world: undefined as unknown as ArmSetup['world'], api, admin: adminToken },
+      return {
+        arm, db, sw, setup: { stack, world: undefined as unknown as ArmSetup['world'], api, admin: adminToken },
         warm: undefined as unknown as WarmView, blocks: [], badSeqs: [], verified: '', setupS: 0,
-        sw: { stack, world: undefined as unknown as StackWorld['world'], lastSeq: new Map(), label: `${base.label} ${arm.name}` },
       };
-      runs.push(run); // stopped in `finally` whatever happens next
+    },
+    async prepare(run) {
       const convs = ctx.q(100, 40); // quick: fewer conversations (setup time); still ≥ 3× the senders the gap rule needs
-      run.sw.world = run.setup.world = await createWorld(stack, { users: convs * 50, convs, size: 50, seed: ctx.seed, tag: `mod-${arm.name}` });
-      run.warm = await warmView(stack);
+      run.sw.world = run.setup.world = await createWorld(run.sw.stack, { users: convs * 50, convs, size: 50, seed: ctx.seed, tag: `mod-${run.arm.name}` });
+      run.warm = await warmView(run.sw.stack);
       const t0 = Date.now();
-      await arm.setup?.(run.setup);
+      await run.arm.setup?.(run.setup);
       run.setupS = (Date.now() - t0) / 1000;
-    }));
-    runs.sort((a, b) => ARMS.indexOf(a.arm) - ARMS.indexOf(b.arm));
-    log(`${runs.length} arms set up`);
+    },
+    async body({ runs, loaders, startLoaders, send }) {
+      log(`${runs.length} arms set up`);
+      await startLoaders();
+      const warmupMs = ctx.q(3_000, 500);
+      const maxMs = ctx.q(5_000, 1_000);
+      const rounds = ctx.q(4, 1);
 
-    for (let i = 0; i < 2; i++) {
-      const child = forkTs('load/ingest-load.ts');
-      loaders.push(child);
-      await nextMessage(child, 30_000, (m) => m?.ready);
-    }
-    const warmupMs = ctx.q(3_000, 500);
-    const maxMs = ctx.q(5_000, 1_000);
-    const rounds = ctx.q(4, 1);
-    let jobNo = 0;
-
-    const block = async (r: ModRun, kind: ModBlock['kind']): Promise<void> => {
-      const { stack, world } = r.sw;
-      const tag = `mod-${r.arm.name}-${kind}-${++jobNo}-${Date.now().toString(36)}`;
-      const results = await Promise.all(loaders.map(async (child, i) => {
-        // this loader's senders: members 1+QUIET… of each conversation, every other one
-        const convs = world.convs.map((c) => ({ id: c.id, members: c.members.slice(1 + QUIET).filter((_, k) => k % loaders.length === i) }));
-        const job: IngestJob = {
-          transport: 'rest', url: stack.url, wsUrl: stack.wsUrl, convs, tokens: world.tokens, concurrency: 32,
-          durationMs: kind === 'max' ? maxMs : warmupMs, maxMessages: 0, seed: ctx.seed * 1000 + jobNo * 10 + i, tag: `${tag}-${i}`,
-          workerOffset: i * 32, cpuPid: i === 0 ? stack.pid : undefined, senderGapMs: SENDER_GAP_MS,
-        };
-        const p = nextMessage<{ result: IngestResult }>(child, job.durationMs + 120_000, (m) => m && 'result' in m);
-        child.send({ job });
-        return (await p).result;
-      }));
-      const b: ModBlock = {
-        kind, acked: 0, errors: 0, errorSamples: [], lat: [], gapRedraws: 0, gapWaits: 0,
-        seconds: (Math.max(...results.map((x) => x.endMs)) - Math.min(...results.map((x) => x.startMs))) / 1000,
-        cpuSend: results[0].cpuUs![1] - results[0].cpuUs![0],
+      const block = async (r: ModRun, kind: ModBlock['kind']): Promise<void> => {
+        const { world } = r.sw;
+        const sent = await send(r, kind, (i) => ({
+          // this loader's senders: members 1+QUIET… of each conversation, every other one
+          convs: world.convs.map((c) => ({ id: c.id, members: c.members.slice(1 + QUIET).filter((_, k) => k % loaders.length === i) })),
+          durationMs: kind === 'max' ? maxMs : warmupMs, senderGapMs: SENDER_GAP_MS,
+        }));
+        const b: ModBlock = { ...sent.block, kind, gapRedraws: 0, gapWaits: 0 };
+        for (const x of sent.results) {
+          b.gapRedraws += x.gapRedraws ?? 0;
+          b.gapWaits += x.gapWaits ?? 0;
+        }
+        // drained: the warm store holds every acked message before the next block starts
+        const convIds = world.convs.map((c) => c.id);
+        const expected = ackedSoFar(r);
+        if (!(await until(async () => (await r.warm.persisted(convIds)) >= expected, 120_000, 20))) {
+          throw new Error(`arm ${r.arm.name}: block not persisted within 120 s`);
+        }
+        r.blocks.push(b);
       };
-      const byConv = new Map<string, number[]>();
-      for (const x of results) {
-        b.acked += x.acked;
-        b.errors += x.errors;
-        b.errorSamples.push(...x.errorSamples);
-        b.lat.push(x.latencyMs);
-        b.gapRedraws += x.gapRedraws ?? 0;
-        b.gapWaits += x.gapWaits ?? 0;
-        for (const [c, seqs] of Object.entries(x.seqs)) byConv.set(c, [...(byConv.get(c) ?? []), ...seqs]);
-      }
-      for (const [c, seqs] of byConv) {
-        seqs.sort((p, q) => p - q);
-        const prev = r.sw.lastSeq.get(c) ?? 0;
-        if (!seqs.every((v, i) => v === prev + 1 + i) && r.badSeqs.length < 3) r.badSeqs.push(`conversation ${c}: after ${prev} acked ${seqs.slice(0, 6).join(',')}…`);
-        r.sw.lastSeq.set(c, prev + seqs.length);
-      }
-      // drained: the warm store holds every acked message before the next block starts
-      const convIds = world.convs.map((c) => c.id);
-      const expected = convIds.reduce((n, c) => n + (r.sw.lastSeq.get(c) ?? 0), 0);
-      if (!(await until(async () => (await r.warm.persisted(convIds)) >= expected, 120_000, 20))) {
-        throw new Error(`arm ${r.arm.name}: block not persisted within 120 s`);
-      }
-      r.blocks.push(b);
-    };
 
-    for (const r of runs) await block(r, 'warmup');
-    for (let round = 0; round < rounds; round++) {
-      for (const r of round % 2 === 0 ? runs : [...runs].reverse()) await block(r, 'max');
-    }
-    log('blocks done');
-    for (const r of runs) r.verified = r.arm.verify ? await r.arm.verify(r.setup) : 'no rule';
-    report(ctx, runs, base.label);
-    for (const r of runs) {
-      const convIds = r.sw.world.convs.map((c) => c.id);
-      const expected = convIds.reduce((n, c) => n + (r.sw.lastSeq.get(c) ?? 0), 0);
-      const acked = r.blocks.reduce((n, b) => n + b.acked, 0);
-      const exact = await r.warm.exact(convIds);
-      const ok = exact.rows === expected && exact.distinct === expected && exact.gappy === 0 && expected === acked;
-      ctx.res.check('moderation', `${r.arm.name}: persisted rows == acked`, ok, `${exact.rows} rows (${exact.distinct} distinct, ${exact.gappy} conversations with gaps) for ${acked} acked`);
-    }
-  } finally {
-    for (const child of loaders) {
-      if (child.exitCode === null && child.signalCode === null) child.send({ exit: true });
-    }
-    for (const r of runs) {
-      await r.warm?.close().catch(() => undefined);
-      await r.sw.stack.stop().catch(() => undefined);
-      await admin.query(`DROP DATABASE IF EXISTS ${r.db} WITH (FORCE)`).catch(() => undefined); // best effort: the cluster is thrown away at the end
-    }
-    await admin.end();
-  }
+      await abba(runs, rounds, (r) => block(r, 'warmup'), (r) => block(r, 'max'));
+      log('blocks done');
+      for (const r of runs) r.verified = r.arm.verify ? await r.arm.verify(r.setup) : 'no rule';
+      report(ctx, runs, base.label);
+    },
+  });
 }

@@ -2,18 +2,19 @@
 // service and the browser do together. Subscriptions are made here with their own P-256 key pair
 // and 16 random auth bytes (as a browser makes them). For every POST it checks:
 //   - the VAPID header (RFC 8292): `Authorization: vapid t=<jwt>, k=<key>`, the JWT ES256-signed
-//     with the k key (node:crypto, ieee-p1363), aud = this service's origin, exp in the future
-//     and at most 24 h ahead, sub present, k = the application server key the test expects;
+//     with the k key, aud = this service's origin, exp in the future and at most 24 h ahead, sub
+//     present, k = the application server key the test expects;
 //   - `Content-Encoding: aes128gcm` and a TTL header;
-//   - the body decrypts per RFC 8291 with the subscription's private key and auth secret
-//     (the `http_ece` package, as a user agent decrypts).
+//   - the body decrypts per RFC 8291 with the subscription's private key and auth secret.
+// The VAPID check, the subscription keys and the decryption are bench/lib/web-push-check.ts's,
+// shared with the bench's push service.
 // A request failing any check is answered 400 and recorded as `rejected` with the reason.
 // Decrypted payloads are recorded per subscription; a subscription can be told to answer
 // 404/410/500 or to hold the request until the sender gives up ('timeout').
-import { createECDH, createPublicKey, randomBytes, verify } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import ece from 'http_ece';
+import { checkVapid, decryptPush, newSubscriptionKeys, type SubscriptionKeys } from '../../bench/lib/web-push-check.js';
 
 export type PushAnswer = 'ok' | '404' | '410' | '429' | '500' | '400' | 'timeout';
 
@@ -56,33 +57,9 @@ export interface PushService {
   close(): Promise<void>;
 }
 
-interface Sub {
-  ecdh: ReturnType<typeof createECDH>;
-  auth: Buffer;
+interface Sub extends SubscriptionKeys {
   count: number;
   answer: PushAnswer | ((n: number) => PushAnswer);
-}
-
-function checkVapid(header: string | undefined, origin: string, expectKey: string): string | null {
-  const m = /^vapid t=([^,\s]+),\s*k=([A-Za-z0-9_-]+)$/.exec(header ?? '');
-  if (!m) return `Authorization is not "vapid t=…, k=…": ${header}`;
-  const [, jwt, k] = m;
-  if (k !== expectKey) return 'k is not the application server key';
-  const parts = jwt.split('.');
-  if (parts.length !== 3) return 'the JWT has not three parts';
-  const [h, p, sig] = parts;
-  const head = JSON.parse(Buffer.from(h, 'base64url').toString()) as { alg?: string; typ?: string };
-  if (head.alg !== 'ES256') return `JWT alg ${head.alg}`;
-  const point = Buffer.from(k, 'base64url');
-  if (point.length !== 65 || point[0] !== 4) return 'k is not an uncompressed P-256 point';
-  const key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: point.subarray(1, 33).toString('base64url'), y: point.subarray(33).toString('base64url') }, format: 'jwk' });
-  if (!verify('sha256', Buffer.from(`${h}.${p}`), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(sig, 'base64url'))) return 'bad JWT signature';
-  const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as { aud?: string; exp?: number; sub?: string };
-  if (claims.aud !== origin) return `aud ${claims.aud} is not ${origin}`;
-  const now = Date.now() / 1000;
-  if (typeof claims.exp !== 'number' || claims.exp <= now || claims.exp > now + 86_400 + 60) return `exp ${claims.exp} is not within 24 h`;
-  if (typeof claims.sub !== 'string' || !/^(mailto:|https:)/.test(claims.sub)) return `sub ${claims.sub}`;
-  return null;
 }
 
 export async function startPushService(expectKey: string): Promise<PushService> {
@@ -110,7 +87,7 @@ export async function startPushService(expectKey: string): Promise<PushService> 
       if (!Number.isInteger(ttl) || ttl < 0) return reject(`TTL ${req.headers.ttl}`);
       let payload: Record<string, any>;
       try {
-        const plain = ece.decrypt(Buffer.concat(chunks), { version: 'aes128gcm', privateKey: s.ecdh, authSecret: s.auth.toString('base64url') });
+        const plain = decryptPush(Buffer.concat(chunks), s);
         payload = JSON.parse(plain.toString('utf8')) as Record<string, any>;
       } catch (e) {
         return reject(`does not decrypt: ${(e as Error).message}`);
@@ -131,12 +108,10 @@ export async function startPushService(expectKey: string): Promise<PushService> 
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     delivered, rejected, expectKey,
     subscribe() {
-      const ecdh = createECDH('prime256v1');
-      ecdh.generateKeys();
-      const auth = randomBytes(16);
+      const keys = newSubscriptionKeys();
       const id = randomBytes(12).toString('hex');
-      subs.set(id, { ecdh, auth, count: 0, answer: 'ok' });
-      return { id, endpoint: `${svc.url}/push/${id}`, keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth: auth.toString('base64url') } };
+      subs.set(id, { ...keys, count: 0, answer: 'ok' });
+      return { id, endpoint: `${svc.url}/push/${id}`, keys: { p256dh: keys.p256dh, auth: keys.auth } };
     },
     answer(subId, a) {
       subs.get(subId)!.answer = a;
