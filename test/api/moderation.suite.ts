@@ -104,6 +104,41 @@ export function moderationSuite(name: string, opts: StackOptions) {
       expect((await call('PATCH', `/v1/conversations/${id}`, 'owner', {})).status).toBe(400);
     });
 
+    it('the moderation changes (banned, unbanned, mute, unmute, rules) read the same bytes from the change ring, the warm store, REST pages and a WebSocket resume', async () => {
+      const id = await room();
+      expect((await call('DELETE', `/v1/conversations/${id}/mutes/muted`, 'owner')).status).toBeLessThan(300);
+      expect((await call('DELETE', `/v1/conversations/${id}/bans/banned`, 'owner')).status).toBeLessThan(300);
+      expect((await call('PATCH', `/v1/conversations/${id}`, 'owner', { slow_mode_s: 5 })).status).toBe(200);
+      expect((await call('PATCH', `/v1/conversations/${id}`, 'owner', { kind: 'announcement' })).status).toBe(200);
+      const [total] = await s.deps.hot.lastCursors([id]);
+      expect(total).toBeGreaterThan(5);
+      await eventually('the warm store holds every change', async () => (await s.deps.store.listChanges(id, 0, 1000)).length === total);
+      const warm = await s.deps.store.listChanges(id, 0, 1000);
+      const types = warm.map((c) => JSON.parse(c) as { type: string; change?: string }).map((c) => (c.type === 'member' ? `member:${c.change}` : c.type));
+      for (const t of ['member:banned', 'member:unbanned', 'mute', 'rules']) expect(types).toContain(t);
+      expect((await s.deps.hot.readChanges(id, 0, 1000))?.changes).toEqual(warm);
+      const rest: string[] = [];
+      for (let after = 0; ;) {
+        const page = await call('GET', `/v1/conversations/${id}/changes?after=${after}&limit=3`, 'owner');
+        expect(page.status).toBe(200);
+        const raw = (page.body.changes as { cursor: number }[]).map((c) => JSON.stringify(c));
+        rest.push(...raw);
+        if (!page.body.has_more || raw.length === 0) break;
+        after = page.body.changes.at(-1).cursor;
+      }
+      expect(rest).toEqual(warm);
+      const ws = await WsClient.connect(base, tok.owner);
+      try {
+        ws.send({ type: 'resume', ref: 'm', conversation_id: id, after_cursor: 0 });
+        const resumed = await ws.waitFor((f) => f.ref === 'm');
+        expect(resumed).toMatchObject({ type: 'resumed', cursor: total });
+        const replayed = ws.frames.slice(0, ws.frames.indexOf(resumed)).filter((f) => typeof f.cursor === 'number');
+        expect(replayed.map((f) => JSON.stringify(f))).toEqual(warm);
+      } finally {
+        ws.close();
+      }
+    });
+
     it('banned and muted users: send, react and edit refused with their codes, nothing written; the changes record ban and mute', async () => {
       const id = await room();
       const m = (await call('POST', `/v1/conversations/${id}/messages`, 'muted', { text: 'x' }));
