@@ -65,6 +65,10 @@ const MORE_PAGES = 5;
 /** Pages of GET /v1/threads read for the unread counts (200 threads each). */
 const THREAD_PAGES = 5;
 
+
+/** The HTML a member row was built with (its open menu aside): an unchanged row is kept, not rebuilt. */
+const rowHtml = new WeakMap<Element, string>();
+
 export class ConversationView implements MessageCtx, ThreadHost {
   readonly el: HTMLElement;
   readonly me: string;
@@ -636,17 +640,28 @@ export class ConversationView implements MessageCtx, ThreadHost {
     this.typingEl.textContent = who.length ? `${who.join(', ')} ${who.length === 1 ? 'is' : 'are'} typing…` : '';
   }
 
+  /**
+   * The member list. A row whose content did not change is kept as it is (not rebuilt): a
+   * presence frame arriving between the mouse-down and mouse-up of a click on a member's menu
+   * must not swallow the click (seen in Chromium under load) nor close an open menu.
+   */
   renderPresence() {
-    const open = new Set([...this.membersEl.querySelectorAll('details.member-menu[open]')].map((d) => d.closest('.member')?.getAttribute('data-user')));
-    clear(this.membersEl, ...this.members.filter((u) => u !== this.me).map((u) => {
+    const old = new Map([...this.membersEl.querySelectorAll<HTMLElement>(':scope > .member')].map((el) => [el.getAttribute('data-user'), el]));
+    const rows = this.members.filter((u) => u !== this.me).map((u) => {
       const online = this.ctx.presence.get(u) === true;
       const muted = this.mod.isMuted(u);
-      return h('span', { class: `member${online ? ' online' : ''}`, 'data-user': u, 'data-muted': muted ? 'true' : null, title: online ? 'online' : 'offline' },
+      const fresh = h('span', { class: `member${online ? ' online' : ''}`, 'data-user': u, 'data-muted': muted ? 'true' : null, title: online ? 'online' : 'offline' },
         `${online ? '●' : '○'} ${u}`, muted ? h('span', { class: 'muted-mark', title: 'muted', 'aria-label': 'muted' }, ' 🔇') : null, this.mod.menu(u));
-    }));
-    for (const d of this.membersEl.querySelectorAll('details.member-menu')) {
-      if (open.has(d.closest('.member')?.getAttribute('data-user'))) d.setAttribute('open', ''); // a presence frame does not close a menu in use
-    }
+      const html = fresh.outerHTML;
+      const prev = old.get(u);
+      if (prev && rowHtml.get(prev) === html) return prev;
+      rowHtml.set(fresh, html);
+      const wasOpen = prev?.querySelector('details.member-menu')?.hasAttribute('open');
+      if (wasOpen) fresh.querySelector('details.member-menu')?.setAttribute('open', ''); // a change of the row does not close a menu in use
+      return fresh;
+    });
+    const same = rows.length === this.membersEl.children.length && rows.every((r, i) => this.membersEl.children[i] === r);
+    if (!same) clear(this.membersEl, ...rows);
   }
 
   private refreshTicks() {
