@@ -13,7 +13,7 @@
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import type { StoredChange } from '../model/change.js';
-import { messageTemplate, versionTemplate } from '../model/message.js';
+import { messageJson, messageTemplate, versionTemplate, type Message } from '../model/message.js';
 import { isLostSeqTombstone } from '../model/tombstone.js';
 
 export interface RepairLogger {
@@ -71,4 +71,34 @@ export async function reacceptCollisions(
     while (end < c.json.length && c.json.charCodeAt(end) >= 48 && c.json.charCodeAt(end) <= 57) end++;
     return (await hot.change({ conversationId: c.conversation_id, type: c.type, body: c.json.slice(end), ...limits })).status;
   }
+}
+
+/**
+ * Messages whose log entries the hot tier lost after a worker read them (workers/stream-consumer.ts
+ * `unheld`): it restarted without persistence while the batch was being committed, so its
+ * re-seed read the warm store before these rows were there and did not restore their dedup keys.
+ * A retry of such a send would be accepted a second time; their keys are restored now (NX: a
+ * newer entry is never replaced), as the message is stored — or, moved by a collision and not
+ * stored yet, as its repair accepted it.
+ */
+export async function restoreDedupOf(
+  deps: Pick<Deps, 'hot' | 'store' | 'config'>, messages: Pick<Message, 'id' | 'conversation_id' | 'sender' | 'client_id' | 'created_at'>[], logger: RepairLogger,
+): Promise<void> {
+  const { hot, store, config } = deps;
+  const byConversation = new Map<string, typeof messages>();
+  for (const m of messages) if (m.client_id !== null) byConversation.set(m.conversation_id, [...(byConversation.get(m.conversation_id) ?? []), m]);
+  if (byConversation.size === 0) return;
+  const now = Date.now();
+  let restored = 0;
+  for (const [conversationId, list] of byConversation) {
+    const entries = await Promise.all(list.map(async (m) => {
+      const stored = await store.getMessage(m.id);
+      const json = stored ? messageJson(stored) : await hot.findDuplicate(conversationId, `repair:${m.id}`);
+      return json === null ? [] : [{ clientKey: `${m.sender}\n${m.client_id}`, json, ttlMs: Date.parse(m.created_at) + config.dedupTtlS * 1000 - now }];
+    }));
+    const flat = entries.flat();
+    restored += flat.length;
+    await hot.restoreDedup(conversationId, flat);
+  }
+  logger.warn({ conversations: byConversation.size, restored }, 'the persist log no longer held committed entries (another consumer acked them, or the hot tier restarted after they were read): their dedup keys restored');
 }

@@ -251,8 +251,12 @@ export interface PersistLog {
   read(partition: number, consumer: string, count: number, blockMs: number): Promise<LogEntry[]>;
   /** Entries pending on any consumer for longer than minIdleMs, now owned by `consumer`. */
   claimStale(partition: number, consumer: string, minIdleMs: number, count: number): Promise<LogEntry[]>;
-  /** Acknowledges and removes entries (after they are committed). */
-  ack(partition: number, ids: string[]): Promise<void>;
+  /**
+   * Acknowledges and removes entries (after they are committed). Returns how many of them the
+   * log still held: fewer means another consumer acknowledged them first (a claimed entry), or
+   * the hot tier lost them after they were read (restarted without persistence).
+   */
+  ack(partition: number, ids: string[]): Promise<number>;
   /** Moves an entry to the dead-letter stream with its error, and acknowledges it. */
   deadLetter(entry: LogEntry, error: string): Promise<void>;
   listDeadLetters(limit: number): Promise<DeadLetter[]>;

@@ -316,9 +316,11 @@ export class MemoryHotTier implements HotTier, RateLimiter, PersistLog {
     return out;
   }
 
-  async ack(partition: number, ids: string[]): Promise<void> {
+  async ack(partition: number, ids: string[]): Promise<number> {
     const part = this.parts[partition];
-    for (const id of ids) part.pending.delete(id);
+    let held = 0;
+    for (const id of ids) if (part.pending.delete(id)) held++;
+    return held;
   }
 
   async deadLetter(entry: LogEntry, error: string): Promise<void> {

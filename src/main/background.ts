@@ -2,7 +2,7 @@
 // deliverer and the push deliverer (WEBHOOK_DELIVERY) and, when the archive is wired, the
 // archiver (idle unless a retention policy is set).
 import type { Deps } from '../deps.js';
-import { reacceptCollisions } from '../changes/repair.js';
+import { reacceptCollisions, restoreDedupOf, type RepairLogger } from '../changes/repair.js';
 import { seedFromStore } from '../messages/ingest.js';
 import { ArchiverService } from '../workers/archiver.js';
 import { PersistHandler } from '../workers/persist-handler.js';
@@ -26,26 +26,8 @@ function deadChange(payload: string): StoredChange | null {
 }
 
 export function backgroundServices(deps: Deps, logger: Pick<FastifyBaseLogger, 'warn' | 'error' | 'info'>): Service[] {
-  const { config, log, store, metrics } = deps;
-  const persist = new StreamConsumer(log, new PersistHandler(store, metrics, deps.persisted, deps.archive && ((c) => deps.archive!.archivedThrough(c)),
-    (collisions) => reacceptCollisions(deps, (c) => seedFromStore(deps, c), collisions, logger)), {
-    batch: config.persistBatch,
-    intervalMs: config.persistIntervalMs,
-    claimIdleMs: config.persistClaimIdleMs,
-    maxAttempts: config.persistMaxAttempts,
-    onError: (err, context) => logger.warn({ err, context }, 'persist worker error'),
-    onDeadLetter: (entry, error) => {
-      metrics.deadLetters.inc();
-      logger.error({ entry: entry.id, partition: entry.partition, error }, 'persist entry moved to dead letters');
-      // its cursor would be a hole every reader stops at: a `lost` placeholder takes the position
-      // (a replay of the dead letter collides with it and is accepted under a new cursor)
-      const change = deadChange(entry.payload);
-      if (change) {
-        store.applyChanges([lostChange(change.conversation_id, change.cursor)])
-          .catch((err) => logger.warn({ err, entry: entry.id }, 'could not record the lost placeholder of a dead letter'));
-      }
-    },
-  });
+  const { config, store, metrics } = deps;
+  const persist = persistConsumer(deps, logger);
   const services: Service[] = [persist, backlogGauge(deps), changePruner(deps, logger)];
   if (deps.attachments) services.push(uploadSweeper(deps, logger));
   if (config.webhookDelivery && deps.webhooks) {
@@ -75,6 +57,31 @@ export function backgroundServices(deps: Deps, logger: Pick<FastifyBaseLogger, '
     }));
   }
   return services;
+}
+
+/** The persist worker: the log applied to the warm store, collisions repaired, lost dedup keys restored. */
+export function persistConsumer(deps: Deps, logger: RepairLogger & { error(obj: object, msg: string): void }): StreamConsumer {
+  const { config, log, store, metrics } = deps;
+  return new StreamConsumer(log, new PersistHandler(store, metrics, deps.persisted, deps.archive && ((c) => deps.archive!.archivedThrough(c)),
+    (collisions) => reacceptCollisions(deps, (c) => seedFromStore(deps, c), collisions, logger),
+    (messages) => restoreDedupOf(deps, messages, logger)), {
+    batch: config.persistBatch,
+    intervalMs: config.persistIntervalMs,
+    claimIdleMs: config.persistClaimIdleMs,
+    maxAttempts: config.persistMaxAttempts,
+    onError: (err, context) => logger.warn({ err, context }, 'persist worker error'),
+    onDeadLetter: (entry, error) => {
+      metrics.deadLetters.inc();
+      logger.error({ entry: entry.id, partition: entry.partition, error }, 'persist entry moved to dead letters');
+      // its cursor would be a hole every reader stops at: a `lost` placeholder takes the position
+      // (a replay of the dead letter collides with it and is accepted under a new cursor)
+      const change = deadChange(entry.payload);
+      if (change) {
+        store.applyChanges([lostChange(change.conversation_id, change.cursor)])
+          .catch((err) => logger.warn({ err, entry: entry.id }, 'could not record the lost placeholder of a dead letter'));
+      }
+    },
+  });
 }
 
 /**

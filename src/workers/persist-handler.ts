@@ -22,7 +22,16 @@ export class PersistHandler implements BatchHandler {
     private archivedThrough?: (conversationId: string) => Promise<number>,
     /** Accepts again the changes that collided (changes/repair.ts); without it a collision is a dead letter. */
     private repair?: (collisions: StoredChange[]) => Promise<void>,
+    /** Restores the dedup keys of committed messages the hot tier lost (changes/repair.ts restoreDedupOf). */
+    private restoreDedup?: (messages: Message[]) => Promise<void>,
   ) {}
+
+  /** Entries committed but no longer held by the log: their messages' dedup keys go back to the hot tier. */
+  async unheld(entries: LogEntry[]): Promise<void> {
+    if (!this.restoreDedup) return;
+    const messages = entries.map(decode).flatMap((d) => ('cursor' in d ? (d.type === 'message' ? [d.message!] : []) : [d]));
+    await this.restoreDedup(messages);
+  }
 
   async handle(entries: LogEntry[]): Promise<void> {
     const changes: StoredChange[] = [];

@@ -19,6 +19,13 @@ import { sleep, type Service } from './service.js';
 export interface BatchHandler {
   /** Commits the entries' effect idempotently; throws AppError (retryable or not) on failure. */
   handle(entries: LogEntry[]): Promise<void>;
+  /**
+   * Committed entries the log no longer held when they were acknowledged: another consumer
+   * acknowledged them first (a claimed entry), or the hot tier lost them after they were read
+   * (restarted without persistence; its re-seed read the warm store before this commit). The
+   * handler re-asserts in the hot tier what the commit implies; it must be idempotent.
+   */
+  unheld?(entries: LogEntry[]): Promise<void>;
 }
 
 export interface ConsumerOptions {
@@ -83,8 +90,11 @@ export class StreamConsumer implements Service {
     }
   }
 
-  /** Commits a batch; retries outages; isolates and dead-letters entries that keep failing. */
-  private async process(entries: LogEntry[], signal: AbortSignal) {
+  /**
+   * Commits a batch read from the log, then acknowledges it; retries outages; isolates and
+   * dead-letters entries that keep failing.
+   */
+  async process(entries: LogEntry[], signal: AbortSignal) {
     for (let backoff = 100; ; backoff = Math.min(backoff * 2, 5000)) {
       try {
         await this.handler.handle(entries);
@@ -130,13 +140,16 @@ export class StreamConsumer implements Service {
   }
 
   private async ack(entries: LogEntry[]) {
-    const byPartition = new Map<number, string[]>();
+    const byPartition = new Map<number, LogEntry[]>();
     for (const e of entries) {
-      const ids = byPartition.get(e.partition) ?? [];
-      ids.push(e.id);
-      byPartition.set(e.partition, ids);
+      const list = byPartition.get(e.partition) ?? [];
+      list.push(e);
+      byPartition.set(e.partition, list);
       this.failures.delete(e.id);
     }
-    for (const [p, ids] of byPartition) await this.log.ack(p, ids);
+    for (const [p, list] of byPartition) {
+      const held = await this.log.ack(p, list.map((e) => e.id));
+      if (held < list.length) await this.handler.unheld?.(list);
+    }
   }
 }

@@ -289,7 +289,8 @@ describe('drill 4: edit/delete/reaction storm while the archiver moves the same 
     expect(unexpected).toEqual([]);
     expect(counts.rowsArchived).toBeGreaterThan(0);
     expect(tiers.has('cold') || tiers.has('mixed')).toBe(true);
-    expect(counted).toMatchObject({ lost: 0, duplicated: 0, gaps: 0, tier_mismatches: 0 });
+    // the problems ride in the failure message: CI may show only the summary
+    expect(counted, [...unexpected, ...problems].slice(0, 12).join('\n')).toMatchObject({ lost: 0, duplicated: 0, gaps: 0, tier_mismatches: 0 });
     expect(stored).toBe(total);
   }, 900_000);
 });
@@ -549,7 +550,8 @@ describe('drill 5: a client offline through 1,000 mixed changes resumes on anoth
     if (problems.length) console.log(`drill 5 problems:\n${problems.join('\n')}`);
     expect(unexpected).toEqual([]);
     expect(view.cursor).toBe(finalCursor);
-    expect(counted).toMatchObject({ lost: 0, duplicated: 0, gaps: 0, tier_mismatches: 0 });
+    // the problems ride in the failure message: CI may show only the summary
+    expect(counted, [...unexpected, ...problems].slice(0, 12).join('\n')).toMatchObject({ lost: 0, duplicated: 0, gaps: 0, tier_mismatches: 0 });
     expect(warm.size).toBe(finalCursor);
   }, 600_000);
 });

@@ -62,7 +62,7 @@ describe('drill 1: kill -9 of an API node and a worker mid-burst', () => {
       if (v.examples.length) console.log(v.examples.join('\n'));
       expect(burst.gaveUp).toEqual([]);
       expect(burst.acked.size).toBe(TOTAL);
-      expect({ lost: v.counts.lost, duplicated: v.counts.duplicated, gaps: v.counts.gaps, tier_mismatches: v.counts.tier_mismatches })
+      expect({ lost: v.counts.lost, duplicated: v.counts.duplicated, gaps: v.counts.gaps, tier_mismatches: v.counts.tier_mismatches }, v.examples.slice(0, 8).join('\n'))
         .toEqual({ lost: 0, duplicated: 0, gaps: 0, tier_mismatches: 0 });
       expect(v.counts.stored).toBe(TOTAL);
     } finally {

@@ -100,7 +100,7 @@ describe('drill 3: PostgreSQL stopped for 20 s mid-burst', () => {
       expect(burst.gaveUp).toEqual([]);
       expect(ackedAtStart - ackedAtStop).toBeGreaterThan(0);
       expect(readyDuringOutage).toBe('503_store_unreachable'); // the outage was real
-      expect({ lost: v.counts.lost, duplicated: v.counts.duplicated, gaps: v.counts.gaps, tier_mismatches: v.counts.tier_mismatches })
+      expect({ lost: v.counts.lost, duplicated: v.counts.duplicated, gaps: v.counts.gaps, tier_mismatches: v.counts.tier_mismatches }, v.examples.slice(0, 8).join('\n'))
         .toEqual({ lost: 0, duplicated: 0, gaps: 0, tier_mismatches: 0 });
     } finally {
       await store?.close();

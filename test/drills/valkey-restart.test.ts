@@ -78,19 +78,22 @@ describe('drill 2: Valkey restarted empty mid-burst, ACK_AFTER=store', () => {
       const readers = [0, 1].map((i) => ({ url: urls[i], token: tokens.carol }));
       const v = await verify(store, convs, burst.acked.values(), readers);
       const retriedAcks = originals.filter((o: Acked) => o.attempts > 1);
-      report(2, 'valkey restart', v.counts, {
+      const reported = report(2, 'valkey restart', v.counts, {
         sends: TOTAL, killed_at_ack: killedAt, valkey_down_ms: downMs, nodes_noticed: String(noticed), retried: burst.retried,
         retried_acked_200: retriedAcks.filter((o) => o.status === 200).length, retried_acked_201: retriedAcks.filter((o) => o.status === 201).length,
         gave_up: burst.gaveUp.length, outcomes: burst.outcomeSummary(), resent: originals.length, resent_not_original: notOriginal.length,
         resend_outcomes: again.outcomeSummary(), pages: v.tiers, drained: String(isDrained), burst_ms: burstMs, resend_ms: resendMs, total_ms: Date.now() - t0,
       });
       if (v.examples.length) console.log(v.examples.join('\n'));
-      if (notOriginal.length) console.log(notOriginal.slice(0, 5).map((o) => `not original: ${o.send.user}/${o.send.clientId} ${o.id} seq ${o.seq} → ${JSON.stringify(again.acked.get(`${o.send.user}\n${o.send.clientId}`) ?? null)}`).join('\n'));
+      const notOriginalLines = notOriginal.slice(0, 5).map((o) => `not original: ${o.send.user}/${o.send.clientId} ${o.id} seq ${o.seq} → ${JSON.stringify(again.acked.get(`${o.send.user}\n${o.send.clientId}`) ?? null)}`).join('\n');
+      if (notOriginal.length) console.log(notOriginalLines);
       if (burst.unexpected.length) console.log(`unexpected answers: ${burst.unexpected.join(' | ')}`);
       if (v.examples.length || notOriginal.length) for (const n of c.nodes) console.log(`node ${n.url} log tail:\n${n.output().slice(-6000)}`);
       expect(burst.gaveUp).toEqual([]);
-      expect(notOriginal.length).toBe(0);
-      expect({ lost: v.counts.lost, duplicated: v.counts.duplicated, gaps: v.counts.gaps, tier_mismatches: v.counts.tier_mismatches })
+      // the counts and examples ride in the failure message: CI may show only the summary
+      const summary = `${reported}; resend outcomes ${again.outcomeSummary()}; unexpected ${burst.unexpected.join(' | ') || 'none'}\n${notOriginalLines}\n${v.examples.slice(0, 5).join('\n')}`;
+      expect(notOriginal.length, summary).toBe(0);
+      expect({ lost: v.counts.lost, duplicated: v.counts.duplicated, gaps: v.counts.gaps, tier_mismatches: v.counts.tier_mismatches }, summary)
         .toEqual({ lost: 0, duplicated: 0, gaps: 0, tier_mismatches: 0 });
     } finally {
       await store?.close();

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import { Redis } from 'ioredis';
 import { messageTemplate } from '../../src/model/message.js';
+import { persistConsumer } from '../../src/main/background.js';
 import { makeStack, type TestStack } from '../helpers/app.js';
 import { startPostgres, type PostgresServer } from '../services/postgres.js';
 import { startRedis, type RedisServer } from '../services/redis.js';
@@ -204,6 +205,41 @@ describe('hot-tier loss', () => {
       expect(await storedSeqs(s, conv)).toEqual(range(8));
       const page = await s.services.history.page('alice', conv, {});
       expect(page.messages.map((j) => JSON.parse(j).seq)).toEqual(range(8));
+    } finally {
+      await s.close();
+    }
+  });
+
+  // Drill 2 caught it once (a fresh-clone CI run): a worker read a batch, the hot tier restarted
+  // empty, another send re-seeded the conversation from the warm store, and only then did the
+  // batch commit. Its message was acked, but its dedup key had not been restored: the retry of
+  // the same client_id was accepted a second time. The worker's ack now sees the log no longer
+  // holds the entries and restores the keys of what it committed.
+  it('a batch committed after the hot tier restarted empty under it keeps its dedup keys: a retry returns the original, one copy stored', async () => {
+    const s = await makeStack({ hot: 'valkey', store: 'postgres', valkeyUrl: redis.url, workers: false });
+    const warnings: string[] = [];
+    const worker = persistConsumer(s.deps, { warn: (_o: object, m: string) => void warnings.push(m), error() {} });
+    const signal = new AbortController().signal;
+    try {
+      const [conv] = await newConversations(s, 1);
+      const p = s.deps.log.partitionOf(conv);
+      const first = await s.services.ingest.send('alice', conv, { text: 'late', client_id: 'late-1' });
+      const held = await s.deps.log.read(p, 'slow-worker', 100, 0); // in a worker's hands…
+      const admin = new Redis(redis.url);
+      await admin.flushall(); // …when the hot tier restarts empty
+      admin.disconnect();
+      const bob = await s.services.ingest.send('bob', conv, { text: 'first after the restart' }); // re-seeds: 'late' is not stored yet
+      expect(bob.message.seq).toBe(1);
+      await worker.process(held, signal); // 'late' lands at seq 1; the log no longer holds its entry
+
+      const retry = await s.services.ingest.send('alice', conv, { text: 'late', client_id: 'late-1' });
+      expect({ created: retry.created, id: retry.message.id, seq: retry.message.seq }).toEqual({ created: false, id: first.message.id, seq: 1 });
+      expect(warnings.some((w) => w.includes('dedup keys restored'))).toBe(true);
+      // bob's message collides with it and moves to seq 2 (changes/repair.ts); nothing else arrives
+      for (let round = 0; round < 3; round++) await worker.process(await s.deps.log.read(p, 'w', 100, 0), signal);
+      expect(await storedSeqs(s, conv)).toEqual([1, 2]);
+      const rows = await s.deps.store.listMessages(conv, { limit: 10 });
+      expect(rows.map((m) => [m.seq, m.sender, m.client_id])).toEqual([[1, 'alice', 'late-1'], [2, 'bob', null]]);
     } finally {
       await s.close();
     }

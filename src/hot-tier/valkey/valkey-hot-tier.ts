@@ -321,11 +321,9 @@ export class ValkeyHotTier implements HotTier, RateLimiter, PersistLog, ValkeyCo
     });
   }
 
-  ack(partition: number, ids: string[]): Promise<void> {
-    if (ids.length === 0) return Promise.resolve();
-    return this.call('ack', async () => {
-      await this.run('ack', [this.keys.log(partition)], [PERSIST_GROUP, ...ids]);
-    });
+  ack(partition: number, ids: string[]): Promise<number> {
+    if (ids.length === 0) return Promise.resolve(0);
+    return this.call('ack', async () => Number(await this.run('ack', [this.keys.log(partition)], [PERSIST_GROUP, ...ids])));
   }
 
   deadLetter(entry: LogEntry, error: string): Promise<void> {
