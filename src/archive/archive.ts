@@ -258,13 +258,25 @@ export class Archive {
    * manifest, then only the row groups holding the page.
    */
   async readRange(conversationId: string, range: MessageRange): Promise<Message[]> {
+    return (await this.readRangeStamped(conversationId, range)).rows;
+  }
+
+  /** readRange, with the stamp of the manifest the rows were read from (see stamp()). */
+  async readRangeStamped(conversationId: string, range: MessageRange): Promise<{ rows: Message[]; stamp: string }> {
+    let m = await this.manifest(conversationId);
     try {
-      return await this.readFrom(await this.manifest(conversationId), range);
+      return { rows: await this.readFrom(m, range), stamp: stampOf(m) };
     } catch {
       // A concurrent archive run may have merged away a file our manifest named: retry once
       // with a fresh manifest; a second failure propagates.
-      return this.readFrom(await this.manifest(conversationId), range);
+      m = await this.manifest(conversationId);
+      return { rows: await this.readFrom(m, range), stamp: stampOf(m) };
     }
+  }
+
+  /** Names the conversation's current archive state: it changes with every manifest commit. */
+  async stamp(conversationId: string): Promise<string> {
+    return stampOf(await this.manifest(conversationId));
   }
 
   private async readFrom(m: Manifest, range: MessageRange): Promise<Message[]> {
@@ -294,6 +306,10 @@ export class Archive {
     await this.codec.close();
     await this.objects.close();
   }
+}
+
+function stampOf(m: Manifest): string {
+  return `${m.updated_at} ${m.archived_through} ${m.files.map((f) => f.sha256).join(',')}`;
 }
 
 /** The longest prefix of `rows` whose seqs continue `after` without a gap. */

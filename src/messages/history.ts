@@ -24,22 +24,36 @@ export interface ColdReader {
   readRange(conversationId: string, range: { beforeSeq?: number; afterSeq?: number; limit: number }): Promise<Message[]>;
 }
 
+/** A cold reader that names the archive state a read came from (archive.ts: the manifest). */
+export interface StampedColdReader extends ColdReader {
+  readRangeStamped(conversationId: string, range: { beforeSeq?: number; afterSeq?: number; limit: number }): Promise<{ rows: Message[]; stamp: string }>;
+  stamp(conversationId: string): Promise<string>;
+}
+
 /**
  * The archive as history reads it: its rows with the overlays of the warm store applied (an
  * archived message edited or deleted since, at a higher version), one indexed query per page.
+ * A fold (archive.ts) rewrites a file with its overlays' versions, commits the manifest, then
+ * drops the overlays: rows read before it with overlays read after it would serve an old
+ * version. So the page stands only if the manifest it was read from is still the current one
+ * after the overlays were read; else it is read again (a fold is rare: three tries, then the
+ * last answer).
  */
-export function withOverlays(cold: ColdReader, store: Pick<ChangeStore, 'listOverlays'>): ColdReader {
+export function withOverlays(cold: StampedColdReader, store: Pick<ChangeStore, 'listOverlays'>): ColdReader {
   return {
     async readRange(conversationId, range) {
-      const rows = await cold.readRange(conversationId, range);
-      if (rows.length === 0) return rows;
-      const over = await store.listOverlays(conversationId, rows[0].seq, rows[rows.length - 1].seq);
-      if (over.length === 0) return rows;
-      const bySeq = new Map(over.map((o) => [o.seq, o]));
-      return rows.map((r) => {
-        const o = bySeq.get(r.seq);
-        return o && o.version > r.version ? o : r;
-      });
+      for (let attempt = 1; ; attempt++) {
+        const { rows, stamp } = await cold.readRangeStamped(conversationId, range);
+        if (rows.length === 0) return rows;
+        const over = await store.listOverlays(conversationId, rows[0].seq, rows[rows.length - 1].seq);
+        if (attempt < 3 && (await cold.stamp(conversationId)) !== stamp) continue;
+        if (over.length === 0) return rows;
+        const bySeq = new Map(over.map((o) => [o.seq, o]));
+        return rows.map((r) => {
+          const o = bySeq.get(r.seq);
+          return o && o.version > r.version ? o : r;
+        });
+      }
     },
   };
 }

@@ -283,14 +283,15 @@ describe('drill 4: edit/delete/reaction storm while the archiver moves the same 
 
     const counted = { acked: acked.length, stored, lost, duplicated, gaps, tier_mismatches: tierMismatches };
     console.log(line(4, 'edit-delete-reaction storm under the archiver', counted));
-    console.log(`drill 4 detail: seed=${seed} conversations=${CONVS} seed_sends=${seedAcked} cursors=${total} retries_503=${counts.retries} archived_409=${counts.archivedRefusals} deleted_409=${counts.deletedRefusals} edit_conflicts=${counts.conflicts} archive_runs=${counts.archiveRuns} rows_archived=${counts.rowsArchived} tiers=${[...tiers].sort().join(',')} pages_compared=${pagesCompared} storm=${((stormDone - t0) / 1000).toFixed(1)}s total=${((Date.now() - t0) / 1000).toFixed(1)}s`);
+    const detail = `drill 4 detail: seed=${seed} conversations=${CONVS} seed_sends=${seedAcked} cursors=${total} retries_503=${counts.retries} archived_409=${counts.archivedRefusals} deleted_409=${counts.deletedRefusals} edit_conflicts=${counts.conflicts} archive_runs=${counts.archiveRuns} rows_archived=${counts.rowsArchived} tiers=${[...tiers].sort().join(',')} pages_compared=${pagesCompared} storm=${((stormDone - t0) / 1000).toFixed(1)}s total=${((Date.now() - t0) / 1000).toFixed(1)}s`;
+    console.log(detail);
     if (reactionReadFailed(problems)) console.log(`drill 4: reactions of messages whose GET …/reactions failed: ${unreadableWithRows} of the replay's are in the warm store's reactions table, ${unreadableRowsDiffer} differ`);
     if (problems.length || unexpected.length) console.log(`drill 4 problems:\n${[...unexpected, ...problems].slice(0, 40).join('\n')}`);
     expect(unexpected).toEqual([]);
     expect(counts.rowsArchived).toBeGreaterThan(0);
     expect(tiers.has('cold') || tiers.has('mixed')).toBe(true);
     // the problems ride in the failure message: CI may show only the summary
-    expect(counted, [...unexpected, ...problems].slice(0, 12).join('\n')).toMatchObject({ lost: 0, duplicated: 0, gaps: 0, tier_mismatches: 0 });
+    expect(counted, [detail, ...unexpected, ...problems].slice(0, 12).join('\n')).toMatchObject({ lost: 0, duplicated: 0, gaps: 0, tier_mismatches: 0 });
     expect(stored).toBe(total);
   }, 900_000);
 });
