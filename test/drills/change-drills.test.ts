@@ -20,7 +20,7 @@
 // read after ack: messages below the hot ring edited through one node and read back at once on
 // it and on another must show the acked version (a stale one counts as a tier mismatch).
 import { describe, expect, inject, it } from 'vitest';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { mintToken } from '../../src/auth/tokens.js';
 import { NODES_SECRET, startNodes, type NodeCluster } from '../helpers/nodes.js';
 import { eventually } from '../helpers/eventually.js';
@@ -40,6 +40,14 @@ function useCluster(env: Record<string, string>): () => NodeCluster {
   let cluster: NodeCluster | undefined;
   beforeAll(async () => {
     cluster = await startNodes(3, { valkeyUrl: inject('valkeyUrl'), databaseUrl: inject('databaseUrl'), env });
+  });
+  afterEach((ctx) => {
+    // a failed drill shows what the nodes logged at error level (a 500 says only "internal error")
+    if (ctx.task.result?.state !== 'fail' || !cluster) return;
+    for (const n of cluster.nodes) {
+      const errors = n.errors();
+      if (errors.length) console.log(`node ${n.url}: the last error lines:\n${errors.slice(-3).join('\n')}`);
+    }
   });
   afterAll(async () => {
     await cluster?.stop();

@@ -26,6 +26,8 @@ export interface ApiNode {
   wsUrl: string;
   pid: number;
   output(): string;
+  /** The last error-level log lines (pino level 50/60), kept apart from output's 20 KB tail. */
+  errors(): string[];
   /** SIGTERM, then SIGKILL after graceMs; resolves when the process is gone. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -71,9 +73,18 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
 async function startNode(env: NodeJS.ProcessEnv): Promise<ApiNode> {
   const port = await freePort();
   let out = '';
+  const errors: string[] = [];
   const child: ChildProcess = spawn(process.execPath, [BIN, 'start'], { env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (d) => (out = (out + d).slice(-20_000)));
-  child.stderr!.on('data', (d) => (out = (out + d).slice(-20_000)));
+  const hear = (d: Buffer) => {
+    out = (out + d).slice(-20_000);
+    for (const line of String(d).split('\n')) {
+      if (!/"level":(50|60)/.test(line)) continue;
+      errors.push(line.slice(0, 4000));
+      if (errors.length > 10) errors.shift();
+    }
+  };
+  child.stdout!.on('data', hear);
+  child.stderr!.on('data', hear);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const url = `http://127.0.0.1:${port}`;
   const stop = async (graceMs = 10_000) => {
@@ -92,7 +103,7 @@ async function startNode(env: NodeJS.ProcessEnv): Promise<ApiNode> {
     await stop(0);
     throw new Error(`node on port ${port} did not start: ${(e as Error).message}\n${out}`);
   }
-  return { url, wsUrl: url.replace(/^http/, 'ws'), pid: child.pid!, output: () => out, stop };
+  return { url, wsUrl: url.replace(/^http/, 'ws'), pid: child.pid!, output: () => out, errors: () => [...errors], stop };
 }
 
 export async function startNodes(n: number, opts: NodesOptions): Promise<NodeCluster> {
