@@ -13,7 +13,7 @@
 // which the operator can replay.
 
 /** The change types an endpoint may subscribe to (a `lost` placeholder is never delivered). */
-export const WEBHOOK_EVENTS = ['message', 'edit', 'delete', 'reaction', 'member', 'conversation', 'pin'] as const;
+export const WEBHOOK_EVENTS = ['message', 'edit', 'delete', 'reaction', 'member', 'conversation', 'pin', 'mute', 'rules'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 export interface WebhookEndpoint {

@@ -13,7 +13,7 @@ import { count, percentile, startReceiver, type Answer, type Receiver } from '..
 
 type Change = Record<string, any> & { type: string; cursor: number };
 
-const ALL = ['message', 'edit', 'delete', 'reaction', 'member', 'conversation', 'pin'];
+const ALL = ['message', 'edit', 'delete', 'reaction', 'member', 'conversation', 'pin', 'mute', 'rules'];
 const SECRET_A = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const SECRET_R1 = 'whsec_cm90YXRpb24tc2VjcmV0LW9uZS0wMTIzNDU2Nzg5';
 const SECRET_R2 = 'whsec_cm90YXRpb24tc2VjcmV0LXR3by0wMTIzNDU2Nzg5';
@@ -196,7 +196,7 @@ export function webhooksSuite(name: string, opts: StackOptions) {
       plans.set('/b', (n) => (n === 1 ? 'close' : 'ok'));
       const a = await register('/a', ALL, SECRET_A);
       expect(a.secret).toBe(SECRET_A);
-      const b = await register('/b', ['reaction', 'member']);
+      const b = await register('/b', ['reaction', 'member', 'mute']);
 
       const sent: { id: string }[] = [];
       for (let i = 0; i < 30; i++) sent.push(await send(convs[i % 3], `message ${i}`, i % 2 ? bob : alice));
@@ -208,12 +208,17 @@ export function webhooksSuite(name: string, opts: StackOptions) {
       expect((await call('PATCH', `/v1/conversations/${convs[2]}`, alice, { title: 'renamed' })).status).toBe(200);
       expect((await call('PUT', `/v1/messages/${sent[6].id}/pin`, alice)).status).toBe(204);
       expect((await call('DELETE', `/v1/messages/${sent[5].id}/reactions/ok`, bob)).status).toBe(204); // no change: nothing to deliver
+      // moderation: a mute and a slow mode are changes too (docs/moderation.md)
+      const muted = await call('POST', `/v1/conversations/${convs[0]}/mutes`, alice, { user: 'bob', duration_s: 600 });
+      expect(muted.status, muted.raw).toBeLessThan(300);
+      const slow = await call('PATCH', `/v1/conversations/${convs[1]}`, alice, { slow_mode_s: 5 });
+      expect(slow.status, slow.raw).toBe(200);
 
       const log = new Map<string, Change[]>();
       for (const c of convs) log.set(c, await changes(c, start.get(c)));
       const expectA = new Map([...log].map(([c, list]) => [c, list.map((x) => x.cursor)]));
-      const expectB = new Map([...log].map(([c, list]) => [c, list.filter((x) => x.type === 'reaction' || x.type === 'member').map((x) => x.cursor)]));
-      expect([...log.values()].flat().map((x) => x.type).sort()).toEqual([...Array(30).fill('message'), 'conversation', 'delete', 'edit', 'member', 'pin', 'reaction'].sort());
+      const expectB = new Map([...log].map(([c, list]) => [c, list.filter((x) => x.type === 'reaction' || x.type === 'member' || x.type === 'mute').map((x) => x.cursor)]));
+      expect([...log.values()].flat().map((x) => x.type).sort()).toEqual([...Array(30).fill('message'), 'conversation', 'delete', 'edit', 'member', 'mute', 'pin', 'reaction', 'rules'].sort());
 
       await eventually('every change at /a and /b', () => count(rcv, '/a', expectA).counts.lost === 0 && count(rcv, '/b', expectB).counts.lost === 0, { timeoutMs: 30_000 });
       const ca = count(rcv, '/a', expectA);
@@ -230,7 +235,7 @@ export function webhooksSuite(name: string, opts: StackOptions) {
       for (const q of atA.filter((x) => x.answer !== 'ok')) expect(atA.some((x) => x.answer === 'ok' && x.webhookId === q.webhookId && x.body === q.body && x.n > q.n)).toBe(true);
       // nothing from before the endpoint, nothing of another type at /b
       expect(atA.some((q) => q.parsed!.conversation_id === convs[0] && q.parsed!.cursor <= 2)).toBe(false);
-      expect(new Set(rcv.accepted('/b').map((q) => q.parsed!.type))).toEqual(new Set(['reaction', 'member']));
+      expect(new Set(rcv.accepted('/b').map((q) => q.parsed!.type))).toEqual(new Set(['reaction', 'member', 'mute']));
 
       // the body: the change exactly as the change log serves it, in the documented envelope
       for (const q of rcv.accepted('/a')) {
