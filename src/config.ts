@@ -122,6 +122,7 @@ export const schema = {
   workers: key('WORKERS', true, 'true | false', bool, 'Run persist/archive workers inside `strata start` (set false when running `strata worker` separately).'),
   retentionDays: key('RETENTION_DAYS', 0, 'integer 0..36500 (0 = off)', int(0, 36_500), 'Archive messages older than this many days.'),
   retentionKeepLast: key('RETENTION_KEEP_LAST', 0, 'integer 0..100000000 (0 = off)', int(0, 100_000_000), 'Archive all but the last N messages of each conversation.'),
+  auditArchiveDays: key('AUDIT_ARCHIVE_DAYS', 90, 'integer 0..36500 (0 = never)', int(0, 36_500), 'Move audit log entries older than this many days from the warm store to the archive (audit/ on ARCHIVE_URL), every ARCHIVE_INTERVAL_S; they stay listed by GET /v1/admin/audit (docs/moderation.md#audit-log).'),
   archiveIntervalS: key('ARCHIVE_INTERVAL_S', 3600, 'integer 10..604800', int(10, 604_800), 'How often the archiver applies the retention policy.'),
   wsMaxFrameBytes: key('WS_MAX_FRAME_BYTES', 65_536, 'integer 1024..10485760', int(1024, 10_485_760), 'Largest accepted WebSocket frame; a larger one closes the socket (4413).'),
   wsMaxBufferBytes: key('WS_MAX_BUFFER_BYTES', 1_048_576, 'integer 65536..268435456', int(65_536, 268_435_456), 'Unsent bytes a socket may hold before it is closed as a slow consumer (4001).'),

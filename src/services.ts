@@ -26,6 +26,7 @@ import { AttachmentService } from './attachments/service.js';
 import { ReceiptBatcher } from './receipts/receipt-batcher.js';
 import { ReceiptService } from './receipts/service.js';
 import { AuditLog } from './audit/audit-log.js';
+import { AuditArchive } from './audit/audit-archive.js';
 import { Blocklist } from './moderation/blocklist.js';
 import { Blocks } from './moderation/blocks.js';
 import { Reports } from './moderation/reports.js';
@@ -58,7 +59,7 @@ export function buildServices(deps: Deps, log: Logger, options: Partial<ServiceO
   const threads = new ThreadService(deps, access, (user, id) => edits!.load(user, id), cold);
   const attachments = new AttachmentService(deps, access, log);
   // user safety and the audit log (docs/moderation.md)
-  const audit = new AuditLog(deps.safety?.audit, { error: (obj, msg) => (log.error ? log.error(obj, msg) : log.warn(obj, msg)) });
+  const audit = new AuditLog(deps.safety?.audit, { error: (obj, msg) => (log.error ? log.error(obj, msg) : log.warn(obj, msg)) }, AuditArchive.of(deps.archive));
   const blocklist = new Blocklist(deps.safety?.blocklist, audit);
   const blocks = new Blocks(deps.safety?.blocks, deps.store);
   const safety = { allowSend: (user: string, conversationId: string) => blocks.allowSend(user, conversationId), filterText: (text: string) => blocklist.filter(text) };

@@ -101,6 +101,41 @@ export class ParquetCodec {
     }
   }
 
+  /**
+   * Parquet bytes of a table of text columns (null stays null), sorted by `orderBy`: for
+   * archives other than messages (audit/audit-parquet.ts). `timestamps` name the columns holding
+   * canonical ISO-8601 times, written as TIMESTAMP(MICROS, UTC). Serialized with encode().
+   */
+  encodeTable(columns: readonly string[], timestamps: readonly string[], rows: readonly (string | null)[][], orderBy: string): Promise<Uint8Array> {
+    const run = this.queue.then(() => this.encodeTableNow(columns, timestamps, rows, orderBy));
+    this.queue = run.catch(() => undefined); // the caller gets the error; the queue moves on
+    return run;
+  }
+
+  private async encodeTableNow(columns: readonly string[], timestamps: readonly string[], rows: readonly (string | null)[][], orderBy: string): Promise<Uint8Array> {
+    const con = await this.connection();
+    const table = `t_${randomBytes(6).toString('hex')}`;
+    const file = path.join(os.tmpdir(), `strata-archive-${table}.parquet`);
+    const q = (c: string) => `"${c.replace(/"/g, '""')}"`; // quoted: `at` is a keyword of DuckDB's SQL
+    await con.run(`create table ${table} (${columns.map((c) => `${q(c)} varchar`).join(', ')})`);
+    try {
+      const app = await con.createAppender(table);
+      for (const r of rows) {
+        for (const v of r) (v === null ? app.appendNull() : app.appendVarchar(v));
+        app.endRow();
+      }
+      app.closeSync();
+      const select = columns.map((c) => (timestamps.includes(c) ? `${q(c)}::timestamptz as ${q(c)}` : q(c))).join(', ');
+      await con.run(`copy (select ${select} from ${table} order by ${q(orderBy)})
+        to '${file}' (format parquet, compression ${this.compression}, row_group_size ${this.rowGroupRows})`);
+      const buf = await fs.readFile(file);
+      return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+    } finally {
+      await con.run(`drop table if exists ${table}`);
+      await fs.rm(file, { force: true });
+    }
+  }
+
   async close(): Promise<void> {
     if (this.conn) (await this.conn).closeSync();
     this.conn = undefined;
@@ -173,4 +208,12 @@ export async function readRows(
     edited_at: r.edited_at ? (r.edited_at as Date).toISOString() : null,
     deleted_at: r.deleted_at ? (r.deleted_at as Date).toISOString() : null,
   }));
+}
+
+/** Rows [rowStart, rowEnd) of any archive file, `columns` only, as hyparquet decodes them (timestamps as Date). */
+export async function readTable(
+  store: ObjectStore, key: string, byteLength: number, columns: string[], rowStart: number, rowEnd: number, cacheKey = `${store.location}|${key}|${byteLength}`,
+): Promise<Record<string, unknown>[]> {
+  const file = rangeBuffer(store, key, byteLength);
+  return parquetReadObjects({ file, metadata: await footer(file, cacheKey), columns, rowStart, rowEnd, compressors, parsers });
 }

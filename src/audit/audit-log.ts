@@ -3,9 +3,12 @@
 // record() AFTER their action took effect. Recording never undoes or fails the action: when the
 // warm store refuses the entry, it goes to the server log instead (level error, "audit entry not
 // stored", the whole entry), so the record survives as a log line. Entries are append-only.
+// Listing reads the warm store and, when wired, the archive (audit-archive.ts) and merges them:
+// newest first, one entry per id (an interrupted archiver leaves an entry in both tiers).
 import { v7 as uuidv7 } from 'uuid';
 import { AppError } from '../errors.js';
 import type { AuditEntry, AuditFilter, AuditStore } from '../store/audit-store.js';
+import { mergePages, type AuditArchive } from './audit-archive.js';
 
 /** The actions Strata records; other domains may add theirs (an action is a plain string). */
 export const AUDIT_ACTIONS = {
@@ -42,7 +45,7 @@ export interface AuditLogger {
 }
 
 export class AuditLog {
-  constructor(private store: AuditStore | undefined, private log: AuditLogger) {}
+  constructor(private store: AuditStore | undefined, private log: AuditLogger, private archived?: AuditArchive) {}
 
   async record(r: AuditRecord): Promise<void> {
     const entry: AuditEntry = {
@@ -62,9 +65,15 @@ export class AuditLog {
     }
   }
 
-  list(filter: AuditFilter): Promise<AuditEntry[]> {
+  /** Newest first, keyset-paged by `before`: the same page whether an entry is warm, archived or (briefly) both. */
+  async list(filter: AuditFilter): Promise<AuditEntry[]> {
     if (!this.store) throw new AppError('UNAVAILABLE', 'the audit log is not configured on this node');
     const at = (v: string | undefined) => (v === undefined ? undefined : new Date(v).toISOString());
-    return this.store.list({ ...filter, since: at(filter.since), until: at(filter.until) });
+    const f = { ...filter, since: at(filter.since), until: at(filter.until) };
+    const warm = await this.store.list(f);
+    if (!this.archived) return warm;
+    // a full warm page: only archived entries newer than its last can still make the page
+    const cold = await this.archived.list(f, warm.length === f.limit ? warm[warm.length - 1].id : undefined);
+    return mergePages(f.limit, warm, cold);
   }
 }

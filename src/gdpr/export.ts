@@ -2,11 +2,13 @@
 // holds about them, written to the object store under exports/ and downloaded by operators
 // (GET /v1/admin/users/{user}/jobs/{id}/file). Attachments' files are REFERENCED, not copied:
 // each upload carries a signed GET link valid EXPORT_LINK_TTL_S (7 days). Steps: collect and
-// write (one putFile under a key named by the job: a rerun writes the same key again).
+// write (one putFile under a key named by the job: a rerun writes the same key again). Audit
+// entries about the user come from the warm store and the archive (audit/), one per id.
 import { gzipSync } from 'node:zlib';
 import type { ObjectStore } from '../archive/object-store.js';
 import { parseChange } from '../model/change.js';
-import type { GdprJob } from '../store/gdpr-store.js';
+import { AuditArchive } from '../audit/audit-archive.js';
+import { ownAuditDetails, type GdprJob } from '../store/gdpr-store.js';
 import { conversationsOf, messagesOf, type JobContext } from './erase.js';
 
 export const EXPORT_LINK_TTL_S = 7 * 86_400;
@@ -56,11 +58,21 @@ export async function runExport(ctx: JobContext, job: GdprJob): Promise<Record<s
     reactions: await deps.gdpr.data.reactionsOf(user),
     uploads,
     presence: await deps.presence.get(user),
-    ...(await deps.gdpr.data.exportRows(user)),
+    ...(await withArchivedAudit(ctx, user, await deps.gdpr.data.exportRows(user))),
   };
   await ctx.onStep?.('write');
   const bytes = gzipSync(Buffer.from(JSON.stringify(doc)));
   const key = exportKey(job);
   await objects.putFile(key, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), { contentType: 'application/gzip' });
   return { key, bytes: bytes.length, messages: messages.length, changes: history.length, uploads: uploads.length, conversations: conversations.length };
+}
+
+/** The warm store's rows with the archived audit entries the user did or was the target of added: one per id, ascending by id. */
+async function withArchivedAudit(ctx: JobContext, user: string, rows: Record<string, unknown[]>): Promise<Record<string, unknown[]>> {
+  const archived = AuditArchive.of(ctx.deps.archive);
+  if (!archived) return rows;
+  const warm = (rows.audit ?? []) as { id: string }[];
+  const ids = new Set(warm.map((r) => r.id));
+  const cold = (await archived.about(user)).filter((e) => !ids.has(e.id)).map((e) => ({ ...e, details: ownAuditDetails(e.details, user) }));
+  return { ...rows, audit: [...warm, ...cold].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) };
 }

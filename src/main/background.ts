@@ -1,6 +1,6 @@
 // Builds the background services a process runs: persist workers, the backlog gauge, the webhook
 // deliverer and the push deliverer (WEBHOOK_DELIVERY) and, when the archive is wired, the
-// archiver (idle unless a retention policy is set).
+// archiver (idle unless a retention policy is set) and the audit archiver (AUDIT_ARCHIVE_DAYS).
 import type { Deps } from '../deps.js';
 import { reacceptCollisions, restoreDedupOf, type RepairLogger } from '../changes/repair.js';
 import { seedFromStore } from '../messages/ingest.js';
@@ -15,6 +15,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import { lostChange, parseChange, type StoredChange } from '../model/change.js';
 import { ChangeLog } from '../changes/change-log.js';
 import { AuditLog } from '../audit/audit-log.js';
+import { AuditArchive } from '../audit/audit-archive.js';
+import { auditArchiver } from '../audit/audit-archiver.js';
 import { GdprService, type GdprDeps } from '../gdpr/jobs.js';
 
 function deadChange(payload: string): StoredChange | null {
@@ -54,6 +56,13 @@ export function backgroundServices(deps: Deps, logger: Pick<FastifyBaseLogger, '
       policy: { days: config.retentionDays, keepLast: config.retentionKeepLast },
       intervalMs: config.archiveIntervalS * 1000,
       logger,
+    }));
+  }
+  // the audit log's cold tier (docs/moderation.md#audit-log), under the same leases
+  const auditArchive = AuditArchive.of(deps.archive);
+  if (auditArchive && deps.archiving && deps.safety) {
+    services.push(auditArchiver(auditArchive, deps.safety.audit, deps.archiving.leases, {
+      days: config.auditArchiveDays, intervalMs: config.archiveIntervalS * 1000, logger,
     }));
   }
   return services;

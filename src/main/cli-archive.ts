@@ -60,8 +60,8 @@ export async function exportCommand(config: Config, o: { since: string; until: s
     files.push(f);
   };
   try {
-    // Archived files whose time range overlaps the window.
-    for (const key of (await w.archive.objects.list('')).filter((k) => k.endsWith('/_manifest.json'))) {
+    // Archived files whose time range overlaps the window (messages only: audit/ has a manifest of its own).
+    for (const key of (await w.archive.objects.list('')).filter((k) => k.startsWith('conversation=') && k.endsWith('/_manifest.json'))) {
       const m = JSON.parse(new TextDecoder().decode((await w.archive.objects.readFile(key))!)) as Manifest;
       for (const f of m.files) if (f.max_created_at >= since && f.min_created_at < until) await put((await w.archive.objects.readFile(f.key))!);
     }

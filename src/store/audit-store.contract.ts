@@ -1,7 +1,8 @@
 // The AuditStore contract (audit-store.ts): every adapter (SQL on SQLite and on PostgreSQL) passes
 // it. Entries come back as appended (details as a JSON object), newest first by id; each filter
 // alone and together; the time range is [since, until); keyset pages by `before` cover every
-// entry once.
+// entry once; listOldest reads them oldest first after an id; removeArchived removes exactly the
+// ids given, once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import type { AuditEntry, AuditStore } from './audit-store.js';
@@ -61,6 +62,24 @@ export function auditStoreContract(name: string, make: () => Promise<AuditUnderT
         before = page[page.length - 1].id;
       }
       expect(seen).toEqual(newestFirst(entries.slice(6)));
+    });
+
+    it('lists the oldest first after an id, at most `limit`', async () => {
+      expect(mine(await u.audit.listOldest(entries[0].id, 1000))).toEqual(entries.slice(1));
+      const three = await u.audit.listOldest(entries[4].id, 3);
+      expect(three).toEqual(entries.slice(5, 8)); // ids are fresh: no other run's entry falls between ours
+      const first = await u.audit.listOldest(null, 1);
+      expect(first).toHaveLength(1);
+      expect(first[0].id <= entries[0].id).toBe(true);
+    });
+
+    // last: it removes entries the cases above read
+    it('removes exactly the archived ids given, idempotently', async () => {
+      const gone = [entries[10].id, entries[11].id];
+      expect(await u.audit.removeArchived([...gone, uuidv7()])).toBe(2);
+      expect(await u.audit.removeArchived(gone)).toBe(0);
+      expect(await u.audit.removeArchived([])).toBe(0);
+      expect(mine(await u.audit.listOldest(entries[0].id, 1000))).toEqual(entries.slice(1, 10));
     });
   });
 }

@@ -2,7 +2,8 @@
 // migration 0012, docs/moderation.md#audit-log). Append-only: an entry is never changed or
 // deleted by the API. Entries are listed newest first by id (UUID v7, time-ordered), keyset-paged
 // with `before` (an entry id), filtered by any of actor, target user, conversation, action and a
-// time range.
+// time range. Old entries move to the archive (audit/audit-archive.ts): the archiver reads them
+// oldest first and removes them once its manifest lists them.
 export interface AuditEntry {
   /** UUID v7: time-ordered, the paging key. */
   id: string;
@@ -40,4 +41,8 @@ export interface AuditStore {
   append(entry: AuditEntry): Promise<void>;
   /** Newest first (by id), at most `limit`. */
   list(filter: AuditFilter): Promise<AuditEntry[]>;
+  /** Oldest first (by id): the entries after `after` (an entry id; null: from the first), at most `limit`. */
+  listOldest(after: string | null, limit: number): Promise<AuditEntry[]>;
+  /** Removes the entries with these ids (the archive holds them now); returns how many were there. Idempotent. */
+  removeArchived(ids: string[]): Promise<number>;
 }

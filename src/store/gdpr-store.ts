@@ -90,3 +90,18 @@ export interface UserDataStore {
   /** Everything else about the user, for an export: memberships, receipts, mentions, push subscriptions, settings, audit entries. */
   exportRows(user: string): Promise<Record<string, unknown[]>>;
 }
+
+/** Audit `details` keys naming third parties, left out of a user's export. */
+const THIRD_PARTY_DETAILS = ['reporter'];
+
+/**
+ * An audit entry's details as the user's export shows them: without other users' identities
+ * (unless they are the user). Shared by the warm store's exportRows and the archived entries
+ * (gdpr/export.ts). Returns a copy.
+ */
+export function ownAuditDetails(details: Record<string, unknown> | null, user: string): Record<string, unknown> | null {
+  if (details === null) return null;
+  const d = { ...details };
+  for (const k of THIRD_PARTY_DETAILS) if (k in d && d[k] !== user) delete d[k];
+  return d;
+}

@@ -37,4 +37,23 @@ export class SqlAudit implements AuditStore {
       return rows.map(toEntry);
     });
   }
+
+  listOldest(after: string | null, limit: number): Promise<AuditEntry[]> {
+    return guard(async () => {
+      let q = this.db.selectFrom('audit_log').selectAll();
+      if (after !== null) q = q.where('id', '>', after);
+      return (await q.orderBy('id', 'asc').limit(limit).execute()).map(toEntry);
+    });
+  }
+
+  removeArchived(ids: string[]): Promise<number> {
+    return guard(async () => {
+      let n = 0;
+      // chunks keep each statement under the dialects' parameter limits
+      for (let i = 0; i < ids.length; i += 500) {
+        n += Number((await this.db.deleteFrom('audit_log').where('id', 'in', ids.slice(i, i + 500)).executeTakeFirst()).numDeletedRows);
+      }
+      return n;
+    });
+  }
 }

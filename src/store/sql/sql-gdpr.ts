@@ -3,7 +3,7 @@
 // crash rewrites what is left and leaves what is done as it is.
 import { sql, type Kysely } from 'kysely';
 import type { Message } from '../../model/message.js';
-import type { GdprJob, GdprJobPatch, GdprJobStore, UserDataStore, UserReaction, UserUpload } from '../gdpr-store.js';
+import { ownAuditDetails, type GdprJob, type GdprJobPatch, type GdprJobStore, type UserDataStore, type UserReaction, type UserUpload } from '../gdpr-store.js';
 import { guard } from './errors.js';
 import { iso, toMessage } from './rows.js';
 import type { DB, GdprJobsTable } from './schema.js';
@@ -18,15 +18,9 @@ function toJob(r: GdprJobsTable): GdprJob {
 }
 
 const MESSAGE_CHANGES = ['message', 'edit', 'delete'];
-/** Audit `details` keys naming third parties, left out of a user's export. */
-const THIRD_PARTY_DETAILS = ['reporter'];
-
-/** An audit entry's details as an object, without other users' identities (unless they are the user). */
+/** An audit entry's details (JSON text) as an object, without other users' identities. */
 function ownDetails(json: string | null, user: string): Record<string, unknown> | null {
-  if (json === null) return null;
-  const d = JSON.parse(json) as Record<string, unknown>;
-  for (const k of THIRD_PARTY_DETAILS) if (k in d && d[k] !== user) delete d[k];
-  return d;
+  return ownAuditDetails(json === null ? null : (JSON.parse(json) as Record<string, unknown>), user);
 }
 
 export class SqlGdpr implements GdprJobStore, UserDataStore {
