@@ -74,7 +74,9 @@ export function buildServices(deps: Deps, log: Logger, options: Partial<ServiceO
   const search = new SearchService(deps, threads);
   const pins = new PinService(access, deps.pins, changes, threads);
   edits = new EditService(deps, access, ingest, changes, cold, threads, (m) => attachments.released(m), { audit, filterText: safety.filterText });
-  const batcher = new ReceiptBatcher(deps.receipts, o.receiptFlushMs, (err) => log.warn({ err }, 'receipt flush failed'));
+  // delivered advances gather longer than reads, but well within PUSH_DELAY_MS: push reads them to skip connected members
+  const deliveredFlushMs = Math.max(o.receiptFlushMs, deps.config.receiptDeliveredFlushMs || Math.min(500, Math.floor(deps.config.pushDelayMs / 4)));
+  const batcher = new ReceiptBatcher(deps.receipts, o.receiptFlushMs, (err) => log.warn({ err }, 'receipt flush failed'), deliveredFlushMs);
   const receipts = new ReceiptService(deps, access, edits, deps.receipts, batcher, deps.fanout);
   const reactions = new ReactionService(edits, deps.reactions, changes);
   const presence = new PresenceTracker(deps.presence, deps.fanout, o.nodeId, o.presenceTtlMs, deps.store);

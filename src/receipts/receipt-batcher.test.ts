@@ -1,6 +1,6 @@
 // ReceiptBatcher over the SQL receipts store (SQLite in memory): merged per (conversation,
 // user), one upsert per flush, never backwards, read implies delivered, failures retried.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createSqlStore } from '../store/sql/sql-store.js';
 import { SqlReceipts } from '../store/sql/sql-receipts.js';
 import { ReceiptBatcher } from './receipt-batcher.js';
@@ -52,5 +52,38 @@ describe('ReceiptBatcher', () => {
     await b.flush();
     expect(written).toEqual([[{ conversationId: conv, user: 'bob', delivered: 0, read: 9 }]]);
     await b.close();
+  });
+
+  it('delivered advances gather for the delivered interval; a read brings the flush forward', async () => {
+    vi.useFakeTimers();
+    try {
+      const written: Watermark[][] = [];
+      const store: ReceiptStore = {
+        async advanceWatermarks(batch) {
+          written.push(batch.map(({ conversationId, user, delivered, read }) => ({ conversationId, user, delivered, read })));
+        },
+        async watermarks() {
+          return [];
+        },
+      };
+      const b = new ReceiptBatcher(store, 50, () => {}, 500);
+      for (let seq = 1; seq <= 40; seq++) {
+        b.delivered(conv, 'bob', seq);
+        b.delivered(conv, 'carol', seq);
+        await vi.advanceTimersByTimeAsync(10); // a message every 10 ms for 400 ms: nothing written yet
+      }
+      expect(written).toEqual([]);
+      await vi.advanceTimersByTimeAsync(100); // 500 ms after the first: one write of the max
+      expect(written).toEqual([[{ conversationId: conv, user: 'bob', delivered: 40, read: 0 }, { conversationId: conv, user: 'carol', delivered: 40, read: 0 }]]);
+
+      b.delivered(conv, 'bob', 41); // a flush due in 500 ms…
+      const read = b.note(conv, 'carol', { read: 41 }); // …brought forward to 50 ms by a read
+      await vi.advanceTimersByTimeAsync(50);
+      await read;
+      expect(written[1]).toEqual([{ conversationId: conv, user: 'bob', delivered: 41, read: 0 }, { conversationId: conv, user: 'carol', delivered: 0, read: 41 }]);
+      await b.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

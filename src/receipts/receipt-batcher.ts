@@ -1,7 +1,10 @@
 // Batches receipt watermarks on this node into the warm store. Every note() is merged into one
-// pending entry per (conversation, user) holding the max seen, and a flush every intervalMs
-// writes them all in one idempotent upsert (ReceiptStore.advanceWatermarks: max on write, so
-// never backwards). A delivered watermark advances once per flush however many frames were sent.
+// pending entry per (conversation, user) holding the max seen, and a flush writes them all in one
+// idempotent upsert (ReceiptStore.advanceWatermarks: max on write, so never backwards). A read
+// (note) is written within intervalMs; delivered advances — one per member socket that got a
+// message, the fan-out's hot path — gather for deliveredIntervalMs (RECEIPT_DELIVERED_FLUSH_MS),
+// so a watermark advances once per flush however many frames were sent: in a busy room that is
+// the difference between one row update per member per 50 ms and one per 500 ms (#16).
 //
 // Durability: note() resolves after the commit that carried it, so a REST `read` answers only
 // once stored; socket paths do not wait. A failed flush keeps its values pending (retried on
@@ -17,6 +20,7 @@ interface Pending extends Watermark {
 export class ReceiptBatcher {
   private pending = new Map<string, Pending>();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private dueAt = Number.POSITIVE_INFINITY;
   private running: Promise<void> | undefined;
   private closed = false;
 
@@ -24,6 +28,7 @@ export class ReceiptBatcher {
     private store: ReceiptStore,
     private intervalMs = 50,
     private onError: (e: unknown) => void = () => {},
+    private deliveredIntervalMs = intervalMs,
   ) {}
 
   /** Merges an advance; resolves once it is committed. Callers that do not wait must catch. */
@@ -33,7 +38,7 @@ export class ReceiptBatcher {
     if (!p) this.pending.set(key, (p = { conversationId, user, delivered: 0, read: 0, waiters: [] }));
     if (seqs.delivered !== undefined && seqs.delivered > p.delivered) p.delivered = seqs.delivered;
     if (seqs.read !== undefined && seqs.read > p.read) p.read = seqs.read;
-    this.schedule();
+    this.schedule(this.intervalMs);
     return new Promise((resolve, reject) => p.waiters.push({ resolve, reject }));
   }
 
@@ -46,7 +51,7 @@ export class ReceiptBatcher {
       return;
     }
     this.pending.set(key, { conversationId, user, delivered: seq, read: 0, waiters: [] });
-    this.schedule();
+    this.schedule(this.deliveredIntervalMs);
   }
 
   /** Not yet flushed values (read-your-writes on this node). */
@@ -54,12 +59,18 @@ export class ReceiptBatcher {
     return this.pending.get(`${conversationId}\n${user}`);
   }
 
-  private schedule() {
-    if (this.timer || this.closed) return;
+  /** A flush within delayMs: an earlier one already set stands; a later one is brought forward. */
+  private schedule(delayMs: number) {
+    if (this.closed) return;
+    const due = Date.now() + delayMs;
+    if (this.timer && this.dueAt <= due) return;
+    clearTimeout(this.timer);
+    this.dueAt = due;
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      this.dueAt = Number.POSITIVE_INFINITY;
       void this.flush();
-    }, this.intervalMs);
+    }, delayMs);
     this.timer.unref?.();
   }
 
@@ -86,7 +97,7 @@ export class ReceiptBatcher {
             cur.read = Math.max(cur.read, p.read);
           }
         }
-        this.schedule();
+        this.schedule(this.intervalMs);
       },
     ).finally(() => {
       this.running = undefined;
@@ -98,6 +109,7 @@ export class ReceiptBatcher {
     this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.dueAt = Number.POSITIVE_INFINITY;
     await this.flush();
   }
 }
