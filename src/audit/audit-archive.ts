@@ -16,8 +16,12 @@
 // A crash anywhere converges on the next run; a rerun skips ids ≤ the watermark, so nothing is
 // archived twice; between 4 and 5 an entry is in both tiers and readers keep one per id.
 // Concurrency: one archiver at a time, across processes, under the lease `audit-archive`
-// (audit-archiver.ts); step 1 would delete another archiver's upload in flight.
+// (audit-archiver.ts). Should a lease lapse under a stalled archiver, two may run: step 4 reads
+// the manifest again and gives up (touching nothing) when another run committed since this one
+// read it, and step 1 deletes only unlisted files whose ids are all at or below the watermark
+// (their entries are in listed files) — never a newer upload another run still has in flight.
 import { createHash } from 'node:crypto';
+import { AppError } from '../errors.js';
 import type { Archive } from '../archive/archive.js';
 import type { ObjectStore } from '../archive/object-store.js';
 import type { ParquetCodec } from '../archive/parquet.js';
@@ -40,6 +44,9 @@ export interface AuditArchiveResult {
   files: string[];
   archivedThrough: string | null;
 }
+
+/** Names the manifest's committed state: another run's commit changes it. */
+const stampOf = (m: AuditManifest) => `${m.archived_through} ${m.files.map((f) => f.key).join(',')}`;
 
 const byId = (a: AuditEntry, b: AuditEntry) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 
@@ -77,6 +84,7 @@ export class AuditArchive {
       onBatch?.({ ...result, files: [...result.files] });
       if (!more) break;
     }
+    if (result.archived) await this.removeUnlisted(m); // what this run's watermark now covers
     return result;
   }
 
@@ -90,6 +98,7 @@ export class AuditArchive {
 
   /** Steps 3 and 4: uploads `entries` (ascending by id, after the watermark) and commits the manifest. Returns the new keys. */
   async commit(m: AuditManifest, entries: AuditEntry[]): Promise<string[]> {
+    const seen = stampOf(m);
     const groups: AuditEntry[][] = [];
     for (const e of entries) {
       const g = groups[groups.length - 1];
@@ -116,16 +125,29 @@ export class AuditArchive {
       keys.push(key);
     }
     m.archived_through = entries[entries.length - 1].id;
+    // another archiver committed since this run read the manifest (a lease that lapsed): saving
+    // would drop its files from the manifest, and removing would lose their entries — give up;
+    // this run's uploads are unlisted, deleted once the watermark passes them
+    if (stampOf(await this.manifest()) !== seen) {
+      throw new AppError('UNAVAILABLE', 'another audit archiver committed while this run was uploading; this run stops, the next one converges', { retryable: true });
+    }
     await saveAuditManifest(this.objects, m);
     for (const key of replaced) if (!keys.includes(key)) await this.objects.delete(key);
     return keys;
   }
 
-  /** Step 1: .parquet files under audit/ the manifest does not list (an interrupted run's upload). */
+  /**
+   * Step 1: .parquet files under audit/ the manifest does not list — an interrupted run's upload,
+   * or a file a rewrite replaced — once their last id (in the key) is at or below the watermark:
+   * listed files hold those entries. A newer unlisted file may be another run's upload in flight.
+   */
   private async removeUnlisted(m: AuditManifest): Promise<void> {
+    const through = m.archived_through;
+    if (through === null) return;
     const listed = new Set(m.files.map((f) => f.key));
     for (const key of await this.objects.list(AUDIT_PREFIX)) {
-      if (key.endsWith('.parquet') && !listed.has(key)) await this.objects.delete(key);
+      const last = /-([0-9a-f-]{36})\.parquet$/.exec(key)?.[1];
+      if (last !== undefined && !listed.has(key) && last <= through) await this.objects.delete(key);
     }
   }
 
