@@ -82,7 +82,7 @@ export interface UserDataStore {
   dropDerivedText(conversationId: string, seqs: number[], messageIds: string[]): Promise<void>;
   /** The user's reactions, by time. */
   reactionsOf(user: string): Promise<UserReaction[]>;
-  /** Deletes the user's receipts (delivered/read watermarks), thread read marks and notification settings; returns rows removed. */
+  /** Deletes the user's receipts (delivered/read watermarks), thread read marks, notification settings, push subscriptions and the blocks they made, and empties the reasons of the reports they filed; returns rows changed. */
   deleteUserState(user: string): Promise<number>;
   /** The user's uploads (any state). */
   uploadsOf(user: string): Promise<UserUpload[]>;

@@ -94,6 +94,9 @@ export function gdprSuite(name: string, opts: StackOptions & { archiveStore: () 
       ok(await call('PATCH', `/v1/messages/${mine[mine.length - 1].id}`, u, { text: `${mark} edited in the ring` }));
       const theirs = (await page(conv, o)).messages.filter((m) => m.sender === other);
       ok(await call('PUT', `/v1/messages/${theirs[0].id}/reactions/${encodeURIComponent('👍')}`, u), 204);
+      // a report they filed (its reason is their text) and a block they made
+      ok(await call('POST', `/v1/messages/${theirs[1].id}/reports`, u, { reason: `${mark} report reason` }), 201);
+      ok(await call('PUT', `/v1/blocks/${other}-blocked`, u), 204);
       ok(await call('POST', `/v1/conversations/${conv}/read`, u, { seq: await lastSeq(conv, u) }));
       await eventually('the receipt stored', async () => (await s.deps.receipts.watermarks(conv)).some((w) => w.user === user));
       await s.deps.push!.store.saveSubscription({ id: uuidv7(), user, endpoint: `https://push.example/${user}`, p256dh: 'BP'.padEnd(87, 'A'), auth: 'AAAAAAAAAAAAAAAAAAAAAA', user_agent: null, created_at: new Date().toISOString() }, 10);
@@ -196,6 +199,9 @@ export function gdprSuite(name: string, opts: StackOptions & { archiveStore: () 
       // the user's own state is gone; the conversation stays readable for bob
       expect(await s.deps.push!.store.listSubscriptions('alice')).toEqual([]);
       expect((await s.deps.receipts.watermarks(alice.conv)).map((w) => w.user)).not.toContain('alice');
+      expect(ok(await call('GET', '/v1/blocks', await s.token('alice'))).body.blocks).toEqual([]);
+      const reports = ok(await call('GET', '/v1/admin/reports?limit=100', admin)).body.reports as { reporter: string; reason: string }[];
+      expect(reports.filter((r) => r.reporter === 'alice').map((r) => r.reason)).toEqual(['']); // kept for the queue, their text gone
       const changes = ok(await call('GET', `/v1/conversations/${alice.conv}/changes?after=0&limit=1000`, alice.otherToken)).body.changes;
       expect(changes.map((c: { cursor: number }) => c.cursor)).toEqual(changes.map((_: unknown, i: number) => i + 1));
       // audit entries of the job

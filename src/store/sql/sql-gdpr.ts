@@ -152,6 +152,10 @@ export class SqlGdpr implements GdprJobStore, UserDataStore {
       for (const t of ['receipts', 'thread_reads', 'conversation_settings', 'push_subscriptions'] as const) {
         n += Number((await this.db.deleteFrom(t).where('user_id', '=', user).executeTakeFirst()).numDeletedRows);
       }
+      // the blocks they made (blocks of them are the blocker's); the reasons they wrote in reports
+      // (the reports stay in the operators' queue, with the reason emptied)
+      n += Number((await this.db.deleteFrom('blocks').where('blocker', '=', user).executeTakeFirst()).numDeletedRows);
+      n += Number((await this.db.updateTable('reports').set({ reason: '' }).where('reporter', '=', user).where('reason', '!=', '').executeTakeFirst()).numUpdatedRows);
       return n;
     });
   }
