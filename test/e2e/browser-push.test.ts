@@ -71,11 +71,21 @@ describe('web page notifications in Chromium', () => {
     await cdp.send('ServiceWorker.enable'); // reports the registrations there are
     const registrationId = await registered;
     const payload = { type: 'message', conversation_id: '0190a4c2-0000-7000-8000-000000000001', seq: 4, message_id: '0190a4c2-0000-7000-8000-000000000002', sender: 'bob', mentioned: true, text: 'look @alice', attachments: 0 };
-    await cdp.send('ServiceWorker.deliverPushMessage', { origin: `${server.url}/`, registrationId, data: JSON.stringify(payload) });
-    await expect.poll(() => alice.page.evaluate(async () => {
+    const shown = () => alice.page.evaluate(async () => {
       const reg = await navigator.serviceWorker.ready;
       return (await reg.getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag, data: n.data as unknown }));
-    }), WAIT).toEqual([{ title: 'bob mentioned you', body: 'look @alice', tag: payload.message_id, data: { conversation_id: payload.conversation_id } }]);
+    });
+    // Under load (a fresh-clone CI run with a busy core) Chromium once showed nothing for a
+    // delivered push within 10 s: the DevTools delivery is retried, at most three times — the
+    // notification's tag is the message id, so a second delivery replaces, never adds, one.
+    let deliveries = 0;
+    while (deliveries < 3) {
+      deliveries++;
+      await cdp.send('ServiceWorker.deliverPushMessage', { origin: `${server.url}/`, registrationId, data: JSON.stringify(payload) });
+      if (await expect.poll(shown, WAIT).toHaveLength(1).then(() => true, () => false)) break;
+    }
+    if (deliveries > 1) console.log(`[browser-push] the notification appeared after ${deliveries} deliveries of the push`);
+    expect(await shown()).toEqual([{ title: 'bob mentioned you', body: 'look @alice', tag: payload.message_id, data: { conversation_id: payload.conversation_id } }]);
     expect(alice.problems).toEqual([]);
   });
 
