@@ -64,11 +64,11 @@ export function buildServices(deps: Deps, log: Logger, options: Partial<ServiceO
   const blocks = new Blocks(deps.safety?.blocks, deps.store);
   const safety = { allowSend: (user: string, conversationId: string) => blocks.allowSend(user, conversationId), filterText: (text: string) => blocklist.filter(text) };
   // bans, mutes, slow mode, kinds and app-wide bans (docs/moderation.md)
-  const appBans = new AppBans(deps, announce);
+  const appBans = new AppBans(deps, announce, audit);
   const ingest = new IngestService(deps, access, (user, conversationId, body) => threads.place(user, conversationId, body), beforeSendHook(deps.config, deps.metrics), attachments, safety, appBans);
   const changes = new ChangeLog(deps, (conversationId) => ingest.seed(conversationId));
   const sync = new SyncService(deps, changes);
-  const rules = new ConversationRules(deps, access, changes, announce);
+  const rules = new ConversationRules(deps, access, changes, announce, audit);
   const conversations = new ConversationService(deps.store, deps.hot, access, announce, changes, deps.threads, audit, blocks, rules);
   const history = new HistoryService(deps, access, cold);
   const search = new SearchService(deps, threads);

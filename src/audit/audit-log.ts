@@ -22,6 +22,13 @@ export const AUDIT_ACTIONS = {
   'blocklist.added': 'an operator added a blocklist entry (details: id, kind, pattern, action)',
   'blocklist.removed': 'an operator removed a blocklist entry (details: id, kind, pattern, action)',
   'report.resolved': 'an operator resolved a report (details: report_id, resolution, reporter; a mute: duration_s, until)',
+  'member.banned': 'an owner/admin banned a user from a conversation (reason)',
+  'member.unbanned': 'an owner/admin lifted a conversation ban',
+  'member.muted': 'an owner/admin muted a member (reason; details: duration_s, until)',
+  'member.unmuted': 'an owner/admin lifted a running mute (details: was_until)',
+  'conversation.rules_changed': 'an owner/admin changed slow mode or the kind (details: from, to — each {kind, slow_mode_s})',
+  'user.banned': 'an operator banned a user from the whole server (reason)',
+  'user.unbanned': 'an operator lifted an app-wide ban',
 } as const;
 
 /** Who acts, and the HTTP request they act in (Fastify's request id, the server log's `reqId`). */

@@ -25,7 +25,7 @@ export function conversationRoutes(app: FastifyInstance, svc: ConversationServic
 
   app.patch<{ Params: { id: string }; Body: UpdateConversationBody }>('/v1/conversations/:id', {
     schema: { tags, security, summary: 'Rename a conversation (owner/admin); a `conversation` change', params: ConversationParams, body: UpdateConversationBody, response: { 200: ConversationT } },
-  }, async (req) => svc.update(req.user.user, req.params.id, req.body));
+  }, async (req) => svc.update(req.user.user, req.params.id, req.body, req.id));
 
   app.patch<{ Params: { id: string; user: string }; Body: SetRoleBody }>('/v1/conversations/:id/members/:user', {
     schema: { tags, security, summary: 'Change a member\'s role (owner/admin; owner role: owners only); a `member` change', params: MemberParams, body: SetRoleBody, response: { 200: MemberT } },

@@ -32,7 +32,7 @@ export interface ConversationModeration {
   refuseBanned(conversationId: string, user: string): Promise<void>;
   settings(conversationId: string): Promise<{ kind: Kind; slow_mode_s: number }>;
   /** Owners/admins: a `rules` change when anything changed. */
-  update(user: string, conversationId: string, next: { slow_mode_s?: number; kind?: 'group' | 'announcement' }): Promise<{ kind: Kind; slow_mode_s: number }>;
+  update(user: string, conversationId: string, next: { slow_mode_s?: number; kind?: 'group' | 'announcement' }, requestId?: string): Promise<{ kind: Kind; slow_mode_s: number }>;
 }
 
 export class ConversationService {
@@ -129,7 +129,7 @@ export class ConversationService {
   }
 
   /** Renames (a `conversation` change) and/or sets slow mode and kind (a `rules` change, moderation). */
-  async update(user: string, id: string, body: UpdateConversationBody): Promise<Conversation & { slow_mode_s?: number }> {
+  async update(user: string, id: string, body: UpdateConversationBody, requestId = ''): Promise<Conversation & { slow_mode_s?: number }> {
     const mine = await this.access.requireMember(id, user);
     if (mine === 'member') throw new AppError('FORBIDDEN', 'only owners and admins change a conversation');
     const before = await this.store.getConversation(id);
@@ -147,7 +147,7 @@ export class ConversationService {
     }
     if (!this.moderation) return after;
     const settings = body.slow_mode_s !== undefined || body.kind !== undefined
-      ? await this.moderation.update(user, id, { slow_mode_s: body.slow_mode_s, kind: body.kind })
+      ? await this.moderation.update(user, id, { slow_mode_s: body.slow_mode_s, kind: body.kind }, requestId)
       : await this.moderation.settings(id);
     return { ...after, kind: settings.kind, slow_mode_s: settings.slow_mode_s };
   }

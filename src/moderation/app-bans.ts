@@ -11,6 +11,7 @@
 // The same check, with the same cache, blocks a user whose GDPR erase job is pending or running
 // (USER_ERASING, docs/gdpr.md): nothing of theirs is accepted while the erase drains and erases;
 // the block ends with the job (an operator's ban, if any, stays).
+import type { AuditLog } from '../audit/audit-log.js';
 import type { Deps } from '../deps.js';
 import { AppError, isAppError } from '../errors.js';
 import { userTopic, type Announce } from '../hot-tier/fanout.js';
@@ -32,7 +33,7 @@ export type Block = 'banned' | 'erasing' | null;
 export class AppBans {
   private cache = new Map<string, { block: Block; at: number }>();
 
-  constructor(private deps: Pick<Deps, 'moderation' | 'gdpr'>, private announce: Announce) {}
+  constructor(private deps: Pick<Deps, 'moderation' | 'gdpr'>, private announce: Announce, private audit?: Pick<AuditLog, 'record'>) {}
 
   async blockOf(user: string): Promise<Block> {
     const mod = this.deps.moderation;
@@ -87,17 +88,20 @@ export class AppBans {
   }
 
   /** Bans the user everywhere (idempotent: the first ban's row stays) and closes their sockets. */
-  async ban(operator: string, user: string, reason: string | null): Promise<BanRow> {
+  async ban(operator: string, user: string, reason: string | null, requestId = ''): Promise<BanRow> {
     const row: BanRow = { user, by: operator, reason, at: new Date().toISOString() };
     const created = await this.mod.banUser(row);
     this.cache.delete(user);
     await this.announce(userTopic(user), accountBannedFrame(user));
+    if (created) await this.audit?.record({ action: 'user.banned', actor: { user: operator, requestId }, target_user: user, reason });
     return created ? row : (await this.mod.userBan(user)) ?? row;
   }
 
-  async lift(user: string): Promise<void> {
+  async lift(user: string, operator = '', requestId = ''): Promise<void> {
+    const was = await this.mod.userBan(user);
     await this.mod.unbanUser(user);
     this.cache.delete(user);
+    if (was) await this.audit?.record({ action: 'user.unbanned', actor: { user: operator, requestId }, target_user: user });
   }
 
   list(): Promise<BanRow[]> {

@@ -6,6 +6,7 @@
 // after the change's call is refused, and one that ran before it has a lower cursor. When the
 // change log refuses the change (backlog, hot tier down) the store's write is undone before the
 // error goes out, as ConversationService does for members.
+import type { AuditLog } from '../audit/audit-log.js';
 import type { ChangeLog, ChangeRequest } from '../changes/change-log.js';
 import type { Access } from '../conversations/access.js';
 import { membershipFrame } from '../conversations/service.js';
@@ -22,7 +23,11 @@ export interface Settings {
 }
 
 export class ConversationRules {
-  constructor(private deps: Pick<Deps, 'store' | 'moderation'>, private access: Access, private changes: ChangeLog, private announce: Announce) {}
+  constructor(
+    private deps: Pick<Deps, 'store' | 'moderation'>, private access: Access, private changes: ChangeLog, private announce: Announce,
+    /** Records each owner's/admin's action (an operator's, from a report, is recorded as `report.resolved`). */
+    private audit?: Pick<AuditLog, 'record'>,
+  ) {}
 
   private get mod(): ModerationStore {
     if (!this.deps.moderation) throw new AppError('UNAVAILABLE', 'moderation is not wired on this server');
@@ -54,10 +59,12 @@ export class ConversationRules {
     }
   }
 
-  async ban(user: string, id: string, target: string, reason: string | null): Promise<BanRow> {
+  async ban(user: string, id: string, target: string, reason: string | null, requestId = ''): Promise<BanRow> {
     const mine = await this.moderator(user, id);
     await this.target(mine, user, id, target);
-    return this.banAs(user, id, target, reason);
+    const { row, created } = await this.banAs(user, id, target, reason);
+    if (created) await this.audit?.record({ action: 'member.banned', actor: { user, requestId }, target_user: target, conversation_id: id, reason });
+    return row;
   }
 
   /**
@@ -67,7 +74,7 @@ export class ConversationRules {
   async banAsOperator(operator: string, id: string, target: string, reason: string | null): Promise<BanRow> {
     if (!(await this.deps.store.getConversation(id))) throw new AppError('CONVERSATION_NOT_FOUND', `conversation ${id} not found`);
     if ((await this.deps.store.getRole(id, target)) === 'owner') await this.refuseLastOwner(id);
-    return this.banAs(operator, id, target, reason);
+    return (await this.banAs(operator, id, target, reason)).row;
   }
 
   private async refuseLastOwner(id: string): Promise<void> {
@@ -75,12 +82,12 @@ export class ConversationRules {
     if (c && c.members.filter((m) => m.role === 'owner').length <= 1) throw new AppError('LAST_OWNER', 'the last owner cannot be banned');
   }
 
-  private async banAs(user: string, id: string, target: string, reason: string | null): Promise<BanRow> {
+  private async banAs(user: string, id: string, target: string, reason: string | null): Promise<{ row: BanRow; created: boolean }> {
     const c = await this.deps.store.getConversation(id);
     if (c?.kind === 'direct') throw new AppError('VALIDATION_FAILED', 'a direct conversation has exactly two members: nobody is banned from it');
     const row: BanRow = { user: target, by: user, reason, at: new Date().toISOString() };
     const { created, role } = await this.mod.ban(id, row);
-    if (!created) return (await this.mod.listBans(id)).find((b) => b.user === target) ?? row;
+    if (!created) return { row: (await this.mod.listBans(id)).find((b) => b.user === target) ?? row, created: false };
     this.access.invalidate(id, target);
     await this.record(id, 'member', { user: target, role: null, change: 'banned', by: user }, [{ ban: target, on: true }], async () => {
       await this.mod.unban(id, target);
@@ -89,14 +96,15 @@ export class ConversationRules {
     });
     // their sockets leave the conversation at once (the membership frame, as for a removal)
     if (role) await this.announce(userTopic(target), membershipFrame({ conversationId: id, user: target, change: 'removed' }));
-    return row;
+    return { row, created: true };
   }
 
-  async unban(user: string, id: string, target: string): Promise<void> {
+  async unban(user: string, id: string, target: string, requestId = ''): Promise<void> {
     await this.moderator(user, id);
     const was = (await this.mod.listBans(id)).find((b) => b.user === target);
     if (!was || !(await this.mod.unban(id, target))) return;
     await this.record(id, 'member', { user: target, role: null, change: 'unbanned', by: user }, [{ ban: target, on: false }], () => this.mod.ban(id, was));
+    await this.audit?.record({ action: 'member.unbanned', actor: { user, requestId }, target_user: target, conversation_id: id });
   }
 
   async listBans(user: string, id: string): Promise<BanRow[]> {
@@ -104,10 +112,12 @@ export class ConversationRules {
     return this.mod.listBans(id);
   }
 
-  async mute(user: string, id: string, target: string, durationS: number, reason: string | null): Promise<MuteRow> {
+  async mute(user: string, id: string, target: string, durationS: number, reason: string | null, requestId = ''): Promise<MuteRow> {
     const mine = await this.moderator(user, id);
     if (!(await this.target(mine, user, id, target))) throw new AppError('MEMBER_NOT_FOUND', `${target} is not a member`);
-    return this.muteAs(user, id, target, durationS, reason);
+    const row = await this.muteAs(user, id, target, durationS, reason);
+    await this.audit?.record({ action: 'member.muted', actor: { user, requestId }, target_user: target, conversation_id: id, reason, details: { duration_s: durationS, until: row.until } });
+    return row;
   }
 
   /** An operator's mute (a report's resolution): no membership needed; the target must be a member. */
@@ -126,11 +136,12 @@ export class ConversationRules {
     return row;
   }
 
-  async unmute(user: string, id: string, target: string): Promise<void> {
+  async unmute(user: string, id: string, target: string, requestId = ''): Promise<void> {
     await this.moderator(user, id);
     const before = (await this.mod.listMutes(id, new Date().toISOString())).find((m) => m.user === target);
     if (!(await this.mod.unmute(id, target)) || !before) return; // none, or one that had ended: nothing to record
     await this.record(id, 'mute', { user: target, until: null, by: user }, [{ mute: target, untilMs: null }], () => this.mod.mute(id, before));
+    await this.audit?.record({ action: 'member.unmuted', actor: { user, requestId }, target_user: target, conversation_id: id, details: { was_until: before.until } });
   }
 
   async listMutes(user: string, id: string): Promise<MuteRow[]> {
@@ -146,7 +157,7 @@ export class ConversationRules {
   }
 
   /** Sets slow mode and/or kind (owners/admins): one `rules` change when anything changed. */
-  async update(user: string, id: string, next: { slow_mode_s?: number; kind?: 'group' | 'announcement' }): Promise<Settings> {
+  async update(user: string, id: string, next: { slow_mode_s?: number; kind?: 'group' | 'announcement' }, requestId = ''): Promise<Settings> {
     await this.moderator(user, id);
     const before = await this.settings(id);
     if (next.kind && before.kind === 'direct') throw new AppError('VALIDATION_FAILED', 'a direct conversation stays direct');
@@ -155,6 +166,7 @@ export class ConversationRules {
     await this.mod.setSettings(id, { kind: after.kind, slowModeS: after.slow_mode_s });
     await this.record(id, 'rules', { ...after, by: user }, [{ kind: after.kind }, { slowModeS: after.slow_mode_s }],
       () => this.mod.setSettings(id, { kind: before.kind, slowModeS: before.slow_mode_s }));
+    await this.audit?.record({ action: 'conversation.rules_changed', actor: { user, requestId }, conversation_id: id, details: { from: before, to: after } });
     return after;
   }
 

@@ -288,6 +288,38 @@ export function moderationSuite(name: string, opts: StackOptions) {
       expect((await call('POST', `/v1/conversations/${c.body.id}/messages`, 'mallory', { text: 'back' })).status).toBe(201);
     });
 
+    it('every moderation action is one audit entry — actor, target, reason, request id; a repeated or refused one records nothing', async () => {
+      const id = await room(); // the owner bans `banned` ('spam') and mutes `muted` for an hour
+      const rid = (r: { headers: Record<string, unknown> }) => String(r.headers['x-request-id']);
+      expect((await call('POST', `/v1/conversations/${id}/bans`, 'owner', { user: 'banned', reason: 'again' })).status).toBe(201); // the first ban stands
+      expect((await call('POST', `/v1/conversations/${id}/bans`, 'member', { user: 'target' })).status).toBe(403);
+      const unban = await call('DELETE', `/v1/conversations/${id}/bans/banned`, 'admin');
+      const unmute = await call('DELETE', `/v1/conversations/${id}/mutes/muted`, 'owner');
+      const slow = await call('PATCH', `/v1/conversations/${id}`, 'admin', { slow_mode_s: 5 });
+      expect([unban.status, unmute.status, slow.status]).toEqual([204, 204, 200]);
+      expect((await call('DELETE', `/v1/conversations/${id}/mutes/muted`, 'owner')).status).toBe(204); // nothing left to lift
+      const mine = ['member.banned', 'member.unbanned', 'member.muted', 'member.unmuted', 'conversation.rules_changed'];
+      const entries = ((await call('GET', `/v1/admin/audit?conversation_id=${id}&limit=100`, 'root')).body.entries as Record<string, unknown>[])
+        .filter((e) => mine.includes(e.action as string)).reverse();
+      expect(entries.map((e) => [e.action, e.actor, e.target_user, e.reason])).toEqual([
+        ['member.banned', 'owner', 'banned', 'spam'],
+        ['member.muted', 'owner', 'muted', null],
+        ['member.unbanned', 'admin', 'banned', null],
+        ['member.unmuted', 'owner', 'muted', null],
+        ['conversation.rules_changed', 'admin', null, null],
+      ]);
+      expect(entries.slice(2).map((e) => e.request_id)).toEqual([rid(unban), rid(unmute), rid(slow)]);
+      expect(entries[1].details).toMatchObject({ duration_s: 3600 });
+      expect(entries[4].details).toEqual({ from: { kind: 'group', slow_mode_s: 0 }, to: { kind: 'group', slow_mode_s: 5 } });
+
+      const ban = await call('POST', '/v1/admin/users/target2/ban', 'root', { reason: 'abuse' });
+      const lift = await call('DELETE', '/v1/admin/users/target2/ban', 'root');
+      expect((await call('DELETE', '/v1/admin/users/target2/ban', 'root')).status).toBe(204); // not banned: nothing recorded
+      const app = ((await call('GET', '/v1/admin/audit?target_user=target2&limit=100', 'root')).body.entries as Record<string, unknown>[])
+        .filter((e) => (e.action as string).startsWith('user.')).reverse();
+      expect(app.map((e) => [e.action, e.actor, e.reason, e.request_id])).toEqual([['user.banned', 'root', 'abuse', rid(ban)], ['user.unbanned', 'root', null, rid(lift)]]);
+    });
+
     it('a node that missed the account_banned frame: a frame on the socket is refused (USER_BANNED, 4403) and nothing stored; the ban sweep closes an idle socket', async () => {
       // a second node; the ban is written to the store directly, as if its frame never reached that node
       const { app: b } = await buildApp(s.deps, { gateway: { banSweepMs: 600_000 } });
