@@ -75,7 +75,6 @@ export class ParquetCodec {
     }
     const con = await this.connection();
     const table = `m_${randomBytes(6).toString('hex')}`;
-    const file = path.join(os.tmpdir(), `strata-archive-${table}.parquet`);
     await con.run(`create table ${table} (id varchar, conversation_id varchar, seq bigint, version bigint, sender varchar, text varchar,
       reply_to varchar, thread_id varchar, in_timeline boolean, mentions varchar, metadata varchar, attachments varchar, client_id varchar, created_at varchar, edited_at varchar, deleted_at varchar)`);
     try {
@@ -90,13 +89,22 @@ export class ParquetCodec {
       }
       app.closeSync();
       const ts = (c: string) => `${c}::timestamptz as ${c}`;
-      await con.run(`copy (select id, conversation_id, seq, version, sender, text, reply_to, thread_id, in_timeline, mentions, metadata, attachments, client_id, ${ts('created_at')}, ${ts('edited_at')},
-        ${ts('deleted_at')} from ${table} order by seq)
+      return await this.copyOut(con, table, `id, conversation_id, seq, version, sender, text, reply_to, thread_id, in_timeline, mentions, metadata, attachments, client_id, ${ts('created_at')}, ${ts('edited_at')},
+        ${ts('deleted_at')}`, 'seq');
+    } finally {
+      await con.run(`drop table if exists ${table}`);
+    }
+  }
+
+  /** The rows of `table` (the columns `select` names, ordered by `orderBy`) as Parquet bytes, through a temp file. */
+  private async copyOut(con: DuckDBConnection, table: string, select: string, orderBy: string): Promise<Uint8Array> {
+    const file = path.join(os.tmpdir(), `strata-archive-${table}.parquet`);
+    try {
+      await con.run(`copy (select ${select} from ${table} order by ${orderBy})
         to '${file}' (format parquet, compression ${this.compression}, row_group_size ${this.rowGroupRows})`);
       const buf = await fs.readFile(file);
       return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
     } finally {
-      await con.run(`drop table if exists ${table}`);
       await fs.rm(file, { force: true });
     }
   }
@@ -115,7 +123,6 @@ export class ParquetCodec {
   private async encodeTableNow(columns: readonly string[], timestamps: readonly string[], rows: readonly (string | null)[][], orderBy: string): Promise<Uint8Array> {
     const con = await this.connection();
     const table = `t_${randomBytes(6).toString('hex')}`;
-    const file = path.join(os.tmpdir(), `strata-archive-${table}.parquet`);
     const q = (c: string) => `"${c.replace(/"/g, '""')}"`; // quoted: `at` is a keyword of DuckDB's SQL
     await con.run(`create table ${table} (${columns.map((c) => `${q(c)} varchar`).join(', ')})`);
     try {
@@ -126,13 +133,9 @@ export class ParquetCodec {
       }
       app.closeSync();
       const select = columns.map((c) => (timestamps.includes(c) ? `${q(c)}::timestamptz as ${q(c)}` : q(c))).join(', ');
-      await con.run(`copy (select ${select} from ${table} order by ${q(orderBy)})
-        to '${file}' (format parquet, compression ${this.compression}, row_group_size ${this.rowGroupRows})`);
-      const buf = await fs.readFile(file);
-      return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+      return await this.copyOut(con, table, select, q(orderBy));
     } finally {
       await con.run(`drop table if exists ${table}`);
-      await fs.rm(file, { force: true });
     }
   }
 
