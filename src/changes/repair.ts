@@ -86,7 +86,7 @@ export async function restoreDedupOf(
 ): Promise<void> {
   const { hot, store, config } = deps;
   const byConversation = new Map<string, typeof messages>();
-  for (const m of messages) if (m.client_id !== null) byConversation.set(m.conversation_id, [...(byConversation.get(m.conversation_id) ?? []), m]);
+  for (const m of messages) if (m.client_id != null) byConversation.set(m.conversation_id, [...(byConversation.get(m.conversation_id) ?? []), m]);
   if (byConversation.size === 0) return;
   const now = Date.now();
   let restored = 0;

@@ -98,10 +98,9 @@ export class AppBans {
   }
 
   async lift(user: string, operator = '', requestId = ''): Promise<void> {
-    const was = await this.mod.userBan(user);
-    await this.mod.unbanUser(user);
+    const lifted = await this.mod.unbanUser(user);
     this.cache.delete(user);
-    if (was) await this.audit?.record({ action: 'user.unbanned', actor: { user: operator, requestId }, target_user: user });
+    if (lifted) await this.audit?.record({ action: 'user.unbanned', actor: { user: operator, requestId }, target_user: user });
   }
 
   list(): Promise<BanRow[]> {

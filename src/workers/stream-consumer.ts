@@ -98,7 +98,7 @@ export class StreamConsumer implements Service {
     for (let backoff = 100; ; backoff = Math.min(backoff * 2, 5000)) {
       try {
         await this.handler.handle(entries);
-        await this.ack(entries);
+        await this.ack(entries, signal);
         return;
       } catch (e) {
         if (isAppError(e) && e.retryable) {
@@ -115,7 +115,7 @@ export class StreamConsumer implements Service {
       for (let backoff = 50; ; backoff = Math.min(backoff * 2, 2000)) {
         try {
           await this.handler.handle([entry]);
-          await this.ack([entry]);
+          await this.ack([entry], signal);
           break;
         } catch (e) {
           if (isAppError(e) && e.retryable) {
@@ -139,7 +139,7 @@ export class StreamConsumer implements Service {
     }
   }
 
-  private async ack(entries: LogEntry[]) {
+  private async ack(entries: LogEntry[], signal: AbortSignal) {
     const byPartition = new Map<number, LogEntry[]>();
     for (const e of entries) {
       const list = byPartition.get(e.partition) ?? [];
@@ -149,7 +149,27 @@ export class StreamConsumer implements Service {
     }
     for (const [p, list] of byPartition) {
       const held = await this.log.ack(p, list.map((e) => e.id));
-      if (held < list.length) await this.handler.unheld?.(list);
+      if (held < list.length) await this.reassert(list, signal);
+    }
+  }
+
+  /**
+   * handler.unheld for entries already committed and acknowledged: its failure is not the
+   * batch's (the batch is stored: applying it again would accept its repaired collisions again,
+   * and a dead letter would call a stored entry lost). Retried with backoff while it is
+   * retryable and the consumer runs, at most 5 times; otherwise reported and left.
+   */
+  private async reassert(entries: LogEntry[], signal: AbortSignal) {
+    if (!this.handler.unheld) return;
+    for (let attempt = 1, backoff = 100; ; attempt++, backoff = Math.min(backoff * 2, 2000)) {
+      try {
+        await this.handler.unheld(entries);
+        return;
+      } catch (e) {
+        this.opts.onError?.(e, `re-asserting ${entries.length} committed entries the log no longer held (attempt ${attempt})`);
+        if (attempt >= 5 || signal.aborted || !(isAppError(e) && e.retryable)) return;
+        await sleep(backoff, signal);
+      }
     }
   }
 }
