@@ -405,11 +405,23 @@ describe('web page in Chromium', () => {
     bob.page.on('request', (r) => asked.push(r.url()));
     await signIn(bob.page, server.url, 'bob');
     await bob.page.locator('.conn[data-state=open]').waitFor();
+    // the conversation's first page arrives while bob types his query: its end must not take the
+    // keyboard into the composer (the Enter would then never reach the search box)
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const historyOfOther = `${server.url}/v1/conversations/${other.id}/messages?*`;
+    await bob.page.route(historyOfOther, async (route) => {
+      await held;
+      await route.continue();
+    });
     await bob.page.locator('.conv', { hasText: 'search elsewhere' }).click();
     await bob.page.locator(`.conversation[data-id="${other.id}"]`).waitFor();
-
     await bob.page.fill('#search', 'quokka');
-    await bob.page.press('#search', 'Enter');
+    release();
+    await bob.page.locator(`.conversation[data-id="${other.id}"][data-loaded]`).waitFor(WAIT);
+    expect(await bob.page.evaluate(() => document.activeElement?.id)).toBe('search');
+    await bob.page.unroute(historyOfOther);
+    await bob.page.keyboard.press('Enter');
     const hit = bob.page.locator(`.search-result[data-id="${target.id}"]`);
     await hit.waitFor(WAIT);
     expect(await bob.page.locator('.search-result').count()).toBe(1);

@@ -24,7 +24,7 @@
 // member (conv-moderation.ts); others' messages have "Report" (report-dialog.ts). A send
 // answered CONVERSATION_NOT_FOUND means I was banned or removed: the page drops the conversation.
 import type { Member, MemberChange, Message, MuteChange, PinChange, RulesChange, SendOptions, Strata } from '../../sdk/index.js';
-import { clear, h, newClientId } from './dom.js';
+import { clear, focusUnlessTyping, h, newClientId } from './dom.js';
 import { Composer, type Block } from './composer.js';
 import { ConvModeration } from './conv-moderation.js';
 import { ReportDialog } from './report-dialog.js';
@@ -204,7 +204,8 @@ export class ConversationView implements MessageCtx, ThreadHost {
     await this.receipts.load([...this.msgs.values()]);
     this.markRead();
     if (t && around === undefined) this.goTo(t); // a thread-only reply: its thread's panel
-    else if (!t) this.composer.input.focus();
+    else if (!t) focusUnlessTyping(this.composer.input);
+    this.el.dataset.loaded = ''; // its first page is shown (and the keyboard placed)
     for (let i = 0; i < MORE_PAGES && this.hasMore && this.els.size < FEW; i++) {
       if (!(await this.loadOlder().then(() => true, () => false))) break; // offline: scrolling up asks again
     }

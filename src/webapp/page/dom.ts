@@ -19,6 +19,14 @@ export function clear(el: Element, ...children: Child[]) {
   el.replaceChildren(...children.filter((c): c is Node | string => c !== null && c !== undefined && c !== false));
 }
 
+/** Gives `el` the keyboard unless the user is typing in another field: a load that ends later
+ *  (a conversation's first page) must not take the search box away mid-query. */
+export function focusUnlessTyping(el: HTMLElement) {
+  const a = document.activeElement;
+  const typing = a instanceof HTMLInputElement || a instanceof HTMLTextAreaElement || a instanceof HTMLSelectElement || (a instanceof HTMLElement && a.isContentEditable);
+  if (!typing || a === el) el.focus();
+}
+
 export function time(iso: string): string {
   const d = new Date(iso);
   const sameDay = d.toDateString() === new Date().toDateString();

@@ -7,7 +7,7 @@
 // paged back to if need be, scrolled to and flashed.
 import type { Message, SendOptions, StrataRest } from '../../sdk/index.js';
 import { Composer } from './composer.js';
-import { clear, h, newClientId } from './dom.js';
+import { clear, focusUnlessTyping, h, newClientId } from './dom.js';
 import { flash, renderMessage, tickEl, type MessageCtx } from './message-el.js';
 
 const PAGE = 50;
@@ -80,8 +80,8 @@ export class ThreadPanel {
       this.setHasMore(page.has_more);
       this.list.scrollTop = this.list.scrollHeight;
       this.markRead();
+      focusUnlessTyping(this.composer.input);
       this.el.dataset.loaded = '';
-      this.composer.input.focus();
     } catch (e) {
       this.status.textContent = (e as Error).message;
     }
