@@ -48,6 +48,21 @@ export function changeStoreContract(name: string, make: () => Promise<Store>) {
       expect([await store.countChanges(c, 0, 3), await store.countChanges(c, 1, 2), await store.countChanges(c, 2, 9), await store.countChanges(uuidv7(), 0, 9)]).toEqual([3, 1, 1, 0]);
     });
 
+    it('one batch across conversations, in any order: each conversation\'s last seq, activity, cursor and settled cursor are its own newest, and a redelivery lowers none', async () => {
+      const [a, b, c] = [await conversation(), await conversation(), await conversation()];
+      const a1 = msg(a, 1, { version: 1 });
+      const a2 = msg(a, 2, { version: 2 });
+      const b1 = msg(b, 1, { version: 1 });
+      const b3 = msg(b, 3, { version: 3 }); // b's cursor 2 is still in flight: b stays unsettled
+      expect(await store.applyChanges([created(a2), other(c, 1), created(b3), created(a1), created(b1), other(c, 2)])).toEqual({ applied: 6, collisions: [] });
+      expect(await store.changeBounds([a, b, c])).toEqual([{ floor: 0, last: 2, settled: 2 }, { floor: 0, last: 3, settled: 0 }, { floor: 0, last: 2, settled: 2 }]);
+      const summary = async () => new Map((await store.listConversations('alice')).filter((s) => [a, b, c].includes(s.id)).map((s) => [s.id, [s.last_seq, s.last_activity_at]]));
+      expect(await summary()).toEqual(new Map([[a, [2, a2.created_at]], [b, [3, b3.created_at]], [c, [0, expect.any(String)]]]));
+      expect(await store.applyChanges([created(a1), other(b, 2)])).toEqual({ applied: 1, collisions: [] }); // a1 again; b's gap filled
+      expect(await store.changeBounds([a, b])).toEqual([{ floor: 0, last: 2, settled: 2 }, { floor: 0, last: 3, settled: 3 }]);
+      expect((await summary()).get(a)).toEqual([2, a2.created_at]);
+    });
+
     it('a redelivered change changes nothing; an edit lands over an older version only, in whatever order it arrives', async () => {
       const c = await conversation();
       const m = msg(c, 1, { version: 1 });

@@ -19,21 +19,58 @@ export async function stored(tx: Kysely<DB>, m: Message): Promise<boolean> {
   return row !== undefined;
 }
 
-/** settled_cursor := last_cursor when every change between them is there (one counted range, usually one batch). */
-export async function settleIn(db: Kysely<DB>, conversationId: string): Promise<void> {
-  await db.updateTable('conversations').set((eb) => ({ settled_cursor: eb.ref('last_cursor') }))
-    .where('id', '=', conversationId)
-    .whereRef('settled_cursor', '<', 'last_cursor')
-    .where((eb) => eb(
-      eb.selectFrom('changes').select((e) => e.fn.countAll().as('n'))
-        .where('changes.conversation_id', '=', conversationId)
-        .whereRef('changes.cursor', '>', 'conversations.settled_cursor')
-        .whereRef('changes.cursor', '<=', 'conversations.last_cursor'),
-      '=',
-      eb(eb.ref('last_cursor'), '-', eb.ref('settled_cursor')),
-    ))
-    .execute();
+/**
+ * settled_cursor := last_cursor where every change between them is there (one counted range,
+ * usually one batch) — for all the given conversations in one statement.
+ */
+export async function settleIn(db: Kysely<DB>, conversationIds: string[]): Promise<void> {
+  for (const ids of chunks(sortedUnique(conversationIds), CONVERSATIONS_PER_STATEMENT)) {
+    await db.updateTable('conversations').set((eb) => ({ settled_cursor: eb.ref('last_cursor') }))
+      .where('id', 'in', ids)
+      .whereRef('settled_cursor', '<', 'last_cursor')
+      .where((eb) => eb(
+        eb.selectFrom('changes').select((e) => e.fn.countAll().as('n'))
+          .whereRef('changes.conversation_id', '=', 'conversations.id')
+          .whereRef('changes.cursor', '>', 'conversations.settled_cursor')
+          .whereRef('changes.cursor', '<=', 'conversations.last_cursor'),
+        '=',
+        eb(eb.ref('last_cursor'), '-', eb.ref('settled_cursor')),
+      ))
+      .execute();
+  }
 }
+
+/** last_cursor := the highest change recorded, for all the given conversations in one statement (never lowered). */
+export async function raiseLastCursor(db: Kysely<DB>, conversationIds: string[]): Promise<void> {
+  for (const ids of chunks(sortedUnique(conversationIds), CONVERSATIONS_PER_STATEMENT)) {
+    await db.updateTable('conversations')
+      .set((eb) => ({ last_cursor: eb.selectFrom('changes').select((e) => e.fn.max('cursor').as('c')).whereRef('changes.conversation_id', '=', 'conversations.id') }))
+      .where('id', 'in', ids)
+      .where((eb) => eb('last_cursor', '<', eb.selectFrom('changes').select((e) => e.fn.max('cursor').as('c')).whereRef('changes.conversation_id', '=', 'conversations.id')))
+      .execute();
+  }
+}
+
+/**
+ * last_seq and last_activity_at := the newest stored message's, for all the given conversations
+ * in one statement (never lowered: an archived newest message leaves them as they are).
+ */
+async function raiseLastSeq(db: Kysely<DB>, conversationIds: string[]): Promise<void> {
+  for (const ids of chunks(sortedUnique(conversationIds), CONVERSATIONS_PER_STATEMENT)) {
+    await db.updateTable('conversations')
+      .set((eb) => ({
+        last_seq: eb.selectFrom('messages').select((e) => e.fn.max('seq').as('s')).whereRef('messages.conversation_id', '=', 'conversations.id'),
+        last_activity_at: eb.selectFrom('messages').select('created_at').whereRef('messages.conversation_id', '=', 'conversations.id').orderBy('seq', 'desc').limit(1),
+      }))
+      .where('id', 'in', ids)
+      .where((eb) => eb('last_seq', '<', eb.selectFrom('messages').select((e) => e.fn.max('seq').as('s')).whereRef('messages.conversation_id', '=', 'conversations.id')))
+      .execute();
+  }
+}
+
+/** A batch's conversations are updated by one statement, not one each (rows locked in id order). */
+const CONVERSATIONS_PER_STATEMENT = 500;
+const sortedUnique = (ids: string[]) => [...new Set(ids)].sort();
 
 /**
  * The thread, mention and search indexes of newly stored messages (thread-store.ts,
@@ -92,17 +129,6 @@ export async function insertRows(tx: Kysely<DB>, messages: Message[], index: Ind
     const fresh = new Set(res.map((r) => r.id));
     await indexMessages(tx, chunk.filter((m) => fresh.has(m.id)), index);
   }
-  const latest = new Map<string, Message>();
-  for (const m of messages) {
-    const cur = latest.get(m.conversation_id);
-    if (!cur || cur.seq < m.seq) latest.set(m.conversation_id, m);
-  }
-  for (const m of latest.values()) {
-    await tx.updateTable('conversations')
-      .set({ last_seq: m.seq, last_activity_at: m.created_at })
-      .where('id', '=', m.conversation_id)
-      .where('last_seq', '<', m.seq)
-      .execute();
-  }
+  await raiseLastSeq(tx, messages.map((m) => m.conversation_id));
   return inserted;
 }

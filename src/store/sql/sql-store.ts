@@ -21,7 +21,7 @@ import { migrations } from './migrations.js';
 import { row, toConversationSummary, toMessage, toRole } from './rows.js';
 import { isLostSeqTombstone } from '../../model/tombstone.js';
 import type { DB } from './schema.js';
-import { insertRows, reindexMessage, settleIn, stored, type IndexOptions } from './message-rows.js';
+import { insertRows, raiseLastCursor, reindexMessage, settleIn, stored, type IndexOptions } from './message-rows.js';
 
 export interface SqlStoreOptions extends PostgresOptions {
   /**
@@ -226,12 +226,9 @@ export class SqlStore implements Store {
             .executeTakeFirst();
           if (Number(wrote.numInsertedOrUpdatedRows ?? 0) > 0) await reindexMessage(tx, m, this.index);
         }
-        const top = new Map<string, number>();
-        for (const c of apply) top.set(c.conversation_id, Math.max(top.get(c.conversation_id) ?? 0, c.cursor));
-        for (const [id, cursor] of top) {
-          await tx.updateTable('conversations').set({ last_cursor: cursor }).where('id', '=', id).where('last_cursor', '<', cursor).execute();
-          await settleIn(tx, id);
-        }
+        const touched = apply.map((c) => c.conversation_id);
+        await raiseLastCursor(tx, touched);
+        await settleIn(tx, touched);
         return { applied: apply.length - collisions.filter((c) => c.type === 'message' && apply.includes(c)).length, collisions };
       }),
     );
@@ -296,7 +293,7 @@ export class SqlStore implements Store {
 
   settle(conversationId: string): Promise<number> {
     return guard(async () => {
-      await settleIn(this.db, conversationId);
+      await settleIn(this.db, [conversationId]);
       const r = await this.db.selectFrom('conversations').select('settled_cursor').where('id', '=', conversationId).executeTakeFirst();
       return Number(r?.settled_cursor ?? 0);
     });
