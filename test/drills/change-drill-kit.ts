@@ -110,6 +110,8 @@ export interface Loaded {
   /** seqs of the history, ascending as paged */
   seqs: number[];
   tiers: Set<string>;
+  /** the tier (x-strata-tier) of the page that served each message, by id */
+  tierOf: Map<string, string>;
   /** messages whose reactions could not be read: id → the answer */
   unreadableReactions: Map<string, string>;
 }
@@ -121,6 +123,7 @@ export async function fullLoad(base: string, token: string, conv: string): Promi
   const view: View = { cursor: -1, title: c.body.title, members: new Map(c.body.members.map((m: { user: string; role: string }) => [m.user, m.role])), messages: new Map(), reactions: new Set() };
   const seqs: number[] = [];
   const tiers = new Set<string>();
+  const tierOf = new Map<string, string>();
   const unreadableReactions = new Map<string, string>();
   let after = 0;
   for (let guard = 0; guard < 10_000; guard++) {
@@ -129,6 +132,7 @@ export async function fullLoad(base: string, token: string, conv: string): Promi
     tiers.add(String(r.headers.get('x-strata-tier')));
     for (const m of r.body.messages as Record<string, any>[]) {
       view.messages.set(m.id, JSON.stringify(m));
+      tierOf.set(m.id, `${r.headers.get('x-strata-tier')} page after=${after}`);
       seqs.push(m.seq);
     }
     if (!r.body.has_more || r.body.messages.length === 0) break;
@@ -142,7 +146,7 @@ export async function fullLoad(base: string, token: string, conv: string): Promi
     }
     for (const x of r.body.reactions as { user: string; reaction: string }[]) view.reactions.add(`${id} ${x.user} ${x.reaction}`);
   }
-  return { view, seqs, tiers, unreadableReactions };
+  return { view, seqs, tiers, tierOf, unreadableReactions };
 }
 
 /** Every difference between two views, described (empty: equal). */
@@ -211,6 +215,21 @@ export async function warmChanges(databaseUrl: string, convs: string[]): Promise
     const out = new Map<string, Map<number, string>>(convs.map((id) => [id, new Map()]));
     for (const row of r.rows) out.get(row.conversation_id)!.set(Number(row.cursor), row.json);
     return out;
+  } finally {
+    await c.end();
+  }
+}
+
+/** Where the warm store holds a message (for a difference's report): its row's and overlay's versions, and the conversation's counters. */
+export async function warmWhereabouts(databaseUrl: string, conv: string, id: string): Promise<string> {
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    const row = await c.query('select seq, version from messages where id = $1', [id]);
+    const overlay = await c.query('select seq, version from message_overlays where conversation_id = $1 and id = $2', [conv, id]);
+    const counters = await c.query('select last_seq, last_cursor, settled_cursor from conversations where id = $1', [conv]);
+    const at = (r: pg.QueryResult) => (r.rows[0] ? `seq ${r.rows[0].seq} version ${r.rows[0].version}` : 'none');
+    return `warm row ${at(row)}; overlay ${at(overlay)}; conversation ${JSON.stringify(counters.rows[0] ?? null)}`;
   } finally {
     await c.end();
   }

@@ -27,7 +27,7 @@ import { eventually } from '../helpers/eventually.js';
 import { WsClient, type Frame } from '../helpers/ws-client.js';
 import {
   allChanges, currentCursor, diffViews, fullLoad, gapsAndDuplicates, initialView, matchAcked, pick, replay, req, reqRetrying, rng,
-  warmChanges, warmReactions, type Change, type Res, type View,
+  warmChanges, warmReactions, warmWhereabouts, type Change, type Res, type View,
 } from './change-drill-kit.js';
 
 function line(n: number, name: string, c: { acked: number; stored: number; lost: number; duplicated: number; gaps: number; tier_mismatches: number }): string {
@@ -264,7 +264,11 @@ describe('drill 4: edit/delete/reaction storm while the archiver moves the same 
       }
       const d = diffViews(view, loaded.view).filter((x) => !(x.startsWith('reaction ') && loaded.unreadableReactions.has(x.split(' ')[1])));
       tierMismatches += d.length;
-      problems.push(...d.slice(0, 5).map((x) => `${conv}: ${x}`));
+      for (const x of d.slice(0, 5)) {
+        // where the differing message was read from, and what the warm store holds of it
+        const id = /^message (\S+):/.exec(x)?.[1];
+        problems.push(`${conv}: ${x}${id ? ` — served by ${loaded.tierOf.get(id) ?? 'no page'}; ${await warmWhereabouts(c.databaseUrl, conv, id)}` : ''}`);
+      }
       // two nodes, byte for byte: every page down (before) and up (after) at an odd limit
       for (const dir of ['before', 'after'] as const) {
         let cursorParam = '';
