@@ -6,6 +6,9 @@
 // Protocol (IPC): → {ready}; ← {start: {mode}} → {listening: port}; ← {broadcast: {frames, rooms}}
 // → {sent: {startMs, endMs}}; ← {exit}. Frames go out in ticks of one frame per room, paced by
 // the sockets' buffered bytes so memory stays bounded.
+// Optional {start: {mode, heartbeatMs}} (bare ws modes): the heartbeat Strata's gateway runs — a
+// ping to every open socket every heartbeatMs, and a socket silent (no pong, no frame) for
+// 4 × heartbeatMs closed — so an idle server's CPU is compared like for like (connections).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -52,6 +55,24 @@ function buffered(): number {
   return b;
 }
 
+function startHeartbeat(wss: WebSocketServer, everyMs: number) {
+  const heard = new WeakMap<WebSocket, number>();
+  wss.on('connection', (ws) => {
+    heard.set(ws, Date.now());
+    const hear = () => heard.set(ws, Date.now());
+    ws.on('pong', hear);
+    ws.on('message', hear);
+  });
+  setInterval(() => {
+    const now = Date.now();
+    for (const ws of wss.clients) {
+      if (ws.readyState !== ws.OPEN) continue;
+      if (now - (heard.get(ws) ?? now) > 4 * everyMs) ws.close(4002, 'idle timeout');
+      else ws.ping();
+    }
+  }, everyMs).unref();
+}
+
 process.on('message', async (m: any) => {
   if (m?.exit) process.exit(0);
   if (m?.start) {
@@ -67,6 +88,7 @@ process.on('message', async (m: any) => {
         list.push(ws);
         rooms.set(room, list);
       });
+      if (m.start.heartbeatMs > 0) startHeartbeat(wss, m.start.heartbeatMs);
     }
     server.listen(0, '127.0.0.1', () => process.send!({ listening: (server.address() as AddressInfo).port }));
   }

@@ -2,6 +2,8 @@
 // their own (never in the process they measure). Every child is tracked by its PID so the
 // harness kills exactly the processes it started, and nothing else, when it stops.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -105,4 +107,63 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** True when the module at `metaUrl` is the process's entry (a forked job), not an import. */
 export function isMain(metaUrl: string): boolean {
   return !!process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(metaUrl);
+}
+
+/** RLIMIT_NOFILE of a process (soft, hard) from /proc/<pid>/limits; NaN when it is gone. */
+export function nofileLimit(pid: number): { soft: number; hard: number } {
+  try {
+    const m = /^Max open files\s+(\S+)\s+(\S+)/m.exec(fs.readFileSync(`/proc/${pid}/limits`, 'utf8'));
+    const n = (s: string | undefined) => (s === 'unlimited' ? Infinity : Number(s ?? NaN));
+    return { soft: n(m?.[1]), hard: n(m?.[2]) };
+  } catch {
+    return { soft: NaN, hard: NaN };
+  }
+}
+
+/** File descriptors a process holds now (entries of /proc/<pid>/fd); NaN when it is gone. */
+export function openFds(pid: number): number {
+  try {
+    return fs.readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return NaN;
+  }
+}
+
+export interface NofileRaise {
+  pid: number;
+  /** The limit asked for. */
+  want: number;
+  /** The process's limits after the attempt. */
+  soft: number;
+  hard: number;
+  /** soft >= want */
+  ok: boolean;
+  /** Why it is not: prlimit's answer (e.g. no CAP_SYS_RESOURCE to raise the hard limit). */
+  error?: string;
+}
+
+/**
+ * Raises a running process's open-file limit (soft and, when needed, hard) to `want` with
+ * util-linux `prlimit --pid` — the hard limit only goes up with CAP_SYS_RESOURCE (root). When
+ * that fails, the soft limit is still raised as far as the hard one allows. Never lowers a limit.
+ */
+export function raiseNofile(pid: number, want: number): NofileRaise {
+  const before = nofileLimit(pid);
+  if (!(before.soft < want)) return { pid, want, ...before, ok: before.soft >= want };
+  let error: string | undefined;
+  const set = (soft: number, hard: number) => {
+    const fmtLim = (n: number) => (n === Infinity ? 'unlimited' : String(n));
+    try {
+      execFileSync('prlimit', ['--pid', String(pid), `--nofile=${fmtLim(soft)}:${fmtLim(hard)}`], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
+      return true;
+    } catch (e) {
+      const err = e as { stderr?: Buffer; message: string };
+      error ??= `prlimit --pid ${pid} --nofile=${fmtLim(soft)}:${fmtLim(hard)}: ${err.stderr?.toString().trim() || err.message}`;
+      return false;
+    }
+  };
+  if (!set(want, Math.max(want, before.hard)) && before.hard > before.soft) set(Math.min(want, before.hard), before.hard);
+  const after = nofileLimit(pid);
+  const ok = after.soft >= want;
+  return { pid, want, ...after, ok, error: ok ? undefined : error ?? `soft limit ${after.soft} < ${want}` };
 }
