@@ -8,12 +8,16 @@
 //             with an ack callback, io.to(room).emit('m', message). The Pub/Sub adapter, not the
 //             Redis Streams one, because it is what most Node chat backends run (and what the
 //             issue's hand measurement used); it PUBLISHes every room emit to Valkey, so a second
-//             node would deliver it. The Streams adapter would add an XADD per emit (closer to
-//             Strata's log) and connection-state recovery; it is not measured here.
+//             node on the same adapter key delivers it to its sockets (the two-node runs of
+//             scenarios/peers-two-nodes.ts start a second process with the first one's key).
+//             The Streams adapter would add an XADD per emit (closer to Strata's log) and
+//             connection-state recovery; it is not measured here.
 //   ws        bare `ws` relay, corked: one JSON.parse and one JSON.stringify per message, each
 //             socket's frames of a tick (ack and broadcasts) written between cork()/uncork() —
 //             the corked broadcast of broadcast-server.ts with a receive path in front of it.
-// Protocol (IPC): → {ready}; ← {start: {mode, redisUrl}} → {listening: port}; ← {exit}.
+// Protocol (IPC): → {ready}; ← {start: {mode, redisUrl, key?}} → {listening: port}; ← {exit}.
+// `key`: the Redis adapter's channel prefix (socketio), shared by the nodes of one deployment;
+// default bench-peer-<pid>, a deployment of its own.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -49,10 +53,10 @@ function message(f: SendFrame, sender: string) {
 const server = http.createServer();
 const roomOf = (url: string | undefined) => new URL(url ?? '/', 'http://x').searchParams.get('room') ?? '0';
 
-async function startSocketIo(redisUrl: string) {
+async function startSocketIo(redisUrl: string, key = `bench-peer-${process.pid}`) {
   const pub = new Redis(redisUrl);
   const sub = pub.duplicate();
-  const io = new IoServer(server, { transports: ['websocket'], perMessageDeflate: false, adapter: createAdapter(pub, sub, { key: `bench-peer-${process.pid}` }) });
+  const io = new IoServer(server, { transports: ['websocket'], perMessageDeflate: false, adapter: createAdapter(pub, sub, { key }) });
   io.on('connection', (s) => {
     const room = String(s.handshake.query.room ?? '0');
     void s.join(room);
@@ -109,7 +113,7 @@ function startWs() {
 process.on('message', async (m: any) => {
   if (m?.exit) process.exit(0);
   if (m?.start) {
-    if (m.start.mode === 'socketio') await startSocketIo(m.start.redisUrl);
+    if (m.start.mode === 'socketio') await startSocketIo(m.start.redisUrl, m.start.key);
     else startWs();
     server.listen(0, '127.0.0.1', () => process.send!({ listening: (server.address() as AddressInfo).port }));
   }

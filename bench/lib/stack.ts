@@ -82,6 +82,18 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   };
 }
 
+/**
+ * One more `strata start` of the same deployment as `first` (a valkey-pg stack): the same
+ * VALKEY_URL, DATABASE_URL, VALKEY_PREFIX and auth secret, everything else as startStack sets it
+ * (its own port and DATA_DIR, workers on), so the two nodes share conversations, seqs, the persist
+ * log and the fan-out. Stop it with its stop() (SIGTERM by its PID, as any stack).
+ */
+export async function startSecondNode(first: Stack, o: Pick<StackOptions, 'execArgv' | 'env'> = {}): Promise<Stack> {
+  if (first.kind !== 'valkey-pg') throw new Error('a second node needs the shared Valkey + PostgreSQL stack');
+  const node = await startStack({ kind: first.kind, redisUrl: first.redisUrl, pgUrl: first.pgUrl, execArgv: o.execArgv, env: { ...o.env, VALKEY_PREFIX: first.prefix } });
+  return { ...node, prefix: first.prefix };
+}
+
 export interface World {
   users: { id: string; token: string }[];
   convs: { id: string; members: string[] }[];

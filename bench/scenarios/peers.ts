@@ -7,28 +7,40 @@
 // Two shapes: 100 rooms × 10 member sockets with 4 sender sockets per room (window 1), and one
 // room of 1,000 member sockets with 8 senders (window 4) — every sender keeps at most `window`
 // messages between its send and its own copy coming back through the room (steady, bounded).
-// Rounds run strata, socketio, ws then ws, socketio, strata, so drift of the shared machine hits
-// all three. Server CPU (user + system, /proc) per process tree is sampled by the harness
-// (lib/cpu.ts CpuMeter) over first send → last delivery (Strata: → persisted == acked as well):
-// node(s), Valkey, PostgreSQL (postmaster and backends). A subject's total counts its own
-// processes only: Strata all three, Socket.IO its node and Valkey, bare ws its node.
+// The large room also runs on two nodes, half the member sockets and half the senders on each
+// (Strata and Socket.IO; peers-two-nodes.ts says how). Rounds run the subjects in order
+// (strata, socketio, ws; the large room: strata, strata 2 nodes, socketio, socketio 2 nodes, ws)
+// then reversed, so drift of the shared machine hits all of them. Server CPU (user + system,
+// /proc) per process tree is sampled by the harness (lib/cpu.ts CpuMeter) over first send → last
+// delivery (Strata: → persisted == acked as well): node(s) (two nodes: both PIDs), Valkey,
+// PostgreSQL (postmaster and backends). A subject's total counts its own processes only: Strata
+// all three, Socket.IO its node(s) and Valkey, bare ws its node.
 // Checks: every send acked, every member socket got every message (Strata: exactly once), Strata's
 // acked seqs gap-free per conversation and persisted == acked. Goals (issue #16 §3) never fail.
 import type { Ctx, StackWorld } from '../lib/context.js';
 import { CpuMeter, type CpuSplit } from '../lib/cpu.js';
 import { fmt } from '../lib/report.js';
-import { forkTs, nextMessage, runJob } from '../lib/proc.js';
-import { startReceivers } from '../lib/receivers.js';
+import { runJob } from '../lib/proc.js';
 import { servicePidsOf } from '../lib/server-pids.js';
 import { createWorld, until, type World } from '../lib/stack.js';
 import { Samples } from '../lib/stats.js';
 import { warmView } from '../lib/warm.js';
 import type { RelaySendJob, RelaySendResult } from '../load/relay-senders.js';
 import type { PeerMode } from '../baselines/relay-peers.js';
+import { receiversOn, type Server, startPeer, startSecond, type TwoNodeSubj } from './peers-two-nodes.js';
 
 type Kind = 'strata' | PeerMode;
-const KINDS: Kind[] = ['strata', 'socketio', 'ws'];
-const LABEL: Record<Kind, string> = { strata: 'strata valkey-pg WS', socketio: 'Socket.IO 4 + Redis adapter', ws: 'bare ws corked relay' };
+/** A subject: a server kind on one node, or (…2) on two nodes with half the sockets on each. */
+type Subj = Kind | TwoNodeSubj;
+const KIND: Record<Subj, Kind> = { strata: 'strata', socketio: 'socketio', ws: 'ws', strata2: 'strata', socketio2: 'socketio' };
+const ONE: Record<TwoNodeSubj, Kind> = { strata2: 'strata', socketio2: 'socketio' };
+const twoNodes = (s: Subj): s is TwoNodeSubj => s in ONE;
+const LABEL: Record<Subj, string> = {
+  strata: 'strata valkey-pg WS', socketio: 'Socket.IO 4 + Redis adapter', ws: 'bare ws corked relay',
+  strata2: 'strata valkey-pg WS, 2 nodes', socketio2: 'Socket.IO 4 + Redis adapter, 2 nodes',
+};
+/** The same-run peer each Strata subject is compared with. */
+const PEER: Partial<Record<Subj, Subj>> = { strata: 'socketio', strata2: 'socketio2' };
 /** Which CPU groups are the subject's own processes. */
 const OWN: Record<Kind, string[]> = { strata: ['node', 'valkey', 'pg'], socketio: ['node', 'valkey'], ws: ['node'] };
 
@@ -40,6 +52,8 @@ interface Shape {
   sendersPerRoom: number;
   perSender: number;
   window: number;
+  /** In run order (odd rounds reversed). */
+  subjects: Subj[];
 }
 
 interface Tally {
@@ -51,33 +65,35 @@ interface Tally {
 }
 
 interface Target {
-  url: string;
+  /** One URL per node: member sockets and sender processes are split evenly over them, in order. */
+  urls: string[];
   world?: World;
   /** Strata: highest acked seq per conversation so far. */
   lastSeq?: Map<string, number>;
 }
 
-async function runOnce(ctx: Ctx, kind: Kind, shape: Shape, t: Target, groups: Record<string, number[]>, sw: StackWorld, tally: Tally, round: number): Promise<void> {
+async function runOnce(ctx: Ctx, subj: Subj, shape: Shape, t: Target, groups: Record<string, number[]>, sw: StackWorld, tally: Tally, round: number): Promise<void> {
+  const kind = KIND[subj];
   const convs = t.world ? t.world.convs : Array.from({ length: shape.rooms }, (_, i) => ({ id: `room-${i}`, members: [] as string[] }));
   const receivers = convs.flatMap((c) => Array.from({ length: shape.members }, (_, k) => (kind === 'strata' ? { token: t.world!.tokens[c.members[k]] } : { room: c.id })));
   const senders = convs.flatMap((c) => Array.from({ length: shape.sendersPerRoom }, (_, j) => ({ conv: c.id, token: t.world ? t.world.tokens[c.members[(j * 7) % c.members.length]] : undefined })));
   const expect = shape.sendersPerRoom * shape.perSender;
-  const rx = await startReceivers({ kind, url: t.url, expect, timeoutMs: 180_000 }, receivers, 2);
+  const rx = await receiversOn(kind, t.urls, receivers, expect);
   const meter = new CpuMeter(groups).start();
   try {
     const collected = rx.collect();
     collected.catch(() => undefined); // a failed send job is the error to report; the receivers' is awaited below
     const half = Math.ceil(senders.length / 2);
-    const tag = `p${shape.key}${kind}${round}x${Date.now().toString(36)}`;
+    const tag = `p${shape.key}${subj}${round}x${Date.now().toString(36)}`;
     const results = await Promise.all([0, 1].map((p) => runJob<RelaySendJob, RelaySendResult>('load/relay-senders.ts', {
-      kind, url: t.url, senders: senders.slice(p * half, (p + 1) * half), perSender: shape.perSender, window: shape.window, seed: ctx.seed * 100 + round * 10 + p, tag: `${tag}${p}`,
+      kind, url: t.urls[p % t.urls.length], senders: senders.slice(p * half, (p + 1) * half), perSender: shape.perSender, window: shape.window, seed: ctx.seed * 100 + round * 10 + p, tag: `${tag}${p}`,
     }, 240_000)));
     const r = await collected;
     const startMs = Math.min(...results.map((x) => x.startMs));
     let endMs = r.lastMs;
     const acked = results.reduce((n, x) => n + x.acked, 0);
     const errors = results.reduce((n, x) => n + x.errors, 0);
-    const name = `${LABEL[kind]}, ${shape.label}`;
+    const name = `${LABEL[subj]}, ${shape.label}`;
     ctx.res.check('peers', `${name}: every send acked`, errors === 0 && acked === senders.length * shape.perSender,
       `${acked}/${senders.length * shape.perSender} acked, ${errors} errors${errors ? `, e.g. ${results.flatMap((x) => x.errorSamples).slice(0, 2).join(' | ')}` : ''}`);
     ctx.res.check('peers', `${name}: every member socket got every message${kind === 'strata' ? ' once' : ''}`, r.received === r.expected && r.short === 0 && r.duplicates === 0,
@@ -119,43 +135,43 @@ async function runOnce(ctx: Ctx, kind: Kind, shape: Shape, t: Target, groups: Re
 export async function peersScenario(ctx: Ctx, sw: StackWorld): Promise<void> {
   const pids = await servicePidsOf(ctx);
   const shapes: Shape[] = [
-    { key: 'rooms', label: '100 rooms × 10', rooms: 100, members: 10, sendersPerRoom: 4, perSender: ctx.q(60, 10), window: 1 },
-    { key: 'room1k', label: '1 room × 1,000', rooms: 1, members: 1000, sendersPerRoom: 8, perSender: ctx.q(125, 15), window: 4 },
+    { key: 'rooms', label: '100 rooms × 10', rooms: 100, members: 10, sendersPerRoom: 4, perSender: ctx.q(60, 10), window: 1, subjects: ['strata', 'socketio', 'ws'] },
+    {
+      key: 'room1k', label: '1 room × 1,000', rooms: 1, members: 1000, sendersPerRoom: 8, perSender: ctx.q(125, 15), window: 4,
+      subjects: ['strata', 'strata2', 'socketio', 'socketio2', 'ws'],
+    },
   ];
   const worlds: Record<Shape['key'], World> = {
     rooms: await createWorld(sw.stack, { users: 1000, convs: 100, size: 10, seed: ctx.seed, tag: 'peers10' }),
     room1k: await createWorld(sw.stack, { users: 1000, convs: 1, size: 1000, seed: ctx.seed, tag: 'peers1k' }),
   };
-  const peers: Partial<Record<PeerMode, { url: string; pid: number; stop(): Promise<void> }>> = {};
+  // One Socket.IO deployment: the one-node server, joined by a second node (same adapter key) for the two-node runs.
+  const sioKey = `bench-peer-${process.pid}`;
+  const peers: Partial<Record<PeerMode, Server>> = {};
+  const strata: Server = { url: sw.stack.wsUrl, pid: sw.stack.pid, stop: async () => undefined };
   try {
-    for (const mode of ['socketio', 'ws'] as const) {
-      const child = forkTs('baselines/relay-peers.ts');
-      const exited = new Promise((r) => child.once('exit', r));
-      await nextMessage(child, 30_000, (m) => m?.ready);
-      child.send({ start: { mode, redisUrl: ctx.redisUrl } });
-      const { listening } = await nextMessage<{ listening: number }>(child, 30_000, (m) => m?.listening);
-      peers[mode] = {
-        url: mode === 'socketio' ? `http://127.0.0.1:${listening}` : `ws://127.0.0.1:${listening}/`, pid: child.pid!,
-        async stop() {
-          child.send({ exit: true });
-          const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-          await exited;
-          clearTimeout(timer);
-        },
-      };
-    }
+    for (const mode of ['socketio', 'ws'] as const) peers[mode] = await startPeer(mode, ctx.redisUrl, mode === 'socketio' ? sioKey : undefined);
     const tallies = new Map<string, Tally>();
     const lastSeq = new Map<string, number>();
     const rounds = ctx.q(2, 1);
     for (const shape of shapes) {
       for (let round = 0; round < rounds; round++) {
-        for (const kind of round % 2 === 0 ? KINDS : [...KINDS].reverse()) {
-          const key = `${shape.key}/${kind}`;
+        for (const subj of round % 2 === 0 ? shape.subjects : [...shape.subjects].reverse()) {
+          const key = `${shape.key}/${subj}`;
           const tally = tallies.get(key) ?? { msgs: 0, deliveries: 0, seconds: 0, cpu: {}, lat: new Samples(1 << 14) };
           tallies.set(key, tally);
-          const server = kind === 'strata' ? sw.stack.pid : peers[kind]!.pid;
-          const target: Target = kind === 'strata' ? { url: sw.stack.wsUrl, world: worlds[shape.key], lastSeq } : { url: peers[kind]!.url };
-          await runOnce(ctx, kind, shape, target, { node: [server], valkey: [pids.valkey], pg: [pids.postmaster] }, sw, tally, round);
+          const kind = KIND[subj];
+          const first = kind === 'strata' ? strata : peers[kind]!;
+          const second = twoNodes(subj) ? await startSecond(ctx, sw, subj, sioKey) : undefined;
+          try {
+            const nodes = second ? [first, second] : [first];
+            const target: Target = { urls: nodes.map((n) => n.url), ...(kind === 'strata' ? { world: worlds[shape.key], lastSeq } : {}) };
+            // two nodes: `node` is both; `node 1` / `node 2` (each alone) only split it in the note
+            const each: Record<string, number[]> = second ? { 'node 1': [first.pid], 'node 2': [second.pid] } : {};
+            await runOnce(ctx, subj, shape, target, { node: nodes.map((n) => n.pid), valkey: [pids.valkey], pg: [pids.postmaster], ...each }, sw, tally, round);
+          } finally {
+            await second?.stop();
+          }
         }
       }
     }
@@ -166,33 +182,44 @@ export async function peersScenario(ctx: Ctx, sw: StackWorld): Promise<void> {
 }
 
 function report(ctx: Ctx, shapes: Shape[], tallies: Map<string, Tally>, rounds: number): void {
-  const own = (kind: Kind, t: Tally) => OWN[kind].reduce((n, g) => n + t.cpu[g], 0);
-  const split = (kind: Kind, t: Tally, per: number) => OWN[kind].map((g) => `${g} ${fmt(t.cpu[g] / per)}`).join(' / ')
-    + (kind === 'strata' ? '' : `; not its own, so not counted: ${Object.keys(t.cpu).filter((g) => !OWN[kind].includes(g)).map((g) => `${g} ${fmt(t.cpu[g] / per)}`).join(' / ')}`);
-  const fig: Record<string, { perMsg: number; perDelivery: number; deliveriesPerS: number }> = {};
+  const own = (subj: Subj, t: Tally) => OWN[KIND[subj]].reduce((n, g) => n + t.cpu[g], 0);
+  const split = (subj: Subj, t: Tally, per: number) => {
+    const mine = OWN[KIND[subj]];
+    const others = Object.keys(t.cpu).filter((g) => !mine.includes(g) && !g.startsWith('node '));
+    const each = twoNodes(subj) ? ` (node 1 ${fmt(t.cpu['node 1'] / per)} + node 2 ${fmt(t.cpu['node 2'] / per)})` : '';
+    return mine.map((g) => `${g} ${fmt(t.cpu[g] / per)}${g === 'node' ? each : ''}`).join(' / ')
+      + (others.length ? `; not its own, so not counted: ${others.map((g) => `${g} ${fmt(t.cpu[g] / per)}`).join(' / ')}` : '');
+  };
+  type Fig = { perMsg: number; perDelivery: number; deliveriesPerS: number };
+  const fig: Record<string, Fig> = {};
   for (const shape of shapes) {
-    for (const kind of KINDS) {
-      const t = tallies.get(`${shape.key}/${kind}`)!;
-      const cpu = own(kind, t);
+    for (const subj of shape.subjects) {
+      const t = tallies.get(`${shape.key}/${subj}`)!;
+      const cpu = own(subj, t);
+      fig[`${shape.key}/${subj}`] = { perMsg: cpu / t.msgs, perDelivery: cpu / t.deliveries, deliveriesPerS: t.deliveries / t.seconds };
+    }
+    for (const subj of shape.subjects) {
+      const t = tallies.get(`${shape.key}/${subj}`)!;
+      const f = fig[`${shape.key}/${subj}`];
       const lat = t.lat.summary();
-      const f = { perMsg: cpu / t.msgs, perDelivery: cpu / t.deliveries, deliveriesPerS: t.deliveries / t.seconds };
-      fig[`${shape.key}/${kind}`] = f;
       const scenario = `peers ${shape.label}`;
-      const subject = LABEL[kind];
-      const note = `${rounds} round(s); ${t.msgs} msgs, ${t.deliveries} deliveries in ${t.seconds.toFixed(1)} s`;
-      const sio = () => tallies.get(`${shape.key}/socketio`)!;
-      const sioF = (m: 'perMsg' | 'perDelivery' | 'deliveriesPerS') => {
-        const s = sio();
-        const c = own('socketio', s);
-        return m === 'perMsg' ? c / s.msgs : m === 'perDelivery' ? c / s.deliveries : s.deliveries / s.seconds;
-      };
-      const withSio = (m: 'perMsg' | 'perDelivery' | 'deliveriesPerS') => (kind === 'strata' ? { baseline: { subject: LABEL.socketio, value: sioF(m) } } : {});
-      ctx.res.add({ scenario, subject, metric: 'server CPU-µs per acked msg', value: f.perMsg, unit: 'µs', ...withSio('perMsg'), note: split(kind, t, t.msgs) });
-      ctx.res.add({ scenario, subject, metric: 'server CPU-µs per delivery', value: f.perDelivery, unit: 'µs', ...withSio('perDelivery'), note: split(kind, t, t.deliveries) });
-      ctx.res.add({ scenario, subject, metric: 'deliveries/s', value: f.deliveriesPerS, unit: '/s', ...withSio('deliveriesPerS'), note });
+      const subject = LABEL[subj];
+      const note = `${rounds} round(s); ${t.msgs} msgs, ${t.deliveries} deliveries in ${t.seconds.toFixed(1)} s${twoNodes(subj) ? '; half the member sockets and senders on each node' : ''}`;
+      const peer = PEER[subj];
+      const vs = (m: keyof Fig) => (peer ? { baseline: { subject: LABEL[peer], value: fig[`${shape.key}/${peer}`][m] } } : {});
+      ctx.res.add({ scenario, subject, metric: 'server CPU-µs per acked msg', value: f.perMsg, unit: 'µs', ...vs('perMsg'), note: split(subj, t, t.msgs) });
+      ctx.res.add({ scenario, subject, metric: 'server CPU-µs per delivery', value: f.perDelivery, unit: 'µs', ...vs('perDelivery'), note: split(subj, t, t.deliveries) });
+      ctx.res.add({ scenario, subject, metric: 'deliveries/s', value: f.deliveriesPerS, unit: '/s', ...vs('deliveriesPerS'), note });
       ctx.res.add({ scenario, subject, metric: 'acked msgs/s', value: t.msgs / t.seconds, unit: '/s' });
       ctx.res.add({ scenario, subject, metric: 'p99 ack latency', value: lat.p99, unit: 'ms', note: `p50 ${lat.p50.toFixed(2)} ms` });
-      ctx.res.latency.push({ scenario: `peers ${shape.key}`, subject: `${kind} ack`, p50: lat.p50, p99: lat.p99, p999: lat.p999 });
+      if (twoNodes(subj)) {
+        // the same server on one node, same run: what the second node and the cross-node hop cost
+        const one = fig[`${shape.key}/${ONE[subj]}`];
+        const base = (m: keyof Fig) => ({ baseline: { subject: `${LABEL[ONE[subj]]} (1 node)`, value: one[m] } });
+        ctx.res.add({ scenario, subject, metric: 'server CPU-µs per delivery, vs 1 node', value: f.perDelivery, unit: 'µs', ...base('perDelivery') });
+        ctx.res.add({ scenario, subject, metric: 'deliveries/s, vs 1 node', value: f.deliveriesPerS, unit: '/s', ...base('deliveriesPerS') });
+      }
+      ctx.res.latency.push({ scenario: `peers ${shape.key}`, subject: `${subj} ack`, p50: lat.p50, p99: lat.p99, p999: lat.p999 });
     }
   }
   // Issue #16 §3, the goals these figures cover: each a ratio from this run; never fails the run.
