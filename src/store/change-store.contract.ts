@@ -131,6 +131,24 @@ export function changeStoreContract(name: string, make: () => Promise<Store>) {
       expect(await store.listOverlays(c, 2, 9)).toEqual([]);
     });
 
+    it('a creation arriving after its seq was archived (its message overtaken by a later change, archived from that row) lands as an overlay, never as a warm row at or below the watermark', async () => {
+      const c = await conversation();
+      const first = msg(c, 1, { version: 1 }); // its creation comes late
+      const second = msg(c, 2, { version: 2 });
+      expect(await store.applyChanges([created(second)], async () => 0)).toEqual({ applied: 1, collisions: [] });
+      expect(await store.applyChanges([created(first)], async () => 1)).toEqual({ applied: 1, collisions: [] });
+      expect(await store.getMessage(first.id)).toBeNull();
+      expect(await store.listMessages(c, { afterSeq: 0, limit: 10 })).toEqual([second]);
+      expect(await store.listOverlays(c, 1, 1)).toEqual([first]);
+      // not archived: a late creation is a warm row as ever
+      const d = await conversation();
+      const [d1, d2] = [msg(d, 1, { version: 1 }), msg(d, 2, { version: 2 })];
+      await store.applyChanges([created(d2)], async () => 0);
+      expect(await store.applyChanges([created(d1)], async () => 0)).toEqual({ applied: 1, collisions: [] });
+      expect(await store.listMessages(d, { afterSeq: 0, limit: 10 })).toEqual([d1, d2]);
+      expect(await store.listOverlays(d, 1, 2)).toEqual([]);
+    });
+
     it('prunes changes stored before a time and raises the floor; what comes after stays', async () => {
       const c = await conversation();
       await store.applyChanges([other(c, 1), other(c, 2), other(c, 3)]);

@@ -119,16 +119,51 @@ export async function reindexMessage(tx: Kysely<DB>, m: Message, index: IndexOpt
   await indexMessages(tx, [m], index);
 }
 
-/** Inserts what is absent (same conversation_id and seq: left as it is); advances last_seq. */
-export async function insertRows(tx: Kysely<DB>, messages: Message[], index: IndexOptions): Promise<number> {
-  if (messages.length === 0) return 0;
-  let inserted = 0;
+/** Inserts what is absent (same conversation_id and seq: left as it is); advances last_seq. The ids inserted. */
+export async function insertRows(tx: Kysely<DB>, messages: Message[], index: IndexOptions): Promise<Set<string>> {
+  const inserted = new Set<string>();
+  if (messages.length === 0) return inserted;
   for (const chunk of chunks(messages, MESSAGE_ROWS_PER_INSERT)) {
     const res = await tx.insertInto('messages').values(chunk.map(row)).onConflict((oc) => oc.doNothing()).returning('id').execute();
-    inserted += res.length;
-    const fresh = new Set(res.map((r) => r.id));
-    await indexMessages(tx, chunk.filter((m) => fresh.has(m.id)), index);
+    for (const r of res) inserted.add(r.id);
+    await indexMessages(tx, chunk.filter((m) => inserted.has(m.id)), index);
   }
   await raiseLastSeq(tx, messages.map((m) => m.conversation_id));
   return inserted;
+}
+
+/** The conversations' last_seq, by id (before a batch's rows raise it). */
+export async function lastSeqs(tx: Kysely<DB>, conversationIds: string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const ids of chunks(sortedUnique(conversationIds), CONVERSATIONS_PER_STATEMENT)) {
+    for (const r of await tx.selectFrom('conversations').select(['id', 'last_seq']).where('id', 'in', ids).execute()) out.set(r.id, Number(r.last_seq));
+  }
+  return out;
+}
+
+/**
+ * Messages just inserted whose seq the archive already holds go back out of the warm rows, into
+ * overlays (kept only when newer than an overlay there). A creation overtaken by a later change of
+ * its message (applied first by another worker, which wrote the row) can arrive after the archiver
+ * moved that row to Parquet: inserted, it would stand at or below the watermark, stale, and be
+ * served before the archive's newer copy until the next run cleared it. Only `late` messages are
+ * checked (seq at or below the conversation's last_seq before the batch): a seq the archive holds
+ * was stored, and last_seq raised past it, before.
+ */
+export async function keepArchivedOut(tx: Kysely<DB>, late: Message[], archivedThrough: (conversationId: string) => Promise<number>): Promise<number> {
+  const through = new Map<string, number>();
+  let moved = 0;
+  for (const m of late) {
+    if (!through.has(m.conversation_id)) through.set(m.conversation_id, await archivedThrough(m.conversation_id));
+    if (m.seq > through.get(m.conversation_id)!) continue;
+    const r = row(m);
+    await tx.insertInto('message_overlays').values(r)
+      .onConflict((oc) => oc.columns(['conversation_id', 'seq']).doUpdateSet({
+        version: r.version, text: r.text, edited_at: r.edited_at, deleted_at: r.deleted_at, mentions: r.mentions, metadata: r.metadata, attachments: r.attachments,
+      }).where('message_overlays.version', '<', r.version))
+      .execute();
+    await tx.deleteFrom('messages').where('conversation_id', '=', m.conversation_id).where('seq', '=', m.seq).where('id', '=', m.id).execute();
+    moved++;
+  }
+  return moved;
 }

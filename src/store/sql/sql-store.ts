@@ -21,7 +21,7 @@ import { migrations } from './migrations.js';
 import { row, toConversationSummary, toMessage, toRole } from './rows.js';
 import { isLostSeqTombstone } from '../../model/tombstone.js';
 import type { DB } from './schema.js';
-import { insertRows, raiseLastCursor, reindexMessage, settleIn, stored, type IndexOptions } from './message-rows.js';
+import { insertRows, keepArchivedOut, lastSeqs, raiseLastCursor, reindexMessage, settleIn, stored, type IndexOptions } from './message-rows.js';
 
 export interface SqlStoreOptions extends PostgresOptions {
   /**
@@ -160,7 +160,7 @@ export class SqlStore implements Store {
 
   insertMessages(messages: Message[]): Promise<number> {
     if (messages.length === 0) return Promise.resolve(0);
-    return guard(() => this.db.transaction().execute((tx) => insertRows(tx, messages, this.index)));
+    return guard(() => this.db.transaction().execute(async (tx) => (await insertRows(tx, messages, this.index)).size));
   }
 
   // --- the change log (change-store.ts) -----------------------------------------------------
@@ -186,8 +186,14 @@ export class SqlStore implements Store {
         const apply = changes.filter((c) => fresh.delete(`${c.conversation_id} ${c.cursor}`)); // delete: a change twice in one batch applies once
         const collisions = await this.collided(tx, changes.filter((c) => !known.has(`${c.conversation_id} ${c.cursor}`)), archivedThrough);
         const creates = apply.filter((c) => c.type === 'message');
-        const inserted = await insertRows(tx, creates.map((c) => c.message!), this.index);
-        if (inserted < creates.length) {
+        // read before the rows raise it: which creations arrive late (keepArchivedOut)
+        const lastBefore = archivedThrough && creates.length ? await lastSeqs(tx, creates.map((c) => c.conversation_id)) : undefined;
+        const insertedIds = await insertRows(tx, creates.map((c) => c.message!), this.index);
+        if (lastBefore) {
+          const late = creates.map((c) => c.message!).filter((m) => insertedIds.has(m.id) && m.seq <= (lastBefore.get(m.conversation_id) ?? 0));
+          if (late.length) await keepArchivedOut(tx, late, archivedThrough!);
+        }
+        if (insertedIds.size < creates.length) {
           // a seq taken by another message: that message was not stored. Its change stays
           // recorded (the log stays gap-free); accepted again, it moves the message to a new seq.
           for (const c of creates) {
