@@ -4,6 +4,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { StoredChange } from '../model/change.js';
 import { messageJson, type Message } from '../model/message.js';
 import type { Store } from './store.js';
+import type { ThreadStore } from './thread-store.js';
 import { msg } from './store.contract.js';
 
 function created(m: Message): StoredChange {
@@ -18,7 +19,8 @@ function other(conversationId: string, cursor: number): StoredChange {
   return { conversation_id: conversationId, cursor, type: 'conversation', json: `{"type":"conversation","cursor":${cursor},"conversation_id":"${conversationId}","title":"t${cursor}"}` };
 }
 
-export function changeStoreContract(name: string, make: () => Promise<Store>) {
+/** `threads`: the adapter's ThreadStore over the same store (its mention index is checked too). */
+export function changeStoreContract(name: string, make: () => Promise<Store>, threads: (store: Store) => ThreadStore) {
   describe(`ChangeStore contract: ${name}`, () => {
     let store: Store;
     beforeAll(async () => {
@@ -133,13 +135,16 @@ export function changeStoreContract(name: string, make: () => Promise<Store>) {
 
     it('a creation arriving after its seq was archived (its message overtaken by a later change, archived from that row) lands as an overlay, never as a warm row at or below the watermark', async () => {
       const c = await conversation();
-      const first = msg(c, 1, { version: 1 }); // its creation comes late
+      await store.addMember(c, { user: 'carol', role: 'member' });
+      const first = msg(c, 1, { version: 1, text: 'secret @carol', mentions: ['carol'] }); // its creation comes late
       const second = msg(c, 2, { version: 2 });
       expect(await store.applyChanges([created(second)], async () => 0)).toEqual({ applied: 1, collisions: [] });
       expect(await store.applyChanges([created(first)], async () => 1)).toEqual({ applied: 1, collisions: [] });
       expect(await store.getMessage(first.id)).toBeNull();
       expect(await store.listMessages(c, { afterSeq: 0, limit: 10 })).toEqual([second]);
       expect(await store.listOverlays(c, 1, 1)).toEqual([first]);
+      // nor indexed again: the change that overtook it indexed the message as it is now
+      expect((await threads(store).listMentions('carol', { limit: 100 })).filter((x) => x.conversation_id === c)).toEqual([]);
       // not archived: a late creation is a warm row as ever
       const d = await conversation();
       const [d1, d2] = [msg(d, 1, { version: 1 }), msg(d, 2, { version: 2 })];
@@ -147,6 +152,14 @@ export function changeStoreContract(name: string, make: () => Promise<Store>) {
       expect(await store.applyChanges([created(d1)], async () => 0)).toEqual({ applied: 1, collisions: [] });
       expect(await store.listMessages(d, { afterSeq: 0, limit: 10 })).toEqual([d1, d2]);
       expect(await store.listOverlays(d, 1, 2)).toEqual([]);
+    });
+
+    it('a change that writes its message\'s row before the creation arrives raises last_seq like the creation would', async () => {
+      const c = await conversation();
+      const m = msg(c, 1, { version: 1 });
+      const edit = { ...m, text: 'edited first', edited_at: '2026-03-01T00:00:00.000Z', version: 2 };
+      expect(await store.applyChanges([changed('edit', edit)], async () => 0)).toEqual({ applied: 1, collisions: [] });
+      expect((await store.listConversations('alice')).find((x) => x.id === c)?.last_seq).toBe(1);
     });
 
     it('prunes changes stored before a time and raises the floor; what comes after stays', async () => {

@@ -69,7 +69,9 @@ describe('web page in Chromium', () => {
     await alice.page.fill('#new-members', 'bob');
     await alice.page.fill('#new-title', 'lunch');
     await alice.page.press('#new-title', 'Enter');
-    await alice.page.locator('.conversation').waitFor();
+    await alice.page.locator('.conversation[data-loaded]').waitFor();
+    // created from the keyboard: the keyboard moves on to the new conversation's composer
+    expect(await alice.page.evaluate(() => document.activeElement?.id)).toBe('composer');
     await alice.page.fill('#composer', 'hi bob');
     await alice.page.press('#composer', 'Enter');
     await alice.page.locator('.msg.mine[data-seq="1"]').waitFor();

@@ -55,7 +55,7 @@ export async function raiseLastCursor(db: Kysely<DB>, conversationIds: string[])
  * last_seq and last_activity_at := the newest stored message's, for all the given conversations
  * in one statement (never lowered: an archived newest message leaves them as they are).
  */
-async function raiseLastSeq(db: Kysely<DB>, conversationIds: string[]): Promise<void> {
+export async function raiseLastSeq(db: Kysely<DB>, conversationIds: string[]): Promise<void> {
   for (const ids of chunks(sortedUnique(conversationIds), CONVERSATIONS_PER_STATEMENT)) {
     await db.updateTable('conversations')
       .set((eb) => ({
@@ -119,14 +119,31 @@ export async function reindexMessage(tx: Kysely<DB>, m: Message, index: IndexOpt
   await indexMessages(tx, [m], index);
 }
 
-/** Inserts what is absent (same conversation_id and seq: left as it is); advances last_seq. The ids inserted. */
-export async function insertRows(tx: Kysely<DB>, messages: Message[], index: IndexOptions): Promise<Set<string>> {
+/**
+ * When a batch's creations may find their seq already archived (keepArchivedOut): the
+ * conversations' last_seq before the batch, and the archive's watermark.
+ */
+export interface LateCheck {
+  lastBefore: Map<string, number>;
+  archivedThrough: (conversationId: string) => Promise<number>;
+}
+
+/**
+ * Inserts what is absent (same conversation_id and seq: left as it is) and indexes it; advances
+ * last_seq. The ids inserted (as warm rows or, `late`, as overlays).
+ */
+export async function insertRows(tx: Kysely<DB>, messages: Message[], index: IndexOptions, late?: LateCheck): Promise<Set<string>> {
   const inserted = new Set<string>();
   if (messages.length === 0) return inserted;
   for (const chunk of chunks(messages, MESSAGE_ROWS_PER_INSERT)) {
     const res = await tx.insertInto('messages').values(chunk.map(row)).onConflict((oc) => oc.doNothing()).returning('id').execute();
-    for (const r of res) inserted.add(r.id);
-    await indexMessages(tx, chunk.filter((m) => inserted.has(m.id)), index);
+    const fresh = new Set(res.map((r) => r.id));
+    for (const id of fresh) inserted.add(id);
+    // checked after the insert: it succeeded, so a deletion by the archiver had committed before,
+    // and the manifest naming the seq archived was saved before that
+    const movedOut = late ? await keepArchivedOut(tx, chunk.filter((m) => fresh.has(m.id) && m.seq <= (late.lastBefore.get(m.conversation_id) ?? 0)), late.archivedThrough) : new Set<string>();
+    // a message moved out is indexed already, at its newer version, by the change that overtook it
+    await indexMessages(tx, chunk.filter((m) => fresh.has(m.id) && !movedOut.has(m.id)), index);
   }
   await raiseLastSeq(tx, messages.map((m) => m.conversation_id));
   return inserted;
@@ -143,16 +160,17 @@ export async function lastSeqs(tx: Kysely<DB>, conversationIds: string[]): Promi
 
 /**
  * Messages just inserted whose seq the archive already holds go back out of the warm rows, into
- * overlays (kept only when newer than an overlay there). A creation overtaken by a later change of
- * its message (applied first by another worker, which wrote the row) can arrive after the archiver
- * moved that row to Parquet: inserted, it would stand at or below the watermark, stale, and be
- * served before the archive's newer copy until the next run cleared it. Only `late` messages are
- * checked (seq at or below the conversation's last_seq before the batch): a seq the archive holds
- * was stored, and last_seq raised past it, before.
+ * overlays (kept only when newer than an overlay there); the ids moved. A creation overtaken by a
+ * later change of its message (applied first by another worker, which wrote the row) can arrive
+ * after the archiver moved that row to Parquet: left inserted, it would stand at or below the
+ * watermark, stale, and be served before the archive's newer copy until the next run cleared it.
+ * Only `late` messages are checked (seq at or below the conversation's last_seq before the batch):
+ * a seq the archive holds was stored, and last_seq raised past it (raiseLastSeq, by creations and
+ * by a change's insert of an absent row alike), before.
  */
-export async function keepArchivedOut(tx: Kysely<DB>, late: Message[], archivedThrough: (conversationId: string) => Promise<number>): Promise<number> {
+async function keepArchivedOut(tx: Kysely<DB>, late: Message[], archivedThrough: (conversationId: string) => Promise<number>): Promise<Set<string>> {
   const through = new Map<string, number>();
-  let moved = 0;
+  const moved = new Set<string>();
   for (const m of late) {
     if (!through.has(m.conversation_id)) through.set(m.conversation_id, await archivedThrough(m.conversation_id));
     if (m.seq > through.get(m.conversation_id)!) continue;
@@ -163,7 +181,7 @@ export async function keepArchivedOut(tx: Kysely<DB>, late: Message[], archivedT
       }).where('message_overlays.version', '<', r.version))
       .execute();
     await tx.deleteFrom('messages').where('conversation_id', '=', m.conversation_id).where('seq', '=', m.seq).where('id', '=', m.id).execute();
-    moved++;
+    moved.add(m.id);
   }
   return moved;
 }

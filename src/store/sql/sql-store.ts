@@ -21,7 +21,7 @@ import { migrations } from './migrations.js';
 import { row, toConversationSummary, toMessage, toRole } from './rows.js';
 import { isLostSeqTombstone } from '../../model/tombstone.js';
 import type { DB } from './schema.js';
-import { insertRows, keepArchivedOut, lastSeqs, raiseLastCursor, reindexMessage, settleIn, stored, type IndexOptions } from './message-rows.js';
+import { insertRows, lastSeqs, raiseLastCursor, raiseLastSeq, reindexMessage, settleIn, stored, type IndexOptions } from './message-rows.js';
 
 export interface SqlStoreOptions extends PostgresOptions {
   /**
@@ -186,13 +186,9 @@ export class SqlStore implements Store {
         const apply = changes.filter((c) => fresh.delete(`${c.conversation_id} ${c.cursor}`)); // delete: a change twice in one batch applies once
         const collisions = await this.collided(tx, changes.filter((c) => !known.has(`${c.conversation_id} ${c.cursor}`)), archivedThrough);
         const creates = apply.filter((c) => c.type === 'message');
-        // read before the rows raise it: which creations arrive late (keepArchivedOut)
-        const lastBefore = archivedThrough && creates.length ? await lastSeqs(tx, creates.map((c) => c.conversation_id)) : undefined;
-        const insertedIds = await insertRows(tx, creates.map((c) => c.message!), this.index);
-        if (lastBefore) {
-          const late = creates.map((c) => c.message!).filter((m) => insertedIds.has(m.id) && m.seq <= (lastBefore.get(m.conversation_id) ?? 0));
-          if (late.length) await keepArchivedOut(tx, late, archivedThrough!);
-        }
+        // last_seq read before the rows raise it: which creations arrive late (message-rows.ts keepArchivedOut)
+        const late = archivedThrough && creates.length ? { lastBefore: await lastSeqs(tx, creates.map((c) => c.conversation_id)), archivedThrough } : undefined;
+        const insertedIds = await insertRows(tx, creates.map((c) => c.message!), this.index, late);
         if (insertedIds.size < creates.length) {
           // a seq taken by another message: that message was not stored. Its change stays
           // recorded (the log stays gap-free); accepted again, it moves the message to a new seq.
@@ -204,6 +200,7 @@ export class SqlStore implements Store {
         // by conversation and seq: the archiver locks rows in ascending seq too, so the two never deadlock
         const edits = apply.filter((c) => c.type === 'edit' || c.type === 'delete')
           .sort((a, b) => (a.conversation_id < b.conversation_id ? -1 : a.conversation_id > b.conversation_id ? 1 : a.message!.seq - b.message!.seq || a.cursor - b.cursor));
+        const rowsWritten = new Set<string>();
         for (const c of edits) {
           const m = c.message!;
           const set = {
@@ -230,8 +227,13 @@ export class SqlStore implements Store {
           const wrote = await tx.insertInto(archived ? 'message_overlays' : 'messages').values(row(m))
             .onConflict((oc) => oc.columns(['conversation_id', 'seq']).doUpdateSet(set).where(archived ? 'message_overlays.version' : 'messages.version', '<', m.version))
             .executeTakeFirst();
-          if (Number(wrote.numInsertedOrUpdatedRows ?? 0) > 0) await reindexMessage(tx, m, this.index);
+          if (Number(wrote.numInsertedOrUpdatedRows ?? 0) > 0) {
+            await reindexMessage(tx, m, this.index);
+            if (!archived) rowsWritten.add(m.conversation_id);
+          }
         }
+        // a row this change wrote before its creation arrived counts like one the creation wrote
+        if (rowsWritten.size) await raiseLastSeq(tx, [...rowsWritten]);
         const touched = apply.map((c) => c.conversation_id);
         await raiseLastCursor(tx, touched);
         await settleIn(tx, touched);

@@ -170,6 +170,7 @@ export class ConversationView implements MessageCtx, ThreadHost {
   }
 
   private async loadFirst() {
+    const focusedAtStart = document.activeElement;
     const rest = this.ctx.client.rest;
     void this.settings.load(); // beside the messages, never holding them up
     const t = this.target;
@@ -204,7 +205,7 @@ export class ConversationView implements MessageCtx, ThreadHost {
     await this.receipts.load([...this.msgs.values()]);
     this.markRead();
     if (t && around === undefined) this.goTo(t); // a thread-only reply: its thread's panel
-    else if (!t) focusUnlessTyping(this.composer.input);
+    else if (!t) focusUnlessTyping(this.composer.input, focusedAtStart);
     this.el.dataset.loaded = ''; // its first page is shown (and the keyboard placed)
     for (let i = 0; i < MORE_PAGES && this.hasMore && this.els.size < FEW; i++) {
       if (!(await this.loadOlder().then(() => true, () => false))) break; // offline: scrolling up asks again

@@ -19,12 +19,21 @@ export function clear(el: Element, ...children: Child[]) {
   el.replaceChildren(...children.filter((c): c is Node | string => c !== null && c !== undefined && c !== false));
 }
 
-/** Gives `el` the keyboard unless the user is typing in another field: a load that ends later
- *  (a conversation's first page) must not take the search box away mid-query. */
-export function focusUnlessTyping(el: HTMLElement) {
+/** Whether the element takes typed text (a text-like input, a textarea, an editable element). */
+function takesText(a: Element | null): boolean {
+  if (a instanceof HTMLTextAreaElement) return true;
+  if (a instanceof HTMLInputElement) return ['text', 'search', 'email', 'url', 'tel', 'password', 'number'].includes(a.type);
+  return a instanceof HTMLElement && a.isContentEditable;
+}
+
+/**
+ * Gives `el` the keyboard unless the user went on typing in another field since `since` (what
+ * had focus when the work began): a load that ends later (a conversation's first page) must not
+ * take the search box away mid-query, yet still leaves the form that opened it (new conversation).
+ */
+export function focusUnlessTyping(el: HTMLElement, since: Element | null) {
   const a = document.activeElement;
-  const typing = a instanceof HTMLInputElement || a instanceof HTMLTextAreaElement || a instanceof HTMLSelectElement || (a instanceof HTMLElement && a.isContentEditable);
-  if (!typing || a === el) el.focus();
+  if (a === el || a === since || !takesText(a)) el.focus();
 }
 
 export function time(iso: string): string {

@@ -72,6 +72,7 @@ export class ThreadPanel {
   }
 
   async load() {
+    const focusedAtStart = document.activeElement;
     try {
       const [view, page] = await Promise.all([this.host.rest.getThread(this.rootId), this.host.rest.replies(this.rootId, { limit: PAGE })]);
       this.update(view.root);
@@ -80,7 +81,7 @@ export class ThreadPanel {
       this.setHasMore(page.has_more);
       this.list.scrollTop = this.list.scrollHeight;
       this.markRead();
-      focusUnlessTyping(this.composer.input);
+      focusUnlessTyping(this.composer.input, focusedAtStart);
       this.el.dataset.loaded = '';
     } catch (e) {
       this.status.textContent = (e as Error).message;
