@@ -98,7 +98,13 @@ export function svg(res: Results, title: string): string {
   const leftW = 620;
   const rightW = 560;
   const top = 60;
-  const h = top + Math.max(ratios.length, lat.length) * rowH + 60;
+  const h1 = top + Math.max(ratios.length, lat.length) * rowH + 60;
+  // Below: server CPU per unit of work (issue #16), one group per scenario and unit, Strata's bars beside its peers'
+  const cpuRows = res.rows.filter((r) => r.unit === 'µs' && /CPU/.test(r.metric) && !/vs 1 node/.test(r.metric) && r.scenario !== 'goals #16' && Number.isFinite(r.value) && r.value > 0);
+  const groups = new Map<string, Row[]>();
+  for (const r of cpuRows) groups.set(`${r.scenario} · ${r.metric}`, [...(groups.get(`${r.scenario} · ${r.metric}`) ?? []), r]);
+  const cpuH = groups.size ? 40 + [...groups.values()].reduce((n, g) => n + (g.length + 1) * rowH, 0) + 30 : 0;
+  const h = h1 + cpuH;
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${leftW + rightW + 40}" height="${h}" font-family="sans-serif" font-size="11">`);
   out.push(`<rect width="100%" height="100%" fill="white"/>`);
@@ -135,6 +141,29 @@ export function svg(res: Results, title: string): string {
     out.push(`<rect x="${lx(l.p99) - 4}" y="${y - 4}" width="8" height="8" fill="#f0ad4e" transform="rotate(45 ${lx(l.p99)} ${y})"/>`);
     if (l.p999 !== undefined) out.push(`<path d="M${lx(l.p999) - 5},${y + 4} L${lx(l.p999) + 5},${y + 4} L${lx(l.p999)},${y - 5} Z" fill="#d9534f"/>`);
   });
+  if (groups.size) {
+    // log scale 0.1 µs … 100,000 µs
+    const cx = (us: number) => labelW + ((Math.log10(Math.max(us, 0.1)) + 1) / 6) * (leftW + rightW - labelW - 120);
+    let y = h1 + 10;
+    out.push(`<text x="10" y="${y + 14}" font-weight="bold">server CPU per unit of work, µs (log; user + system of the server processes, /proc): Strata blue, peers and baselines grey</text>`);
+    y += 30;
+    const gridTop = y;
+    for (const [name, rows] of groups) {
+      out.push(`<text x="10" y="${y + 14}" font-weight="bold">${esc(name.slice(0, 60))}</text>`);
+      y += rowH;
+      for (const r of rows) {
+        const strata = r.subject.startsWith('strata');
+        out.push(`<text x="20" y="${y + 14}">${esc(r.subject.slice(0, 48))}</text>`);
+        out.push(`<rect x="${labelW}" y="${y + 3}" width="${Math.max(1, cx(r.value) - labelW)}" height="${rowH - 8}" fill="${strata ? '#5b8def' : '#aaa'}"/>`);
+        out.push(`<text x="${cx(r.value) + 4}" y="${y + 14}">${esc(fmt(r.value, r.unit))}</text>`);
+        y += rowH;
+      }
+    }
+    for (const t of [1, 10, 100, 1000, 10000]) {
+      out.push(`<line x1="${cx(t)}" y1="${gridTop}" x2="${cx(t)}" y2="${y}" stroke="#ddd"/>`);
+      out.push(`<text x="${cx(t) - 8}" y="${y + 14}">${t}</text>`);
+    }
+  }
   out.push('</svg>');
   return out.join('\n');
 }
