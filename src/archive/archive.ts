@@ -314,7 +314,9 @@ function stampOf(m: Manifest): string {
 
 /** The longest prefix of `rows` whose seqs continue `after` without a gap. */
 function contiguousRun(rows: Message[], after: number): Message[] {
-  let expect = after === 0 && rows.length ? rows[0].seq : after + 1;
+  // from seq 1 too: a first run that began above a seq still in flight would leave that seq
+  // below the watermark but in no file (its late creation kept as an overlay nothing reads)
+  let expect = after + 1;
   let n = 0;
   while (n < rows.length && rows[n].seq === expect) {
     n++;

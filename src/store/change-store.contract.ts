@@ -162,6 +162,28 @@ export function changeStoreContract(name: string, make: () => Promise<Store>, th
       expect((await store.listConversations('alice')).find((x) => x.id === c)?.last_seq).toBe(1);
     });
 
+    it('an edit applied while another worker commits its message\'s creation lands, whichever commits first (each statement may see a newer state)', async () => {
+      // Two workers, one batch each, started a few ms apart so that the creation's commit falls
+      // anywhere in the edit's transaction — also between its UPDATE (row not yet visible) and
+      // what it reads next (row visible, at the older version).
+      const c = await conversation();
+      const rounds = 300;
+      const edits: Message[] = [];
+      for (let i = 1; i <= rounds; i++) {
+        const m = msg(c, i, { version: 2 * i - 1 });
+        const edit = { ...m, text: `edited ${i}`, edited_at: '2026-03-01T00:00:00.000Z', version: 2 * i };
+        edits.push(edit);
+        const lag = (i * 7919) % 12; // 0..11 ms, spread evenly over the rounds
+        await Promise.all([
+          store.applyChanges([created(m)], async () => 0),
+          new Promise((r) => setTimeout(r, lag)).then(() => store.applyChanges([changed('edit', edit)], async () => 0)),
+        ]);
+      }
+      const stored = await store.listMessages(c, { afterSeq: 0, limit: rounds });
+      expect(stored.filter((m, i) => m.version !== edits[i].version).map((m) => m.seq)).toEqual([]);
+      expect(stored).toEqual(edits);
+    }, 120_000);
+
     it('prunes changes stored before a time and raises the floor; what comes after stays', async () => {
       const c = await conversation();
       await store.applyChanges([other(c, 1), other(c, 2), other(c, 3)]);

@@ -119,12 +119,8 @@ export async function reindexMessage(tx: Kysely<DB>, m: Message, index: IndexOpt
   await indexMessages(tx, [m], index);
 }
 
-/**
- * When a batch's creations may find their seq already archived (keepArchivedOut): the
- * conversations' last_seq before the batch, and the archive's watermark.
- */
+/** When a batch's creations may find their seq already archived (keepArchivedOut): the archive's watermark. */
 export interface LateCheck {
-  lastBefore: Map<string, number>;
   archivedThrough: (conversationId: string) => Promise<number>;
 }
 
@@ -141,7 +137,11 @@ export async function insertRows(tx: Kysely<DB>, messages: Message[], index: Ind
     for (const id of fresh) inserted.add(id);
     // checked after the insert: it succeeded, so a deletion by the archiver had committed before,
     // and the manifest naming the seq archived was saved before that
-    const movedOut = late ? await keepArchivedOut(tx, chunk.filter((m) => fresh.has(m.id) && m.seq <= (late.lastBefore.get(m.conversation_id) ?? 0)), late.archivedThrough) : new Set<string>();
+    // last_seq read after the insert, not before the batch: a change that wrote the row and
+    // raised last_seq, then the archiver that moved the row out, may both commit in between
+    const candidates = late ? chunk.filter((m) => fresh.has(m.id)) : [];
+    const last = candidates.length ? await lastSeqs(tx, candidates.map((m) => m.conversation_id)) : new Map<string, number>();
+    const movedOut = late ? await keepArchivedOut(tx, candidates.filter((m) => m.seq <= (last.get(m.conversation_id) ?? 0)), late.archivedThrough) : new Set<string>();
     // a message moved out is indexed already, at its newer version, by the change that overtook it
     await indexMessages(tx, chunk.filter((m) => fresh.has(m.id) && !movedOut.has(m.id)), index);
   }
@@ -164,7 +164,7 @@ export async function lastSeqs(tx: Kysely<DB>, conversationIds: string[]): Promi
  * later change of its message (applied first by another worker, which wrote the row) can arrive
  * after the archiver moved that row to Parquet: left inserted, it would stand at or below the
  * watermark, stale, and be served before the archive's newer copy until the next run cleared it.
- * Only `late` messages are checked (seq at or below the conversation's last_seq before the batch):
+ * Only `late` messages are checked (seq at or below the conversation's last_seq, read after the insert):
  * a seq the archive holds was stored, and last_seq raised past it (raiseLastSeq, by creations and
  * by a change's insert of an absent row alike), before.
  */

@@ -21,7 +21,7 @@ import { migrations } from './migrations.js';
 import { row, toConversationSummary, toMessage, toRole } from './rows.js';
 import { isLostSeqTombstone } from '../../model/tombstone.js';
 import type { DB } from './schema.js';
-import { insertRows, lastSeqs, raiseLastCursor, raiseLastSeq, reindexMessage, settleIn, stored, type IndexOptions } from './message-rows.js';
+import { insertRows, raiseLastCursor, raiseLastSeq, reindexMessage, settleIn, stored, type IndexOptions } from './message-rows.js';
 
 export interface SqlStoreOptions extends PostgresOptions {
   /**
@@ -186,8 +186,8 @@ export class SqlStore implements Store {
         const apply = changes.filter((c) => fresh.delete(`${c.conversation_id} ${c.cursor}`)); // delete: a change twice in one batch applies once
         const collisions = await this.collided(tx, changes.filter((c) => !known.has(`${c.conversation_id} ${c.cursor}`)), archivedThrough);
         const creates = apply.filter((c) => c.type === 'message');
-        // last_seq read before the rows raise it: which creations arrive late (message-rows.ts keepArchivedOut)
-        const late = archivedThrough && creates.length ? { lastBefore: await lastSeqs(tx, creates.map((c) => c.conversation_id)), archivedThrough } : undefined;
+        // a creation whose seq the archive already holds is kept out of the warm rows (message-rows.ts keepArchivedOut)
+        const late = archivedThrough && creates.length ? { archivedThrough } : undefined;
         const insertedIds = await insertRows(tx, creates.map((c) => c.message!), this.index, late);
         if (insertedIds.size < creates.length) {
           // a seq taken by another message: that message was not stored. Its change stays
@@ -202,35 +202,9 @@ export class SqlStore implements Store {
           .sort((a, b) => (a.conversation_id < b.conversation_id ? -1 : a.conversation_id > b.conversation_id ? 1 : a.message!.seq - b.message!.seq || a.cursor - b.cursor));
         const rowsWritten = new Set<string>();
         for (const c of edits) {
-          const m = c.message!;
-          const set = {
-            text: m.text, edited_at: m.edited_at, deleted_at: m.deleted_at, version: m.version, mentions: JSON.stringify(m.mentions),
-            metadata: m.metadata === null ? null : JSON.stringify(m.metadata), attachments: JSON.stringify(m.attachments),
-          };
-          const res = await tx.updateTable('messages').set(set)
-            .where('conversation_id', '=', m.conversation_id).where('seq', '=', m.seq).where('id', '=', m.id).where('version', '<', m.version).executeTakeFirst();
-          if (Number(res.numUpdatedRows) > 0) {
-            await reindexMessage(tx, m, this.index);
-            continue;
-          }
-          const held = await tx.selectFrom('messages').select(['id', 'version']).where('conversation_id', '=', m.conversation_id).where('seq', '=', m.seq).executeTakeFirst();
-          if (held && held.id !== m.id) {
-            // another message holds this seq (the hot tier came back behind): never overwrite it
-            collisions.push(c);
-            continue;
-          }
-          if (held) continue; // a newer version is there already
-          // No row: archived (the archiver moved it out), or not inserted yet (this change
-          // overtook its message's insert on another worker: the insert will find the row).
-          const archived = archivedThrough ? m.seq <= (await archivedThrough(m.conversation_id)) : false;
-          if (archived && isLostSeqTombstone(m)) continue; // the seq was archived, not lost: the tombstone stands for nothing
-          const wrote = await tx.insertInto(archived ? 'message_overlays' : 'messages').values(row(m))
-            .onConflict((oc) => oc.columns(['conversation_id', 'seq']).doUpdateSet(set).where(archived ? 'message_overlays.version' : 'messages.version', '<', m.version))
-            .executeTakeFirst();
-          if (Number(wrote.numInsertedOrUpdatedRows ?? 0) > 0) {
-            await reindexMessage(tx, m, this.index);
-            if (!archived) rowsWritten.add(m.conversation_id);
-          }
+          const outcome = await this.applyMessageChange(tx, c.message!, archivedThrough);
+          if (outcome === 'collision') collisions.push(c);
+          else if (outcome === 'row-written') rowsWritten.add(c.conversation_id);
         }
         // a row this change wrote before its creation arrived counts like one the creation wrote
         if (rowsWritten.size) await raiseLastSeq(tx, [...rowsWritten]);
@@ -240,6 +214,51 @@ export class SqlStore implements Store {
         return { applied: apply.length - collisions.filter((c) => c.type === 'message' && apply.includes(c)).length, collisions };
       }),
     );
+  }
+
+  /**
+   * An edit or delete, over an older version only: the message's warm row, or — no row — an
+   * overlay (its seq archived) or the row itself (its creation not applied yet, the creation
+   * will find it). On PostgreSQL the UPDATE reads the rows committed when it starts: a creation
+   * committed by another worker right after it is seen by the next statement, so a row found
+   * there at an older version is updated again rather than taken for a newer one.
+   */
+  private async applyMessageChange(tx: Kysely<DB>, m: Message, archivedThrough: ((conversationId: string) => Promise<number>) | undefined): Promise<'applied' | 'row-written' | 'skipped' | 'collision'> {
+    const set = {
+      text: m.text, edited_at: m.edited_at, deleted_at: m.deleted_at, version: m.version, mentions: JSON.stringify(m.mentions),
+      metadata: m.metadata === null ? null : JSON.stringify(m.metadata), attachments: JSON.stringify(m.attachments),
+    };
+    for (let attempt = 1; ; attempt++) {
+      const res = await tx.updateTable('messages').set(set)
+        .where('conversation_id', '=', m.conversation_id).where('seq', '=', m.seq).where('id', '=', m.id).where('version', '<', m.version).executeTakeFirst();
+      if (Number(res.numUpdatedRows) > 0) {
+        await reindexMessage(tx, m, this.index);
+        return 'applied';
+      }
+      const held = await tx.selectFrom('messages').select(['id', 'version']).where('conversation_id', '=', m.conversation_id).where('seq', '=', m.seq).executeTakeFirst();
+      // another message holds this seq (the hot tier came back behind): never overwrite it
+      if (held && held.id !== m.id) return 'collision';
+      if (held && Number(held.version) >= m.version) return 'skipped'; // a newer version is there already
+      if (!held) break;
+      // an older version committed since the UPDATE began: update it now
+      if (attempt >= 5) throw new AppError('UNAVAILABLE', `message ${m.id} kept changing under an edit; the batch is retried`, { retryable: true });
+    }
+    // No row: archived (the archiver moved it out), or not inserted yet (this change overtook
+    // its message's insert on another worker: the insert will find the row).
+    const archived = archivedThrough ? m.seq <= (await archivedThrough(m.conversation_id)) : false;
+    if (archived && isLostSeqTombstone(m)) return 'skipped'; // the seq was archived, not lost: the tombstone stands for nothing
+    const table = archived ? 'message_overlays' : 'messages';
+    const wrote = await tx.insertInto(table).values(row(m))
+      .onConflict((oc) => oc.columns(['conversation_id', 'seq']).doUpdateSet(set)
+        .where(`${table}.version`, '<', m.version).where(`${table}.id`, '=', m.id))
+      .executeTakeFirst();
+    if (Number(wrote.numInsertedOrUpdatedRows ?? 0) === 0) {
+      // a newer version of it, or another message committed at its seq since the check above
+      const at = await tx.selectFrom(table).select('id').where('conversation_id', '=', m.conversation_id).where('seq', '=', m.seq).executeTakeFirst();
+      return at && at.id !== m.id ? 'collision' : 'skipped';
+    }
+    await reindexMessage(tx, m, this.index);
+    return archived ? 'applied' : 'row-written';
   }
 
   /**
