@@ -162,6 +162,15 @@ export function changeStoreContract(name: string, make: () => Promise<Store>, th
       expect((await store.listConversations('alice')).find((x) => x.id === c)?.last_seq).toBe(1);
     });
 
+    it('an edit of an archived message whose seq holds another message\'s overlay is a collision: the overlay is never written over', async () => {
+      const c = await conversation();
+      const held = { ...msg(c, 1, { version: 2 }), text: 'held, edited after archiving', edited_at: '2026-03-01T00:00:00.000Z' };
+      expect(await store.applyChanges([changed('edit', held)], async () => 1)).toEqual({ applied: 1, collisions: [] });
+      const stranger = { ...msg(c, 1, { version: 3 }), text: 'someone else at seq 1', edited_at: '2026-03-02T00:00:00.000Z' };
+      expect(await store.applyChanges([changed('edit', stranger)], async () => 1)).toEqual({ applied: 1, collisions: [changed('edit', stranger)] });
+      expect(await store.listOverlays(c, 1, 1)).toEqual([held]);
+    });
+
     it('an edit applied while another worker commits its message\'s creation lands, whichever commits first (each statement may see a newer state)', async () => {
       // Two workers, one batch each, started a few ms apart so that the creation's commit falls
       // anywhere in the edit's transaction — also between its UPDATE (row not yet visible) and

@@ -13,6 +13,10 @@ import type { Message } from '../model/message.js';
 import { makeStack } from '../../test/helpers/app.js';
 import { eventually } from '../../test/helpers/eventually.js';
 import { holderIsDead, newHolder } from '../store/leases.js';
+import { Archive } from '../archive/archive.js';
+import { SqlArchiveSource } from '../store/sql/sql-archive-source.js';
+import { ArchiverService } from './archiver.js';
+import { msg } from '../store/store.contract.js';
 
 describe('SQL leases', () => {
   let store: SqlStore;
@@ -82,6 +86,42 @@ describe('archiver service', () => {
       expect(page.headers['x-strata-tier']).toBe('mixed');
     } finally {
       await s.close();
+    }
+  });
+});
+
+describe('archiver service: a missing seq', () => {
+  it('archives from seq 1 only: stalled below a missing seq 1 it says so once, and goes on when the seq is stored', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'strata-stall-'));
+    const store = await createSqlStore('sqlite::memory:');
+    const archive = new Archive(new LocalObjectStore(dir));
+    const warned: object[] = [];
+    const controller = new AbortController();
+    try {
+      await store.migrate();
+      const c = '01900000-0000-7000-8000-000000000001';
+      await store.createConversation({ id: c, title: null, kind: 'group', created_by: 'alice', created_at: new Date().toISOString(), members: [{ user: 'alice', role: 'owner' }] });
+      const first = msg(c, 1);
+      await store.insertMessages(Array.from({ length: 29 }, (_, i) => msg(c, i + 2))); // seq 1 still in flight
+      const service = new ArchiverService(archive, new SqlArchiveSource(store.db), new SqlLeases(store.db), {
+        policy: { days: 0, keepLast: 10 }, intervalMs: 10, stallWarnMs: 0,
+        logger: { info: () => undefined, warn: (o) => warned.push(o) },
+      });
+      const running = service.run(controller.signal);
+      await eventually('the stall to be logged', async () => warned.length > 0);
+      expect(warned).toEqual([expect.objectContaining({ conversation_id: c, missing_seq: 1, archived_through: 0 })]);
+      expect(await archive.archivedThrough(c)).toBe(0); // nothing above the missing seq moved
+      await store.insertMessages([first]);
+      await eventually('seq 1..20 archived', async () => (await archive.archivedThrough(c)) === 20);
+      expect((await archive.readRange(c, { afterSeq: 0, limit: 30 })).map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(warned).toHaveLength(1);
+      controller.abort();
+      await running;
+    } finally {
+      controller.abort();
+      await store.close();
+      await archive.close();
+      await fs.rm(dir, { recursive: true, force: true });
     }
   });
 });

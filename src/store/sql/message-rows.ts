@@ -149,7 +149,7 @@ export async function insertRows(tx: Kysely<DB>, messages: Message[], index: Ind
   return inserted;
 }
 
-/** The conversations' last_seq, by id (before a batch's rows raise it). */
+/** The conversations' last_seq, by id. */
 export async function lastSeqs(tx: Kysely<DB>, conversationIds: string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const ids of chunks(sortedUnique(conversationIds), CONVERSATIONS_PER_STATEMENT)) {
