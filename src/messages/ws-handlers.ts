@@ -40,6 +40,9 @@ export function sendHandler(ingest: IngestService, maxTextChars: number): FrameH
   };
 }
 
+/** Longest a seq resume waits for the warm store to hold what the hot tier numbered. */
+const RESUME_WAIT_MS = 15_000;
+
 export function resumeHandler(
   deps: Pick<Deps, 'hot' | 'store'>,
   history: HistoryService,
@@ -107,28 +110,39 @@ export function resumeHandler(
       const holding = conn.conversations.has(conv);
       if (holding) conn.holds.set(conv, held);
       let cursor = afterSeq;
+      let complete = false;
       try {
         let page = first;
-        for (let guard = 0; page.messages.length > 0 && guard < resumeMax; guard++) {
+        // Every seq up to lastSeq is replayed, or the resume fails: a warm store behind the hot
+        // tier (a persist backlog longer than history's own wait) is waited for up to
+        // RESUME_WAIT_MS, then the client is told to resume again — never `resumed` short of it.
+        const deadline = Date.now() + RESUME_WAIT_MS;
+        for (let guard = 0; guard < resumeMax + 100; guard++) {
           // the older form replays messages at their current version, outside the change log: no cursor
           for (const m of page.messages) reply(`{"type":"message","message":${m}}`);
-          cursor = page.lastSeq;
-          if (!page.has_more || cursor >= lastSeq) break;
+          if (page.messages.length) cursor = page.lastSeq;
+          if (cursor >= lastSeq) break;
+          if (!page.has_more && page.messages.length === 0 && Date.now() > deadline) {
+            throw new AppError('UNAVAILABLE', `messages up to seq ${cursor} of ${lastSeq} are stored so far (a persist backlog): resume again after ${cursor}`, { retryable: true });
+          }
           page = await history.page(user, conv, { after: cursor, limit: 200 });
         }
         // the real last position: what was replayed, else where the conversation stands
         const reported = cursor > afterSeq ? cursor : Math.min(afterSeq, lastSeq);
         reply(`{"type":"resumed",${refJson(ref)}"conversation_id":"${conv}","last_seq":${reported}}`);
+        complete = true;
         if (cursor > afterSeq) delivered(conv, user, cursor);
       } finally {
         if (holding && conn.holds.get(conv) === held) {
           conn.holds.delete(conv);
+          // a replay that failed part-way leaves a hole after `cursor`: its held messages would
+          // land beyond it, so only what is not a message goes out (the client resumes again)
           let sent = cursor;
           for (const h of held) {
-            if (h.seq === undefined || h.seq > cursor) conn.send(h.buf);
-            if (h.seq !== undefined && h.seq > sent) sent = h.seq;
+            if (h.seq === undefined || (complete && h.seq > cursor)) conn.send(h.buf);
+            if (complete && h.seq !== undefined && h.seq > sent) sent = h.seq;
           }
-          conn.resumed(conv, { seq: sent });
+          if (complete) conn.resumed(conv, { seq: sent });
         }
       }
     },
